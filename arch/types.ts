@@ -1,0 +1,139 @@
+// The shape every page-table layout in arch/ provides. Data first: the kernel's own flag
+// names and masks, the level geometry, the pfn field and the byte order; then tiny
+// accessors built from that data, which the MMU and the kernel model call instead of raw masks.
+//
+// Entries are 64-bit values handled as two unsigned 32-bit halves (`lo`, `hi`) of the
+// CPU-order value, so the hot paths never need BigInt. Byte order is applied only when an
+// entry is loaded from or stored to physical memory (src/mem).
+
+export type Endian = 'little' | 'big';
+
+/** The kernel's names for the page-table levels, root first (include/linux/pgtable.h). */
+export type LevelName = 'pgd' | 'p4d' | 'pud' | 'pmd' | 'pte';
+
+export interface Level {
+  readonly name: LevelName;
+  /** Shift of the virtual-address bits that index this level (PGDIR_SHIFT, P4D_SHIFT, ...). */
+  readonly shift: number;
+  /** Width of the index (log2 of PTRS_PER_xxx). */
+  readonly bits: number;
+  /** The hardware accepts a leaf (huge page) at this level. Always true for the last level. */
+  readonly leaf: boolean;
+}
+
+/** A 64-bit page-table entry as two uint32 halves of its CPU-order value. */
+export interface Entry {
+  lo: number;
+  hi: number;
+}
+
+/** A 64-bit mask as uint32 halves, precomputed from a bigint flag value. */
+export interface Mask {
+  readonly lo: number;
+  readonly hi: number;
+}
+
+/** What a new leaf entry should grant; mirrors the pgprot bits the kernel builds from vm_flags. */
+export interface LeafProt {
+  write: boolean;
+  user: boolean;
+  exec: boolean;
+  dirty: boolean;
+  young: boolean;
+  /** pte_mkdevmap / pmd_mkdevmap: only honoured where the layout has a devmap bit. */
+  devmap: boolean;
+  /** pte_mkspecial: a pfn with no struct page (VM_MIXEDMAP without devmap). */
+  special: boolean;
+}
+
+/**
+ * How the hardware page walker reads entries of this layout. Each rule is a mask and a
+ * polarity, per level where levels differ, so the walker is a loop over typed data.
+ */
+export interface HardwareRules {
+  /** The entry is valid for translation when (e & valid) != 0 equals validWhenSet. */
+  readonly valid: Mask;
+  readonly validWhenSet: boolean;
+  /** Per level: the entry is a leaf when (e & leaf[level]) != 0 equals leafWhenSet[level]; the last level is always a leaf. */
+  readonly leaf: readonly Mask[];
+  readonly leafWhenSet: readonly boolean[];
+  /** Stores allowed when (e & write) != 0 equals writeWhenSet (x86 _PAGE_RW; s390 _PAGE_PROTECT inverted). */
+  readonly write: Mask;
+  readonly writeWhenSet: boolean;
+  /** Loads allowed when (e & read) != 0 equals readWhenSet; null where any valid entry is readable. */
+  readonly read: Mask | null;
+  readonly readWhenSet: boolean;
+  /** User-mode access allowed when (e & user) != 0 equals userWhenSet; null where not encoded in the entry. */
+  readonly user: Mask | null;
+  readonly userWhenSet: boolean;
+  /** Instruction fetch allowed when (e & exec) != 0 equals execWhenSet; null where not encoded. */
+  readonly exec: Mask | null;
+  readonly execWhenSet: boolean;
+  /** Set by hardware on every walked entry (x86) or on the leaf (radix R bit); null where hardware does not. */
+  readonly accessed: Mask | null;
+  /** Whether `accessed` is set on every level walked (x86) or only on the leaf. */
+  readonly accessedAllLevels: boolean;
+  /** Set by hardware on the leaf of a store; null where the hardware has no change bit (s390). */
+  readonly dirty: Mask | null;
+  /** Per level, bits that must be zero in a valid entry, leaf and table forms (x86 RSVD). */
+  readonly reservedLeaf: readonly Mask[];
+  readonly reservedTable: readonly Mask[];
+}
+
+export interface Layout {
+  /** The name users pass to --arch. */
+  readonly name: string;
+  /** One line: what this layout is. */
+  readonly description: string;
+  /** The kernel headers the tables come from (Linux 6.1). */
+  readonly sources: readonly string[];
+  readonly endian: Endian;
+  /** PAGE_SHIFT. */
+  readonly pageShift: number;
+  /** Levels from the root down; the last is the PTE level. */
+  readonly levels: readonly Level[];
+  /** Index of the PMD level in `levels`. */
+  readonly pmdLevel: number;
+  /** The pfn field of a PTE: (entry & mask) >> shift. */
+  readonly pfn: { readonly shift: number; readonly mask: bigint };
+  /** The PTE flag masks under the kernel's own macro names, CPU-order values. */
+  readonly flags: Readonly<Record<string, bigint>>;
+  /** The macro name of the devmap bit, or null where the layout has none. */
+  readonly devmap: string | null;
+  /** Derived, never set: CONFIG_FS_DAX_LIMITED arises exactly where there is no devmap bit. */
+  readonly fsDaxLimited: boolean;
+  /** Bytes of a page-table page at each level (PTRS_PER_xxx * 8). */
+  readonly tableBytes: readonly number[];
+  readonly hw: HardwareRules;
+
+  // -- predicates, all without allocation --------------------------------------------
+  /** pte_none / pmd_none ...: the entry is all zero (or the arch's empty pattern). */
+  isNone(level: number, e: Entry): boolean;
+  /** pte_present / pmd_present. */
+  isPresent(level: number, e: Entry): boolean;
+  /** The entry maps memory at this level (pte, pmd_leaf/pmd_huge, pud_leaf). */
+  isLeaf(level: number, e: Entry): boolean;
+  isWrite(level: number, e: Entry): boolean;
+  isDirty(level: number, e: Entry): boolean;
+  isYoung(level: number, e: Entry): boolean;
+  isDevmap(level: number, e: Entry): boolean;
+  isSpecial(level: number, e: Entry): boolean;
+
+  // -- fields -----------------------------------------------------------------------
+  /** The pfn a leaf maps (for a huge leaf, its first pfn). */
+  leafPfn(level: number, e: Entry): number;
+  /** The physical address of the next-level table a non-leaf entry points to. */
+  tableAddress(level: number, e: Entry): number;
+
+  // -- constructors, writing into `out` ---------------------------------------------
+  mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void;
+  mkTable(level: number, tablePhys: number, out: Entry): void;
+
+  // -- modifiers, in place (pte_mkclean, pte_wrprotect, ... and their pmd forms) ------
+  mkclean(level: number, e: Entry): void;
+  mkdirty(level: number, e: Entry): void;
+  wrprotect(level: number, e: Entry): void;
+  mkwrite(level: number, e: Entry): void;
+  mkold(level: number, e: Entry): void;
+  mkyoung(level: number, e: Entry): void;
+}

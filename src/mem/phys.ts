@@ -1,0 +1,205 @@
+// Physical memory: a DRAM range (page tables, anonymous pages) and a pmem range (the DAX
+// device), addressed by physical address. Backing store is sparse: fixed-size chunks of
+// ArrayBuffer allocated on first store, so a 1 TiB pmem device costs only what is touched.
+// Loads of untouched memory read zero, as a freshly zeroed device would.
+//
+// 64-bit entries are read and written as two 32-bit halves in the layout's byte order, so
+// no BigInt is needed on the walk path. Physical addresses are JS numbers: every address
+// below 2^53 is exact, and the largest physical address any modelled arch allows is 2^52.
+
+import type { Endian, Entry } from '../../arch/types.ts';
+
+export const CHUNK_SHIFT = 16; // 64 KiB chunks: one radix 64K page, sixteen 4 KiB pages
+export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
+export type RegionKind = 'dram' | 'pmem';
+
+export interface RegionSpec {
+  readonly kind: RegionKind;
+  readonly base: number;
+  readonly size: number;
+}
+
+/** The host is little-endian on every platform Node ships for; checked once. */
+const HOST_LITTLE = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+function bswap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
+
+export class PhysMemError extends Error {}
+
+export class Region {
+  readonly kind: RegionKind;
+  readonly base: number;
+  readonly size: number;
+  readonly end: number;
+  private readonly chunks = new Map<number, Uint32Array>();
+  /** One-entry lookup cache: consecutive accesses mostly hit the same chunk. */
+  private lastIndex = -1;
+  private lastChunk: Uint32Array | null = null;
+
+  constructor(spec: RegionSpec) {
+    if (spec.base % CHUNK_SIZE !== 0 || spec.size % CHUNK_SIZE !== 0 || spec.size <= 0) {
+      throw new PhysMemError(`${spec.kind} range must be a positive multiple of ${CHUNK_SIZE} bytes, aligned`);
+    }
+    if (spec.base + spec.size > 2 ** 52) {
+      throw new PhysMemError(`${spec.kind} range ends past 2^52, the largest physical address modelled`);
+    }
+    this.kind = spec.kind;
+    this.base = spec.base;
+    this.size = spec.size;
+    this.end = spec.base + spec.size;
+  }
+
+  contains(pa: number, len = 1): boolean {
+    return pa >= this.base && pa + len <= this.end;
+  }
+
+  /** Host bytes held by touched chunks. */
+  get residentBytes(): number {
+    return this.chunks.size * CHUNK_SIZE;
+  }
+
+  get touchedChunks(): number {
+    return this.chunks.size;
+  }
+
+  /** The chunk holding `pa`, or null if never stored to. */
+  peek(pa: number): Uint32Array | null {
+    const idx = Math.floor((pa - this.base) / CHUNK_SIZE);
+    if (idx === this.lastIndex) return this.lastChunk;
+    const c = this.chunks.get(idx) ?? null;
+    if (c !== null) {
+      this.lastIndex = idx;
+      this.lastChunk = c;
+    }
+    return c;
+  }
+
+  /** The chunk holding `pa`, allocated if needed. */
+  touch(pa: number): Uint32Array {
+    const idx = Math.floor((pa - this.base) / CHUNK_SIZE);
+    if (idx === this.lastIndex && this.lastChunk !== null) return this.lastChunk;
+    let c = this.chunks.get(idx);
+    if (c === undefined) {
+      c = new Uint32Array(CHUNK_SIZE / 4);
+      this.chunks.set(idx, c);
+    }
+    this.lastIndex = idx;
+    this.lastChunk = c;
+    return c;
+  }
+
+  /** Chunk indexes that hold data, ascending (for dumps and crash images). */
+  touchedIndexes(): number[] {
+    return [...this.chunks.keys()].sort((a, b) => a - b);
+  }
+}
+
+export class PhysMem {
+  readonly regions: readonly Region[];
+  readonly dram: Region;
+  readonly pmem: Region;
+
+  constructor(dram: RegionSpec, pmem: RegionSpec) {
+    this.dram = new Region(dram);
+    this.pmem = new Region(pmem);
+    if (this.dram.base < this.pmem.end && this.pmem.base < this.dram.end) {
+      throw new PhysMemError('dram and pmem ranges overlap');
+    }
+    this.regions = [this.dram, this.pmem];
+  }
+
+  regionOf(pa: number, len = 1): Region {
+    if (this.dram.contains(pa, len)) return this.dram;
+    if (this.pmem.contains(pa, len)) return this.pmem;
+    throw new PhysMemError(`physical address 0x${pa.toString(16)} (+${len}) is outside dram and pmem`);
+  }
+
+  /** Reads the 64-bit entry at `pa` (8-byte aligned) in byte order `endian` into `out`. */
+  read64(pa: number, endian: Endian, out: Entry): void {
+    const r = this.regionOf(pa, 8);
+    const c = r.peek(pa);
+    if (c === null) {
+      out.lo = 0;
+      out.hi = 0;
+      return;
+    }
+    const i = ((pa - r.base) & CHUNK_MASK) >>> 2;
+    const w0 = c[i]!;
+    const w1 = c[i + 1]!;
+    if ((endian === 'little') === HOST_LITTLE) {
+      out.lo = w0;
+      out.hi = w1;
+    } else {
+      out.lo = bswap32(w1);
+      out.hi = bswap32(w0);
+    }
+  }
+
+  /** Stores a 64-bit entry at `pa` (8-byte aligned) in byte order `endian`. */
+  write64(pa: number, endian: Endian, e: Entry): void {
+    const r = this.regionOf(pa, 8);
+    const c = r.touch(pa);
+    const i = ((pa - r.base) & CHUNK_MASK) >>> 2;
+    if ((endian === 'little') === HOST_LITTLE) {
+      c[i] = e.lo;
+      c[i + 1] = e.hi;
+    } else {
+      c[i] = bswap32(e.hi);
+      c[i + 1] = bswap32(e.lo);
+    }
+  }
+
+  readByte(pa: number): number {
+    const r = this.regionOf(pa);
+    const c = r.peek(pa);
+    if (c === null) return 0;
+    const off = (pa - r.base) & CHUNK_MASK;
+    return (c[off >>> 2]! >>> ((off & 3) * 8)) & 0xff;
+  }
+
+  /** Copies `len` bytes at `pa` into `out` starting at `outOffset`. */
+  readBytes(pa: number, len: number, out: Uint8Array, outOffset = 0): void {
+    const r = this.regionOf(pa, len);
+    let done = 0;
+    while (done < len) {
+      const at = pa + done;
+      const off = (at - r.base) & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = r.peek(at);
+      if (c === null) out.fill(0, outOffset + done, outOffset + done + n);
+      else out.set(new Uint8Array(c.buffer, off, n), outOffset + done);
+      done += n;
+    }
+  }
+
+  writeBytes(pa: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
+    const r = this.regionOf(pa, len);
+    let done = 0;
+    while (done < len) {
+      const at = pa + done;
+      const off = (at - r.base) & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = r.touch(at);
+      new Uint8Array(c.buffer, off, n).set(src.subarray(srcOffset + done, srcOffset + done + n));
+      done += n;
+    }
+  }
+
+  /** Zero `len` bytes at `pa`; chunks never touched stay untouched. */
+  zero(pa: number, len: number): void {
+    const r = this.regionOf(pa, len);
+    let done = 0;
+    while (done < len) {
+      const at = pa + done;
+      const off = (at - r.base) & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = r.peek(at);
+      if (c !== null) new Uint8Array(c.buffer, off, n).fill(0);
+      done += n;
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { FrameAllocator } from '../../src/mem/frames.ts';
+import { PhysMem } from '../../src/mem/phys.ts';
+
+const GiB = 2 ** 30;
+const TiB = 2 ** 40;
+
+function machine(): PhysMem {
+  return new PhysMem({ kind: 'dram', base: 0, size: 1 * GiB }, { kind: 'pmem', base: 4 * TiB, size: 1 * TiB });
+}
+
+describe('physical memory', () => {
+  it('declares a 1 TiB pmem device while only touched chunks take host memory', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const mem = machine();
+    // Touch one byte every 64 GiB across the whole device.
+    for (let pa = mem.pmem.base; pa < mem.pmem.end; pa += 64 * GiB) mem.writeBytes(pa, new Uint8Array([0xa5]));
+    mem.writeBytes(mem.pmem.end - 1, new Uint8Array([0x5a]));
+    expect(mem.pmem.touchedChunks).toBe(17);
+    expect(mem.readByte(mem.pmem.end - 1)).toBe(0x5a);
+    expect(mem.readByte(mem.pmem.base + 12345)).toBe(0);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(4 * 2 ** 20);
+  });
+
+  it('stores 64-bit entries in the requested byte order', () => {
+    const mem = machine();
+    const e = { lo: 0x89abcdef, hi: 0x01234567 };
+    mem.write64(0x1000, 'little', e);
+    mem.write64(0x2000, 'big', e);
+    const raw = new Uint8Array(8);
+    mem.readBytes(0x1000, 8, raw);
+    expect([...raw]).toEqual([0xef, 0xcd, 0xab, 0x89, 0x67, 0x45, 0x23, 0x01]);
+    mem.readBytes(0x2000, 8, raw);
+    expect([...raw]).toEqual([0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef]);
+  });
+
+  it('round-trips entries in both byte orders', () => {
+    const mem = machine();
+    const out = { lo: 0, hi: 0 };
+    fc.assert(
+      fc.property(fc.nat({ max: GiB / 8 - 1 }), fc.nat({ max: 0xffffffff }), fc.nat({ max: 0xffffffff }), fc.constantFrom('little' as const, 'big' as const), (slot, lo, hi, endian) => {
+        mem.write64(slot * 8, endian, { lo, hi });
+        mem.read64(slot * 8, endian, out);
+        return out.lo === lo && out.hi === hi;
+      }),
+    );
+  });
+
+  it('rejects addresses outside both ranges', () => {
+    const mem = machine();
+    expect(() => mem.readByte(2 * GiB)).toThrow(/outside dram and pmem/);
+  });
+
+  it('allocates zeroed, naturally aligned frames of any power-of-two size', () => {
+    const mem = machine();
+    const frames = new FrameAllocator(mem, mem.dram);
+    const a = frames.alloc(256);
+    const b = frames.alloc(65536);
+    expect(a % 256).toBe(0);
+    expect(b % 65536).toBe(0);
+    mem.writeBytes(a, new Uint8Array([1, 2, 3]));
+    frames.release(a, 256);
+    const c = frames.alloc(256);
+    expect(c).toBe(a);
+    expect(mem.readByte(c)).toBe(0);
+  });
+});
