@@ -47,35 +47,35 @@ export interface LeafProt {
 }
 
 /**
- * How the hardware page walker reads entries of this layout. Each rule is a mask and a
- * polarity, per level where levels differ, so the walker is a loop over typed data.
+ * How the hardware page walker reads entries of this layout. Every rule is a mask and a
+ * polarity, given per level (index 0 = root), so the walker is a loop over typed data and
+ * layouts whose levels differ (s390 region/segment/page entries) need no special code.
+ * A rule "holds" for entry e at level l when ((e & mask[l]) != 0) === whenSet[l].
  */
 export interface HardwareRules {
-  /** The entry is valid for translation when (e & valid) != 0 equals validWhenSet. */
-  readonly valid: Mask;
-  readonly validWhenSet: boolean;
-  /** Per level: the entry is a leaf when (e & leaf[level]) != 0 equals leafWhenSet[level]; the last level is always a leaf. */
+  /** The entry is valid for translation (x86 _PAGE_PRESENT; s390 the invalid bit clear). */
+  readonly valid: readonly Mask[];
+  readonly validWhenSet: readonly boolean[];
+  /** The entry is a leaf (x86 _PAGE_PSE at pmd/pud; radix _PAGE_PTE). The last level is always a leaf: give a zero mask with whenSet false there. */
   readonly leaf: readonly Mask[];
   readonly leafWhenSet: readonly boolean[];
-  /** Stores allowed when (e & write) != 0 equals writeWhenSet (x86 _PAGE_RW; s390 _PAGE_PROTECT inverted). */
-  readonly write: Mask;
-  readonly writeWhenSet: boolean;
-  /** Loads allowed when (e & read) != 0 equals readWhenSet; null where any valid entry is readable. */
-  readonly read: Mask | null;
-  readonly readWhenSet: boolean;
-  /** User-mode access allowed when (e & user) != 0 equals userWhenSet; null where not encoded in the entry. */
-  readonly user: Mask | null;
-  readonly userWhenSet: boolean;
-  /** Instruction fetch allowed when (e & exec) != 0 equals execWhenSet; null where not encoded. */
-  readonly exec: Mask | null;
-  readonly execWhenSet: boolean;
-  /** Set by hardware on every walked entry (x86) or on the leaf (radix R bit); null where hardware does not. */
-  readonly accessed: Mask | null;
-  /** Whether `accessed` is set on every level walked (x86) or only on the leaf. */
-  readonly accessedAllLevels: boolean;
-  /** Set by hardware on the leaf of a store; null where the hardware has no change bit (s390). */
-  readonly dirty: Mask | null;
-  /** Per level, bits that must be zero in a valid entry, leaf and table forms (x86 RSVD). */
+  /** Stores allowed (x86 _PAGE_RW, checked on every level; s390 _PAGE_PROTECT clear). */
+  readonly write: readonly Mask[];
+  readonly writeWhenSet: readonly boolean[];
+  /** Loads allowed; a zero mask with whenSet false where every valid entry is readable. */
+  readonly read: readonly Mask[];
+  readonly readWhenSet: readonly boolean[];
+  /** User-mode access allowed (x86 _PAGE_USER on every level; radix _PAGE_PRIVILEGED clear). */
+  readonly user: readonly Mask[];
+  readonly userWhenSet: readonly boolean[];
+  /** Instruction fetch allowed (x86 _PAGE_NX clear; radix _PAGE_EXEC set). */
+  readonly exec: readonly Mask[];
+  readonly execWhenSet: readonly boolean[];
+  /** Set by the hardware walker on each level where the mask is non-zero (x86: every level walked; radix: the leaf R bit; s390: none). */
+  readonly accessed: readonly Mask[];
+  /** Set by hardware on a leaf when a store goes through it; zero mask where the hardware has no change bit (s390). */
+  readonly dirty: readonly Mask[];
+  /** Bits that must be zero in a valid leaf / table entry at each level (x86 RSVD faults). */
   readonly reservedLeaf: readonly Mask[];
   readonly reservedTable: readonly Mask[];
 }
