@@ -75,6 +75,14 @@ export interface HardwareRules {
   readonly accessed: readonly Mask[];
   /** Set by hardware on a leaf when a store goes through it; zero mask where the hardware has no change bit (s390). */
   readonly dirty: readonly Mask[];
+  /**
+   * Whether the write/read/user/exec and accessed rules also apply to a non-leaf (table)
+   * entry at each level. x86: true (R/W, U/S, XD and A exist in every paging-structure entry);
+   * s390: true (the DAT-protection and IEP bits of region/segment entries cover everything
+   * below). Radix: false, a PDE holds only V, NLB and NLS (its NLS field overlaps the EAA
+   * bits), so permissions and R are read from the leaf alone.
+   */
+  readonly tableRules: readonly boolean[];
   /** Bits that must be zero in a valid leaf / table entry at each level (x86 RSVD faults). */
   readonly reservedLeaf: readonly Mask[];
   readonly reservedTable: readonly Mask[];
@@ -126,6 +134,12 @@ export interface Layout {
   tableAddress(level: number, e: Entry): number;
 
   // -- constructors, writing into `out` ---------------------------------------------
+  /**
+   * The empty entry pte_clear / pmd_clear / p?d_clear write and a new table is filled with:
+   * all zero on x86 and radix; s390's invalid patterns (_PAGE_INVALID, _SEGMENT_ENTRY_EMPTY,
+   * _REGION*_ENTRY_EMPTY). isNone(level, e) must hold for it.
+   */
+  mkNone(level: number, out: Entry): void;
   mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void;
   mkTable(level: number, tablePhys: number, out: Entry): void;
 

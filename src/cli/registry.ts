@@ -1,4 +1,15 @@
 // The commands daxsim knows, in the order `daxsim --help` lists them.
 import type { Command } from './command.ts';
+import { command as arches } from './commands/arches.ts';
+import { command as layout } from './commands/layout.ts';
+import { command as litmus } from './commands/litmus.ts';
+import { command as run } from './commands/run.ts';
+import { command as seed } from './commands/seed.ts';
 
-export const commands = new Map<string, Command>([]);
+export const commands = new Map<string, Command>([
+  ['arches', arches],
+  ['layout', layout],
+  ['seed', seed],
+  ['run', run],
+  ['litmus', litmus],
+]);

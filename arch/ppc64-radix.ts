@@ -1,0 +1,256 @@
+// PowerPC book3s64, radix MMU, 64 KiB base pages (CONFIG_PPC_64K_PAGES, as distributions ship it).
+//
+// Flag values: arch/powerpc/include/asm/book3s/64/pgtable.h (Linux 6.1; the bits common to hash
+// and radix, and the radix reading of them). _PAGE_SWP_SOFT_DIRTY / _PAGE_SWP_EXCLUSIVE also there.
+// Geometry: arch/powerpc/include/asm/book3s/64/radix-64k.h (RADIX_{PTE,PMD,PUD,PGD}_INDEX_SIZE
+// 5/9/9/13) and radix.h (RADIX_PMD_SHIFT = PAGE_SHIFT + 5 = 21, RADIX_PUD_SHIFT 30,
+// RADIX_PGD_SHIFT 39); PAGE_SHIFT = CONFIG_PPC_PAGE_SHIFT (arch/powerpc/include/asm/page.h), 16 with CONFIG_PPC_64K_PAGES (arch/powerpc/Kconfig).
+// P4D is folded (asm-generic/pgtable-nop4d.h, included by book3s/64/pgtable.h).
+// Non-leaf entries: RADIX_{PMD,PUD,PGD}_VAL_BITS (radix.h) = valid | NLS, ORed with the table's
+// physical address by pmd_populate / pud_populate / p4d_populate (book3s/64/pgalloc.h);
+// the table address is read back with ~P?D_MASKED_BITS (book3s/64/pgtable.h).
+// Entries are big-endian in memory: the kernel keeps them as __be64 (pte_raw / cpu_to_be64).
+// Hardware rules: Power ISA v3.0B Book III, radix tree translation: a PDE is V | NLB | NLS, a
+// PTE is V | L | RPN | R | C | ATT | EAA (privileged, read, write, execute); R and C are set
+// by the hardware on the leaf.
+
+import type { Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import {
+  bitRange,
+  clearBits,
+  clearEntry,
+  fieldShifted,
+  fieldValue,
+  fsDaxLimitedFor,
+  orAddress,
+  orMask,
+  perLevel,
+  setBits,
+  testAll,
+  testAny,
+  testEq,
+  toMask,
+  ZERO_MASK,
+  zeroExcept,
+} from './bits.ts';
+
+/** The _PAGE_* / _RPAGE_* PTE flag masks of arch/powerpc/include/asm/book3s/64/pgtable.h (6.1). */
+export const PPC64_RADIX_PTE_FLAGS = {
+  _PAGE_EXEC: 0x00001n,
+  _PAGE_WRITE: 0x00002n,
+  _PAGE_READ: 0x00004n,
+  _PAGE_RW: 0x00006n, // _PAGE_READ | _PAGE_WRITE
+  _PAGE_RWX: 0x00007n, // _PAGE_READ | _PAGE_WRITE | _PAGE_EXEC
+  _PAGE_PRIVILEGED: 0x00008n,
+  _PAGE_SAO: 0x00010n,
+  _PAGE_NON_IDEMPOTENT: 0x00020n,
+  _PAGE_TOLERANT: 0x00030n,
+  _PAGE_DIRTY: 0x00080n,
+  _PAGE_ACCESSED: 0x00100n,
+  _RPAGE_SW0: 0x2000000000000000n,
+  _RPAGE_SW1: 0x00800n,
+  _RPAGE_SW2: 0x00400n,
+  _RPAGE_SW3: 0x00200n,
+  _RPAGE_RSV1: 0x00040n,
+  _RPAGE_PKEY_BIT4: 0x1000000000000000n,
+  _RPAGE_PKEY_BIT3: 0x0800000000000000n,
+  _RPAGE_PKEY_BIT2: 0x0400000000000000n,
+  _RPAGE_PKEY_BIT1: 0x0200000000000000n,
+  _RPAGE_PKEY_BIT0: 0x0100000000000000n,
+  _PAGE_PTE: 0x4000000000000000n,
+  _PAGE_PRESENT: 0x8000000000000000n,
+  _PAGE_INVALID: 0x2000000000000000n, // _RPAGE_SW0
+  _RPAGE_RPN0: 0x01000n,
+  _RPAGE_RPN1: 0x02000n,
+  _RPAGE_RPN43: 0x0080000000000000n,
+  _RPAGE_RPN42: 0x0040000000000000n,
+  _RPAGE_RPN41: 0x0020000000000000n,
+  _PAGE_SOFT_DIRTY: 0x00200n, // _RPAGE_SW3
+  _PAGE_SPECIAL: 0x00400n, // _RPAGE_SW2
+  _PAGE_DEVMAP: 0x00800n, // _RPAGE_SW1
+  _PAGE_NO_CACHE: 0x00030n, // _PAGE_TOLERANT
+  _PAGE_SWP_SOFT_DIRTY: 0x00200n, // _PAGE_SOFT_DIRTY (CONFIG_MEM_SOFT_DIRTY)
+  _PAGE_SWP_EXCLUSIVE: 0x00020n, // _PAGE_NON_IDEMPOTENT
+} as const satisfies Record<string, bigint>;
+
+const F = PPC64_RADIX_PTE_FLAGS;
+
+export const PPC64_PAGE_SHIFT = 16;
+/** _PAGE_PA_MAX (book3s/64/pgtable.h): the highest physical address bit Linux uses. */
+export const PPC64_PAGE_PA_MAX = 53;
+/** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK (book3s/64/pgtable.h). */
+export const PPC64_PTE_RPN_MASK = bitRange(PPC64_PAGE_SHIFT, PPC64_PAGE_PA_MAX - 1);
+/** P{MD,UD,4D}_MASKED_BITS (book3s/64/pgtable.h): pud_pgtable / p4d_pgtable strip these to get the table address. */
+export const PPC64_PMD_MASKED_BITS = 0xc0000000000000ffn;
+/** RADIX_PTE_NONE_MASK (radix.h): an empty PTE can still have an R or C writeback. */
+export const PPC64_RADIX_PTE_NONE_MASK = F._PAGE_DIRTY | F._PAGE_ACCESSED;
+/** RADIX_PMD_BAD_BITS / RADIX_PUD_BAD_BITS / RADIX_P4D_BAD_BITS (radix.h). */
+export const PPC64_RADIX_PMD_BAD_BITS = 0x60000000000000e0n;
+
+/** radix-64k.h index sizes. */
+export const RADIX_64K_INDEX_SIZE = { RADIX_PTE_INDEX_SIZE: 5, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 } as const;
+const IX = RADIX_64K_INDEX_SIZE;
+
+/** RADIX_{PMD,PUD,PGD}_VAL_BITS (radix.h): the valid bit and the next level's index size (NLS). */
+export const RADIX_VAL_BITS = {
+  RADIX_PMD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PTE_INDEX_SIZE),
+  RADIX_PUD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PMD_INDEX_SIZE),
+  RADIX_PGD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PUD_INDEX_SIZE),
+} as const;
+
+export const PPC64_RADIX_LEVELS: readonly Level[] = [
+  { name: 'pgd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE + IX.RADIX_PUD_INDEX_SIZE, bits: IX.RADIX_PGD_INDEX_SIZE, leaf: false },
+  { name: 'pud', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE, bits: IX.RADIX_PUD_INDEX_SIZE, leaf: true },
+  { name: 'pmd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE, bits: IX.RADIX_PMD_INDEX_SIZE, leaf: true },
+  { name: 'pte', shift: PPC64_PAGE_SHIFT, bits: IX.RADIX_PTE_INDEX_SIZE, leaf: true },
+];
+
+const PGD = 0;
+const PUD = 1;
+const PMD = 2;
+const PTE = 3;
+const N = 4;
+
+const PRESENT = toMask(F._PAGE_PRESENT);
+const PTE_BIT = toMask(F._PAGE_PTE);
+const READ = toMask(F._PAGE_READ);
+const WRITE = toMask(F._PAGE_WRITE);
+const RW = toMask(F._PAGE_RW); // pte_mkwrite sets both: write implies read
+const EXEC = toMask(F._PAGE_EXEC);
+const PRIV = toMask(F._PAGE_PRIVILEGED);
+const DIRTY = toMask(F._PAGE_DIRTY);
+const DIRTY_SOFT = orMask(F._PAGE_DIRTY, F._PAGE_SOFT_DIRTY); // pte_mkdirty
+const ACCESSED = toMask(F._PAGE_ACCESSED);
+const SPECIAL = toMask(F._PAGE_SPECIAL);
+const DEVMAP_PTE = orMask(F._PAGE_DEVMAP, F._PAGE_PTE); // pte_devmap tests both
+const PTE_MKDEVMAP = orMask(F._PAGE_SPECIAL, F._PAGE_DEVMAP); // pte_mkdevmap
+const PMD_MKDEVMAP = orMask(F._PAGE_PTE, F._PAGE_DEVMAP); // radix__pmd_mkdevmap
+const HW_VALID = orMask(F._PAGE_PRESENT, F._PAGE_PTE); // pte_hw_valid
+const INVALID_PTE = orMask(F._PAGE_INVALID, F._PAGE_PTE); // pte_present, second form
+const PMD_PRESENT = orMask(F._PAGE_PRESENT, F._PAGE_INVALID); // pmd_present
+const NONE_MASK = toMask(PPC64_RADIX_PTE_NONE_MASK);
+const RPN = toMask(PPC64_PTE_RPN_MASK);
+const TABLE_ADDR = toMask(BigInt.asUintN(64, ~PPC64_PMD_MASKED_BITS));
+/** The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). */
+const VAL_BITS: readonly Mask[] = [
+  toMask(RADIX_VAL_BITS.RADIX_PGD_VAL_BITS),
+  toMask(RADIX_VAL_BITS.RADIX_PUD_VAL_BITS),
+  toMask(RADIX_VAL_BITS.RADIX_PMD_VAL_BITS),
+  ZERO_MASK,
+];
+
+const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
+const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
+const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? m : ZERO_MASK));
+
+const DEVMAP_NAME = '_PAGE_DEVMAP';
+
+export const ppc64Radix: Layout = {
+  name: 'ppc64-radix',
+  description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
+  sources: [
+    'arch/powerpc/include/asm/book3s/64/pgtable.h',
+    'arch/powerpc/include/asm/book3s/64/radix.h',
+    'arch/powerpc/include/asm/book3s/64/radix-64k.h',
+    'arch/powerpc/include/asm/book3s/64/pgalloc.h',
+    'arch/powerpc/include/asm/page.h',
+  ],
+  endian: 'big',
+  pageShift: PPC64_PAGE_SHIFT,
+  levels: PPC64_RADIX_LEVELS,
+  pmdLevel: PMD,
+  pfn: { shift: PPC64_PAGE_SHIFT, mask: PPC64_PTE_RPN_MASK },
+  flags: PPC64_RADIX_PTE_FLAGS,
+  devmap: DEVMAP_NAME,
+  fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
+  // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
+  tableBytes: PPC64_RADIX_LEVELS.map((l) => 8 << l.bits),
+  hw: {
+    valid: all(PRESENT),
+    validWhenSet: flag(true),
+    // L (= _PAGE_PTE) ends the walk at pud/pmd; never at pgd (no 512 GiB pages); always at pte.
+    leaf: perLevel(N, (l) => (l === PUD || l === PMD ? PTE_BIT : ZERO_MASK)),
+    leafWhenSet: perLevel(N, (l) => l !== PTE),
+    write: all(WRITE),
+    writeWhenSet: flag(true),
+    read: all(READ),
+    readWhenSet: flag(true),
+    user: all(PRIV),
+    userWhenSet: flag(false),
+    exec: all(EXEC),
+    execWhenSet: flag(true),
+    accessed: leafLevels(ACCESSED),
+    dirty: leafLevels(DIRTY),
+    tableRules: flag(false),
+    // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
+    // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
+    reservedLeaf: all(ZERO_MASK),
+    reservedTable: perLevel(N, (l) => (l === PTE ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
+  },
+
+  // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
+  isNone: (level, e) => (level === PTE ? zeroExcept(e, NONE_MASK) : zeroExcept(e, ZERO_MASK)),
+  isPresent: (level, e) =>
+    level === PTE
+      ? testAll(e, HW_VALID) || testAll(e, INVALID_PTE)
+      : level === PMD
+        ? testAny(e, PMD_PRESENT)
+        : testAny(e, PRESENT),
+  // pmd_is_leaf / pud_is_leaf: _PAGE_PTE.
+  isLeaf: (level, e) => (level === PTE ? true : level === PGD ? false : testAny(e, PTE_BIT)),
+  // __pte_write (pte_savedwrite, the NUMA-balancing protnone form, is not modelled).
+  isWrite: (_level, e) => testAny(e, WRITE),
+  isDirty: (_level, e) => testAny(e, DIRTY),
+  isYoung: (_level, e) => testAny(e, ACCESSED),
+  // pte_devmap / pmd_devmap need _PAGE_PTE too (the bit is not software-owned in a PDE); pud_devmap is 0.
+  isDevmap: (level, e) => (level === PTE || level === PMD) && testAll(e, DEVMAP_PTE),
+  isSpecial: (level, e) => level === PTE && testAny(e, SPECIAL),
+
+  // pte_pfn, and pmd_pfn = pte_pfn(pmd_pte(pmd)): (val & PTE_RPN_MASK) >> PAGE_SHIFT at every level.
+  leafPfn: (_level, e) => fieldShifted(e, RPN, PPC64_PAGE_SHIFT),
+  tableAddress: (_level, e) => fieldValue(e, TABLE_ADDR),
+
+  mkNone: (_level, out) => clearEntry(out), // pte_clear / pmd_clear: 0
+  mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
+    if (level === PGD) throw new RangeError('ppc64-radix: no leaf at pgd');
+    out.lo = 0;
+    out.hi = 0;
+    // pfn_pte: (pfn << PAGE_SHIFT) | pgprot | _PAGE_PTE; pgprot is _PAGE_BASE (PRESENT, ACCESSED)
+    // with _PAGE_READ (PAGE_COPY / PAGE_SHARED ...); radix__pmd_mkhuge also just sets _PAGE_PTE.
+    orAddress(out, pfn * 2 ** PPC64_PAGE_SHIFT, RPN);
+    setBits(out, PRESENT);
+    setBits(out, PTE_BIT);
+    setBits(out, READ);
+    if (prot.young) setBits(out, ACCESSED);
+    if (prot.write) setBits(out, RW);
+    if (prot.exec) setBits(out, EXEC);
+    if (!prot.user) setBits(out, PRIV);
+    if (prot.dirty) setBits(out, DIRTY_SOFT);
+    if (prot.devmap) {
+      if (level === PTE) setBits(out, PTE_MKDEVMAP);
+      else if (level === PMD) setBits(out, PMD_MKDEVMAP); // no pud_mkdevmap on powerpc
+    }
+    if (prot.special && level === PTE) setBits(out, SPECIAL);
+  },
+  mkTable(level: number, tablePhys: number, out: Entry): void {
+    if (level === PTE) throw new RangeError('ppc64-radix: no table below pte');
+    out.lo = 0;
+    out.hi = 0;
+    orAddress(out, tablePhys, TABLE_ADDR); // __pgtable_ptr_val(table) = __pa(table)
+    setBits(out, VAL_BITS[level]!);
+  },
+
+  // pmd_mkclean etc. are pte_pmd(pte_mk*(pmd_pte(pmd))): the same bits at every level.
+  mkclean: (_level, e) => clearBits(e, DIRTY),
+  mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
+  wrprotect: (_level, e) => clearBits(e, WRITE),
+  mkwrite: (_level, e) => setBits(e, RW),
+  mkold: (_level, e) => clearBits(e, ACCESSED),
+  mkyoung: (_level, e) => setBits(e, ACCESSED),
+};
+
+const TRANS_HUGE_TEST = orMask(F._PAGE_PTE, F._PAGE_DEVMAP);
+/** radix__pmd_trans_huge (radix.h): _PAGE_PTE set and _PAGE_DEVMAP clear. */
+export function ppc64RadixPmdTransHuge(e: Entry): boolean {
+  return testEq(e, TRANS_HUGE_TEST, PTE_BIT);
+}

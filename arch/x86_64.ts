@@ -1,0 +1,294 @@
+// x86-64 page tables, 4-level paging (CONFIG_X86_64, no LA57).
+//
+// Flag values: arch/x86/include/asm/pgtable_types.h (Linux 6.1), taken for CONFIG_X86_64 with
+// the options distributions enable (CONFIG_MEM_SOFT_DIRTY, CONFIG_HAVE_ARCH_USERFAULTFD_WP,
+// CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS); X86_FLAG_CONFIG records which depend on what.
+// pfn field: PTE_PFN_MASK = PHYSICAL_PAGE_MASK (arch/x86/include/asm/page_types.h) with
+// __PHYSICAL_MASK_SHIFT 52 (arch/x86/include/asm/page_64_types.h).
+// Level geometry: arch/x86/include/asm/pgtable_64_types.h (PGDIR_SHIFT 39, PUD_SHIFT 30,
+// PMD_SHIFT 21, PTRS_PER_* 512; P4D folded when 4-level).
+// Predicates and modifiers: the inline functions of arch/x86/include/asm/pgtable.h.
+// Hardware rules: Intel SDM Vol. 3A, section 4.5 (4-level and 5-level paging).
+//
+// MAXPHYADDR is taken as 52 (the architectural maximum, equal to __PHYSICAL_MASK_SHIFT), so no
+// address bit of an entry is reserved; what stays reserved is PS in a PML4E/PML5E and, in a
+// huge leaf, the bits between 13 and the leaf's alignment (SDM Vol. 3A, tables 4-15..4-20).
+
+import type { Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import {
+  bit,
+  bitRange,
+  clearBits,
+  clearEntry,
+  fieldShifted,
+  fieldValue,
+  fsDaxLimitedFor,
+  orAddress,
+  orMask,
+  perLevel,
+  setBits,
+  testAll,
+  testAny,
+  testEq,
+  toMask,
+  ZERO_MASK,
+  zeroExcept,
+} from './bits.ts';
+
+/** _PAGE_BIT_* from arch/x86/include/asm/pgtable_types.h (6.1). */
+export const X86_PAGE_BIT = {
+  _PAGE_BIT_PRESENT: 0,
+  _PAGE_BIT_RW: 1,
+  _PAGE_BIT_USER: 2,
+  _PAGE_BIT_PWT: 3,
+  _PAGE_BIT_PCD: 4,
+  _PAGE_BIT_ACCESSED: 5,
+  _PAGE_BIT_DIRTY: 6,
+  _PAGE_BIT_PSE: 7,
+  _PAGE_BIT_PAT: 7,
+  _PAGE_BIT_GLOBAL: 8,
+  _PAGE_BIT_SOFTW1: 9,
+  _PAGE_BIT_SOFTW2: 10,
+  _PAGE_BIT_SOFTW3: 11,
+  _PAGE_BIT_PAT_LARGE: 12,
+  _PAGE_BIT_SOFTW4: 58,
+  _PAGE_BIT_PKEY_BIT0: 59,
+  _PAGE_BIT_PKEY_BIT1: 60,
+  _PAGE_BIT_PKEY_BIT2: 61,
+  _PAGE_BIT_PKEY_BIT3: 62,
+  _PAGE_BIT_NX: 63,
+  _PAGE_BIT_SPECIAL: 9, // _PAGE_BIT_SOFTW1
+  _PAGE_BIT_CPA_TEST: 9, // _PAGE_BIT_SOFTW1
+  _PAGE_BIT_UFFD_WP: 10, // _PAGE_BIT_SOFTW2
+  _PAGE_BIT_SOFT_DIRTY: 11, // _PAGE_BIT_SOFTW3
+  _PAGE_BIT_DEVMAP: 58, // _PAGE_BIT_SOFTW4
+  _PAGE_BIT_PROTNONE: 8, // _PAGE_BIT_GLOBAL
+} as const;
+
+const B = X86_PAGE_BIT;
+
+/** The _PAGE_* PTE flag masks of arch/x86/include/asm/pgtable_types.h (6.1, CONFIG_X86_64). */
+export const X86_PTE_FLAGS = {
+  _PAGE_PRESENT: bit(B._PAGE_BIT_PRESENT),
+  _PAGE_RW: bit(B._PAGE_BIT_RW),
+  _PAGE_USER: bit(B._PAGE_BIT_USER),
+  _PAGE_PWT: bit(B._PAGE_BIT_PWT),
+  _PAGE_PCD: bit(B._PAGE_BIT_PCD),
+  _PAGE_ACCESSED: bit(B._PAGE_BIT_ACCESSED),
+  _PAGE_DIRTY: bit(B._PAGE_BIT_DIRTY),
+  _PAGE_PSE: bit(B._PAGE_BIT_PSE),
+  _PAGE_GLOBAL: bit(B._PAGE_BIT_GLOBAL),
+  _PAGE_SOFTW1: bit(B._PAGE_BIT_SOFTW1),
+  _PAGE_SOFTW2: bit(B._PAGE_BIT_SOFTW2),
+  _PAGE_SOFTW3: bit(B._PAGE_BIT_SOFTW3),
+  _PAGE_PAT: bit(B._PAGE_BIT_PAT),
+  _PAGE_PAT_LARGE: bit(B._PAGE_BIT_PAT_LARGE),
+  _PAGE_SPECIAL: bit(B._PAGE_BIT_SPECIAL),
+  _PAGE_CPA_TEST: bit(B._PAGE_BIT_CPA_TEST),
+  _PAGE_PKEY_BIT0: bit(B._PAGE_BIT_PKEY_BIT0),
+  _PAGE_PKEY_BIT1: bit(B._PAGE_BIT_PKEY_BIT1),
+  _PAGE_PKEY_BIT2: bit(B._PAGE_BIT_PKEY_BIT2),
+  _PAGE_PKEY_BIT3: bit(B._PAGE_BIT_PKEY_BIT3),
+  _PAGE_SOFT_DIRTY: bit(B._PAGE_BIT_SOFT_DIRTY),
+  _PAGE_SWP_SOFT_DIRTY: bit(B._PAGE_BIT_RW), // _PAGE_RW: only meaningful when !present
+  _PAGE_UFFD_WP: bit(B._PAGE_BIT_UFFD_WP),
+  _PAGE_SWP_UFFD_WP: bit(B._PAGE_BIT_USER), // _PAGE_USER: only meaningful when !present
+  _PAGE_NX: bit(B._PAGE_BIT_NX),
+  _PAGE_DEVMAP: bit(B._PAGE_BIT_DEVMAP),
+  _PAGE_SOFTW4: bit(B._PAGE_BIT_SOFTW4),
+  _PAGE_PROTNONE: bit(B._PAGE_BIT_PROTNONE),
+} as const satisfies Record<string, bigint>;
+
+/**
+ * Flags whose value depends on a Kconfig option in pgtable_types.h (they are 0 without it).
+ * _PAGE_CC / _PAGE_ENC (memory encryption, cc_mask / sme_me_mask) are runtime values, not
+ * constants, and are left out of the table.
+ */
+export const X86_FLAG_CONFIG: Readonly<Record<string, string>> = {
+  _PAGE_PKEY_BIT0: 'CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS',
+  _PAGE_PKEY_BIT1: 'CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS',
+  _PAGE_PKEY_BIT2: 'CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS',
+  _PAGE_PKEY_BIT3: 'CONFIG_X86_INTEL_MEMORY_PROTECTION_KEYS',
+  _PAGE_SOFT_DIRTY: 'CONFIG_MEM_SOFT_DIRTY',
+  _PAGE_SWP_SOFT_DIRTY: 'CONFIG_MEM_SOFT_DIRTY',
+  _PAGE_UFFD_WP: 'CONFIG_HAVE_ARCH_USERFAULTFD_WP',
+  _PAGE_SWP_UFFD_WP: 'CONFIG_HAVE_ARCH_USERFAULTFD_WP',
+  _PAGE_NX: 'CONFIG_X86_64 || CONFIG_X86_PAE',
+  _PAGE_DEVMAP: 'CONFIG_X86_64 || CONFIG_X86_PAE',
+  _PAGE_SOFTW4: 'CONFIG_X86_64 || CONFIG_X86_PAE',
+};
+
+const F = X86_PTE_FLAGS;
+
+/** __PHYSICAL_MASK_SHIFT (arch/x86/include/asm/page_64_types.h). */
+export const X86_PHYSICAL_MASK_SHIFT = 52;
+/** PTE_PFN_MASK = PHYSICAL_PAGE_MASK = PAGE_MASK & __PHYSICAL_MASK (page_types.h, pgtable_types.h). */
+export const X86_PTE_PFN_MASK = bitRange(12, X86_PHYSICAL_MASK_SHIFT - 1);
+/** PHYSICAL_PMD_PAGE_MASK = PMD_MASK & __PHYSICAL_MASK (page_types.h), what pmd_pfn_mask() returns for a PSE pmd. */
+export const X86_PHYSICAL_PMD_PAGE_MASK = bitRange(21, X86_PHYSICAL_MASK_SHIFT - 1);
+/** PHYSICAL_PUD_PAGE_MASK = PUD_MASK & __PHYSICAL_MASK (page_types.h). */
+export const X86_PHYSICAL_PUD_PAGE_MASK = bitRange(30, X86_PHYSICAL_MASK_SHIFT - 1);
+/** _PAGE_TABLE = __PP|__RW|_USR|___A|___D (pgtable_types.h; _ENC is 0 without SME), what pmd_populate() writes (asm/pgalloc.h). */
+export const X86_PAGE_TABLE = F._PAGE_PRESENT | F._PAGE_RW | F._PAGE_USER | F._PAGE_ACCESSED | F._PAGE_DIRTY;
+/** _PAGE_KNL_ERRATUM_MASK (pgtable_types.h, CONFIG_X86_64): ignored by pte_none/pmd_none/pud_none/p4d_none. */
+export const X86_KNL_ERRATUM_MASK = F._PAGE_DIRTY | F._PAGE_ACCESSED;
+
+export const X86_SOURCES = [
+  'arch/x86/include/asm/pgtable_types.h',
+  'arch/x86/include/asm/page_types.h',
+  'arch/x86/include/asm/page_64_types.h',
+  'arch/x86/include/asm/pgtable_64_types.h',
+  'arch/x86/include/asm/pgtable.h',
+  'arch/x86/include/asm/pgalloc.h',
+] as const;
+
+/** Levels of 4-level paging (arch/x86/include/asm/pgtable_64_types.h, p4d folded). */
+export const X86_64_LEVELS: readonly Level[] = [
+  { name: 'pgd', shift: 39, bits: 9, leaf: false },
+  { name: 'pud', shift: 30, bits: 9, leaf: true },
+  { name: 'pmd', shift: 21, bits: 9, leaf: true },
+  { name: 'pte', shift: 12, bits: 9, leaf: true },
+];
+
+/**
+ * Builds an x86-64 layout for 4- or 5-level paging. `levels` ends with pud, pmd, pte; the
+ * levels above pud are non-leaf (no 512 GiB pages: p4d_large() is 0; PS is reserved in a
+ * PML4E/PML5E).
+ */
+export function buildX86Layout(name: string, description: string, levels: readonly Level[], extraSources: readonly string[] = []): Layout {
+  const n = levels.length;
+  const pte = n - 1;
+  const pmd = n - 2;
+  const pud = n - 3;
+  if (levels[pte]?.name !== 'pte' || levels[pmd]?.name !== 'pmd' || levels[pud]?.name !== 'pud') {
+    throw new Error('x86 levels must end with pud, pmd, pte');
+  }
+
+  const PRESENT = toMask(F._PAGE_PRESENT);
+  const RW = toMask(F._PAGE_RW);
+  const USER = toMask(F._PAGE_USER);
+  const ACCESSED = toMask(F._PAGE_ACCESSED);
+  const DIRTY = toMask(F._PAGE_DIRTY);
+  const DIRTY_SOFT = orMask(F._PAGE_DIRTY, F._PAGE_SOFT_DIRTY); // pte_mkdirty / pmd_mkdirty
+  const PSE = toMask(F._PAGE_PSE);
+  const NX = toMask(F._PAGE_NX);
+  const SPECIAL = toMask(F._PAGE_SPECIAL);
+  const DEVMAP = toMask(F._PAGE_DEVMAP);
+  const PTE_DEVMAP = orMask(F._PAGE_SPECIAL, F._PAGE_DEVMAP); // pte_mkdevmap
+  const PSE_PRESENT = orMask(F._PAGE_PSE, F._PAGE_PRESENT); // pud_large
+  const PTE_PRESENT = orMask(F._PAGE_PRESENT, F._PAGE_PROTNONE); // pte_present
+  const PMD_PRESENT = orMask(F._PAGE_PRESENT, F._PAGE_PROTNONE, F._PAGE_PSE); // pmd_present
+  const KNL = toMask(X86_KNL_ERRATUM_MASK);
+  const PFN = toMask(X86_PTE_PFN_MASK);
+  const TABLE = toMask(X86_PAGE_TABLE);
+
+  const leafCapable = (l: number): boolean => levels[l]!.leaf;
+  const hugeAddr: readonly Mask[] = perLevel(n, (l) =>
+    l === pmd ? toMask(X86_PHYSICAL_PMD_PAGE_MASK) : l === pud ? toMask(X86_PHYSICAL_PUD_PAGE_MASK) : PFN,
+  );
+
+  const all = (m: Mask): readonly Mask[] => perLevel(n, () => m);
+  const flag = (v: boolean): readonly boolean[] => perLevel(n, () => v);
+
+  const hw = {
+    valid: all(PRESENT),
+    validWhenSet: flag(true),
+    // PS selects a leaf at pud/pmd; the PTE is always a leaf; above pud never (zero mask, whenSet true).
+    leaf: perLevel(n, (l) => (l === pmd || l === pud ? PSE : ZERO_MASK)),
+    leafWhenSet: perLevel(n, (l) => l !== pte),
+    write: all(RW),
+    writeWhenSet: flag(true),
+    read: all(ZERO_MASK),
+    readWhenSet: flag(false),
+    user: all(USER),
+    userWhenSet: flag(true),
+    exec: all(NX),
+    execWhenSet: flag(false),
+    accessed: all(ACCESSED),
+    tableRules: flag(true),
+    dirty: perLevel(n, (l) => (leafCapable(l) ? DIRTY : ZERO_MASK)),
+    // SDM 4.5: PS must be 0 in a PML5E/PML4E; a 2 MiB leaf reserves bits 20:13, a 1 GiB leaf 29:13.
+    reservedLeaf: perLevel(n, (l) =>
+      l === pmd ? toMask(bitRange(13, 20)) : l === pud ? toMask(bitRange(13, 29)) : l < pud ? PSE : ZERO_MASK,
+    ),
+    reservedTable: perLevel(n, (l) => (l < pud ? PSE : ZERO_MASK)),
+  };
+
+  const DEVMAP_NAME = '_PAGE_DEVMAP';
+  const layout: Layout = {
+    name,
+    description,
+    sources: [...X86_SOURCES, ...extraSources],
+    endian: 'little',
+    pageShift: 12,
+    levels,
+    pmdLevel: pmd,
+    pfn: { shift: 12, mask: X86_PTE_PFN_MASK },
+    flags: X86_PTE_FLAGS,
+    devmap: DEVMAP_NAME,
+    fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
+    tableBytes: levels.map((lv) => 8 << lv.bits),
+    hw,
+
+    // pgd_none is !pgd_val (no KNL workaround for the root); the others ignore the stray A/D bits.
+    isNone: (level, e) => (level === 0 ? zeroExcept(e, ZERO_MASK) : zeroExcept(e, KNL)),
+    isPresent: (level, e) =>
+      level === pte ? testAny(e, PTE_PRESENT) : level === pmd ? testAny(e, PMD_PRESENT) : testAny(e, PRESENT),
+    // pte: every pte maps; pmd_leaf = pmd_large (PSE); pud_leaf = pud_large (PSE and PRESENT); p4d/pgd_large are 0.
+    isLeaf: (level, e) => (level === pte ? true : level === pmd ? testAny(e, PSE) : level === pud ? testAll(e, PSE_PRESENT) : false),
+    isWrite: (_level, e) => testAny(e, RW),
+    isDirty: (_level, e) => testAny(e, DIRTY),
+    isYoung: (_level, e) => testAny(e, ACCESSED),
+    isDevmap: (level, e) => level >= pud && testAny(e, DEVMAP),
+    isSpecial: (level, e) => level === pte && testAny(e, SPECIAL),
+
+    // pte_pfn: PTE_PFN_MASK; pmd_pfn / pud_pfn: pmd_pfn_mask() / pud_pfn_mask(), the huge mask when PSE.
+    leafPfn: (level, e) => fieldShifted(e, (level === pmd || level === pud) && testAny(e, PSE) ? hugeAddr[level]! : PFN, 12),
+    tableAddress: (_level, e) => fieldValue(e, PFN),
+
+    mkNone: (_level, out) => clearEntry(out), // pte_clear: native_make_pte(0)
+    mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
+      if (!leafCapable(level)) throw new RangeError(`${name}: no leaf at level ${levels[level]?.name ?? level}`);
+      out.lo = 0;
+      out.hi = 0;
+      // pfn_pte / pfn_pmd / pfn_pud: (pfn << PAGE_SHIFT) masked by the level's pfn mask.
+      orAddress(out, pfn * 4096, hugeAddr[level]!);
+      setBits(out, PRESENT);
+      if (level !== pte) setBits(out, PSE); // pmd_mkhuge / pud_mkhuge
+      if (prot.write) setBits(out, RW);
+      if (prot.user) setBits(out, USER);
+      if (!prot.exec) setBits(out, NX);
+      if (prot.dirty) setBits(out, DIRTY_SOFT);
+      if (prot.young) setBits(out, ACCESSED);
+      if (prot.devmap) setBits(out, level === pte ? PTE_DEVMAP : DEVMAP);
+      if (prot.special && level === pte) setBits(out, SPECIAL);
+    },
+    mkTable(_level: number, tablePhys: number, out: Entry): void {
+      out.lo = 0;
+      out.hi = 0;
+      orAddress(out, tablePhys, PFN);
+      setBits(out, TABLE);
+    },
+
+    mkclean: (_level, e) => clearBits(e, DIRTY),
+    mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
+    wrprotect: (_level, e) => clearBits(e, RW),
+    mkwrite: (_level, e) => setBits(e, RW),
+    mkold: (_level, e) => clearBits(e, ACCESSED),
+    mkyoung: (_level, e) => setBits(e, ACCESSED),
+  };
+  return layout;
+}
+
+export const x86_64: Layout = buildX86Layout(
+  'x86_64',
+  'x86-64, 4-level paging (48-bit VA), 4 KiB pages, 2 MiB and 1 GiB leaves',
+  X86_64_LEVELS,
+);
+
+/** pmd_trans_huge (arch/x86/include/asm/pgtable.h): PSE set and DEVMAP clear; a DAX pmd is never trans_huge. */
+const TRANS_HUGE_TEST = orMask(F._PAGE_PSE, F._PAGE_DEVMAP);
+const TRANS_HUGE_WANT = toMask(F._PAGE_PSE);
+export function x86PmdTransHuge(e: Entry): boolean {
+  return testEq(e, TRANS_HUGE_TEST, TRANS_HUGE_WANT);
+}

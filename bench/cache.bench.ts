@@ -1,0 +1,84 @@
+// Benchmarks of the pmem cache model (src/cache/) and the litmus explorer (src/litmus/).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchCase } from './case.ts';
+import { archWbCachePmem, crashStates, PmemCache } from '../src/cache/index.ts';
+import { explore, parseLitmus } from '../src/litmus/index.ts';
+import { PhysMem } from '../src/mem/phys.ts';
+
+const PM = 2 ** 40;
+const MiB = 2 ** 20;
+
+function machine(history = false): PmemCache {
+  const mem = new PhysMem({ kind: 'dram', base: 0, size: MiB }, { kind: 'pmem', base: PM, size: 1024 * MiB });
+  return new PmemCache(mem, { cpus: 4, persistence: 'adr', history });
+}
+
+let cache = machine();
+const word = new Uint8Array(8);
+let addr = 0;
+const STORES = 1024;
+
+let crashCache = machine(true);
+const CRASH_LINES = 10; // 2 candidates each: 1024 states per call
+let statesPerCall = 0;
+const probe = new Uint8Array(8);
+
+let wbCache = machine();
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sb = parseLitmus(readFileSync(join(here, '..', 'test', 'litmus', 'adr-flush-by-other-thread.litmus'), 'utf8'), 'adr-flush-by-other-thread.litmus');
+let visited = 0;
+
+export const cases: BenchCase[] = [
+  {
+    // 8-byte stores through the model into a 1 MiB working set of dirty lines (one op = 1024 stores)
+    name: 'cache-store',
+    setup() {
+      cache = machine();
+      addr = 0;
+    },
+    fn() {
+      for (let i = 0; i < STORES; i++) {
+        word[0] = i;
+        cache.store(0, PM + addr, word);
+        addr = (addr + 8) & (MiB - 1);
+      }
+    },
+    extra: () => ({ stores_per_op: STORES, dirty_lines: cache.dirtyLines().length }),
+  },
+  {
+    // every crash state of 10 uncertain lines (1024 images), each read back (one op = 1024 states)
+    name: 'crash-enumerate',
+    setup() {
+      crashCache = machine(true);
+      for (let i = 0; i < CRASH_LINES; i++) crashCache.store(0, PM + i * 4096, new Uint8Array([i + 1]));
+    },
+    fn() {
+      const cs = crashStates(crashCache, { limit: 4096 });
+      for (const im of cs.images) for (let i = 0; i < CRASH_LINES; i++) im.readBytes(PM + i * 4096, 8, probe);
+      statesPerCall = cs.images.length;
+    },
+    extra: () => ({ states_per_op: statesPerCall }),
+  },
+  {
+    // arch_wb_cache_pmem (x86: clwb loop + sfence) over a 2 MiB extent with 16 dirty lines
+    name: 'archwb-2MiB-16dirty',
+    setup() {
+      wbCache = machine();
+    },
+    fn() {
+      for (let i = 0; i < 16; i++) wbCache.store(0, PM + i * 131072, word);
+      archWbCachePmem(wbCache, 0, 'x86', PM, 2 * MiB);
+    },
+  },
+  {
+    // the litmus explorer on a two-thread test (adr-flush-by-other-thread.litmus)
+    name: 'litmus-explore-2thread',
+    fn() {
+      visited = explore(sb).visited;
+    },
+    extra: () => ({ machine_states: visited }),
+  },
+];

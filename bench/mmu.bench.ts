@@ -1,0 +1,194 @@
+// Benchmarks of the MMU (src/mmu): TLB hits, page-table walks per layout, and a check that
+// translate() allocates nothing. Each fn() call does a batch of BATCH translations over
+// addresses precomputed into a typed array; extra() reports the per-translation rate
+// (translations_per_s, measured inside fn) next to benchmark.js's per-batch rate.
+//
+//   npx tsx bench/run.ts --filter 'walk|translate'
+
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { findLayout } from '../arch/index.ts';
+import type { Layout } from '../arch/types.ts';
+import { FrameAllocator } from '../src/mem/frames.ts';
+import { PhysMem } from '../src/mem/phys.ts';
+import { TableBuilder } from '../src/mmu/builder.ts';
+import { Access, Mmu } from '../src/mmu/index.ts';
+import type { BenchCase } from './case.ts';
+
+const BATCH = 1024;
+const ADDRS = 1 << 16;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+const TiB = 2 ** 40;
+
+function layout(name: string): Layout {
+  const l = findLayout(name);
+  if (l === undefined) throw new Error(`no layout ${name}`);
+  return l;
+}
+
+/** xorshift32: the same addresses every run. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 4294967296;
+  };
+}
+
+interface Rig {
+  mmu: Mmu;
+  addrs: Float64Array;
+}
+
+/** Maps `bytes` at `base` with base pages (young and dirty, so walks only read), and random addresses in it. */
+function rig(layoutName: string, base: number, bytes: number, tlb: boolean): Rig {
+  const L = layout(layoutName);
+  const mem = new PhysMem({ kind: 'dram', base: 0, size: 4 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
+  const frames = new FrameAllocator(mem, mem.dram);
+  const b = new TableBuilder(L, mem, frames);
+  const last = L.levels.length - 1;
+  const page = 2 ** L.levels[last]!.shift;
+  for (let off = 0; off < bytes; off += page) b.map(base + off, 4 * TiB + off, last, { young: true, dirty: true, write: true });
+  const mmu = new Mmu(L, mem, { cpus: 1, tlb, tlbEntries: 4096 });
+  mmu.setRoot(0, b.root);
+  const r = rng(0x9e3779b9);
+  const addrs = new Float64Array(ADDRS);
+  for (let i = 0; i < ADDRS; i++) addrs[i] = base + Math.floor(r() * (bytes / 8)) * 8;
+  return { mmu, addrs };
+}
+
+/** A case that runs BATCH translations per fn() and reports the per-translation rate. */
+function batchCase(name: string, make: () => Rig, access: number, note: Record<string, number | string> = {}): BenchCase {
+  let rg: Rig | null = null;
+  let cursor = 0;
+  let done = 0;
+  let ns = 0n;
+  let sink = 0;
+  return {
+    name,
+    setup() {
+      rg = make();
+      for (let i = 0; i < ADDRS; i++) sink += rg.mmu.translate(0, rg.addrs[i]!, access, true); // warm up (and fill the TLB)
+      rg.mmu.counters.reset();
+    },
+    fn() {
+      const { mmu, addrs } = rg!;
+      const t0 = process.hrtime.bigint();
+      let c = cursor;
+      let s = 0;
+      for (let i = 0; i < BATCH; i++) {
+        s += mmu.translate(0, addrs[c]!, access, true);
+        c = (c + 1) & (ADDRS - 1);
+      }
+      cursor = c;
+      sink += s;
+      ns += process.hrtime.bigint() - t0;
+      done += BATCH;
+    },
+    extra() {
+      const snap = rg!.mmu.counters.snapshot();
+      const perS = done / (Number(ns) / 1e9);
+      if (sink === -1) process.stdout.write(''); // keep `sink` observable
+      return {
+        per_fn: BATCH,
+        M_translations_per_s: Number((perS / 1e6).toFixed(2)),
+        refs_per_walk: snap.walks > 0 ? Number((snap.walkRefs / snap.walks).toFixed(2)) : 0,
+        tlb_hit_ratio: snap.translations > 0 ? Number((snap.tlbHits / snap.translations).toFixed(4)) : 0,
+        faults: snap.faults,
+        ...note,
+      };
+    },
+  };
+}
+
+/** A gc() function (V8's, exposed at run time). */
+function getGc(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+/**
+ * Heap bytes allocated while running `f`: the growth of the used heap plus what every GC in
+ * between reclaimed (v8.GCProfiler reports each GC's before/after sizes).
+ */
+function allocatedBytes(f: () => void): number {
+  const gc = getGc();
+  gc();
+  const prof = new v8.GCProfiler();
+  prof.start();
+  const h0 = process.memoryUsage().heapUsed;
+  f();
+  const h1 = process.memoryUsage().heapUsed;
+  const stats = prof.stop();
+  let reclaimed = 0;
+  for (const s of stats?.statistics ?? []) reclaimed += s.beforeGC.heapStatistics.usedHeapSize - s.afterGC.heapStatistics.usedHeapSize;
+  return h1 - h0 + reclaimed;
+}
+
+function allocCase(): BenchCase {
+  // A mix that takes every path: TLB hits, misses that walk and fill, re-walks that set D, faults.
+  let mmu: Mmu | null = null;
+  let addrs: Float64Array | null = null;
+  let cursor = 0;
+  let sink = 0;
+  const run = (n: number): void => {
+    const m = mmu!;
+    const a = addrs!;
+    let c = cursor;
+    for (let i = 0; i < n; i++) {
+      const va = a[c]!;
+      sink += m.translate(0, va, (c & 3) === 0 ? Access.Write : Access.Read, true);
+      if ((c & 255) === 0) m.flushPage(0, va);
+      c = (c + 1) & (ADDRS - 1);
+    }
+    cursor = c;
+  };
+  return {
+    name: 'translate-alloc-check',
+    setup() {
+      const L = layout('x86_64');
+      const mem = new PhysMem({ kind: 'dram', base: 0, size: 4 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
+      const frames = new FrameAllocator(mem, mem.dram);
+      const b = new TableBuilder(L, mem, frames);
+      // 32 MiB of clean, old 4 KiB pages and one 2 MiB leaf; 1/8 of the addresses unmapped (faults).
+      for (let off = 0; off < 32 * MiB; off += 4096) b.map(0x10000000 + off, 4 * TiB + off, 3, { young: false, dirty: false });
+      b.map(0x40000000, 4 * TiB + 64 * MiB, 2, { young: false, dirty: false });
+      mmu = new Mmu(L, mem, { cpus: 1, tlbEntries: 1024 });
+      mmu.setRoot(0, b.root);
+      const r = rng(12345);
+      addrs = new Float64Array(ADDRS);
+      for (let i = 0; i < ADDRS; i++) {
+        const k = r();
+        addrs[i] = k < 0.125 ? 0x20000000 + Math.floor(r() * 4096) * 4096 : k < 0.25 ? 0x40000000 + Math.floor(r() * 2 * MiB) : 0x10000000 + Math.floor(r() * 32 * MiB);
+      }
+      run(ADDRS * 4); // warm up the JIT
+    },
+    fn() {
+      run(BATCH);
+    },
+    extra() {
+      const n = 2_000_000;
+      const bytes = allocatedBytes(() => run(n));
+      const snap = mmu!.counters.snapshot();
+      if (sink === -1) process.stdout.write('');
+      return { per_fn: BATCH, translations_measured: n, heap_bytes_per_translation: Number((bytes / n).toFixed(4)), walks: snap.walks, faults: snap.faults, d_writes: snap.dWrites };
+    },
+  };
+}
+
+export const cases: BenchCase[] = [
+  // A warm 16 MiB working set of 4 KiB pages: every access hits the TLB.
+  batchCase('translate-tlb-hit', () => rig('x86_64', 0x7f0000000000, 16 * MiB, true), Access.Read),
+  batchCase('translate-tlb-hit-write', () => rig('x86_64', 0x7f0000000000, 16 * MiB, true), Access.Write),
+  // TLB off: every translation is a full walk of random 4 KiB pages over 64 MiB.
+  batchCase('walk-4level', () => rig('x86_64', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 4 }),
+  batchCase('walk-5level', () => rig('x86_64-la57', 0x0f000000000000, 64 * MiB, false), Access.Read, { levels: 5 }),
+  batchCase('walk-radix', () => rig('ppc64-radix', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 4 }),
+  batchCase('walk-s390x', () => rig('s390x', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 5 }),
+  allocCase(),
+];

@@ -1,0 +1,60 @@
+// `daxsim run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto]
+//  [--all-states] [--json] [--trace out.json]`: runs a scenario and prints its report.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
+import { parseScenario } from '../../scenario/parse.ts';
+import { describeLost, runExitCode, runScenario, type RunReport } from '../../scenario/run.ts';
+import { TraceRecorder } from '../../scenario/trace.ts';
+import { oneOf, parseCommandArgs } from '../args.ts';
+import type { Command } from '../command.ts';
+import { InputError } from '../errors.ts';
+
+const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json]';
+
+export function readInput(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'error';
+    throw new InputError(path, `cannot read file (${code})`);
+  }
+}
+
+export const command: Command = {
+  summary: 'run a scenario (.dax) and report faults, expects and what a crash lost',
+  async run(args) {
+    const { values, positionals } = parseCommandArgs('run', args, {
+      arch: { type: 'string' },
+      mkclean: { type: 'string' },
+      persistence: { type: 'string' },
+      pmd: { type: 'string' },
+      'all-states': { type: 'boolean' },
+      json: { type: 'boolean' },
+      trace: { type: 'string' },
+    }, { min: 1, max: 1, usage: USAGE });
+    const path = positionals[0]!;
+    const scn = parseScenario(readInput(path), path);
+    const trace = values.trace !== undefined ? new TraceRecorder() : undefined;
+    const report = runScenario(scn, {
+      arch: values.arch,
+      mkclean: oneOf('run', 'mkclean', values.mkclean, ALL_STRATEGIES),
+      persistence: oneOf('run', 'persistence', values.persistence, ['adr', 'eadr'] as const),
+      pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
+      allStates: values['all-states'] === true,
+      trace,
+    });
+    if (trace !== undefined) writeFileSync(values.trace!, JSON.stringify(trace.toJSON()) + '\n');
+    if (values.json === true) process.stdout.write(JSON.stringify(report) + '\n');
+    else process.stdout.write(formatReport(path, report));
+    return runExitCode(report);
+  },
+};
+
+export function formatReport(path: string, r: RunReport): string {
+  const out: string[] = [];
+  out.push(`${path}: arch ${r.arch}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}`);
+  for (const [p, f] of Object.entries(r.faults)) out.push(`  faults ${p}: read ${f.read}, write ${f.write}, wp ${f.wp}`);
+  out.push(`  crash${r.crash_line === null ? ' (at the end: the scenario has none)' : ` at line ${r.crash_line}`}: ${r.durable ? 'durable, nothing promised was lost' : `LOST ${describeLost(r.lost)}`}`);
+  for (const e of r.expects) out.push(`  line ${e.line}: ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}${e.ok ? '' : ` (found: ${e.actual})`}`);
+  return out.join('\n') + '\n';
+}

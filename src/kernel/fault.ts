@@ -1,0 +1,354 @@
+// Page faults on DAX mappings, as Linux handles them (dax-flow.md §3):
+//   handle_mm_fault / __handle_mm_fault / handle_pte_fault / do_fault / do_wp_page (mm/memory.c),
+//   wp_huge_pmd, huge_pmd_set_accessed, insert_pfn_pmd (mm/huge_memory.c),
+//   dax_iomap_pte_fault, dax_iomap_pmd_fault, grab_mapping_entry, dax_insert_entry,
+//   dax_finish_sync_fault (fs/dax.c, v5.17 logic), insert_pfn (mm/memory.c).
+// Each function below models the kernel function it is named after.
+
+import type { Entry, LeafProt } from '../../arch/types.ts';
+import type { DaxEntry } from './dax-entries.ts';
+import type { FaultKind } from './events.ts';
+import { UserFault, type Kernel } from './kernel.ts';
+import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
+import { newSlot, type Slot } from './pgtable.ts';
+import { vfsFsyncRange } from './writeback.ts';
+
+const slot: Slot = newSlot();
+const scratch: Entry = { lo: 0, hi: 0 };
+
+type DaxResult = 'nopage' | 'fallback';
+
+/** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
+export function handleMmFault(k: Kernel, mm: Mm, va: number, write: boolean, hw: string): void {
+  const vma = findVma(mm, va);
+  if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${hw})`);
+  // access_error (arch/x86/mm/fault.c): a write needs VM_WRITE, a read VM_READ.
+  if (write ? !vma.flags.write : !vma.flags.read) {
+    throw new UserFault('SIGSEGV', `${write ? 'write to read-only' : 'read of unreadable'} mapping ${vma.name} at 0x${va.toString(16)} (${hw})`);
+  }
+  const how = handleFault(k, vma, va, write);
+  k.countFault(mm, how.kind);
+  k.events.fault?.(mm, va, how.kind, how.how, hw);
+}
+
+interface Handled {
+  kind: FaultKind;
+  how: string;
+}
+
+/** __handle_mm_fault: try the PMD level first (DAX VMAs are always THP-eligible), then PTEs. */
+function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+  const l = k.layout;
+  const pmdLevel = k.pmdLevel;
+  k.pt.walk(vma.mm.pgd, va, pmdLevel, true, slot);
+  k.counters.ptRefs += slot.level + 1;
+  if (slot.level !== pmdLevel) {
+    // A leaf above the PMD level: DAX never installs PUDs, so this cannot happen here.
+    throw new UserFault('SIGBUS', `unexpected ${l.levels[slot.level]!.name} leaf at 0x${va.toString(16)}`);
+  }
+  const pmdPa = slot.pa;
+  if (l.isNone(pmdLevel, slot.entry)) {
+    // create_huge_pmd -> ->huge_fault(PE_SIZE_PMD) -> dax_iomap_pmd_fault
+    const r = daxIomapPmdFault(k, vma, va, write, pmdPa);
+    if (r !== 'fallback') return { kind: write ? 'write' : 'read', how: `pmd ${r}` };
+  } else if (l.isLeaf(pmdLevel, slot.entry)) {
+    if (write && !l.isWrite(pmdLevel, slot.entry)) {
+      // wp_huge_pmd -> ->huge_fault(PE_SIZE_PMD): the DAX PMD fault upgrades the PMD in place.
+      const r = daxIomapPmdFault(k, vma, va, write, pmdPa);
+      if (r !== 'fallback') return { kind: 'wp', how: 'pmd wp' };
+      // __split_huge_pmd of a file (DAX) PMD just zaps it; the access refaults with PTEs.
+      zapPmd(k, vma, va, pmdPa);
+    } else {
+      hugePmdSetAccessed(k, vma, va, write, pmdPa);
+      return { kind: write ? 'write' : 'read', how: 'pmd access flags' };
+    }
+  }
+  return handlePteFault(k, vma, va, write);
+}
+
+/** huge_pmd_set_accessed -> touch_pmd: young, and dirty on a write (mm/huge_memory.c). */
+function hugePmdSetAccessed(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): void {
+  const l = k.layout;
+  k.readEntry(pmdPa, scratch);
+  l.mkyoung(k.pmdLevel, scratch);
+  if (write) l.mkdirty(k.pmdLevel, scratch);
+  k.writeEntry(pmdPa, scratch);
+  flushFaulting(k, vma, va & ~(k.pmdSize - 1), k.pmdSize);
+}
+
+function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
+  k.layout.mkNone(k.pmdLevel, scratch);
+  k.writeEntry(pmdPa, scratch);
+  const haddr = Math.floor(va / k.pmdSize) * k.pmdSize;
+  k.flushTlb(vma.mm, haddr, haddr + k.pmdSize, '__split_huge_pmd');
+}
+
+/** handle_pte_fault (mm/memory.c). */
+function handlePteFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+  const l = k.layout;
+  const last = k.pt.last;
+  k.pt.walk(vma.mm.pgd, va, last, true, slot);
+  k.counters.ptRefs += 1;
+  const ptePa = slot.pa;
+  const e = slot.entry;
+  if (l.isNone(last, e)) {
+    // do_fault: do_read_fault / do_cow_fault / do_shared_fault, each ending in ->fault.
+    if (!write) return { kind: 'read', how: daxIomapPteFault(k, vma, va, false, ptePa) };
+    if (!vma.flags.shared) return { kind: 'write', how: doCowFault(k, vma, va, ptePa) };
+    return { kind: 'write', how: daxIomapPteFault(k, vma, va, true, ptePa) };
+  }
+  if (write && !l.isWrite(last, e)) return { kind: 'wp', how: doWpPage(k, vma, va, ptePa) };
+  // A present, permitted entry: the hardware wanted young/dirty the kernel keeps in
+  // software (s390), or a stale TLB. pte_mkyoung, pte_mkdirty on a write,
+  // ptep_set_access_flags, flush_tlb_fix_spurious_fault.
+  l.mkyoung(last, e);
+  if (write) l.mkdirty(last, e);
+  k.writeEntry(ptePa, e);
+  flushFaulting(k, vma, va, k.pageSize);
+  return { kind: write ? 'write' : 'read', how: 'access flags' };
+}
+
+/**
+ * do_wp_page: vm_normal_page() is NULL for DAX PTEs (devmap/special in a VM_MIXEDMAP VMA),
+ * so a VM_SHARED|VM_WRITE VMA goes to wp_pfn_shared -> ->pfn_mkwrite (the DAX fault, which
+ * re-dirties the entry and upgrades the PTE in place); a private VMA copies (wp_page_copy).
+ */
+function doWpPage(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+  if (vma.flags.shared) return 'wp ' + daxIomapPteFault(k, vma, va, true, ptePa);
+  return 'wp ' + wpPageCopy(k, vma, va, ptePa);
+}
+
+/** do_cow_fault: ->fault with vmf->cow_page; DAX copies the file page (dax_fault_cow_page). */
+function doCowFault(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+  const index = checkIndex(k, vma, va);
+  // grab_mapping_entry(order 0) runs, but dax_fault_cow_page inserts nothing and dirties nothing.
+  grabMappingEntry(k, vma, index, 0);
+  copyToAnon(k, vma, va, index, ptePa, vma.file.phys + index * k.pageSize);
+  return 'cow';
+}
+
+/** wp_page_copy for a private mapping of a read-faulted DAX page. */
+function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+  const index = linearPageIndex(vma, va, k.pageShift);
+  const l = k.layout;
+  k.readEntry(ptePa, scratch);
+  const srcPa = l.leafPfn(k.pt.last, scratch) * k.pageSize;
+  copyToAnon(k, vma, va, index, ptePa, srcPa);
+  k.flushTlb(vma.mm, pageAlign(k, va), pageAlign(k, va) + k.pageSize, 'ptep_clear_flush_notify');
+  return 'cow';
+}
+
+/** Copies one page (through the CPU cache where it is pmem) into a new DRAM page mapped writable. */
+function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: number, srcPa: number): void {
+  const ps = k.pageSize;
+  const m = k.machine;
+  const page = m.dramFrames.alloc(ps);
+  const buf = new Uint8Array(ps);
+  if (m.mem.pmem.contains(srcPa, ps)) m.cache.load(vma.mm.cpu, srcPa, ps, buf);
+  else m.mem.readBytes(srcPa, ps, buf);
+  m.mem.writeBytes(page, buf);
+  const old = vma.cowPages.get(index);
+  if (old !== undefined) m.dramFrames.release(old, ps);
+  vma.cowPages.set(index, page);
+  k.layout.mkLeaf(k.pt.last, page / ps, leafProt(k, vma, true, false), scratch);
+  k.writeEntry(ptePa, scratch);
+}
+
+function pageAlign(k: Kernel, va: number): number {
+  return Math.floor(va / k.pageSize) * k.pageSize;
+}
+
+/** SIGBUS past EOF (dax_iomap_pte_fault: pos >= i_size). */
+function checkIndex(k: Kernel, vma: Vma, va: number): number {
+  const index = linearPageIndex(vma, va, k.pageShift);
+  if (index * k.pageSize >= vma.file.size) {
+    throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
+  }
+  return index;
+}
+
+/** The pgprot a DAX mapping's entry gets (vm_page_prot with write-notify, then mkwrite/mkdirty). */
+function leafProt(k: Kernel, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
+  // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
+  // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
+  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!);
+  return {
+    write: mkwrite && vma.flags.write,
+    user: true,
+    exec: false,
+    dirty: mkwrite,
+    young: mkwrite || hwYoung,
+    devmap: devmapPfn,
+    special: !devmapPfn,
+  };
+}
+
+function hasBits(m: { lo: number; hi: number }): boolean {
+  return m.lo !== 0 || m.hi !== 0;
+}
+
+/**
+ * pfn_t_devmap for the pmem driver's pfns: PFN_DEV|PFN_MAP where the arch has a devmap bit
+ * (ARCH_HAS_PTE_DEVMAP -> ZONE_DEVICE -> devm_memremap_pages); never under FS_DAX_LIMITED.
+ */
+function pfnIsDevmap(k: Kernel): boolean {
+  return k.layout.devmap !== null;
+}
+
+/**
+ * grab_mapping_entry (fs/dax.c): lock the entry covering `index`, creating a locked empty
+ * one if there is none. A PMD-order request fails (VM_FAULT_FALLBACK) over page entries; a
+ * page-order request inside a zero/empty PMD entry downgrades it, inside a real PMD entry
+ * keeps it.
+ */
+function grabMappingEntry(k: Kernel, vma: Vma, index: number, order: number): DaxEntry | null {
+  const entries = vma.file.mapping.entries;
+  const n = 2 ** order;
+  const head = index - (index % n);
+  let e = entries.find(head);
+  if (order > 0) {
+    if (e === undefined && entries.hasPageEntryInPmd(head)) return null;
+    if (e !== undefined && e.order < order) return null;
+  } else if (e !== undefined && e.order > 0 && e.kind !== 'real') {
+    entries.delete(e);
+    e = undefined;
+  }
+  if (e === undefined) {
+    e = { index: head, order, pfn: 0, kind: 'empty', locked: true, dirty: false, towrite: false };
+    entries.insert(e);
+  }
+  e.locked = true;
+  return e;
+}
+
+/** dax_insert_entry: a real entry replaces empty/zero ones; `dirty` sets DIRTY (and dirties the inode). */
+function daxInsertEntry(k: Kernel, vma: Vma, e: DaxEntry, pfn: number, dirty: boolean): void {
+  if (e.kind !== 'real') {
+    e.kind = 'real';
+    e.pfn = pfn;
+  }
+  if (dirty) {
+    e.dirty = true;
+    k.metadataDirty.add(vma.file); // __mark_inode_dirty(inode, I_DIRTY_PAGES)
+  }
+}
+
+/** dax_fault_is_synchronous: a write fault on a VM_SYNC VMA while the filesystem reports IOMAP_F_DIRTY. */
+function isSynchronous(k: Kernel, vma: Vma, write: boolean): boolean {
+  return write && vma.flags.sync && k.metadataDirty.has(vma.file);
+}
+
+/** dax_iomap_pte_fault + dax_fault_iter for a page-size fault. Returns how it was handled. */
+function daxIomapPteFault(k: Kernel, vma: Vma, va: number, write: boolean, ptePa: number): string {
+  const index = checkIndex(k, vma, va);
+  const e = grabMappingEntry(k, vma, index, 0)!;
+  try {
+    const pfn = vma.file.phys / k.pageSize + index;
+    const sync = isSynchronous(k, vma, write);
+    daxInsertEntry(k, vma, e, e.order > 0 ? e.pfn : pfn, write && !sync);
+    if (sync) {
+      // VM_FAULT_NEEDDSYNC: nothing mapped yet; the filesystem's fault handler calls
+      // dax_finish_sync_fault: vfs_fsync_range over the page, then dax_insert_pfn_mkwrite.
+      e.locked = false;
+      vfsFsyncRange(k, vma.mm.cpu, vma.file, index * k.pageSize, (index + 1) * k.pageSize);
+      e.locked = true;
+      e.dirty = true; // dax_insert_pfn_mkwrite sets DIRTY unconditionally
+      insertPfn(k, vma, va, pfn, true, ptePa);
+      return 'pte sync';
+    }
+    insertPfn(k, vma, va, pfn, write, ptePa);
+    return write ? 'pte write' : 'pte read';
+  } finally {
+    e.locked = false;
+  }
+}
+
+/**
+ * insert_pfn (mm/memory.c) for vmf_insert_mixed (read) and vmf_insert_mixed_mkwrite
+ * (write): a new entry is devmap or special, writable/dirty/young only for mkwrite; an
+ * existing entry with the same pfn is made young, dirty and writable in place.
+ */
+function insertPfn(k: Kernel, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
+  const l = k.layout;
+  const last = k.pt.last;
+  k.readEntry(ptePa, scratch);
+  if (!l.isNone(last, scratch)) {
+    if (!mkwrite) return;
+    if (l.leafPfn(last, scratch) !== pfn) return; // WARN_ON_ONCE: racing with truncate
+    l.mkyoung(last, scratch);
+    l.mkdirty(last, scratch);
+    if (vma.flags.write) l.mkwrite(last, scratch);
+    k.writeEntry(ptePa, scratch);
+    flushFaulting(k, vma, va, k.pageSize);
+    return;
+  }
+  l.mkLeaf(last, pfn, leafProt(k, vma, mkwrite, pfnIsDevmap(k)), scratch);
+  k.writeEntry(ptePa, scratch);
+}
+
+/**
+ * After a permission upgrade the faulting CPU's TLB may still hold the old, read-only
+ * translation. On x86 the page fault itself invalidated it (Intel SDM Vol. 3A §4.10.4.2);
+ * other arches flush in update_mmu_cache / flush_tlb_fix_spurious_fault. Modelled as a
+ * flush of the faulting page on the faulting CPU.
+ */
+function flushFaulting(k: Kernel, vma: Vma, va: number, size: number): void {
+  const start = Math.floor(va / size) * size;
+  k.machine.mmu.flushPage(vma.mm.cpu, start);
+}
+
+/** dax_iomap_pmd_fault (fs/dax.c) with dax_fault_check_fallback; `pmdPa` is the PMD slot. */
+function daxIomapPmdFault(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
+  if (!k.config.fsDaxPmd) return 'fallback'; // CONFIG_FS_DAX_PMD=n: the stub
+  const ps = k.pageSize;
+  const pmdAddr = Math.floor(va / k.pmdSize) * k.pmdSize;
+  const colour = 2 ** k.pmdOrder - 1;
+  const pgoff = linearPageIndex(vma, va, k.pageShift);
+  // dax_fault_check_fallback: colour mismatch, private write, PMD outside the VMA.
+  if ((pgoff & colour) !== (Math.floor(va / ps) & colour)) return 'fallback';
+  if (write && !vma.flags.shared) return 'fallback';
+  if (pmdAddr < vma.start || pmdAddr + k.pmdSize > vma.end) return 'fallback';
+  const maxPgoff = Math.ceil(vma.file.size / ps);
+  const index = pgoff - (pgoff & colour);
+  if (index >= maxPgoff) throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
+  if ((index | colour) >= maxPgoff) return 'fallback';
+  const e = grabMappingEntry(k, vma, index, k.pmdOrder);
+  if (e === null) return 'fallback';
+  try {
+    // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
+    if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
+    const pfn = vma.file.phys / ps + index;
+    const sync = isSynchronous(k, vma, write);
+    daxInsertEntry(k, vma, e, pfn, write && !sync);
+    if (sync) {
+      e.locked = false;
+      vfsFsyncRange(k, vma.mm.cpu, vma.file, index * ps, index * ps + k.pmdSize);
+      e.locked = true;
+      e.dirty = true;
+    }
+    insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
+    return 'nopage';
+  } finally {
+    if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind
+    e.locked = false;
+  }
+}
+
+/** insert_pfn_pmd (mm/huge_memory.c). */
+function insertPfnPmd(k: Kernel, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+  const l = k.layout;
+  const lv = k.pmdLevel;
+  k.readEntry(pmdPa, scratch);
+  if (!l.isNone(lv, scratch)) {
+    if (!write || l.leafPfn(lv, scratch) !== pfn) return;
+    l.mkyoung(lv, scratch);
+    l.mkdirty(lv, scratch);
+    if (vma.flags.write) l.mkwrite(lv, scratch);
+    k.writeEntry(pmdPa, scratch);
+    flushFaulting(k, vma, haddr, k.pmdSize);
+    return;
+  }
+  const devmap = pfnIsDevmap(k);
+  l.mkLeaf(lv, pfn, { ...leafProt(k, vma, write, devmap), special: false }, scratch);
+  k.writeEntry(pmdPa, scratch);
+}

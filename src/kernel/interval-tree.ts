@@ -1,0 +1,150 @@
+// The file's i_mmap: an augmented interval tree of VMAs keyed by their page-offset range,
+// as mm/interval_tree.c builds it from include/linux/interval_tree_generic.h: each node
+// covers [ITSTART, ITLAST] (inclusive, in pages) and carries the largest ITLAST of its
+// subtree, so an overlap query prunes whole subtrees. The kernel uses an augmented
+// red-black tree; this is an augmented AVL tree, which answers the same queries with the
+// same O(log n + k) bound.
+//
+// Query semantics follow vma_interval_tree_foreach(vma, root, start, last): every node with
+// ITSTART <= last && start <= ITLAST, in increasing ITSTART order (ties by insertion order).
+
+interface Node<T> {
+  start: number;
+  last: number;
+  seq: number;
+  value: T;
+  subtreeLast: number;
+  height: number;
+  left: Node<T> | null;
+  right: Node<T> | null;
+}
+
+export class IntervalTree<T> {
+  private root: Node<T> | null = null;
+  private seq = 0;
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  insert(start: number, last: number, value: T): void {
+    if (last < start) throw new RangeError(`interval [${start}, ${last}] is empty`);
+    const node: Node<T> = { start, last, seq: this.seq++, value, subtreeLast: last, height: 1, left: null, right: null };
+    this.root = insertNode(this.root, node);
+    this.count++;
+  }
+
+  /** Removes the node holding `value` with this start; returns whether it was found. */
+  remove(start: number, value: T): boolean {
+    const before = this.count;
+    this.root = removeNode(this.root, start, value, () => this.count--);
+    return this.count < before;
+  }
+
+  /** Every value whose interval overlaps [start, last], in increasing start order. */
+  query(start: number, last: number): T[] {
+    const out: T[] = [];
+    collect(this.root, start, last, out);
+    return out;
+  }
+
+  /** Every value, in start order. */
+  values(): T[] {
+    const out: T[] = [];
+    collect(this.root, -Infinity, Infinity, out);
+    return out;
+  }
+
+  /** Tree height (for tests of balance). */
+  get height(): number {
+    return h(this.root);
+  }
+}
+
+function h<T>(n: Node<T> | null): number {
+  return n === null ? 0 : n.height;
+}
+
+function update<T>(n: Node<T>): void {
+  n.height = 1 + Math.max(h(n.left), h(n.right));
+  let m = n.last;
+  if (n.left !== null && n.left.subtreeLast > m) m = n.left.subtreeLast;
+  if (n.right !== null && n.right.subtreeLast > m) m = n.right.subtreeLast;
+  n.subtreeLast = m;
+}
+
+function rotateRight<T>(n: Node<T>): Node<T> {
+  const l = n.left!;
+  n.left = l.right;
+  l.right = n;
+  update(n);
+  update(l);
+  return l;
+}
+
+function rotateLeft<T>(n: Node<T>): Node<T> {
+  const r = n.right!;
+  n.right = r.left;
+  r.left = n;
+  update(n);
+  update(r);
+  return r;
+}
+
+function balance<T>(n: Node<T>): Node<T> {
+  update(n);
+  const bf = h(n.left) - h(n.right);
+  if (bf > 1) {
+    if (h(n.left!.left) < h(n.left!.right)) n.left = rotateLeft(n.left!);
+    return rotateRight(n);
+  }
+  if (bf < -1) {
+    if (h(n.right!.right) < h(n.right!.left)) n.right = rotateRight(n.right!);
+    return rotateLeft(n);
+  }
+  return n;
+}
+
+function before<T>(a: Node<T>, b: Node<T>): boolean {
+  return a.start < b.start || (a.start === b.start && a.seq < b.seq);
+}
+
+function insertNode<T>(n: Node<T> | null, node: Node<T>): Node<T> {
+  if (n === null) return node;
+  if (before(node, n)) n.left = insertNode(n.left, node);
+  else n.right = insertNode(n.right, node);
+  return balance(n);
+}
+
+function removeMin<T>(n: Node<T>): [Node<T> | null, Node<T>] {
+  if (n.left === null) return [n.right, n];
+  const [rest, min] = removeMin(n.left);
+  n.left = rest;
+  return [balance(n), min];
+}
+
+function removeNode<T>(n: Node<T> | null, start: number, value: T, found: () => void): Node<T> | null {
+  if (n === null) return null;
+  if (n.start === start && n.value === value) {
+    found();
+    if (n.left === null) return n.right;
+    if (n.right === null) return n.left;
+    const [rest, min] = removeMin(n.right);
+    min.left = n.left;
+    min.right = rest;
+    return balance(min);
+  }
+  // Equal starts may sit on either side after rotations: search both.
+  if (start <= n.start) n.left = removeNode(n.left, start, value, found);
+  if (start >= n.start) n.right = removeNode(n.right, start, value, found);
+  return balance(n);
+}
+
+function collect<T>(n: Node<T> | null, start: number, last: number, out: T[]): void {
+  if (n === null || n.subtreeLast < start) return;
+  collect(n.left, start, last, out);
+  if (n.start > last) return; // this node and its right subtree start after the query
+  if (n.last >= start) out.push(n.value);
+  collect(n.right, start, last, out);
+}

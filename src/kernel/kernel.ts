@@ -1,0 +1,300 @@
+// The kernel model: processes (mm_struct on their own CPU), VMAs, DAX files, and the system
+// calls and user accesses a scenario performs. Faults, writeback and mkclean live in their
+// own modules (fault.ts, writeback.ts, mkclean.ts), one function per kernel function modelled.
+
+import type { Entry, Layout } from '../../arch/types.ts';
+import type { FrameAllocator } from '../mem/frames.ts';
+import type { PhysMem } from '../mem/phys.ts';
+import type { KernelEvents, FaultKind } from './events.ts';
+import { handleMmFault } from './fault.ts';
+import { newDaxFile, type DaxFile } from './file.ts';
+import { findVma, type Mm, type Vma, type VmFlags } from './mm.ts';
+import { PageTables, newSlot } from './pgtable.ts';
+import { ACCESS_READ, ACCESS_WRITE, type CachePort, type MmuPort, type PmemFlush } from './ports.ts';
+import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
+
+/** The mkclean step of dax_writeback_one (dax-flow.md §5, §6). */
+export type Strategy = 'buggy' | 'range' | 'page' | 'pre-f729c8c9b24f';
+export const STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page'];
+export const ALL_STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page', 'pre-f729c8c9b24f'];
+
+export interface KernelConfig {
+  readonly strategy: Strategy;
+  /** CONFIG_FS_DAX_PMD as built. */
+  readonly fsDaxPmd: boolean;
+  /** FS_DAX_PMD forced on where Kconfig would not allow it: DAX PMDs without a devmap bit (a what-if). */
+  readonly pmdWhatIf: boolean;
+}
+
+export interface MachinePorts {
+  readonly layout: Layout;
+  readonly mem: PhysMem;
+  /** DRAM frames: page tables and anonymous (COW) pages. */
+  readonly dramFrames: FrameAllocator;
+  readonly mmu: MmuPort;
+  readonly cache: CachePort;
+  readonly pmemFlush: PmemFlush;
+}
+
+export class KernelError extends Error {}
+
+/** A signal a user access ended in (the scenario reports it as an error). */
+export class UserFault extends Error {
+  constructor(
+    readonly signal: 'SIGSEGV' | 'SIGBUS',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Counters {
+  /** Page-table entries the kernel read or wrote (software walks: faults, mkclean, zap). */
+  ptRefs: number;
+  /** VMAs a mkclean strategy visited. */
+  mkcleanVmas: number;
+  /** Page-table entries a mkclean strategy cleaned and write-protected. */
+  mkcleanCleaned: number;
+  /** TLB flushes issued by the kernel (each flush call on each CPU). */
+  tlbFlushes: number;
+  /** dax_writeback_one calls that flushed an entry. */
+  entriesWrittenBack: number;
+  /** Cache lines written back by the kernel's pmem flush. */
+  linesWrittenBack: number;
+}
+
+export class Kernel {
+  readonly layout: Layout;
+  readonly pageShift: number;
+  readonly pageSize: number;
+  readonly pmdLevel: number;
+  /** PMD_SHIFT and PMD_ORDER = PMD_SHIFT - PAGE_SHIFT; PG_PMD_NR pages per PMD entry. */
+  readonly pmdShift: number;
+  readonly pmdSize: number;
+  readonly pmdOrder: number;
+  readonly pt: PageTables;
+  readonly mms: Mm[] = [];
+  readonly files: DaxFile[] = [];
+  readonly faults = new Map<Mm, Record<FaultKind, number>>();
+  readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0 };
+  /** Files whose metadata is not yet committed (IOMAP_F_DIRTY for MAP_SYNC faults). */
+  readonly metadataDirty = new Set<DaxFile>();
+  events: KernelEvents = {};
+  private nextPmem: number;
+  /** mmap_base: top-down search starts here for every mm (below 2^46 on every layout). */
+  static readonly MMAP_BASE = 0x3f00_0000_0000;
+
+  constructor(
+    readonly machine: MachinePorts,
+    readonly config: KernelConfig,
+  ) {
+    this.layout = machine.layout;
+    this.pageShift = this.layout.pageShift;
+    this.pageSize = 2 ** this.pageShift;
+    this.pmdLevel = this.layout.pmdLevel;
+    this.pmdShift = this.layout.levels[this.pmdLevel]!.shift;
+    this.pmdSize = 2 ** this.pmdShift;
+    this.pmdOrder = this.pmdShift - this.pageShift;
+    this.pt = new PageTables(this.layout, machine.mem, machine.dramFrames);
+    this.nextPmem = machine.mem.pmem.base;
+  }
+
+  // -- setup ------------------------------------------------------------------------
+
+  /** A file of `size` bytes whose blocks are one 2 MiB-aligned extent of the pmem device. */
+  createFile(name: string, size: number): DaxFile {
+    if (size <= 0 || size % this.pageSize !== 0) throw new KernelError(`file size ${size} must be a positive multiple of the page size (${this.pageSize})`);
+    const align = Math.max(this.pmdSize, 2 * 1024 * 1024);
+    const phys = Math.ceil(this.nextPmem / align) * align;
+    if (phys + size > this.machine.mem.pmem.end) {
+      throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${this.machine.mem.pmem.end - phys} free)`);
+    }
+    this.nextPmem = phys + size;
+    const f = newDaxFile(name, size, phys, this.pmdOrder);
+    this.files.push(f);
+    this.metadataDirty.add(f);
+    return f;
+  }
+
+  /** A process with its own page tables, running on its own CPU. */
+  createProcess(name: string): Mm {
+    const id = this.mms.length;
+    const mm: Mm = { id, name, cpu: id, pgd: this.pt.allocRoot(), vmas: [], mmapTop: Kernel.MMAP_BASE };
+    this.mms.push(mm);
+    this.faults.set(mm, { read: 0, write: 0, wp: 0 });
+    this.machine.mmu.setRoot(mm.cpu, mm.pgd);
+    return mm;
+  }
+
+  // -- system calls -------------------------------------------------------------------
+
+  /**
+   * mmap(NULL, length, prot, flags, fd, offset). The address is chosen as ext4/xfs DAX do
+   * (thp_get_unmapped_area, mm/huge_memory.c): pad the search by PMD_SIZE and place the
+   * mapping so that address and file offset agree modulo PMD_SIZE, when the length allows a
+   * huge page; otherwise a plain top-down search.
+   */
+  mmap(mm: Mm, name: string, file: DaxFile, offset: number, length: number, flags: VmFlags): Vma {
+    const ps = this.pageSize;
+    if (offset % ps !== 0) throw new KernelError(`offset ${offset} is not page aligned (EINVAL)`);
+    if (length <= 0) throw new KernelError('length must be positive (EINVAL)');
+    const len = Math.ceil(length / ps) * ps;
+    if (flags.sync && !flags.shared) throw new KernelError('MAP_SYNC needs MAP_SHARED_VALIDATE (EOPNOTSUPP)');
+    const size = this.pmdSize;
+    const offAlign = Math.ceil(offset / size) * size;
+    const huge = offset + len > offAlign && offset + len - offAlign >= size;
+    const pad = huge ? size : 0;
+    let start = mm.mmapTop - len - pad;
+    if (huge) start += (((offset - start) % size) + size) % size;
+    if (start < ps) throw new KernelError('address space exhausted (ENOMEM)');
+    mm.mmapTop = start;
+    const vma: Vma = { mm, name, start, end: start + len, pgoff: offset / ps, flags, file, cowPages: new Map() };
+    mm.vmas.push(vma);
+    mm.vmas.sort((a, b) => a.start - b.start);
+    file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + len / ps - 1, vma);
+    return vma;
+  }
+
+  /** munmap: zap the VMA's page-table entries (flushing TLBs), unlink it from i_mmap and the mm. */
+  munmap(vma: Vma): void {
+    zapVmaRange(this, vma, vma.start, vma.end);
+    vma.file.mapping.iMmap.remove(vma.pgoff, vma);
+    const i = vma.mm.vmas.indexOf(vma);
+    if (i >= 0) vma.mm.vmas.splice(i, 1);
+    for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
+    vma.cowPages.clear();
+  }
+
+  /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU. */
+  fsync(mm: Mm, file: DaxFile): void {
+    vfsFsyncRange(this, mm.cpu, file, 0, file.size);
+  }
+
+  /** msync(addr, len, MS_SYNC) over part of a VMA (mm/msync.c): vfs_fsync_range of its file range. */
+  msync(vma: Vma, offset: number, length: number): void {
+    if (offset % this.pageSize !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
+    if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
+    if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
+    const fstart = vma.pgoff * this.pageSize + offset;
+    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + length);
+  }
+
+  // -- user-space accesses ------------------------------------------------------------
+
+  /** Stores `data` at `va` in `mm` through the MMU, taking faults as needed. */
+  userWrite(mm: Mm, va: number, data: Uint8Array): void {
+    this.userAccess(mm, va, data, true);
+  }
+
+  /** Loads `out.length` bytes at `va` through the MMU. */
+  userRead(mm: Mm, va: number, out: Uint8Array): void {
+    this.userAccess(mm, va, out, false);
+  }
+
+  /** clwb of every cache line of [va, va+len) from user space (translating as a load would). */
+  userFlush(mm: Mm, va: number, len: number): void {
+    const line = 64;
+    for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
+      const pa = this.translateUser(mm, a, ACCESS_READ);
+      this.machine.cache.clwb(mm.cpu, pa);
+      const file = this.fileAt(pa);
+      if (file !== undefined) this.events.userFlush?.(mm.cpu, file, pa - file.phys);
+    }
+  }
+
+  userFence(mm: Mm): void {
+    this.machine.cache.sfence(mm.cpu);
+    this.events.userFence?.(mm.cpu);
+  }
+
+  private userAccess(mm: Mm, va: number, buf: Uint8Array, write: boolean): void {
+    const ps = this.pageSize;
+    let done = 0;
+    while (done < buf.length) {
+      const at = va + done;
+      const n = Math.min(buf.length - done, ps - (at % ps));
+      const pa = this.translateUser(mm, at, write ? ACCESS_WRITE : ACCESS_READ);
+      const mem = this.machine.mem;
+      if (mem.pmem.contains(pa, n)) {
+        if (write) {
+          this.machine.cache.store(mm.cpu, pa, buf, done, n);
+          const file = this.fileAt(pa);
+          if (file !== undefined) this.events.fileStore?.(file, pa - file.phys, n, mm.cpu);
+        } else {
+          this.machine.cache.load(mm.cpu, pa, n, buf, done);
+        }
+      } else if (write) {
+        mem.writeBytes(pa, buf, done, n);
+      } else {
+        mem.readBytes(pa, n, buf, done);
+      }
+      done += n;
+    }
+  }
+
+  /** translate, handling faults as the CPU and kernel do: fault, fix up, retry the access. */
+  translateUser(mm: Mm, va: number, access: number): number {
+    const mmu = this.machine.mmu;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const pa = mmu.translate(mm.cpu, va, access, true);
+      if (pa >= 0) return pa;
+      handleMmFault(this, mm, va, access === ACCESS_WRITE, mmu.lastFault());
+    }
+    throw new KernelError(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
+  }
+
+  // -- helpers used by the kernel modules -------------------------------------------
+
+  /** The file whose blocks hold physical address `pa`. */
+  fileAt(pa: number): DaxFile | undefined {
+    for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return f;
+    return undefined;
+  }
+
+  countFault(mm: Mm, kind: FaultKind): void {
+    this.faults.get(mm)![kind]++;
+  }
+
+  readEntry(pa: number, out: Entry): void {
+    this.counters.ptRefs++;
+    this.pt.read(pa, out);
+  }
+
+  writeEntry(pa: number, e: Entry): void {
+    this.counters.ptRefs++;
+    this.pt.write(pa, e);
+  }
+
+  /** flush_tlb_page / flush_tlb_range for every CPU running `mm` (one here). */
+  flushTlb(mm: Mm, start: number, end: number, why: string): void {
+    this.counters.tlbFlushes++;
+    if (end - start <= this.pageSize) this.machine.mmu.flushPage(mm.cpu, start);
+    else this.machine.mmu.flushRange(mm.cpu, start, end);
+    this.events.tlbFlush?.(mm, start, end, why);
+  }
+
+  /** What P's page tables hold for `va`, decoded by the layout (for `expect pte`, dumps, the API). */
+  entryFor(mm: Mm, va: number): { present: boolean; write: boolean; dirty: boolean; young: boolean; devmap: boolean; special: boolean; level: string; pfn: number; raw: Entry } {
+    const slot = newSlot();
+    const found = this.pt.lookup(mm.pgd, va, slot);
+    const l = this.layout;
+    const e = slot.entry;
+    const level = l.levels[slot.level]!.name;
+    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, level, pfn: 0, raw: { ...e } };
+    return {
+      present: true,
+      write: l.isWrite(slot.level, e),
+      dirty: l.isDirty(slot.level, e),
+      young: l.isYoung(slot.level, e),
+      devmap: l.isDevmap(slot.level, e),
+      special: l.isSpecial(slot.level, e),
+      level,
+      pfn: l.leafPfn(slot.level, e),
+      raw: { ...e },
+    };
+  }
+
+  findVma(mm: Mm, va: number): Vma | undefined {
+    return findVma(mm, va);
+  }
+}

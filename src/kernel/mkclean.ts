@@ -1,0 +1,224 @@
+// The mkclean step of dax_writeback_one: write-protect and clean every user mapping of a
+// DAX entry before its cache lines are flushed, so that the next store faults and re-dirties
+// the entry. Four variants, selected per run (dax-flow.md §5, §6, §10):
+//   buggy             dax_entry_mkclean, f729c8c9b24f .. v5.18: VMAs containing the entry's
+//                     first index only; one address per VMA; the head pfn only.
+//   pre-f729c8c9b24f  dax_mapping_entry_mkclean before Ross Zwisler's 2016 fix: as buggy but
+//                     with no PMD branch (follow_pte fails on a huge PMD, the VMA is skipped).
+//   range             v5.19+: pfn_mkclean_range / page_vma_mkclean_one over every VMA
+//                     overlapping the entry's index range, PTE and PMD mappings of any pfn in it.
+//   page              Dan Williams' proposal: page_mkclean_one per struct page of the entry
+//                     (rmap_walk_file of each page). Under FS_DAX_LIMITED there are no struct
+//                     pages, so the page-less single-index path (dax_entry_mkclean) remains.
+
+import type { Entry } from '../../arch/types.ts';
+import type { DaxEntry } from './dax-entries.ts';
+import type { MkcleanAction } from './events.ts';
+import type { DaxFile } from './file.ts';
+import type { Kernel } from './kernel.ts';
+import type { Vma } from './mm.ts';
+import { newSlot } from './pgtable.ts';
+
+const slot = newSlot();
+const cleared: Entry = { lo: 0, hi: 0 };
+
+export function mkcleanEntry(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  switch (k.config.strategy) {
+    case 'buggy':
+      return daxEntryMkclean(k, file, e, index, pfn, true);
+    case 'pre-f729c8c9b24f':
+      return daxEntryMkclean(k, file, e, index, pfn, false);
+    case 'range':
+      return rangeMkclean(k, file, e, index, pfn, count);
+    case 'page':
+      if (k.layout.fsDaxLimited) return daxEntryMkclean(k, file, e, index, pfn, true);
+      return pageMkclean(k, file, e, index, pfn, count);
+  }
+}
+
+function visit(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, va: number, level: number, action: MkcleanAction): void {
+  k.events.mkcleanVisit?.(file, e, vma, va, k.layout.levels[level]!.name, action);
+}
+
+/** Report VMAs that map part of the entry but that the strategy's i_mmap query did not return. */
+function reportMissed(k: Kernel, file: DaxFile, e: DaxEntry, visited: readonly Vma[]): void {
+  if (k.events.mkcleanMissed === undefined) return;
+  const all = file.mapping.iMmap.query(e.index, e.index + 2 ** e.order - 1);
+  for (const v of all) if (v.flags.shared && !visited.includes(v)) k.events.mkcleanMissed(file, e, v);
+}
+
+/** pgoff_address (fs/dax.c, v5.17). */
+function pgoffAddress(k: Kernel, index: number, vma: Vma): number {
+  return vma.start + (index - vma.pgoff) * k.pageSize;
+}
+
+/**
+ * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
+ * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
+ */
+function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
+  const l = k.layout;
+  if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+  // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
+  // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
+  l.mkNone(lv, cleared);
+  k.writeEntry(pa, cleared);
+  const size = 2 ** l.levels[lv]!.shift;
+  const start = Math.floor(va / size) * size;
+  k.flushTlb(vma.mm, start, start + size, lv === k.pmdLevel ? 'pmdp_invalidate' : 'ptep_clear_flush');
+  l.wrprotect(lv, entry);
+  l.mkclean(lv, entry);
+  k.writeEntry(pa, entry);
+  k.counters.mkcleanCleaned++;
+  return 'cleaned';
+}
+
+/** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte, v5.17 (dax-flow.md §5.1). */
+function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
+  const l = k.layout;
+  const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
+  for (const vma of vmas) {
+    k.counters.mkcleanVmas++;
+    const address = pgoffAddress(k, index, vma);
+    if (!vma.flags.shared) {
+      visit(k, file, e, vma, address, k.pt.last, 'skipped-private');
+      continue;
+    }
+    k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
+    k.counters.ptRefs += slot.level + 1;
+    const lv = slot.level;
+    if (lv < k.pmdLevel || l.isNone(lv, slot.entry)) {
+      visit(k, file, e, vma, address, lv, 'not-mapped');
+      continue;
+    }
+    if (lv === k.pmdLevel) {
+      // pmd_huge: the PMD branch (only with CONFIG_FS_DAX_PMD; absent before f729c8c9b24f,
+      // where follow_pte fails on a huge PMD and the VMA is skipped).
+      if (!pmdBranch || !k.config.fsDaxPmd) {
+        visit(k, file, e, vma, address, lv, 'not-mapped');
+        continue;
+      }
+      if (l.leafPfn(lv, slot.entry) !== pfn) {
+        visit(k, file, e, vma, address, lv, 'pfn-mismatch');
+        continue;
+      }
+      visit(k, file, e, vma, address, lv, cleanLeaf(k, vma, address, lv, slot.pa, slot.entry));
+      continue;
+    }
+    if (!l.isPresent(lv, slot.entry)) {
+      visit(k, file, e, vma, address, lv, 'not-mapped');
+      continue;
+    }
+    if (l.leafPfn(lv, slot.entry) !== pfn) {
+      visit(k, file, e, vma, address, lv, 'pfn-mismatch');
+      continue;
+    }
+    visit(k, file, e, vma, address, lv, cleanLeaf(k, vma, address, lv, slot.pa, slot.entry));
+  }
+  reportMissed(k, file, e, vmas);
+}
+
+/** vma_pgoff_address (mm/internal.h, from 6a8e0596f004); -1 for -EFAULT. */
+function vmaPgoffAddress(k: Kernel, pgoff: number, nrPages: number, vma: Vma): number {
+  if (pgoff >= vma.pgoff) {
+    const a = vma.start + (pgoff - vma.pgoff) * k.pageSize;
+    return a >= vma.end ? -1 : a;
+  }
+  if (pgoff + nrPages - 1 >= vma.pgoff) return vma.start;
+  return -1;
+}
+
+/** vma_address_end (mm/internal.h) for a pfn-based walk. */
+function vmaAddressEnd(k: Kernel, address: number, pgoff: number, nrPages: number, vma: Vma): number {
+  if (nrPages === 1) return address + k.pageSize;
+  const end = vma.start + (pgoff + nrPages - vma.pgoff) * k.pageSize;
+  return end > vma.end ? vma.end : end;
+}
+
+/** The fixed writeback step: for every VMA overlapping [index, index + count - 1], pfn_mkclean_range. */
+function rangeMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  const vmas = file.mapping.iMmap.query(index, index + count - 1);
+  for (const vma of vmas) pfnMkcleanRange(k, file, e, vma, pfn, count, index);
+  reportMissed(k, file, e, vmas);
+}
+
+/** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
+function pfnMkcleanRange(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number): void {
+  k.counters.mkcleanVmas++;
+  if (!vma.flags.shared) {
+    visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
+    return;
+  }
+  const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
+  if (address < 0) return;
+  const end = vmaAddressEnd(k, address, pgoff, nrPages, vma);
+  pageVmaMappedWalk(k, file, e, vma, address, end, (lv, entryPfn) => {
+    // check_pmd: [pmd_pfn, +HPAGE_PMD_NR) overlaps [pfn, +nr); check_pte: pfn in [pfn, +nr).
+    if (lv === k.pmdLevel) return entryPfn < pfn + nrPages && pfn < entryPfn + 2 ** k.pmdOrder;
+    return entryPfn - pfn >= 0 && entryPfn - pfn < nrPages;
+  });
+}
+
+/**
+ * page_vma_mapped_walk (mm/page_vma_mapped.c) driving page_vma_mkclean_one: from `address`
+ * to `end`, skipping missing upper levels to their next boundary; a PMD leaf (trans-huge, or
+ * devmap with 6472f6d2f7d9) is checked with `match` and ends the walk of this VMA either way;
+ * otherwise every present PTE that `match`es is cleaned.
+ */
+function pageVmaMappedWalk(
+  k: Kernel,
+  file: DaxFile,
+  e: DaxEntry,
+  vma: Vma,
+  address: number,
+  end: number,
+  match: (level: number, pfn: number) => boolean,
+): void {
+  const l = k.layout;
+  const last = k.pt.last;
+  let va = address;
+  while (va < end) {
+    k.pt.walk(vma.mm.pgd, va, last, false, slot);
+    k.counters.ptRefs += slot.level + 1;
+    const lv = slot.level;
+    const ent = slot.entry;
+    if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent))) {
+      // a missing level: step_forward to the next boundary of that level
+      const size = 2 ** l.levels[lv]!.shift;
+      va = (Math.floor(va / size) + 1) * size;
+      continue;
+    }
+    if (lv === k.pmdLevel) {
+      const hit = l.isPresent(lv, ent) && match(lv, l.leafPfn(lv, ent));
+      visit(k, file, e, vma, va, lv, hit ? cleanLeaf(k, vma, va, lv, slot.pa, ent) : 'pfn-mismatch');
+      return; // a PMD hit (or miss) ends the walk for this VMA
+    }
+    if (lv === last && !l.isNone(lv, ent) && l.isPresent(lv, ent)) {
+      if (match(lv, l.leafPfn(lv, ent))) visit(k, file, e, vma, va, lv, cleanLeaf(k, vma, va, lv, slot.pa, ent));
+      else visit(k, file, e, vma, va, lv, 'pfn-mismatch');
+    }
+    va += k.pageSize;
+  }
+}
+
+/**
+ * Dan Williams' alternative: page_mkclean on each struct page of the entry. rmap_walk_file
+ * queries i_mmap at the page's own index (a DAX page is not compound); page_mkclean_one
+ * walks that one address with a page-based page_vma_mapped_walk: a PMD is a hit when it maps
+ * this page as its head (pmd_page == page), a PTE when its pfn is this page's pfn.
+ */
+function pageMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  const visited = new Set<Vma>();
+  for (let i = 0; i < count; i++) {
+    const pageIndex = index + i;
+    const pagePfn = pfn + i;
+    for (const vma of file.mapping.iMmap.query(pageIndex, pageIndex)) {
+      visited.add(vma);
+      k.counters.mkcleanVmas++;
+      if (!vma.flags.shared) continue; // invalid_mkclean_vma
+      const address = pgoffAddress(k, pageIndex, vma);
+      pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, (_lv, entryPfn) => entryPfn === pagePfn);
+    }
+  }
+  reportMissed(k, file, e, [...visited]);
+}

@@ -1,0 +1,60 @@
+// Processes' address spaces: struct mm_struct and struct vm_area_struct, reduced to what the
+// DAX paths read (include/linux/mm_types.h, include/linux/mm.h).
+
+import type { DaxFile } from './file.ts';
+
+/** The vm_flags bits the DAX paths test (include/linux/mm.h). */
+export interface VmFlags {
+  /** VM_READ */
+  readonly read: boolean;
+  /** VM_WRITE */
+  readonly write: boolean;
+  /** VM_SHARED (MAP_SHARED); without it writes copy to anonymous memory. */
+  readonly shared: boolean;
+  /** VM_SYNC (MAP_SYNC): write faults commit metadata before the page is mapped writable. */
+  readonly sync: boolean;
+}
+
+export interface Vma {
+  readonly mm: Mm;
+  /** The scenario's name for the mapping. */
+  readonly name: string;
+  /** vm_start / vm_end: virtual addresses, [start, end). */
+  readonly start: number;
+  readonly end: number;
+  /** vm_pgoff: the file page index mapped at vm_start. */
+  readonly pgoff: number;
+  readonly flags: VmFlags;
+  readonly file: DaxFile;
+  /** Anonymous pages a MAP_PRIVATE write copied into, by page index in the file (the COW page, in DRAM). */
+  readonly cowPages: Map<number, number>;
+}
+
+export interface Mm {
+  readonly id: number;
+  readonly name: string;
+  /** The CPU this process runs on; its TLB caches this mm's translations. */
+  readonly cpu: number;
+  /** Physical address of the page-table root (mm->pgd). */
+  readonly pgd: number;
+  /** VMAs sorted by start (the mm's VMA tree). */
+  readonly vmas: Vma[];
+  /** Top of the next top-down mmap search (mm->mmap_base, moving down). */
+  mmapTop: number;
+}
+
+/** vma_pages(): the number of pages a VMA spans. */
+export function vmaPages(vma: Vma, pageShift: number): number {
+  return (vma.end - vma.start) / 2 ** pageShift;
+}
+
+/** find_vma-like lookup: the VMA containing `va`, or undefined. */
+export function findVma(mm: Mm, va: number): Vma | undefined {
+  for (const v of mm.vmas) if (va >= v.start && va < v.end) return v;
+  return undefined;
+}
+
+/** The file page index mapped at `va` in `vma` (linear_page_index). */
+export function linearPageIndex(vma: Vma, va: number, pageShift: number): number {
+  return vma.pgoff + Math.floor((va - vma.start) / 2 ** pageShift);
+}

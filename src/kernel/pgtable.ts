@@ -1,0 +1,103 @@
+// The kernel's side of the page tables: pgd_offset / p4d_offset / pud_offset / pmd_offset /
+// pte_offset_map and the p?d_alloc helpers (include/linux/pgtable.h, mm/memory.c
+// __pte_alloc / __pmd_alloc ...). Entries are read and written through the arch layout, in
+// the layout's byte order, in DRAM: the same words the hardware walker in src/mmu reads.
+
+import type { Entry, Layout } from '../../arch/types.ts';
+import type { FrameAllocator } from '../mem/frames.ts';
+import type { PhysMem } from '../mem/phys.ts';
+
+/** Where a software walk stopped. Reused by callers; never allocated per walk. */
+export interface Slot {
+  /** Level index in layout.levels of the entry found (0 = root). */
+  level: number;
+  /** Physical address of that entry. */
+  pa: number;
+  /** Its value. */
+  readonly entry: Entry;
+}
+
+export function newSlot(): Slot {
+  return { level: 0, pa: 0, entry: { lo: 0, hi: 0 } };
+}
+
+export class PageTables {
+  readonly last: number;
+  private readonly scratch: Entry = { lo: 0, hi: 0 };
+  /** Bytes of page-table memory allocated (for reports). */
+  tableBytes = 0;
+
+  constructor(
+    readonly layout: Layout,
+    readonly mem: PhysMem,
+    private readonly frames: FrameAllocator,
+  ) {
+    this.last = layout.levels.length - 1;
+  }
+
+  /** pgd_alloc: a zeroed root table. */
+  allocRoot(): number {
+    return this.allocTable(0);
+  }
+
+  /** A new table for `level`, every slot the layout's empty entry (pte_alloc_one, crst_table_alloc). */
+  private allocTable(level: number): number {
+    const bytes = this.layout.tableBytes[level]!;
+    const pa = this.frames.alloc(bytes);
+    this.tableBytes += bytes;
+    this.layout.mkNone(level, this.scratch);
+    if (this.scratch.lo !== 0 || this.scratch.hi !== 0) {
+      for (let off = 0; off < bytes; off += 8) this.write(pa + off, this.scratch);
+    }
+    return pa;
+  }
+
+  /** The index of `va` at `level` (pgd_index, pud_index, ... pte_index). */
+  index(level: number, va: number): number {
+    const l = this.layout.levels[level]!;
+    return Math.floor(va / 2 ** l.shift) % 2 ** l.bits;
+  }
+
+  read(pa: number, out: Entry): void {
+    this.mem.read64(pa, this.layout.endian, out);
+  }
+
+  write(pa: number, e: Entry): void {
+    this.mem.write64(pa, this.layout.endian, e);
+  }
+
+  /**
+   * Walks from `pgd` towards `target` for `va`. Stops early at an empty entry (or allocates
+   * the missing table when `alloc`, as p?d_alloc does) and at a leaf above the target (a huge
+   * mapping). `out` receives the level and address of the entry where the walk stopped.
+   */
+  walk(pgd: number, va: number, target: number, alloc: boolean, out: Slot): void {
+    const layout = this.layout;
+    let table = pgd;
+    for (let level = 0; ; level++) {
+      const pa = table + this.index(level, va) * 8;
+      out.level = level;
+      out.pa = pa;
+      this.read(pa, out.entry);
+      if (level === target) return;
+      if (layout.isNone(level, out.entry)) {
+        if (!alloc) return;
+        const next = this.allocTable(level + 1);
+        layout.mkTable(level, next, this.scratch);
+        this.write(pa, this.scratch);
+        out.entry.lo = this.scratch.lo;
+        out.entry.hi = this.scratch.hi;
+      } else if (layout.isLeaf(level, out.entry)) {
+        return;
+      }
+      table = layout.tableAddress(level, out.entry);
+    }
+  }
+
+  /** The leaf mapping `va`, if any: out.level is its level; returns false if nothing maps it. */
+  lookup(pgd: number, va: number, out: Slot): boolean {
+    this.walk(pgd, va, this.last, false, out);
+    const e = out.entry;
+    return !this.layout.isNone(out.level, e) && this.layout.isLeaf(out.level, e) && this.layout.isPresent(out.level, e);
+  }
+}

@@ -1,0 +1,33 @@
+// What the kernel model needs from the machine below it: the hardware page walker with its
+// TLBs (src/mmu) and the CPU cache in front of pmem (src/cache). The kernel calls down, never
+// the reverse (design.md).
+
+/** Access kinds as the walker takes them. */
+export const ACCESS_READ = 0;
+export const ACCESS_WRITE = 1;
+export const ACCESS_EXEC = 2;
+
+export interface MmuPort {
+  /** Load the page-table root (CR3 / PID / ASCE) of the mm this CPU runs. */
+  setRoot(cpu: number, rootPa: number): void;
+  /** Physical address for `va`, or -1 on a fault (details from lastFault()). */
+  translate(cpu: number, va: number, access: number, user: boolean): number;
+  /** The last fault in the architecture's own words (error-code bit names, ...). */
+  lastFault(): string;
+  /** flush_tlb_page: the translation of one page on this CPU, whatever its size. */
+  flushPage(cpu: number, va: number): void;
+  /** flush_tlb_range on this CPU. */
+  flushRange(cpu: number, start: number, end: number): void;
+  /** flush_tlb_mm: every translation of this CPU's address space. */
+  flushMm(cpu: number): void;
+}
+
+export interface CachePort {
+  store(cpu: number, pa: number, src: Uint8Array, srcOffset?: number, len?: number): void;
+  load(cpu: number, pa: number, len: number, out: Uint8Array, outOffset?: number): void;
+  clwb(cpu: number, pa: number): void;
+  sfence(cpu: number): void;
+}
+
+/** The kernel's pmem flush helper (arch_wb_cache_pmem), bound to the arch family. Returns lines written back. */
+export type PmemFlush = (cpu: number, pa: number, len: number) => number;

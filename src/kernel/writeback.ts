@@ -1,0 +1,77 @@
+// fsync / msync writeback of a DAX file (dax-flow.md §4):
+//   vfs_fsync_range -> ext4_sync_file -> ->writepages (WB_SYNC_ALL) ->
+//   dax_writeback_mapping_range -> tag_pages_for_writeback, then dax_writeback_one per
+//   TOWRITE entry: lock, clear TOWRITE, mkclean (the strategy), dax_flush over the whole
+//   entry, clear DIRTY, unlock. Then the journal commit's REQ_PREFLUSH reaches the pmem
+//   driver, whose nvdimm_flush issues the store fence (drivers/nvdimm/region_devs.c).
+// Also zap_page_range for munmap (mm/memory.c).
+
+import type { Entry } from '../../arch/types.ts';
+import type { DaxEntry } from './dax-entries.ts';
+import type { DaxFile } from './file.ts';
+import type { Kernel } from './kernel.ts';
+import { mkcleanEntry } from './mkclean.ts';
+import type { Vma } from './mm.ts';
+import { newSlot } from './pgtable.ts';
+
+/** vfs_fsync_range(file, start, end - 1, datasync=0) for bytes [start, end), on `cpu`. */
+export function vfsFsyncRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
+  daxWritebackMappingRange(k, cpu, file, start, end);
+  // generic_nvdimm_flush: wmb() after the writes (x86 sfence) so the flushed lines are in
+  // the persistence domain before fsync returns; the journal commit clears the inode's
+  // dirty metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
+  k.machine.cache.sfence(cpu);
+  k.metadataDirty.delete(file);
+  k.events.fileSynced?.(file, start, end);
+}
+
+/** dax_writeback_mapping_range (fs/dax.c). */
+export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
+  const entries = file.mapping.entries;
+  if (entries.nrpages === 0) return;
+  const startIndex = Math.floor(start / k.pageSize);
+  const endIndex = Math.floor((end - 1) / k.pageSize);
+  // tag_pages_for_writeback (mm/page-writeback.c): TOWRITE on every DIRTY entry in range;
+  // a PMD entry is found even when start_index lies inside it.
+  const inRange = entries.range(startIndex, endIndex);
+  for (const e of inRange) if (e.dirty) e.towrite = true;
+  for (const e of inRange) if (e.towrite) daxWritebackOne(k, cpu, file, e);
+}
+
+/** dax_writeback_one (fs/dax.c). */
+export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEntry): void {
+  if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
+  e.locked = true;
+  e.towrite = false;
+  const count = 2 ** e.order;
+  const index = e.index; // xa_index & ~(count - 1)
+  mkcleanEntry(k, file, e, index, e.pfn, count);
+  // dax_flush(dax_dev, page_address(pfn), count * PAGE_SIZE): the whole entry.
+  const lines = k.machine.pmemFlush(cpu, e.pfn * k.pageSize, count * k.pageSize);
+  k.counters.entriesWrittenBack++;
+  k.counters.linesWrittenBack += lines;
+  k.events.writeback?.(file, e, lines);
+  e.locked = false;
+  e.dirty = false;
+}
+
+const zapSlot = newSlot();
+const none: Entry = { lo: 0, hi: 0 };
+
+/** zap_page_range over [start, end) of one VMA: clear every leaf, then flush the TLB range. */
+export function zapVmaRange(k: Kernel, vma: Vma, start: number, end: number): void {
+  const l = k.layout;
+  let va = start;
+  while (va < end) {
+    k.pt.walk(vma.mm.pgd, va, k.pt.last, false, zapSlot);
+    k.counters.ptRefs += zapSlot.level + 1;
+    const lv = zapSlot.level;
+    const size = 2 ** l.levels[lv]!.shift;
+    if (!l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
+      l.mkNone(lv, none);
+      k.writeEntry(zapSlot.pa, none);
+    }
+    va = (Math.floor(va / size) + 1) * size;
+  }
+  k.flushTlb(vma.mm, start, end, 'zap_page_range');
+}

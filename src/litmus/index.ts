@@ -1,0 +1,20 @@
+// Litmus tests for the persistency model: parse, explore, format.
+import { readFileSync } from 'node:fs';
+import { InputError } from '../cli/errors.ts';
+import { explore, type Outcome } from './explore.ts';
+import { parseLitmus, type LitmusTest } from './parse.ts';
+
+export { parseLitmus, MAX_OPS, MAX_OPS_PER_THREAD, MAX_THREADS, type LitmusTest, type Op, type OpKind, type Loc, type Thread } from './parse.ts';
+export { explore, formatState, toJson, MAX_STATES, type Outcome } from './explore.ts';
+
+/** Reads, parses and explores a .litmus file. */
+export function runLitmusFile(path: string): { test: LitmusTest; outcome: Outcome } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const test = parseLitmus(text, path);
+  return { test, outcome: explore(test) };
+}

@@ -1,0 +1,47 @@
+// src/mmu: the CPU's page walker and TLBs (design.md: "the CPU's page walker and TLB").
+//
+// Public API (everything else in this folder is internal):
+//
+//   const mmu = new Mmu(layout, mem, { cpus?, tlb?, tlbEntries?, smep?, smap? });
+//
+//   mmu.setRoot(cpu, rootPa, asid = 0)            load CR3 / PID / ASCE; asid 0 flushes that CPU's untagged entries
+//   mmu.translate(cpu, va, access, user): number  pa >= 0, or -1 with mmu.fault filled
+//                                                  va: a safe-integer JS number (throws otherwise);
+//                                                  access: Access.Read | Access.Write | Access.Exec; user: CPL3 / problem state
+//   mmu.translateBig(cpu, va: bigint, access, user) the same for any 64-bit address (kernel half, non-canonical)
+//   mmu.fault: FaultInfo                           the last fault, reused: kind (FaultKind), code (x86 error code,
+//                                                  DSISR/SRR1, s390 program-interruption code), vector, level, va,
+//                                                  access, user, codeNames(), describe(), snapshot()
+//   mmu.flushPage(cpu, va, asid?)                  invlpg: drops the entry of any size covering va
+//   mmu.flushRange(cpu, start, end, asid?)         flush_tlb_range, end exclusive
+//   mmu.flushAsid(cpu, asid?)                      flush_tlb_mm: one address space (default the CPU's current)
+//   mmu.flushAll(cpu)                              every entry on that CPU
+//   mmu.setPkru(cpu, value)                        x86 WRPKRU (no flush, as on hardware)
+//   mmu.setTlbEnabled(on)                          off: every translate walks (walk benchmarks)
+//   mmu.tlbProbe(cpu, va): TlbEntryView | null     the entry a translate would hit, no side effect
+//   mmu.lookup(rootPa, va): LookupResult           side-effect-free software walk: leaf level, entry, entry pa, pa
+//   mmu.counters.snapshot() / .reset()             walks, walk memory references, TLB hits/misses/re-walks,
+//                                                  A/D write-backs, faults by kind, flushes
+//
+// The TLB is not coherent with page-table memory: an entry changed without a flush keeps being
+// used until flushed, as on hardware (the mkclean bug depends on it).
+
+export { Access, ACCESS_NAMES, FaultKind, FAULT_KIND_NAMES, Perm } from './consts.ts';
+export { C as CounterIndex, Counters, type CounterSnapshot } from './counters.ts';
+export {
+  Cause,
+  DSISR,
+  FaultInfo,
+  faultModelFor,
+  permNames,
+  PGM,
+  PPC_VECTOR,
+  SRR1,
+  TEID,
+  X86_PF,
+  X86_VECTOR_GP,
+  X86_VECTOR_PF,
+  type FaultModel,
+  type FaultSnapshot,
+} from './fault.ts';
+export { MAX_ASID, Mmu, type LookupResult, type MmuOptions, type TlbEntryView } from './mmu.ts';

@@ -1,0 +1,311 @@
+// The library API: one emulated machine (an arch layout, physical memory, MMU with per-CPU
+// TLBs, the pmem cache) running the kernel model, with the durability checker listening.
+// The scenario runner and the CLI are built on it; users write their own fidelity tests
+// with it (README, "Library").
+
+import { findLayout, layouts } from '../../arch/index.ts';
+import type { Layout } from '../../arch/types.ts';
+import { DurabilityChecker, type LostRange } from '../check/durability.ts';
+import type { DaxEntry } from '../kernel/dax-entries.ts';
+import type { KernelEvents } from '../kernel/events.ts';
+import type { DaxFile } from '../kernel/file.ts';
+import { ALL_STRATEGIES, Kernel, type Counters, type Strategy } from '../kernel/kernel.ts';
+import type { Mm, Vma } from '../kernel/mm.ts';
+import { Machine, type Persistence } from '../machine/machine.ts';
+
+export type PmdSetting = 'on' | 'off' | 'auto';
+
+export interface SimulationOptions {
+  /** Architecture layout name (`daxsim arches`); default x86_64. */
+  arch?: string;
+  /** mkclean strategy; default range. */
+  mkclean?: Strategy;
+  /** Persistence domain; default adr. */
+  persistence?: Persistence;
+  /** FS_DAX_PMD; `auto` follows Kconfig. Default auto. */
+  pmd?: PmdSetting;
+  /** CPUs (one per process); default 64. */
+  cpus?: number;
+  /** Size of the pmem device in bytes; default 1 TiB (sparse: only touched memory costs). */
+  pmemBytes?: number;
+  /** Per-CPU TLBs on (default) or off. */
+  tlb?: boolean;
+  /** Track the durability promise (default true; benchmarks turn it off). */
+  check?: boolean;
+}
+
+export interface MapOptions {
+  offset: number;
+  length: number;
+  /** PROT_WRITE (default true). */
+  write?: boolean;
+  /** MAP_SHARED (default) or MAP_PRIVATE. */
+  shared?: boolean;
+  /** MAP_SYNC (default false). */
+  sync?: boolean;
+}
+
+/** A page-table entry as the layout decodes it. */
+export interface EntryView {
+  present: boolean;
+  write: boolean;
+  dirty: boolean;
+  young: boolean;
+  devmap: boolean;
+  special: boolean;
+  /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
+  level: string;
+  pfn: number;
+  /** The raw 64-bit value in hex (CPU order). */
+  raw: string;
+}
+
+export interface DaxEntryView {
+  index: number;
+  order: number;
+  pfn: number;
+  kind: string;
+  locked: boolean;
+  dirty: boolean;
+  towrite: boolean;
+}
+
+export interface CrashResult {
+  durable: boolean;
+  lost: LostRange[];
+}
+
+export class SimulationError extends Error {}
+
+/**
+ * Kconfig for FS_DAX_PMD (fs/Kconfig, mm/Kconfig of 5.17-6.1): depends on ZONE_DEVICE, which
+ * depends on ARCH_HAS_PTE_DEVMAP, so `auto` is on exactly where the layout has a devmap bit.
+ * The `page` strategy adds Dan Williams' `depends on !FS_DAX_LIMITED`, the same condition.
+ * `on` where Kconfig forbids it is a what-if: PMDs are installed without devmap.
+ */
+export function resolvePmd(layout: Layout, setting: PmdSetting): { fsDaxPmd: boolean; whatIf: boolean } {
+  const allowed = layout.devmap !== null && !layout.fsDaxLimited;
+  if (setting === 'auto') return { fsDaxPmd: allowed, whatIf: false };
+  if (setting === 'off') return { fsDaxPmd: false, whatIf: false };
+  return { fsDaxPmd: true, whatIf: !allowed };
+}
+
+export class Simulation {
+  readonly layout: Layout;
+  readonly machine: Machine;
+  readonly kernel: Kernel;
+  readonly strategy: Strategy;
+  readonly persistence: Persistence;
+  readonly fsDaxPmd: boolean;
+  readonly pmdWhatIf: boolean;
+  private readonly checker: DurabilityChecker | null;
+  private nextWrite = 1;
+  private crashed: CrashResult | null = null;
+
+  constructor(opts: SimulationOptions = {}) {
+    const archName = opts.arch ?? 'x86_64';
+    const layout = findLayout(archName);
+    if (layout === undefined) throw new SimulationError(`unknown arch '${archName}' (known: ${layouts.map((l) => l.name).join(', ')})`);
+    const strategy = opts.mkclean ?? 'range';
+    if (!ALL_STRATEGIES.includes(strategy)) throw new SimulationError(`unknown mkclean strategy '${String(strategy)}' (known: ${ALL_STRATEGIES.join(', ')})`);
+    this.layout = layout;
+    this.strategy = strategy;
+    this.persistence = opts.persistence ?? 'adr';
+    const pmd = resolvePmd(layout, opts.pmd ?? 'auto');
+    this.fsDaxPmd = pmd.fsDaxPmd;
+    this.pmdWhatIf = pmd.whatIf;
+    this.machine = new Machine({ layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb });
+    this.kernel = new Kernel(this.machine, { strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
+    if (opts.check === false) {
+      this.checker = null;
+    } else {
+      const cache = this.machine.cache;
+      this.checker = new DurabilityChecker((file, offset, len, out) => cache.load(0, file.phys + offset, len, out));
+      this.kernel.events = this.checker.events();
+    }
+  }
+
+  /** Adds listeners for kernel events (trace, report) next to the checker's. */
+  listen(extra: KernelEvents): void {
+    const base = this.kernel.events;
+    const merged: KernelEvents = { ...base };
+    for (const key of Object.keys(extra) as Array<keyof KernelEvents>) {
+      const a = base[key] as ((...args: unknown[]) => void) | undefined;
+      const b = extra[key] as ((...args: unknown[]) => void) | undefined;
+      if (b === undefined) continue;
+      (merged as Record<string, unknown>)[key] = a === undefined ? b : (...args: unknown[]) => {
+        a(...args);
+        b(...args);
+      };
+    }
+    this.kernel.events = merged;
+  }
+
+  get fsDaxLimited(): boolean {
+    return this.layout.fsDaxLimited;
+  }
+
+  get pageSize(): number {
+    return this.kernel.pageSize;
+  }
+
+  // -- building the scene --------------------------------------------------------------
+
+  file(name: string, size: number): DaxFile {
+    this.live();
+    return this.kernel.createFile(name, size);
+  }
+
+  process(name: string): Process {
+    this.live();
+    if (this.kernel.mms.length >= this.machine.cpus) throw new SimulationError(`too many processes: the machine has ${this.machine.cpus} CPUs`);
+    return new Process(this, this.kernel.createProcess(name));
+  }
+
+  /** A value unique to write number `w` at file offset `x`: 1 + (37w + x) mod 255, never 0. */
+  patternFor(w: number, x: number): number {
+    return 1 + ((w * 37 + x) % 255);
+  }
+
+  /** @internal */
+  takeWriteId(): number {
+    return this.nextWrite++;
+  }
+
+  /** @internal */
+  live(): void {
+    if (this.crashed !== null) throw new SimulationError('the machine has crashed: only inspection is possible');
+  }
+
+  // -- crash and inspection ------------------------------------------------------------
+
+  /**
+   * Power fails. ADR: only what reached the persistence domain survives; eADR: the cache is
+   * flushed. By default the worst case (no line evicted on its own); `allStates` checks every
+   * state the cache model allows.
+   */
+  crash(opts: { allStates?: boolean } = {}): CrashResult {
+    this.live();
+    const image = this.machine.cache.crashImage();
+    let lost: LostRange[] = [];
+    if (this.checker !== null) {
+      lost = opts.allStates === true
+        ? this.checker.checkAllStates(image, this.machine.cache.uncertainLines(), this.kernel.files)
+        : this.checker.check(image, this.kernel.files);
+    }
+    this.crashed = { durable: lost.length === 0, lost };
+    return this.crashed;
+  }
+
+  get crashResult(): CrashResult | null {
+    return this.crashed;
+  }
+
+  /** The bytes of `file` that survived the crash (worst case), or its current content before one. */
+  fileBytes(file: DaxFile, offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    if (this.crashed !== null) {
+      const image = this.machine.cache.crashImage();
+      for (let i = 0; i < length; i++) out[i] = image.readByte(file.phys + offset + i);
+    } else {
+      this.machine.cache.load(0, file.phys + offset, length, out);
+    }
+    return out;
+  }
+
+  /** What `proc`'s page tables hold for offset `offset` of mapping `vma`. */
+  entry(proc: Process, vma: Vma, offset: number): EntryView {
+    const e = this.kernel.entryFor(proc.mm, vma.start + offset);
+    const raw = '0x' + ((BigInt(e.raw.hi) << 32n) | BigInt(e.raw.lo)).toString(16).padStart(16, '0');
+    return { present: e.present, write: e.write, dirty: e.dirty, young: e.young, devmap: e.devmap, special: e.special, level: e.level, pfn: e.pfn, raw };
+  }
+
+  daxEntries(file: DaxFile): DaxEntryView[] {
+    return file.mapping.entries.all().map((e: DaxEntry) => ({ index: e.index, order: e.order, pfn: e.pfn, kind: e.kind, locked: e.locked, dirty: e.dirty, towrite: e.towrite }));
+  }
+
+  faults(proc: Process): { read: number; write: number; wp: number } {
+    return { ...this.kernel.faults.get(proc.mm)! };
+  }
+
+  counters(): Counters & { cache: Record<string, number>; mmu: Record<string, number> } {
+    return { ...this.kernel.counters, cache: { ...this.machine.cache.counters }, mmu: this.machine.mmuCounters() };
+  }
+}
+
+export class Process {
+  constructor(
+    readonly sim: Simulation,
+    readonly mm: Mm,
+  ) {}
+
+  get name(): string {
+    return this.mm.name;
+  }
+
+  mmap(name: string, file: DaxFile, opts: MapOptions): Vma {
+    this.sim.live();
+    return this.sim.kernel.mmap(this.mm, name, file, opts.offset, opts.length, {
+      read: true,
+      write: opts.write ?? true,
+      shared: opts.shared ?? true,
+      sync: opts.sync ?? false,
+    });
+  }
+
+  /** Stores `length` bytes at `offset` of `vma`: `byte` everywhere, or a value unique to this write. */
+  write(vma: Vma, offset: number, length: number, byte?: number): void {
+    this.sim.live();
+    this.own(vma);
+    const data = new Uint8Array(length);
+    if (byte !== undefined) data.fill(byte);
+    else {
+      const w = this.sim.takeWriteId();
+      const base = vma.pgoff * this.sim.pageSize + offset;
+      for (let i = 0; i < length; i++) data[i] = this.sim.patternFor(w, base + i);
+    }
+    this.sim.kernel.userWrite(this.mm, vma.start + offset, data);
+  }
+
+  read(vma: Vma, offset: number, length: number): Uint8Array {
+    this.sim.live();
+    this.own(vma);
+    const out = new Uint8Array(length);
+    this.sim.kernel.userRead(this.mm, vma.start + offset, out);
+    return out;
+  }
+
+  /** clwb of every line of [offset, offset+length) of `vma`. */
+  flush(vma: Vma, offset: number, length: number): void {
+    this.sim.live();
+    this.own(vma);
+    this.sim.kernel.userFlush(this.mm, vma.start + offset, length);
+  }
+
+  sfence(): void {
+    this.sim.live();
+    this.sim.kernel.userFence(this.mm);
+  }
+
+  fsync(file: DaxFile): void {
+    this.sim.live();
+    this.sim.kernel.fsync(this.mm, file);
+  }
+
+  msync(vma: Vma, offset = 0, length?: number): void {
+    this.sim.live();
+    this.own(vma);
+    this.sim.kernel.msync(vma, offset, length ?? vma.end - vma.start - offset);
+  }
+
+  munmap(vma: Vma): void {
+    this.sim.live();
+    this.own(vma);
+    this.sim.kernel.munmap(vma);
+  }
+
+  private own(vma: Vma): void {
+    if (vma.mm !== this.mm) throw new SimulationError(`mapping ${vma.name} belongs to ${vma.mm.name}, not ${this.mm.name}`);
+    if (!this.mm.vmas.includes(vma)) throw new SimulationError(`mapping ${vma.name} was unmapped`);
+  }
+}

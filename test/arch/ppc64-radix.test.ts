@@ -1,0 +1,171 @@
+// ppc64 book3s64 radix (64 KiB pages) checked against the Linux 6.1 headers it is read from.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  ppc64Radix,
+  ppc64RadixPmdTransHuge,
+  PPC64_PTE_RPN_MASK,
+  PPC64_RADIX_PTE_FLAGS,
+  RADIX_64K_INDEX_SIZE,
+  RADIX_VAL_BITS,
+} from '../../arch/ppc64-radix.ts';
+import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
+import type { LeafProt } from '../../arch/types.ts';
+import { PhysMem } from '../../src/mem/phys.ts';
+
+const prot = (p: Partial<LeafProt> = {}): LeafProt => ({
+  write: false,
+  user: true,
+  exec: false,
+  dirty: false,
+  young: false,
+  devmap: false,
+  special: false,
+  ...p,
+});
+
+describe('arch/powerpc/include/asm/book3s/64/pgtable.h (6.1)', () => {
+  it('defines the _PAGE_* / _RPAGE_* flags with the header values', () => {
+    const expected: Record<string, bigint> = {
+      _PAGE_EXEC: 0x1n,
+      _PAGE_WRITE: 0x2n,
+      _PAGE_READ: 0x4n,
+      _PAGE_RW: 0x6n,
+      _PAGE_RWX: 0x7n,
+      _PAGE_PRIVILEGED: 0x8n,
+      _PAGE_SAO: 0x10n,
+      _PAGE_NON_IDEMPOTENT: 0x20n,
+      _PAGE_TOLERANT: 0x30n,
+      _PAGE_DIRTY: 0x80n,
+      _PAGE_ACCESSED: 0x100n,
+      _RPAGE_SW0: 0x2000000000000000n,
+      _RPAGE_SW1: 0x800n,
+      _RPAGE_SW2: 0x400n,
+      _RPAGE_SW3: 0x200n,
+      _RPAGE_RSV1: 0x40n,
+      _RPAGE_PKEY_BIT4: 0x1000000000000000n,
+      _RPAGE_PKEY_BIT3: 0x0800000000000000n,
+      _RPAGE_PKEY_BIT2: 0x0400000000000000n,
+      _RPAGE_PKEY_BIT1: 0x0200000000000000n,
+      _RPAGE_PKEY_BIT0: 0x0100000000000000n,
+      _PAGE_PTE: 0x4000000000000000n,
+      _PAGE_PRESENT: 0x8000000000000000n,
+      _PAGE_INVALID: 0x2000000000000000n,
+      _RPAGE_RPN0: 0x1000n,
+      _RPAGE_RPN1: 0x2000n,
+      _RPAGE_RPN43: 0x0080000000000000n,
+      _RPAGE_RPN42: 0x0040000000000000n,
+      _RPAGE_RPN41: 0x0020000000000000n,
+      _PAGE_SOFT_DIRTY: 0x200n,
+      _PAGE_SPECIAL: 0x400n,
+      _PAGE_DEVMAP: 0x800n,
+      _PAGE_NO_CACHE: 0x30n,
+      _PAGE_SWP_SOFT_DIRTY: 0x200n,
+      _PAGE_SWP_EXCLUSIVE: 0x20n,
+    };
+    expect({ ...PPC64_RADIX_PTE_FLAGS }).toEqual(expected);
+    expect(ppc64Radix.devmap).toBe('_PAGE_DEVMAP');
+    expect(ppc64Radix.fsDaxLimited).toBe(false);
+  });
+
+  it('PTE_RPN_MASK = ((1 << _PAGE_PA_MAX 53) - 1) & PAGE_MASK (64K)', () => {
+    expect(PPC64_PTE_RPN_MASK).toBe(0x001fffffffff0000n);
+    expect(ppc64Radix.pfn).toEqual({ shift: 16, mask: 0x001fffffffff0000n });
+  });
+
+  it('pte_mkdevmap sets _PAGE_SPECIAL|_PAGE_DEVMAP; radix__pmd_mkdevmap _PAGE_PTE|_PAGE_DEVMAP; pud_devmap is 0', () => {
+    const e = newEntry();
+    ppc64Radix.mkLeaf(3, 7, prot({ devmap: true }), e);
+    expect(entryToBigInt(e) & 0xc00n).toBe(0xc00n);
+    expect(ppc64Radix.isDevmap(3, e)).toBe(true);
+    ppc64Radix.mkLeaf(2, 32, prot({ devmap: true }), e);
+    expect(ppc64Radix.isDevmap(2, e)).toBe(true);
+    expect(ppc64RadixPmdTransHuge(e)).toBe(false);
+    ppc64Radix.mkLeaf(1, 16384, prot({ devmap: true }), e);
+    expect(ppc64Radix.isDevmap(1, e)).toBe(false);
+    // pte_devmap needs _PAGE_PTE: the bit alone in a PDE is not devmap.
+    expect(ppc64Radix.isDevmap(2, entryFromBigInt(0x8000000000000800n, newEntry()))).toBe(false);
+  });
+
+  it('pte_mkwrite sets _PAGE_RW (write implies read), pte_wrprotect clears only _PAGE_WRITE', () => {
+    const e = entryFromBigInt(0xc000000000000000n, newEntry());
+    ppc64Radix.mkwrite(3, e);
+    expect(entryToBigInt(e) & 0x6n).toBe(0x6n);
+    ppc64Radix.wrprotect(3, e);
+    expect(entryToBigInt(e) & 0x6n).toBe(0x4n);
+  });
+
+  it('radix__pte_none ignores R and C (RADIX_PTE_NONE_MASK, radix.h); pmd_none is !val', () => {
+    expect(ppc64Radix.isNone(3, entryFromBigInt(0x180n, newEntry()))).toBe(true);
+    expect(ppc64Radix.isNone(2, entryFromBigInt(0x180n, newEntry()))).toBe(false);
+  });
+
+  it('a concrete pte: pfn 0x12345, rw, user, young, dirty', () => {
+    const e = newEntry();
+    ppc64Radix.mkLeaf(3, 0x12345, prot({ write: true, young: true, dirty: true }), e);
+    // PRESENT | PTE | RPN | ACCESSED | DIRTY | SOFT_DIRTY | READ | WRITE
+    expect(entryToBigInt(e)).toBe(0xc000000123450386n);
+  });
+});
+
+describe('arch/powerpc/include/asm/book3s/64/radix-64k.h and radix.h geometry', () => {
+  it('index sizes 13/9/9/5 and shifts 39/30/21/16 (RADIX_PGD_SHIFT, RADIX_PUD_SHIFT, RADIX_PMD_SHIFT, PAGE_SHIFT)', () => {
+    expect(RADIX_64K_INDEX_SIZE).toEqual({ RADIX_PTE_INDEX_SIZE: 5, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 });
+    expect(ppc64Radix.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual([
+      ['pgd', 39, 13, false],
+      ['pud', 30, 9, true],
+      ['pmd', 21, 9, true],
+      ['pte', 16, 5, true],
+    ]);
+    expect(ppc64Radix.pageShift).toBe(16);
+    // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE
+    expect(ppc64Radix.tableBytes).toEqual([65536, 4096, 4096, 256]);
+  });
+
+  it('RADIX_{PMD,PUD,PGD}_VAL_BITS = 0x8000000000000000 | next index size, as p?d_populate write them (pgalloc.h)', () => {
+    expect(RADIX_VAL_BITS).toEqual({
+      RADIX_PMD_VAL_BITS: 0x8000000000000005n,
+      RADIX_PUD_VAL_BITS: 0x8000000000000009n,
+      RADIX_PGD_VAL_BITS: 0x8000000000000009n,
+    });
+    const e = newEntry();
+    ppc64Radix.mkTable(2, 0x1234500, e); // pmd -> a 256-byte PTE fragment
+    expect(entryToBigInt(e)).toBe(0x8000000001234505n);
+    expect(ppc64Radix.tableAddress(2, e)).toBe(0x1234500);
+    ppc64Radix.mkTable(1, 0x7000, e);
+    expect(entryToBigInt(e)).toBe(0x8000000000007009n);
+    ppc64Radix.mkTable(0, 0x10000, e);
+    expect(entryToBigInt(e)).toBe(0x8000000000010009n);
+  });
+});
+
+describe('big-endian storage (the kernel keeps entries as __be64)', () => {
+  it('layout endian is big and PhysMem.write64 puts _PAGE_PRESENT|_PAGE_PTE in the first byte', () => {
+    expect(ppc64Radix.endian).toBe('big');
+    const mem = new PhysMem({ kind: 'dram', base: 0, size: 2 ** 20 }, { kind: 'pmem', base: 2 ** 32, size: 2 ** 20 });
+    const e = newEntry();
+    ppc64Radix.mkLeaf(3, 0x12345, prot({ write: true, young: true, dirty: true }), e);
+    mem.write64(0x100, ppc64Radix.endian, e);
+    const raw = new Uint8Array(8);
+    mem.readBytes(0x100, 8, raw);
+    expect([...raw]).toEqual([0xc0, 0x00, 0x00, 0x01, 0x23, 0x45, 0x03, 0x86]);
+    const back = newEntry();
+    mem.read64(0x100, ppc64Radix.endian, back);
+    expect(back).toEqual(e);
+  });
+
+  it('round-trips any entry through memory in big-endian byte order', () => {
+    const mem = new PhysMem({ kind: 'dram', base: 0, size: 2 ** 20 }, { kind: 'pmem', base: 2 ** 32, size: 2 ** 20 });
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (v) => {
+        const e = entryFromBigInt(v, newEntry());
+        mem.write64(0x800, 'big', e);
+        const raw = new Uint8Array(8);
+        mem.readBytes(0x800, 8, raw);
+        let fromBytes = 0n;
+        for (const b of raw) fromBytes = (fromBytes << 8n) | BigInt(b);
+        expect(fromBytes).toBe(v);
+      }),
+    );
+  });
+});

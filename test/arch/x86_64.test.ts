@@ -1,0 +1,193 @@
+// x86-64 layouts checked against the Linux 6.1 headers they are read from.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  buildX86Layout,
+  x86_64,
+  X86_PAGE_TABLE,
+  X86_PHYSICAL_PMD_PAGE_MASK,
+  X86_PHYSICAL_PUD_PAGE_MASK,
+  X86_PTE_FLAGS,
+  X86_PTE_PFN_MASK,
+  x86PmdTransHuge,
+} from '../../arch/x86_64.ts';
+import { x86_64_la57 } from '../../arch/x86_64-la57.ts';
+import { entryFromBigInt, entryToBigInt, newEntry, toMask } from '../../arch/bits.ts';
+import type { LeafProt } from '../../arch/types.ts';
+
+const prot = (p: Partial<LeafProt> = {}): LeafProt => ({
+  write: false,
+  user: true,
+  exec: false,
+  dirty: false,
+  young: false,
+  devmap: false,
+  special: false,
+  ...p,
+});
+
+describe('arch/x86/include/asm/pgtable_types.h (6.1, CONFIG_X86_64)', () => {
+  it('defines every _PAGE_* PTE flag with the header values', () => {
+    // Values read from the header: _PAGE_BIT_* positions, _AT(pteval_t, 1) << bit.
+    const expected: Record<string, bigint> = {
+      _PAGE_PRESENT: 0x1n,
+      _PAGE_RW: 0x2n,
+      _PAGE_USER: 0x4n,
+      _PAGE_PWT: 0x8n,
+      _PAGE_PCD: 0x10n,
+      _PAGE_ACCESSED: 0x20n,
+      _PAGE_DIRTY: 0x40n,
+      _PAGE_PSE: 0x80n,
+      _PAGE_PAT: 0x80n,
+      _PAGE_GLOBAL: 0x100n,
+      _PAGE_SOFTW1: 0x200n,
+      _PAGE_SOFTW2: 0x400n,
+      _PAGE_SOFTW3: 0x800n,
+      _PAGE_PAT_LARGE: 0x1000n,
+      _PAGE_SPECIAL: 0x200n,
+      _PAGE_CPA_TEST: 0x200n,
+      _PAGE_UFFD_WP: 0x400n,
+      _PAGE_SOFT_DIRTY: 0x800n,
+      _PAGE_SWP_SOFT_DIRTY: 0x2n,
+      _PAGE_SWP_UFFD_WP: 0x4n,
+      _PAGE_PROTNONE: 0x100n,
+      _PAGE_SOFTW4: 0x0400000000000000n,
+      _PAGE_DEVMAP: 0x0400000000000000n, // bit 58 in 6.1
+      _PAGE_PKEY_BIT0: 0x0800000000000000n,
+      _PAGE_PKEY_BIT1: 0x1000000000000000n,
+      _PAGE_PKEY_BIT2: 0x2000000000000000n,
+      _PAGE_PKEY_BIT3: 0x4000000000000000n,
+      _PAGE_NX: 0x8000000000000000n,
+    };
+    expect({ ...X86_PTE_FLAGS }).toEqual(expected);
+    expect(x86_64.flags).toBe(X86_PTE_FLAGS);
+    expect(x86_64.devmap).toBe('_PAGE_DEVMAP');
+    expect(x86_64.fsDaxLimited).toBe(false);
+  });
+
+  it('has PTE_PFN_MASK 0x000ffffffffff000 (page_types.h PHYSICAL_PAGE_MASK, page_64_types.h __PHYSICAL_MASK_SHIFT 52)', () => {
+    expect(X86_PTE_PFN_MASK).toBe(0x000ffffffffff000n);
+    expect(x86_64.pfn).toEqual({ shift: 12, mask: 0x000ffffffffff000n });
+    expect(X86_PHYSICAL_PMD_PAGE_MASK).toBe(0x000fffffffe00000n);
+    expect(X86_PHYSICAL_PUD_PAGE_MASK).toBe(0x000fffffc0000000n);
+  });
+
+  it('_PAGE_TABLE is __PP|__RW|_USR|___A|___D = 0x67 (pgtable_types.h), what pmd_populate writes (pgalloc.h)', () => {
+    expect(X86_PAGE_TABLE).toBe(0x67n);
+    const e = newEntry();
+    x86_64.mkTable(2, 0x12345000, e);
+    expect(entryToBigInt(e)).toBe(0x12345067n);
+  });
+});
+
+describe('arch/x86/include/asm/pgtable_64_types.h level geometry', () => {
+  it('4-level: PGDIR_SHIFT 39, PUD_SHIFT 30, PMD_SHIFT 21, PTRS_PER_* 512, p4d folded', () => {
+    expect(x86_64.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual([
+      ['pgd', 39, 9, false],
+      ['pud', 30, 9, true],
+      ['pmd', 21, 9, true],
+      ['pte', 12, 9, true],
+    ]);
+    expect(x86_64.pmdLevel).toBe(2);
+    expect(x86_64.tableBytes).toEqual([4096, 4096, 4096, 4096]);
+    expect(x86_64.pageShift).toBe(12);
+    expect(x86_64.endian).toBe('little');
+  });
+
+  it('5-level (LA57): PGDIR_SHIFT 48, P4D_SHIFT 39', () => {
+    expect(x86_64_la57.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual([
+      ['pgd', 48, 9, false],
+      ['p4d', 39, 9, false],
+      ['pud', 30, 9, true],
+      ['pmd', 21, 9, true],
+      ['pte', 12, 9, true],
+    ]);
+    expect(x86_64_la57.pmdLevel).toBe(3);
+    expect(x86_64_la57.flags).toBe(x86_64.flags);
+  });
+
+  it('rejects level lists that do not end in pud, pmd, pte', () => {
+    expect(() => buildX86Layout('bad', '', [{ name: 'pgd', shift: 39, bits: 9, leaf: false }])).toThrow();
+  });
+});
+
+describe('arch/x86/include/asm/pgtable.h inline functions', () => {
+  it('pte_mkdevmap sets _PAGE_SPECIAL|_PAGE_DEVMAP, pmd_mkdevmap only _PAGE_DEVMAP', () => {
+    const e = newEntry();
+    x86_64.mkLeaf(3, 0x1234, prot({ devmap: true }), e);
+    expect(entryToBigInt(e) & (X86_PTE_FLAGS._PAGE_SPECIAL | X86_PTE_FLAGS._PAGE_DEVMAP)).toBe(
+      X86_PTE_FLAGS._PAGE_SPECIAL | X86_PTE_FLAGS._PAGE_DEVMAP,
+    );
+    x86_64.mkLeaf(2, 0x200, prot({ devmap: true }), e);
+    expect(entryToBigInt(e) & X86_PTE_FLAGS._PAGE_SPECIAL).toBe(0n);
+    expect(x86_64.isDevmap(2, e)).toBe(true);
+  });
+
+  it('pte_mkdirty / pmd_mkdirty set _PAGE_DIRTY|_PAGE_SOFT_DIRTY, pte_mkclean clears only _PAGE_DIRTY', () => {
+    const e = newEntry();
+    x86_64.mkLeaf(3, 1, prot(), e);
+    x86_64.mkdirty(3, e);
+    expect(entryToBigInt(e) & 0x840n).toBe(0x840n);
+    x86_64.mkclean(3, e);
+    expect(entryToBigInt(e) & 0x840n).toBe(0x800n);
+  });
+
+  it('pmd_pfn uses pmd_pfn_mask (PHYSICAL_PMD_PAGE_MASK for a PSE pmd): _PAGE_PAT_LARGE is not part of the pfn', () => {
+    const e = newEntry();
+    x86_64.mkLeaf(2, 0x400, prot(), e); // 4 MiB
+    const withPat = entryFromBigInt(entryToBigInt(e) | X86_PTE_FLAGS._PAGE_PAT_LARGE, newEntry());
+    expect(x86_64.leafPfn(2, withPat)).toBe(0x400);
+    // A pte keeps bit 12 as part of the pfn (PTE_PFN_MASK).
+    x86_64.mkLeaf(3, 0x401, prot(), e);
+    expect(x86_64.leafPfn(3, e)).toBe(0x401);
+  });
+
+  it('pmd_trans_huge is PSE && !DEVMAP; pmd_present counts PSE; pte_present counts PROTNONE', () => {
+    const e = newEntry();
+    x86_64.mkLeaf(2, 0x200, prot(), e);
+    expect(x86PmdTransHuge(e)).toBe(true);
+    x86_64.mkLeaf(2, 0x200, prot({ devmap: true }), e);
+    expect(x86PmdTransHuge(e)).toBe(false);
+    expect(x86_64.isPresent(2, entryFromBigInt(0x80n, newEntry()))).toBe(true);
+    expect(x86_64.isPresent(3, entryFromBigInt(0x100n, newEntry()))).toBe(true);
+    expect(x86_64.isPresent(1, entryFromBigInt(0x80n, newEntry()))).toBe(false);
+  });
+
+  it('pte_none ignores the KNL stray A/D bits (_PAGE_KNL_ERRATUM_MASK)', () => {
+    expect(x86_64.isNone(3, entryFromBigInt(0x60n, newEntry()))).toBe(true);
+    expect(x86_64.isNone(3, entryFromBigInt(0x61n, newEntry()))).toBe(false);
+  });
+
+  it('a concrete DAX pmd: pfn 0x123400, rw, user, nx, dirty, young, devmap', () => {
+    const e = newEntry();
+    x86_64.mkLeaf(2, 0x123400, prot({ write: true, dirty: true, young: true, devmap: true }), e);
+    expect(entryToBigInt(e)).toBe(0x84000001234008e7n);
+  });
+});
+
+describe('Intel SDM Vol. 3A 4.5 hardware rules (MAXPHYADDR 52)', () => {
+  it('PS is reserved in the PML4E (4-level) and in the PML5E/PML4E (5-level)', () => {
+    const ps = toMask(X86_PTE_FLAGS._PAGE_PSE);
+    expect(x86_64.hw.reservedTable[0]).toEqual(ps);
+    expect(x86_64_la57.hw.reservedTable[0]).toEqual(ps);
+    expect(x86_64_la57.hw.reservedTable[1]).toEqual(ps);
+  });
+
+  it('a 2 MiB leaf reserves bits 20:13, a 1 GiB leaf bits 29:13', () => {
+    expect(x86_64.hw.reservedLeaf[2]).toEqual(toMask(0x1fe000n));
+    expect(x86_64.hw.reservedLeaf[1]).toEqual(toMask(0x3fffe000n));
+    expect(x86_64.hw.reservedLeaf[3]).toEqual(toMask(0n));
+  });
+
+  it('mkLeaf never sets a reserved bit, for any aligned pfn', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 40 - 1 }), fc.constantFrom(1, 2, 3), (pfn, level) => {
+        const align = 2 ** (x86_64.levels[level]!.shift - 12);
+        const e = newEntry();
+        x86_64.mkLeaf(level, pfn - (pfn % align), prot({ write: true, young: true, dirty: true }), e);
+        const r = x86_64.hw.reservedLeaf[level]!;
+        expect((e.lo & r.lo) | (e.hi & r.hi)).toBe(0);
+      }),
+    );
+  });
+});
