@@ -8,4 +8,6 @@ export interface BenchCase {
   fn(): void;
   /** Extra figures reported next to the rate (entries visited per fsync, ...), computed after the run. */
   extra?(): Record<string, number | string>;
+  /** benchmark.js minSamples for a case whose one operation takes seconds (default 5). */
+  readonly minSamples?: number;
 }

@@ -62,38 +62,52 @@ function rig(layoutName: string, base: number, bytes: number, tlb: boolean): Rig
   return { mmu, addrs };
 }
 
+/**
+ * The batch loop, compiled separately for each case: one shared loop function would pool V8's
+ * type feedback across cases (a call site seeing every layout's translate() turns megamorphic
+ * and stops inlining it), so each case measures with the feedback of its own machine only.
+ */
+type Loop = (mmu: Mmu, addrs: Float64Array, cursor: number, access: number) => number;
+function makeLoop(): Loop {
+  return new Function(
+    'mmu',
+    'addrs',
+    'cursor',
+    'access',
+    `let c = cursor;
+    let s = 0;
+    for (let i = 0; i < ${BATCH}; i++) {
+      s += mmu.translate(0, addrs[c], access, true);
+      c = (c + 1) & ${ADDRS - 1};
+    }
+    if (s === -1) throw new Error('unreachable');
+    return c;`,
+  ) as Loop;
+}
+
 /** A case that runs BATCH translations per fn() and reports the per-translation rate. */
 function batchCase(name: string, make: () => Rig, access: number, note: Record<string, number | string> = {}): BenchCase {
   let rg: Rig | null = null;
   let cursor = 0;
   let done = 0;
   let ns = 0n;
-  let sink = 0;
+  const loop = makeLoop();
   return {
     name,
     setup() {
       rg = make();
-      for (let i = 0; i < ADDRS; i++) sink += rg.mmu.translate(0, rg.addrs[i]!, access, true); // warm up (and fill the TLB)
+      for (let i = 0; i < ADDRS / BATCH; i++) cursor = loop(rg.mmu, rg.addrs, cursor, access); // warm up (and fill the TLB)
       rg.mmu.counters.reset();
     },
     fn() {
-      const { mmu, addrs } = rg!;
       const t0 = process.hrtime.bigint();
-      let c = cursor;
-      let s = 0;
-      for (let i = 0; i < BATCH; i++) {
-        s += mmu.translate(0, addrs[c]!, access, true);
-        c = (c + 1) & (ADDRS - 1);
-      }
-      cursor = c;
-      sink += s;
+      cursor = loop(rg!.mmu, rg!.addrs, cursor, access);
       ns += process.hrtime.bigint() - t0;
       done += BATCH;
     },
     extra() {
       const snap = rg!.mmu.counters.snapshot();
       const perS = done / (Number(ns) / 1e9);
-      if (sink === -1) process.stdout.write(''); // keep `sink` observable
       return {
         per_fn: BATCH,
         M_translations_per_s: Number((perS / 1e6).toFixed(2)),
@@ -131,52 +145,75 @@ function allocatedBytes(f: () => void): number {
 }
 
 function allocCase(): BenchCase {
-  // A mix that takes every path: TLB hits, misses that walk and fill, re-walks that set D, faults.
+  // A mix that takes every path: TLB hits, misses that walk and fill, re-walks that set D,
+  // A and D write-backs, faults, flushes; through translate() and through translateTo().
   let mmu: Mmu | null = null;
   let addrs: Float64Array | null = null;
   let cursor = 0;
   let sink = 0;
-  const run = (n: number): void => {
+  const run = (n: number, to: boolean): void => {
     const m = mmu!;
     const a = addrs!;
     let c = cursor;
+    let s = 0;
     for (let i = 0; i < n; i++) {
       const va = a[c]!;
-      sink += m.translate(0, va, (c & 3) === 0 ? Access.Write : Access.Read, true);
+      const access = (c & 3) === 0 ? Access.Write : Access.Read;
+      s += to ? (m.translateTo(0, va, access, true) === 0 ? m.result[0]! : -1) : m.translate(0, va, access, true);
       if ((c & 255) === 0) m.flushPage(0, va);
+      if ((c & 4095) === 1) m.flushAll(0);
       c = (c + 1) & (ADDRS - 1);
     }
     cursor = c;
+    sink += s;
   };
+  let rebuild: () => void = () => {};
   return {
     name: 'translate-alloc-check',
     setup() {
       const L = layout('x86_64');
-      const mem = new PhysMem({ kind: 'dram', base: 0, size: 4 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
-      const frames = new FrameAllocator(mem, mem.dram);
-      const b = new TableBuilder(L, mem, frames);
-      // 32 MiB of clean, old 4 KiB pages and one 2 MiB leaf; 1/8 of the addresses unmapped (faults).
-      for (let off = 0; off < 32 * MiB; off += 4096) b.map(0x10000000 + off, 4 * TiB + off, 3, { young: false, dirty: false });
-      b.map(0x40000000, 4 * TiB + 64 * MiB, 2, { young: false, dirty: false });
-      mmu = new Mmu(L, mem, { cpus: 1, tlbEntries: 1024 });
-      mmu.setRoot(0, b.root);
+      rebuild = () => {
+        const mem = new PhysMem({ kind: 'dram', base: 0, size: 4 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
+        const frames = new FrameAllocator(mem, mem.dram);
+        const b = new TableBuilder(L, mem, frames);
+        // 32 MiB of clean, old 4 KiB pages and one 2 MiB leaf; 1/8 of the addresses unmapped (faults).
+        for (let off = 0; off < 32 * MiB; off += 4096) b.map(0x10000000 + off, 4 * TiB + off, 3, { young: false, dirty: false });
+        b.map(0x40000000, 4 * TiB + 64 * MiB, 2, { young: false, dirty: false });
+        mmu = new Mmu(L, mem, { cpus: 1, tlbEntries: 1024 });
+        mmu.setRoot(0, b.root);
+      };
+      rebuild();
       const r = rng(12345);
       addrs = new Float64Array(ADDRS);
       for (let i = 0; i < ADDRS; i++) {
         const k = r();
         addrs[i] = k < 0.125 ? 0x20000000 + Math.floor(r() * 4096) * 4096 : k < 0.25 ? 0x40000000 + Math.floor(r() * 2 * MiB) : 0x10000000 + Math.floor(r() * 32 * MiB);
       }
-      run(ADDRS * 4); // warm up the JIT
+      run(ADDRS * 4, false); // warm up the JIT
+      run(ADDRS * 4, true);
     },
     fn() {
-      run(BATCH);
+      run(BATCH, false);
     },
     extra() {
       const n = 2_000_000;
-      const bytes = allocatedBytes(() => run(n));
+      // Fresh tables, so the measured run also sets A and D bits.
+      rebuild();
+      const viaTranslate = allocatedBytes(() => run(n, false));
       const snap = mmu!.counters.snapshot();
+      rebuild();
+      const viaTranslateTo = allocatedBytes(() => run(n, true));
       if (sink === -1) process.stdout.write('');
-      return { per_fn: BATCH, translations_measured: n, heap_bytes_per_translation: Number((bytes / n).toFixed(4)), walks: snap.walks, faults: snap.faults, d_writes: snap.dWrites };
+      return {
+        per_fn: BATCH,
+        translations_measured: n,
+        heap_bytes_per_translate: Number((viaTranslate / n).toFixed(4)),
+        heap_bytes_per_translateTo: Number((viaTranslateTo / n).toFixed(4)),
+        walks: snap.walks,
+        faults: snap.faults,
+        a_writes: snap.aWrites,
+        d_writes: snap.dWrites,
+      };
     },
   };
 }

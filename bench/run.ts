@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   for (const c of cases) {
     c.setup?.();
-    const b = new Benchmark(c.name, c.fn, { maxTime, minSamples: 5 });
+    const b = new Benchmark(c.name, c.fn, { maxTime, minSamples: c.minSamples ?? 5 });
     b.run();
     const r: CaseResult = { name: c.name, hz: b.hz, rme: b.stats.rme, samples: b.stats.sample.length, mean_s: b.stats.mean };
     if (c.extra) Object.assign(r, c.extra());

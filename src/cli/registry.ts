@@ -1,6 +1,8 @@
 // The commands daxsim knows, in the order `daxsim --help` lists them.
 import type { Command } from './command.ts';
 import { command as arches } from './commands/arches.ts';
+import { command as compare } from './commands/compare.ts';
+import { command as explore } from './commands/explore.ts';
 import { command as layout } from './commands/layout.ts';
 import { command as litmus } from './commands/litmus.ts';
 import { command as run } from './commands/run.ts';
@@ -12,4 +14,6 @@ export const commands = new Map<string, Command>([
   ['seed', seed],
   ['run', run],
   ['litmus', litmus],
+  ['compare', compare],
+  ['explore', explore],
 ]);

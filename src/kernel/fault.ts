@@ -57,7 +57,9 @@ function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
       const r = daxIomapPmdFault(k, vma, va, write, pmdPa);
       if (r !== 'fallback') return { kind: 'wp', how: 'pmd wp' };
       // __split_huge_pmd of a file (DAX) PMD just zaps it; the access refaults with PTEs.
+      // Still a write-protect fault as far as the process is concerned.
       zapPmd(k, vma, va, pmdPa);
+      return { kind: 'wp', how: `pmd wp fallback, ${handlePteFault(k, vma, va, write).how}` };
     } else {
       hugePmdSetAccessed(k, vma, va, write, pmdPa);
       return { kind: write ? 'write' : 'read', how: 'pmd access flags' };
@@ -150,7 +152,8 @@ function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: numbe
   const old = vma.cowPages.get(index);
   if (old !== undefined) m.dramFrames.release(old, ps);
   vma.cowPages.set(index, page);
-  k.layout.mkLeaf(k.pt.last, page / ps, leafProt(k, vma, true, false), scratch);
+  // An anonymous page has a struct page: neither special nor devmap (do_set_pte / wp_page_copy).
+  k.layout.mkLeaf(k.pt.last, page / ps, { ...leafProt(k, vma, true, false), special: false }, scratch);
   k.writeEntry(ptePa, scratch);
 }
 

@@ -63,7 +63,7 @@ function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entr
   // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
   l.mkNone(lv, cleared);
   k.writeEntry(pa, cleared);
-  const size = 2 ** l.levels[lv]!.shift;
+  const size = k.pt.levelSize[lv]!;
   const start = Math.floor(va / size) * size;
   k.flushTlb(vma.mm, start, start + size, lv === k.pmdLevel ? 'pmdp_invalidate' : 'ptep_clear_flush');
   l.wrprotect(lv, entry);
@@ -152,18 +152,26 @@ function pfnMkcleanRange(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, pfn: n
   const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
   if (address < 0) return;
   const end = vmaAddressEnd(k, address, pgoff, nrPages, vma);
-  pageVmaMappedWalk(k, file, e, vma, address, end, (lv, entryPfn) => {
-    // check_pmd: [pmd_pfn, +HPAGE_PMD_NR) overlaps [pfn, +nr); check_pte: pfn in [pfn, +nr).
-    if (lv === k.pmdLevel) return entryPfn < pfn + nrPages && pfn < entryPfn + 2 ** k.pmdOrder;
-    return entryPfn - pfn >= 0 && entryPfn - pfn < nrPages;
-  });
+  pageVmaMappedWalk(k, file, e, vma, address, end, pfn, nrPages, false);
+}
+
+/**
+ * check_pmd / check_pte of page_vma_mapped_walk for a leaf at level `lv` mapping `entryPfn`.
+ * pfn-based (`byPage` false, pfn_mkclean_range): check_pmd, [pmd_pfn, +HPAGE_PMD_NR) overlaps
+ * [pfn, +nr); check_pte, entryPfn in [pfn, +nr). Page-based (`byPage`, page_mkclean_one of
+ * the one page `pfn`): the leaf's pfn is that page's (a PMD maps it as its head).
+ */
+function matches(k: Kernel, lv: number, entryPfn: number, pfn: number, nrPages: number, byPage: boolean): boolean {
+  if (byPage) return entryPfn === pfn;
+  if (lv === k.pmdLevel) return entryPfn < pfn + nrPages && pfn < entryPfn + k.pmdSize / k.pageSize;
+  return entryPfn - pfn >= 0 && entryPfn - pfn < nrPages;
 }
 
 /**
  * page_vma_mapped_walk (mm/page_vma_mapped.c) driving page_vma_mkclean_one: from `address`
  * to `end`, skipping missing upper levels to their next boundary; a PMD leaf (trans-huge, or
- * devmap with 6472f6d2f7d9) is checked with `match` and ends the walk of this VMA either way;
- * otherwise every present PTE that `match`es is cleaned.
+ * devmap with 6472f6d2f7d9) is checked with `matches` and ends the walk of this VMA either
+ * way; otherwise every present PTE that `matches` is cleaned.
  */
 function pageVmaMappedWalk(
   k: Kernel,
@@ -172,7 +180,9 @@ function pageVmaMappedWalk(
   vma: Vma,
   address: number,
   end: number,
-  match: (level: number, pfn: number) => boolean,
+  pfn: number,
+  nrPages: number,
+  byPage: boolean,
 ): void {
   const l = k.layout;
   const last = k.pt.last;
@@ -184,17 +194,17 @@ function pageVmaMappedWalk(
     const ent = slot.entry;
     if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent))) {
       // a missing level: step_forward to the next boundary of that level
-      const size = 2 ** l.levels[lv]!.shift;
+      const size = k.pt.levelSize[lv]!;
       va = (Math.floor(va / size) + 1) * size;
       continue;
     }
     if (lv === k.pmdLevel) {
-      const hit = l.isPresent(lv, ent) && match(lv, l.leafPfn(lv, ent));
+      const hit = l.isPresent(lv, ent) && matches(k, lv, l.leafPfn(lv, ent), pfn, nrPages, byPage);
       visit(k, file, e, vma, va, lv, hit ? cleanLeaf(k, vma, va, lv, slot.pa, ent) : 'pfn-mismatch');
       return; // a PMD hit (or miss) ends the walk for this VMA
     }
     if (lv === last && !l.isNone(lv, ent) && l.isPresent(lv, ent)) {
-      if (match(lv, l.leafPfn(lv, ent))) visit(k, file, e, vma, va, lv, cleanLeaf(k, vma, va, lv, slot.pa, ent));
+      if (matches(k, lv, l.leafPfn(lv, ent), pfn, nrPages, byPage)) visit(k, file, e, vma, va, lv, cleanLeaf(k, vma, va, lv, slot.pa, ent));
       else visit(k, file, e, vma, va, lv, 'pfn-mismatch');
     }
     va += k.pageSize;
@@ -208,17 +218,18 @@ function pageVmaMappedWalk(
  * this page as its head (pmd_page == page), a PTE when its pfn is this page's pfn.
  */
 function pageMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
-  const visited = new Set<Vma>();
+  // The VMAs reached, for reportMissed only: not collected when nobody listens.
+  const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
   for (let i = 0; i < count; i++) {
     const pageIndex = index + i;
     const pagePfn = pfn + i;
     for (const vma of file.mapping.iMmap.query(pageIndex, pageIndex)) {
-      visited.add(vma);
+      visited?.add(vma);
       k.counters.mkcleanVmas++;
       if (!vma.flags.shared) continue; // invalid_mkclean_vma
       const address = pgoffAddress(k, pageIndex, vma);
-      pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, (_lv, entryPfn) => entryPfn === pagePfn);
+      pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, pagePfn, 1, true);
     }
   }
-  reportMissed(k, file, e, [...visited]);
+  if (visited !== null) reportMissed(k, file, e, [...visited]);
 }

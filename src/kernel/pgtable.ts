@@ -24,6 +24,12 @@ export function newSlot(): Slot {
 export class PageTables {
   readonly last: number;
   private readonly scratch: Entry = { lo: 0, hi: 0 };
+  /** Per level: the index's shift below bit 32 (-1 if at or above), above bit 32 (-1 if below), and PTRS_PER_xxx - 1. */
+  private readonly loShift: Int32Array;
+  private readonly hiShift: Int32Array;
+  private readonly idxMask: Int32Array;
+  /** Bytes one entry maps at each level (2^shift: PAGE_SIZE, PMD_SIZE, ...), precomputed for the walks. */
+  readonly levelSize: Float64Array;
   /** Bytes of page-table memory allocated (for reports). */
   tableBytes = 0;
 
@@ -33,6 +39,19 @@ export class PageTables {
     private readonly frames: FrameAllocator,
   ) {
     this.last = layout.levels.length - 1;
+    const n = layout.levels.length;
+    this.loShift = new Int32Array(n);
+    this.hiShift = new Int32Array(n);
+    this.idxMask = new Int32Array(n);
+    this.levelSize = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const { shift, bits } = layout.levels[i]!;
+      if (bits < 1 || bits > 31 || shift < 1 || shift > 63) throw new RangeError(`level ${layout.levels[i]!.name}: index field ${shift}+${bits} out of range`);
+      this.loShift[i] = shift < 32 ? shift : -1;
+      this.hiShift[i] = shift >= 32 ? shift - 32 : -1;
+      this.idxMask[i] = 2 ** bits - 1;
+      this.levelSize[i] = 2 ** shift;
+    }
   }
 
   /** pgd_alloc: a zeroed root table. */
@@ -54,8 +73,18 @@ export class PageTables {
 
   /** The index of `va` at `level` (pgd_index, pud_index, ... pte_index). */
   index(level: number, va: number): number {
-    const l = this.layout.levels[level]!;
-    return Math.floor(va / 2 ** l.shift) % 2 ** l.bits;
+    return this.indexOf(level, va >>> 0, Math.floor(va / 4294967296));
+  }
+
+  /**
+   * The index at `level` of the address whose uint32 halves are `hi`:`lo`: the same value as
+   * floor(va / 2^shift) mod 2^bits, with integer shifts instead of float division and fmod
+   * (va < 2^53, so hi < 2^21 and the field spans at most the two halves).
+   */
+  private indexOf(level: number, lo: number, hi: number): number {
+    const ls = this.loShift[level]!;
+    if (ls >= 0) return ((lo >>> ls) | (hi << (32 - ls))) & this.idxMask[level]!;
+    return (hi >>> this.hiShift[level]!) & this.idxMask[level]!;
   }
 
   read(pa: number, out: Entry): void {
@@ -73,9 +102,11 @@ export class PageTables {
    */
   walk(pgd: number, va: number, target: number, alloc: boolean, out: Slot): void {
     const layout = this.layout;
+    const lo = va >>> 0;
+    const hi = Math.floor(va / 4294967296);
     let table = pgd;
     for (let level = 0; ; level++) {
-      const pa = table + this.index(level, va) * 8;
+      const pa = table + this.indexOf(level, lo, hi) * 8;
       out.level = level;
       out.pa = pa;
       this.read(pa, out.entry);

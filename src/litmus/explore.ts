@@ -45,7 +45,9 @@
 import { InputError } from '../cli/errors.ts';
 import type { LitmusTest } from './parse.ts';
 
-export const MAX_STATES = 2_000_000;
+export const MAX_STATES = 200_000;
+/** Wall-clock budget, so that no input can make the command hang (ms). */
+export const MAX_MILLIS = 60_000;
 
 const enum K {
   W = 0, // store
@@ -116,6 +118,7 @@ export function explore(t: LitmusTest, maxStates = MAX_STATES): Outcome {
   const results = new Set<string>();
   const visited = new Set<string>();
   const lastLine = t.threads[t.threads.length - 1]!.line;
+  const deadline = Date.now() + MAX_MILLIS;
 
   const init: State = {
     pcs: t.threads.map(() => 0),
@@ -172,6 +175,9 @@ export function explore(t: LitmusTest, maxStates = MAX_STATES): Outcome {
     visited.add(key);
     if (visited.size > maxStates) {
       throw new InputError(`${t.file}:${lastLine}`, `exploration exceeds ${maxStates} machine states; use fewer threads or operations`);
+    }
+    if ((visited.size & 1023) === 0 && Date.now() > deadline) {
+      throw new InputError(`${t.file}:${lastLine}`, `exploration exceeds ${MAX_MILLIS / 1000} s (${visited.size} machine states); use fewer threads or operations`);
     }
     let done = true;
     for (let ti = 0; ti < t.threads.length; ti++) {

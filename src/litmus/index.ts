@@ -5,7 +5,7 @@ import { explore, type Outcome } from './explore.ts';
 import { parseLitmus, type LitmusTest } from './parse.ts';
 
 export { parseLitmus, MAX_OPS, MAX_OPS_PER_THREAD, MAX_THREADS, type LitmusTest, type Op, type OpKind, type Loc, type Thread } from './parse.ts';
-export { explore, formatState, toJson, MAX_STATES, type Outcome } from './explore.ts';
+export { explore, formatState, toJson, MAX_STATES, MAX_MILLIS, type Outcome } from './explore.ts';
 
 /** Reads, parses and explores a .litmus file. */
 export function runLitmusFile(path: string): { test: LitmusTest; outcome: Outcome } {

@@ -4,10 +4,14 @@
 //
 //   const mmu = new Mmu(layout, mem, { cpus?, tlb?, tlbEntries?, smep?, smap? });
 //
-//   mmu.setRoot(cpu, rootPa, asid = 0)            load CR3 / PID / ASCE; asid 0 flushes that CPU's untagged entries
+//   mmu.setRoot(cpu, rootPa, asid = 0)            load CR3 / PID / ASCE (root aligned to its table size);
+//                                                  asid 0 flushes that CPU's untagged entries, others are kept (PCID)
 //   mmu.translate(cpu, va, access, user): number  pa >= 0, or -1 with mmu.fault filled
 //                                                  va: a safe-integer JS number (throws otherwise);
 //                                                  access: Access.Read | Access.Write | Access.Exec; user: CPL3 / problem state
+//                                                  (allocation-free where V8 inlines it into the caller; a
+//                                                  physical address is a double, boxed if returned across a call)
+//   mmu.translateTo(cpu, va, access, user): 0 | -1  the same, never allocating: the address is in mmu.result[0]
 //   mmu.translateBig(cpu, va: bigint, access, user) the same for any 64-bit address (kernel half, non-canonical)
 //   mmu.fault: FaultInfo                           the last fault, reused: kind (FaultKind), code (x86 error code,
 //                                                  DSISR/SRR1, s390 program-interruption code), vector, level, va,
@@ -17,11 +21,14 @@
 //   mmu.flushAsid(cpu, asid?)                      flush_tlb_mm: one address space (default the CPU's current)
 //   mmu.flushAll(cpu)                              every entry on that CPU
 //   mmu.setPkru(cpu, value)                        x86 WRPKRU (no flush, as on hardware)
+//   mmu.setSmepSmap(smep, smap)                    x86 CR4.SMEP / CR4.SMAP
 //   mmu.setTlbEnabled(on)                          off: every translate walks (walk benchmarks)
 //   mmu.tlbProbe(cpu, va): TlbEntryView | null     the entry a translate would hit, no side effect
 //   mmu.lookup(rootPa, va): LookupResult           side-effect-free software walk: leaf level, entry, entry pa, pa
 //   mmu.counters.snapshot() / .reset()             walks, walk memory references, TLB hits/misses/re-walks,
 //                                                  A/D write-backs, faults by kind, flushes
+//
+//   new TableBuilder(layout, mem, frames)          (builder.ts) page tables for tests and benchmarks
 //
 // The TLB is not coherent with page-table memory: an entry changed without a flush keeps being
 // used until flushed, as on hardware (the mkclean bug depends on it).
@@ -45,3 +52,4 @@ export {
   type FaultSnapshot,
 } from './fault.ts';
 export { MAX_ASID, Mmu, type LookupResult, type MmuOptions, type TlbEntryView } from './mmu.ts';
+export { DEFAULT_PROT, TableBuilder } from './builder.ts';

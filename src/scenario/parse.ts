@@ -57,12 +57,18 @@ export const LIMITS = {
   mappings: 4096,
   files: 256,
   statements: 100_000,
-  /** Bytes one write/read/flush may cover. */
-  accessBytes: 64 * 2 ** 20,
-  /** Bytes all writes together may store (host memory for the cache model). */
-  totalWritten: 1024 * 2 ** 20,
+  /** Bytes one write/read/flush may cover (the cache model runs at a few MB/s). */
+  accessBytes: 16 * 2 ** 20,
+  /** Bytes all writes together may store (host memory for the cache model: ~20 bytes a byte). */
+  totalWritten: 64 * 2 ** 20,
+  /** Bytes all writes, reads and flushes together may touch (bounds the run time). */
+  totalTouched: 64 * 2 ** 20,
   /** Largest file and largest mapping. */
   fileBytes: 2 ** 40,
+  /** The pmem device (Simulation's default): files, each 2 MiB aligned, must fit on it. */
+  deviceBytes: 2 ** 40,
+  /** Bytes all mappings together may span (munmap zaps every PMD slot of a mapping). */
+  mappedBytes: 2 * 2 ** 40,
 } as const;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -96,6 +102,13 @@ export function parseScenario(text: string, file: string): Scenario {
   let crashed = false;
   let acted = false;
   let written = 0;
+  let touched = 0;
+  let device = 0;
+  let mapped = 0;
+  const touch = (where: string, n: number): void => {
+    touched += n;
+    if (touched > LIMITS.totalTouched) throw new InputError(where, `writes, reads and flushes touch more than ${LIMITS.totalTouched} bytes in total (the limit)`);
+  };
   const lines = text.split(/\r?\n/);
   if (lines.length > LIMITS.statements) throw new InputError(`${file}:${LIMITS.statements + 1}`, `too many lines (limit ${LIMITS.statements})`);
 
@@ -156,6 +169,10 @@ export function parseScenario(text: string, file: string): Scenario {
         const size = num(words[3]!, 'size');
         if (size <= 0) fail('file size must be positive');
         if (size > LIMITS.fileBytes) fail(`file size ${size} exceeds the limit of ${LIMITS.fileBytes} bytes`);
+        if (size % 4096 !== 0) fail(`file size ${size} is not a multiple of the page size (4096)`);
+        const extent = Math.ceil(size / 2 ** 21) * 2 ** 21;
+        if (device + extent > LIMITS.deviceBytes) fail(`file ${n} (${size} bytes) does not fit on the pmem device (${LIMITS.deviceBytes} bytes, ${LIMITS.deviceBytes - device} free)`);
+        device += extent;
         if (files.size >= LIMITS.files) fail(`too many files (limit ${LIMITS.files})`);
         files.set(n, size);
         acted = true;
@@ -245,6 +262,8 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         if (sync && shared === false) fail('sync (MAP_SYNC) needs a shared mapping');
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
+        mapped += length;
+        if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
         maps.set(m, { proc, file: f, length, unmapped: false });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
@@ -262,6 +281,7 @@ export function parseScenario(text: string, file: string): Scenario {
           if (byte > 255) fail(`byte ${byte} does not fit in a byte`);
         }
         written += length;
+        touch(where, length);
         if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
         stmts.push({ op: 'write', line, proc, map: words[2]!, offset, length, byte });
         return;
@@ -273,6 +293,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const offset = num(words[3]!, 'offset');
         const length = num(words[4]!, 'length');
         range(info, words[2]!, offset, length);
+        touch(where, length);
         stmts.push({ op: verb, line, proc, map: words[2]!, offset, length });
         return;
       }

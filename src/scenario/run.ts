@@ -4,6 +4,7 @@
 
 import { InputError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
+import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
@@ -23,6 +24,8 @@ export interface RunOptions {
   trace?: TraceRecorder;
   /** Called after each statement (dumps, reports). */
   afterStatement?: (stmt: Stmt, sim: Simulation, names: RunNames) => void;
+  /** Extra kernel event listeners (the HTML report), added before the first statement. */
+  events?: KernelEvents;
 }
 
 export interface RunNames {
@@ -86,6 +89,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const expects: ExpectResult[] = [];
   let crashLine: number | null = null;
   if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents());
+  if (opts.events !== undefined) sim.listen(opts.events);
 
   const exec = (s: Stmt): void => {
     switch (s.op) {

@@ -1,15 +1,17 @@
 // `daxsim run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto]
-//  [--all-states] [--json] [--trace out.json]`: runs a scenario and prints its report.
+//  [--all-states] [--json] [--trace out.json] [--dump P] [--dump-cache] [--at LINE] [--html report.html]`:
+//  runs a scenario and prints its report (dumps and the HTML page: src/report/).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { describeLost, runExitCode, runScenario, type RunReport } from '../../scenario/run.ts';
 import { TraceRecorder } from '../../scenario/trace.ts';
+import { RunDumps } from '../../report/dumps.ts';
 import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
-const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json]';
+const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-cache] [--at LINE] [--html report.html]';
 
 export function readInput(path: string): string {
   try {
@@ -31,9 +33,15 @@ export const command: Command = {
       'all-states': { type: 'boolean' },
       json: { type: 'boolean' },
       trace: { type: 'string' },
+      dump: { type: 'string', multiple: true },
+      'dump-cache': { type: 'boolean' },
+      at: { type: 'string' },
+      html: { type: 'string' },
     }, { min: 1, max: 1, usage: USAGE });
     const path = positionals[0]!;
-    const scn = parseScenario(readInput(path), path);
+    const source = readInput(path);
+    const scn = parseScenario(source, path);
+    const dumps = new RunDumps(scn, source, values);
     const trace = values.trace !== undefined ? new TraceRecorder() : undefined;
     const report = runScenario(scn, {
       arch: values.arch,
@@ -42,10 +50,13 @@ export const command: Command = {
       pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
       allStates: values['all-states'] === true,
       trace,
+      ...dumps.hooks(),
     });
+    dumps.finish(report);
     if (trace !== undefined) writeFileSync(values.trace!, JSON.stringify(trace.toJSON()) + '\n');
-    if (values.json === true) process.stdout.write(JSON.stringify(report) + '\n');
-    else process.stdout.write(formatReport(path, report));
+    dumps.writeHtml(values.html);
+    if (values.json === true) process.stdout.write(JSON.stringify(dumps.wanted ? { ...report, dump: dumps.dumpJson } : report) + '\n');
+    else process.stdout.write(dumps.dumpText + formatReport(path, report));
     return runExitCode(report);
   },
 };

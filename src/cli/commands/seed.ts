@@ -1,4 +1,4 @@
-// `daxsim seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json]`: the seed
+// `daxsim seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]`: the seed
 // scenario (seed-scenario.md) over the arch x strategy matrix, each cell checked against the
 // outcome seed-scenario.md gives. Exit 1 if any cell disagrees.
 import { findLayout, layouts } from '../../../arch/index.ts';
@@ -8,6 +8,8 @@ import type { Persistence } from '../../machine/machine.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { expectedSeedOutcome, seedScenario } from '../../scenario/seed.ts';
+import { writeOutput } from '../../report/dumps.ts';
+import { HtmlRecorder, renderHtml, type RecordedRun } from '../../report/html.ts';
 import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
@@ -28,16 +30,19 @@ export interface SeedCell {
   b_wp_faults: number;
 }
 
-export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Persistence): SeedCell {
+export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Persistence, html?: HtmlRecorder): SeedCell {
   const expected = expectedSeedOutcome(layout, strategy, persistence);
   const scn = parseScenario(seedScenario(layout, null), `seed(${layout.name})`);
   let bPte = '?';
   let fsyncs = 0;
+  const hooks = html?.hooks();
   const report = runScenario(scn, {
     arch: layout.name,
     mkclean: strategy,
     persistence,
+    events: hooks?.events,
     afterStatement: (s, sim, names) => {
+      hooks?.afterStatement(s, sim, names);
       if (s.op === 'fsync' && ++fsyncs === 1) {
         const e = sim.entry(names.procs.get('B')!, names.maps.get('b')!, 0);
         bPte = e.present ? `${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'}` : 'absent';
@@ -45,6 +50,7 @@ export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Per
     },
   });
   const lostBytes = report.lost.reduce((a, r) => a + r.length, 0);
+  html?.finish(report);
   return {
     arch: layout.name,
     mkclean: strategy,
@@ -68,14 +74,23 @@ export const command: Command = {
       mkclean: { type: 'string' },
       persistence: { type: 'string' },
       json: { type: 'boolean' },
-    }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json]' });
+      html: { type: 'string' },
+    }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });
     const archSel = values.arch ?? 'all';
     const archs = archSel === 'all' ? [...layouts] : [findLayout(archSel) ?? unknownArch(archSel)];
     const mkSel = values.mkclean ?? 'all';
     const strategies = mkSel === 'all' ? STRATEGIES : [oneOf('seed', 'mkclean', mkSel, ALL_STRATEGIES)!];
     const persistence = oneOf('seed', 'persistence', values.persistence, ['adr', 'eadr'] as const) ?? 'adr';
     const cells: SeedCell[] = [];
-    for (const l of archs) for (const s of strategies) cells.push(runSeedCell(l, s, persistence));
+    const runs: RecordedRun[] = [];
+    for (const l of archs) {
+      for (const s of strategies) {
+        const rec = values.html !== undefined ? new HtmlRecorder(`${l.name}, mkclean ${s}, persistence ${persistence}`, seedScenario(l, null)) : undefined;
+        cells.push(runSeedCell(l, s, persistence, rec));
+        if (rec !== undefined) runs.push(rec.run());
+      }
+    }
+    if (values.html !== undefined) writeOutput('seed', values.html, renderHtml('daxsim seed: a PTE missed by DAX mkclean (seed-scenario.md)', runs));
     if (values.json === true) process.stdout.write(JSON.stringify({ scenario: 'seed', persistence, results: cells }) + '\n');
     else process.stdout.write(formatSeedTable(cells, persistence));
     return cells.every((c) => c.as_expected) ? 0 : 1;

@@ -1,0 +1,78 @@
+// `daxsim compare`, in-process: every arch x strategy of the seed scenario, with the outcomes
+// of seed-scenario.md (buggy loses B's second write exactly where the layout has a devmap bit),
+// the JSON and SVG files, and a one-line usage error.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { layouts } from '../arch/index.ts';
+import { command, svgPathFor } from '../src/cli/commands/compare.ts';
+import { InputError } from '../src/cli/errors.ts';
+import { compare, type CompareResult } from '../src/compare/compare.ts';
+import { STRATEGIES } from '../src/kernel/kernel.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'daxsim-compare-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('compare (library)', () => {
+  const res = compare();
+
+  it('has a row for every arch and every strategy', () => {
+    expect(res.arches).toEqual(layouts.map((l) => l.name));
+    expect(res.rows.map((r) => `${r.arch}/${r.mkclean}`)).toEqual(layouts.flatMap((l) => STRATEGIES.map((s) => `${l.name}/${s}`)));
+    for (const r of res.rows) expect(r.error).toBeNull();
+  });
+
+  it('gives the seed outcomes: buggy loses data on devmap arches only, range and page never', () => {
+    for (const r of res.rows) {
+      const devmap = layouts.find((l) => l.name === r.arch)!.devmap !== null;
+      const lost = r.mkclean === 'buggy' && devmap;
+      expect(r.durable, `${r.arch}/${r.mkclean}`).toBe(!lost);
+      expect(r.expected).toBe(lost ? 'lost' : 'durable');
+      if (lost) expect(r.lost_bytes).toBe(64);
+    }
+  });
+
+  it('reports the layout shape and the mkclean costs', () => {
+    const row = (arch: string, s: string) => res.rows.find((r) => r.arch === arch && r.mkclean === s)!;
+    expect(row('x86_64', 'range')).toMatchObject({ walk_levels: 4, pmd_walk_levels: 3, dax_entries_per_2m: 1, pt_entries_per_2m: 1, fs_dax_pmd: true });
+    expect(row('x86_64-la57', 'range').walk_levels).toBe(5);
+    expect(row('s390x', 'range')).toMatchObject({ fs_dax_limited: true, fs_dax_pmd: false, dax_entries_per_2m: 512, pt_entries_per_2m: 512 });
+    expect(row('ppc64-radix', 'range')).toMatchObject({ page_size: 65536, dax_entries_per_2m: 1 });
+    // buggy cleans A's PMD only; range cleans A's PMD and B's PTE, then B's PTE again
+    expect(row('x86_64', 'buggy').mkclean_cleaned).toBe(1);
+    expect(row('x86_64', 'range').mkclean_cleaned).toBe(3);
+    expect(row('x86_64', 'range').tlb_flushes).toBeGreaterThanOrEqual(3);
+    expect(row('x86_64', 'page').mkclean_visits).toBeGreaterThan(row('x86_64', 'range').mkclean_visits);
+    for (const r of res.rows) expect(r.refs_per_translation).toBeGreaterThan(0);
+  });
+});
+
+describe('compare (command)', () => {
+  it('--json-out writes the JSON and the SVG chart next to it, and prints the table', async () => {
+    const out = join(dir, 'cmp.json');
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    let code: number;
+    let printed: string;
+    try {
+      code = await command.run(['--json-out', out]);
+      printed = write.mock.calls.map((c) => String(c[0])).join('');
+    } finally {
+      write.mockRestore();
+    }
+    expect(code).toBe(0);
+    for (const l of layouts) expect(printed).toContain(l.name);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as CompareResult;
+    expect(json.rows).toHaveLength(layouts.length * STRATEGIES.length);
+    expect(svgPathFor(out)).toBe(join(dir, 'cmp.svg'));
+    const svg = readFileSync(join(dir, 'cmp.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg).toContain('x86_64 / buggy');
+  });
+
+  it('bad input is one InputError line', async () => {
+    await expect(command.run(['--mkclean', 'nope'])).rejects.toThrow(InputError);
+    await expect(command.run([join(dir, 'missing.dax')])).rejects.toThrow(/cannot read file/);
+  });
+});
