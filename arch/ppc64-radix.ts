@@ -148,6 +148,7 @@ const DEVMAP_NAME = '_PAGE_DEVMAP';
 export const ppc64Radix: Layout = {
   name: 'ppc64-radix',
   description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
+  family: 'ppc64',
   sources: [
     'arch/powerpc/include/asm/book3s/64/pgtable.h',
     'arch/powerpc/include/asm/book3s/64/radix.h',

@@ -278,6 +278,7 @@ const DEVMAP_NAME: string | null = null;
 export const s390x: Layout = {
   name: 's390x',
   description: 'IBM Z (z/Architecture DAT), 5-level region/segment/page tables, 4 KiB pages, 1 MiB and 2 GiB leaves, no devmap bit',
+  family: 's390',
   sources: [
     'arch/s390/include/asm/pgtable.h',
     'arch/s390/include/asm/page.h',

@@ -93,6 +93,8 @@ export interface Layout {
   readonly name: string;
   /** One line: what this layout is. */
   readonly description: string;
+  /** The kernel's arch directory (arch/x86, arch/powerpc, arch/s390): selects its pmem flush helper. */
+  readonly family: 'x86' | 'ppc64' | 's390';
   /** The kernel headers the tables come from (Linux 6.1). */
   readonly sources: readonly string[];
   readonly endian: Endian;

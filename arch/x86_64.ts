@@ -218,6 +218,7 @@ export function buildX86Layout(name: string, description: string, levels: readon
   const layout: Layout = {
     name,
     description,
+    family: 'x86',
     sources: [...X86_SOURCES, ...extraSources],
     endian: 'little',
     pageShift: 12,

@@ -155,8 +155,44 @@ export class DurabilityChecker {
     list.length = 0;
   }
 
-  /** Promised bytes of `file` that the image does not hold, as maximal ranges. */
+  /** Whether `value` at byte `off` of `file` keeps the promise (true where nothing was promised). */
+  private keeps(file: DaxFile, off: number, value: number): boolean {
+    const p = this.files.get(file)?.get(Math.floor(off / PAGE));
+    if (p === undefined) return true;
+    const o = off % PAGE;
+    if (p.hasPromise[o] !== 1 || value === p.promised[o]) return true;
+    return p.later.get(o)?.includes(value) === true;
+  }
+
+  /** Promised bytes the image does not hold, per file, as maximal ranges. */
   check(image: SurvivingImage, fileList: readonly DaxFile[]): LostRange[] {
+    return this.collect(fileList, (file, off) => image.readByte(file.phys + off));
+  }
+
+  /**
+   * Every crash state: a line whose fate is not determined may hold any of its candidates.
+   * Lines persist independently (src/cache), so a byte is lost in some state iff the worst
+   * case loses it or some candidate of its line does; checking each candidate of each line
+   * covers every state without enumerating their product.
+   */
+  checkAllStates(image: SurvivingImage, uncertain: readonly UncertainLine[], fileList: readonly DaxFile[]): LostRange[] {
+    const candidatesAt = new Map<number, readonly Uint8Array[]>();
+    for (const u of uncertain) candidatesAt.set(u.pa, u.candidates);
+    return this.collect(fileList, (file, off) => {
+      const pa = file.phys + off;
+      const worst = image.readByte(pa);
+      if (!this.keeps(file, off, worst)) return worst;
+      const line = pa - (pa % LINE);
+      for (const cand of candidatesAt.get(line) ?? []) {
+        const v = cand[pa - line]!;
+        if (!this.keeps(file, off, v)) return v;
+      }
+      return worst;
+    });
+  }
+
+  /** Lost ranges: promised bytes for which `survivor` returns a value that breaks the promise. */
+  private collect(fileList: readonly DaxFile[], survivor: (file: DaxFile, off: number) => number): LostRange[] {
     const lost: LostRange[] = [];
     for (const file of fileList) {
       const m = this.files.get(file);
@@ -166,61 +202,12 @@ export class DurabilityChecker {
         for (let o = 0; o < PAGE; o++) {
           if (p.hasPromise[o] !== 1) continue;
           const off = index * PAGE + o;
-          const v = image.readByte(file.phys + off);
-          if (v === p.promised[o]) continue;
-          if (p.later.get(o)?.includes(v) === true) continue;
-          bad.push(off);
+          if (!this.keeps(file, off, survivor(file, off))) bad.push(off);
         }
       }
       lost.push(...toRanges(file.name, bad));
     }
     return lost;
-  }
-
-  /**
-   * Every crash state: a line whose fate is undetermined may hold any of its candidates.
-   * Lines are independent for this question (a byte is lost in some state iff some candidate
-   * of its line loses it), so checking each candidate of each line covers every state.
-   */
-  checkAllStates(image: SurvivingImage, uncertain: readonly UncertainLine[], fileList: readonly DaxFile[]): LostRange[] {
-    const worst = this.check(image, fileList);
-    const lostSet = new Set<string>();
-    const extra: Array<{ file: string; off: number }> = [];
-    for (const u of uncertain) {
-      for (const cand of u.candidates) {
-        const overlay: SurvivingImage = {
-          readByte: (pa) => (pa >= u.pa && pa < u.pa + cand.length ? cand[pa - u.pa]! : image.readByte(pa)),
-        };
-        for (const file of fileList) {
-          if (u.pa + cand.length <= file.phys || u.pa >= file.phys + file.size) continue;
-          for (const r of this.check(overlay, [file])) {
-            for (let o = r.offset; o < r.offset + r.length; o++) {
-              const key = `${file.name}:${o}`;
-              if (!lostSet.has(key)) {
-                lostSet.add(key);
-                extra.push({ file: file.name, off: o });
-              }
-            }
-          }
-        }
-      }
-    }
-    for (const r of worst) for (let o = r.offset; o < r.offset + r.length; o++) {
-      const key = `${r.file}:${o}`;
-      if (!lostSet.has(key)) {
-        lostSet.add(key);
-        extra.push({ file: r.file, off: o });
-      }
-    }
-    const out: LostRange[] = [];
-    const byFile = new Map<string, number[]>();
-    for (const x of extra) {
-      const l = byFile.get(x.file) ?? [];
-      l.push(x.off);
-      byFile.set(x.file, l);
-    }
-    for (const [f, offs] of byFile) out.push(...toRanges(f, offs.sort((a, b) => a - b)));
-    return out;
   }
 }
 

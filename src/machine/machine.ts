@@ -28,16 +28,6 @@ const GiB = 2 ** 30;
 /** Where the pmem device sits in the physical address space (above DRAM, as an e820 pmem range would). */
 const PMEM_BASE = 64 * GiB;
 
-/**
- * Which pmem flush helper the layout's kernel uses (arch_wb_cache_pmem): x86 for both x86
- * layouts, the POWER one for radix, none on s390 (no ARCH_HAS_PMEM_API).
- */
-function familyOf(layout: Layout): ArchFamily {
-  if (layout.name.startsWith('x86')) return 'x86';
-  if (layout.name.startsWith('ppc64')) return 'ppc64';
-  return 's390';
-}
-
 export class Machine {
   readonly layout: Layout;
   readonly mem: PhysMem;
@@ -58,7 +48,7 @@ export class Machine {
     this.dramFrames = new FrameAllocator(this.mem, this.mem.dram);
     this.dramFrames.alloc(2 ** 20); // keep physical page 0 and the first MiB unused, as firmware does
     this.cache = new PmemCache(this.mem, { cpus: opts.cpus, persistence: opts.persistence });
-    this.family = familyOf(opts.layout);
+    this.family = opts.layout.family;
     // s390 has no ARCH_HAS_PMEM_API: its dax_flush writes nothing back, because DCSS memory
     // has no volatile cache in front of it to lose. daxsim's crash model puts a write-back
     // cache in front of every pmem device, so on s390 the writeback is modelled as a clwb-style

@@ -155,9 +155,9 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       if (opts.trace !== undefined) {
         const proc = 'proc' in s ? procs.get(s.proc) : undefined;
         const tid = proc !== undefined ? proc.mm.cpu + 1 : 0;
+        const before = sim.machine.mmuCounters();
         opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.mm.cpu})` : 'kernel / machine', () => exec(s));
-        const m = sim.machine.mmuCounters();
-        opts.trace.counter('mmu', { walks: m.walks ?? 0, tlb_hits: m.tlbHits ?? 0, tlb_misses: m.tlbMisses ?? 0 });
+        opts.trace.walks(tid, before, sim.machine.mmuCounters());
       } else {
         exec(s);
       }

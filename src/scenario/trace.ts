@@ -47,8 +47,25 @@ export class TraceRecorder {
     }
   }
 
-  counter(name: string, values: Record<string, number>): void {
-    this.events.push({ name, cat: 'counter', ph: 'C', ts: this.ts, pid: 1, tid: 0, args: values });
+  /**
+   * The page walks a statement caused (MMU counter deltas), as an instant event on its track,
+   * and the running totals as counter tracks.
+   */
+  walks(tid: number, before: Record<string, number>, after: Record<string, number>): void {
+    const d = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
+    if (d('walks') > 0) {
+      this.events.push({
+        name: `page walks: ${d('walks')}`,
+        cat: 'walk',
+        ph: 'i',
+        s: 't',
+        ts: this.tick(),
+        pid: 1,
+        tid,
+        args: { walks: d('walks'), walk_refs: d('walkRefs'), tlb_hits: d('tlbHits'), tlb_misses: d('tlbMisses'), a_d_writes: d('aWrites') + d('dWrites') },
+      });
+    }
+    this.events.push({ name: 'mmu', cat: 'counter', ph: 'C', ts: this.ts, pid: 1, tid: 0, args: { walks: after.walks ?? 0, tlb_hits: after.tlbHits ?? 0, tlb_misses: after.tlbMisses ?? 0 } });
   }
 
   kernelEvents(): KernelEvents {

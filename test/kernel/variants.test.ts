@@ -184,3 +184,33 @@ describe('PMD fault fallbacks (dax_fault_check_fallback)', () => {
     expect(sim.crash().durable).toBe(false);
   });
 });
+
+describe('every crash state (--all-states)', () => {
+  it('a line evicted early with newer, unpromised data keeps the promise; an unsynced store is not promised', () => {
+    const sim = new Simulation({ arch: 'x86_64' });
+    const F = sim.file('F', 2 * MiB);
+    const P = sim.process('P');
+    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    P.write(m, 0, 64, 1);
+    P.fsync(F);
+    P.write(m, 0, 64, 2); // newer data, never synced: the line may or may not reach pmem
+    const uncertain = sim.machine.cache.uncertainLines();
+    expect(uncertain.some((u) => u.candidates.some((c) => c[0] === 2))).toBe(true);
+    expect(sim.crash({ allStates: true })).toEqual({ durable: true, lost: [] });
+  });
+
+  it('the buggy seed loses B\'s write in every state where the line was not evicted early', () => {
+    const sim = new Simulation({ arch: 'x86_64', mkclean: 'buggy' });
+    const F = sim.file('F', 2 * MiB);
+    const A = sim.process('A');
+    const B = sim.process('B');
+    const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
+    const b = B.mmap('b', F, { offset: 4096, length: 4096 });
+    A.write(a, 0, 64);
+    B.write(b, 0, 64);
+    A.fsync(F);
+    B.write(b, 0, 64);
+    A.fsync(F);
+    expect(sim.crash({ allStates: true }).lost).toEqual([{ file: 'F', offset: 4096, length: 64 }]);
+  });
+});
