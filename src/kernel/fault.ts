@@ -11,6 +11,7 @@ import type { FaultKind } from './events.ts';
 import { UserFault, type Kernel } from './kernel.ts';
 import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
 import { newSlot, type Slot } from './pgtable.ts';
+import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { vfsFsyncRange } from './writeback.ts';
 
 const slot: Slot = newSlot();
@@ -82,7 +83,7 @@ function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
   k.layout.mkNone(k.pmdLevel, scratch);
   k.writeEntry(pmdPa, scratch);
   const haddr = Math.floor(va / k.pmdSize) * k.pmdSize;
-  k.flushTlb(vma.mm, haddr, haddr + k.pmdSize, '__split_huge_pmd');
+  flushPmdTlbRange(k, vma.mm, haddr, '__split_huge_pmd');
 }
 
 /** handle_pte_fault (mm/memory.c). */
@@ -136,7 +137,7 @@ function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
   k.readEntry(ptePa, scratch);
   const srcPa = l.leafPfn(k.pt.last, scratch) * k.pageSize;
   copyToAnon(k, vma, va, index, ptePa, srcPa);
-  k.flushTlb(vma.mm, pageAlign(k, va), pageAlign(k, va) + k.pageSize, 'ptep_clear_flush_notify');
+  flushTlbPage(k, vma.mm, va, 'ptep_clear_flush_notify');
   return 'cow';
 }
 
@@ -155,10 +156,6 @@ function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: numbe
   // An anonymous page has a struct page: neither special nor devmap (do_set_pte / wp_page_copy).
   k.layout.mkLeaf(k.pt.last, page / ps, { ...leafProt(k, vma, true, false), special: false }, scratch);
   k.writeEntry(ptePa, scratch);
-}
-
-function pageAlign(k: Kernel, va: number): number {
-  return Math.floor(va / k.pageSize) * k.pageSize;
 }
 
 /** SIGBUS past EOF (dax_iomap_pte_fault: pos >= i_size). */

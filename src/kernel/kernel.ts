@@ -265,14 +265,6 @@ export class Kernel {
     this.pt.write(pa, e);
   }
 
-  /** flush_tlb_page / flush_tlb_range for every CPU running `mm` (one here). */
-  flushTlb(mm: Mm, start: number, end: number, why: string): void {
-    this.counters.tlbFlushes++;
-    if (end - start <= this.pageSize) this.machine.mmu.flushPage(mm.cpu, start);
-    else this.machine.mmu.flushRange(mm.cpu, start, end);
-    this.events.tlbFlush?.(mm, start, end, why);
-  }
-
   /** What P's page tables hold for `va`, decoded by the layout (for `expect pte`, dumps, the API). */
   entryFor(mm: Mm, va: number): { present: boolean; write: boolean; dirty: boolean; young: boolean; devmap: boolean; special: boolean; level: string; pfn: number; raw: Entry } {
     const slot = newSlot();

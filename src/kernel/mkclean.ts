@@ -18,6 +18,7 @@ import type { DaxFile } from './file.ts';
 import type { Kernel } from './kernel.ts';
 import type { Vma } from './mm.ts';
 import { newSlot } from './pgtable.ts';
+import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
 const slot = newSlot();
 const cleared: Entry = { lo: 0, hi: 0 };
@@ -63,9 +64,8 @@ function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entr
   // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
   l.mkNone(lv, cleared);
   k.writeEntry(pa, cleared);
-  const size = k.pt.levelSize[lv]!;
-  const start = Math.floor(va / size) * size;
-  k.flushTlb(vma.mm, start, start + size, lv === k.pmdLevel ? 'pmdp_invalidate' : 'ptep_clear_flush');
+  if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, 'pmdp_invalidate');
+  else flushTlbPage(k, vma.mm, va, 'ptep_clear_flush');
   l.wrprotect(lv, entry);
   l.mkclean(lv, entry);
   k.writeEntry(pa, entry);
@@ -203,11 +203,16 @@ function pageVmaMappedWalk(
       visit(k, file, e, vma, va, lv, hit ? cleanLeaf(k, vma, va, lv, slot.pa, ent) : 'pfn-mismatch');
       return; // a PMD hit (or miss) ends the walk for this VMA
     }
-    if (lv === last && !l.isNone(lv, ent) && l.isPresent(lv, ent)) {
-      if (matches(k, lv, l.leafPfn(lv, ent), pfn, nrPages, byPage)) visit(k, file, e, vma, va, lv, cleanLeaf(k, vma, va, lv, slot.pa, ent));
-      else visit(k, file, e, vma, va, lv, 'pfn-mismatch');
+    // map_pte, then pvmw->pte++ along this page table up to its end or `end`; crossing into
+    // the next table restarts from the top (the outer loop).
+    const tableSize = k.pt.levelSize[last - 1]!;
+    const stop = Math.min(end, (Math.floor(va / tableSize) + 1) * tableSize);
+    for (let pa = slot.pa; va < stop; va += k.pageSize, pa += 8) {
+      if (pa !== slot.pa) k.readEntry(pa, ent);
+      if (l.isNone(last, ent) || !l.isPresent(last, ent)) continue;
+      if (matches(k, last, l.leafPfn(last, ent), pfn, nrPages, byPage)) visit(k, file, e, vma, va, last, cleanLeaf(k, vma, va, last, pa, ent));
+      else visit(k, file, e, vma, va, last, 'pfn-mismatch');
     }
-    va += k.pageSize;
   }
 }
 

@@ -13,6 +13,7 @@ import type { Kernel } from './kernel.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
 import { newSlot } from './pgtable.ts';
+import { flushTlbRange } from './tlbflush.ts';
 
 /** vfs_fsync_range(file, start, end - 1, datasync=0) for bytes [start, end), on `cpu`. */
 export function vfsFsyncRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
@@ -73,5 +74,5 @@ export function zapVmaRange(k: Kernel, vma: Vma, start: number, end: number): vo
     }
     va = (Math.floor(va / size) + 1) * size;
   }
-  k.flushTlb(vma.mm, start, end, 'zap_page_range');
+  flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
 }
