@@ -30,6 +30,21 @@ let wbCache = machine();
 const here = dirname(fileURLToPath(import.meta.url));
 const sb = parseLitmus(readFileSync(join(here, '..', 'test', 'litmus', 'adr-flush-by-other-thread.litmus'), 'utf8'), 'adr-flush-by-other-thread.litmus');
 let visited = 0;
+// a 5-thread eADR test with racing loads and stores (~880 k machine states after reduction)
+const race5 = parseLitmus(
+  [
+    'persistence eadr',
+    'T0: store X 1; store Y 1; load Y a; load Z b',
+    'T1: store Y 2; store Z 2; load Z c; load X d',
+    'T2: store Z 3; store X 3; load X e; load Y f',
+    'T3: load X g; load Y h; load Z i',
+    'T4: load Z j; load Y k; load X l',
+  ].join('\n'),
+  'race5.litmus',
+);
+let raceVisited = 0;
+let raceMs = 1;
+let litmusHz = 0;
 
 export const cases: BenchCase[] = [
   {
@@ -77,8 +92,21 @@ export const cases: BenchCase[] = [
     // the litmus explorer on a two-thread test (adr-flush-by-other-thread.litmus)
     name: 'litmus-explore-2thread',
     fn() {
+      const t0 = performance.now();
       visited = explore(sb).visited;
+      litmusHz = 1000 / Math.max(1e-6, performance.now() - t0);
     },
-    extra: () => ({ machine_states: visited }),
+    extra: () => ({ machine_states: visited, machine_states_per_s: Math.round(visited * litmusHz) }),
+  },
+  {
+    // the explorer on a 5-thread test (one op = one whole exploration; states/s in the extras)
+    name: 'litmus-explore-5thread-race',
+    minSamples: 2,
+    fn() {
+      const t0 = performance.now();
+      raceVisited = explore(race5).visited;
+      raceMs = performance.now() - t0;
+    },
+    extra: () => ({ machine_states: raceVisited, machine_states_per_s: Math.round((raceVisited / raceMs) * 1000) }),
   },
 ];

@@ -73,9 +73,25 @@ function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entr
   return 'cleaned';
 }
 
+/**
+ * follow_invalidate_pte at one address, then the PMD or PTE branch of dax_entry_mkclean:
+ * clean the leaf if it maps exactly the head pfn (`slot` holds where the walk stopped). The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
+ * before f729c8c9b24f, where follow_pte fails on a huge PMD and the VMA is skipped.
+ */
+function followAndClean(k: Kernel, vma: Vma, address: number, pfn: number, pmdBranch: boolean): MkcleanAction {
+  const l = k.layout;
+  k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
+  k.counters.ptRefs += slot.level + 1;
+  const lv = slot.level;
+  const ent = slot.entry;
+  const mapped = lv === k.pmdLevel ? pmdBranch && k.config.fsDaxPmd && !l.isNone(lv, ent) : lv === k.pt.last && !l.isNone(lv, ent) && l.isPresent(lv, ent);
+  if (!mapped) return 'not-mapped';
+  if (l.leafPfn(lv, ent) !== pfn) return 'pfn-mismatch';
+  return cleanLeaf(k, vma, address, lv, slot.pa, ent);
+}
+
 /** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte, v5.17 (dax-flow.md §5.1). */
 function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
-  const l = k.layout;
   const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
   for (const vma of vmas) {
     k.counters.mkcleanVmas++;
@@ -84,36 +100,8 @@ function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, p
       visit(k, file, e, vma, address, k.pt.last, 'skipped-private');
       continue;
     }
-    k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
-    k.counters.ptRefs += slot.level + 1;
-    const lv = slot.level;
-    if (lv < k.pmdLevel || l.isNone(lv, slot.entry)) {
-      visit(k, file, e, vma, address, lv, 'not-mapped');
-      continue;
-    }
-    if (lv === k.pmdLevel) {
-      // pmd_huge: the PMD branch (only with CONFIG_FS_DAX_PMD; absent before f729c8c9b24f,
-      // where follow_pte fails on a huge PMD and the VMA is skipped).
-      if (!pmdBranch || !k.config.fsDaxPmd) {
-        visit(k, file, e, vma, address, lv, 'not-mapped');
-        continue;
-      }
-      if (l.leafPfn(lv, slot.entry) !== pfn) {
-        visit(k, file, e, vma, address, lv, 'pfn-mismatch');
-        continue;
-      }
-      visit(k, file, e, vma, address, lv, cleanLeaf(k, vma, address, lv, slot.pa, slot.entry));
-      continue;
-    }
-    if (!l.isPresent(lv, slot.entry)) {
-      visit(k, file, e, vma, address, lv, 'not-mapped');
-      continue;
-    }
-    if (l.leafPfn(lv, slot.entry) !== pfn) {
-      visit(k, file, e, vma, address, lv, 'pfn-mismatch');
-      continue;
-    }
-    visit(k, file, e, vma, address, lv, cleanLeaf(k, vma, address, lv, slot.pa, slot.entry));
+    const action = followAndClean(k, vma, address, pfn, pmdBranch);
+    visit(k, file, e, vma, address, slot.level, action);
   }
   reportMissed(k, file, e, vmas);
 }

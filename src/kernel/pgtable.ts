@@ -5,7 +5,7 @@
 
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { FrameAllocator } from '../mem/frames.ts';
-import type { PhysMem } from '../mem/phys.ts';
+import { CHUNK_SIZE, ZERO_CHUNK, type PhysMem } from '../mem/phys.ts';
 
 /** Where a software walk stopped. Reused by callers; never allocated per walk. */
 export interface Slot {
@@ -32,6 +32,12 @@ export class PageTables {
   readonly levelSize: Float64Array;
   /** Bytes of page-table memory allocated (for reports). */
   tableBytes = 0;
+  /** DRAM (where every table lives: FrameAllocator on mem.dram) read through its dense chunk index; null: through PhysMem. */
+  private readonly dense: Uint32Array[] | null;
+  private readonly dramBase: number;
+  private readonly dramSize: number;
+  /** Entries are stored in the host's byte order (little-endian layouts on a little-endian host). */
+  private readonly nativeOrder: boolean;
 
   constructor(
     readonly layout: Layout,
@@ -52,6 +58,10 @@ export class PageTables {
       this.idxMask[i] = 2 ** bits - 1;
       this.levelSize[i] = 2 ** shift;
     }
+    this.dense = mem.dram.dense;
+    this.dramBase = mem.dram.base;
+    this.dramSize = mem.dram.size;
+    this.nativeOrder = layout.endian === 'little' && new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   }
 
   /** pgd_alloc: a zeroed root table. */
@@ -104,12 +114,24 @@ export class PageTables {
     const layout = this.layout;
     const lo = va >>> 0;
     const hi = Math.floor(va / 4294967296);
+    const e = out.entry;
+    const dense = this.nativeOrder ? this.dense : null;
     let table = pgd;
     for (let level = 0; ; level++) {
       const pa = table + this.indexOf(level, lo, hi) * 8;
       out.level = level;
       out.pa = pa;
-      this.read(pa, out.entry);
+      // The entry, straight from DRAM's chunk index where it can be (PhysMem.read64 otherwise).
+      const d = pa - this.dramBase;
+      if (dense !== null && d >= 0 && d <= this.dramSize - 8) {
+        const idx = Math.floor(d / CHUNK_SIZE);
+        const c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
+        const w = (d & (CHUNK_SIZE - 1)) >>> 2;
+        e.lo = c[w]!;
+        e.hi = c[w + 1]!;
+      } else {
+        this.read(pa, e);
+      }
       if (level === target) return;
       if (layout.isNone(level, out.entry)) {
         if (!alloc) return;

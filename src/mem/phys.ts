@@ -13,6 +13,12 @@ export const CHUNK_SHIFT = 16; // 64 KiB chunks: one radix 64K page, sixteen 4 K
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SIZE - 1;
 
+/** Regions with at most this many chunk slots also keep a dense index of their chunks (2^22 x 64 KiB = 256 GiB). */
+export const MAX_DENSE_SLOTS = 1 << 22;
+/** What a dense index holds for a chunk never stored to: zeros, shared, never written. */
+export const ZERO_CHUNK: Uint32Array = new Uint32Array(CHUNK_SIZE / 4);
+const INV_CHUNK = 1 / CHUNK_SIZE;
+
 export type RegionKind = 'dram' | 'pmem';
 
 export interface RegionSpec {
@@ -36,6 +42,13 @@ export class Region {
   readonly size: number;
   readonly end: number;
   private readonly chunks = new Map<number, Uint32Array>();
+  /**
+   * For regions of at most MAX_DENSE_SLOTS chunks (DRAM), the chunks by index: a plain array
+   * (ZERO_CHUNK where nothing was stored), grown in place up to the highest chunk touched, so
+   * readers index it with an integer instead of a Map lookup. null for larger regions (a 1 TiB
+   * pmem device would need 2^24 slots). Chunks are never dropped, so a reader may keep it.
+   */
+  readonly dense: Uint32Array[] | null;
   /** One-entry lookup cache: consecutive accesses mostly hit the same chunk. */
   private lastIndex = -1;
   private lastChunk: Uint32Array | null = null;
@@ -51,6 +64,7 @@ export class Region {
     this.base = spec.base;
     this.size = spec.size;
     this.end = spec.base + spec.size;
+    this.dense = spec.size / CHUNK_SIZE <= MAX_DENSE_SLOTS ? [] : null;
   }
 
   contains(pa: number, len = 1): boolean {
@@ -86,6 +100,11 @@ export class Region {
     if (c === undefined) {
       c = new Uint32Array(CHUNK_SIZE / 4);
       this.chunks.set(idx, c);
+      const d = this.dense;
+      if (d !== null) {
+        while (d.length <= idx) d.push(ZERO_CHUNK);
+        d[idx] = c;
+      }
     }
     this.lastIndex = idx;
     this.lastChunk = c;
@@ -103,6 +122,13 @@ export class PhysMem {
   readonly dram: Region;
   readonly pmem: Region;
 
+  /** DRAM's base, and its size less 8: an 8-byte access at pa is in DRAM iff 0 <= pa - dramBase <= dramLast8. */
+  private readonly dramBase: number;
+  private readonly dramLast8: number;
+  /** DRAM's dense chunk index (an empty array when DRAM has none: the fast path then never matches). */
+  private readonly dramDense: Uint32Array[];
+  private readonly dramFast: boolean;
+
   constructor(dram: RegionSpec, pmem: RegionSpec) {
     this.dram = new Region(dram);
     this.pmem = new Region(pmem);
@@ -110,6 +136,10 @@ export class PhysMem {
       throw new PhysMemError('dram and pmem ranges overlap');
     }
     this.regions = [this.dram, this.pmem];
+    this.dramBase = this.dram.base;
+    this.dramLast8 = this.dram.size - 8;
+    this.dramDense = this.dram.dense ?? [];
+    this.dramFast = this.dram.dense !== null;
   }
 
   regionOf(pa: number, len = 1): Region {
@@ -120,6 +150,24 @@ export class PhysMem {
 
   /** Reads the 64-bit entry at `pa` (8-byte aligned) in byte order `endian` into `out`. */
   read64(pa: number, endian: Endian, out: Entry): void {
+    const d = pa - this.dramBase;
+    if (d >= 0 && d <= this.dramLast8 && this.dramFast) {
+      // DRAM (page tables): the dense chunk index, integer offsets (DRAM is below 2^38 here).
+      const idx = Math.floor(d * INV_CHUNK);
+      const dense = this.dramDense;
+      const c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
+      const i = (d & CHUNK_MASK) >>> 2;
+      const w0 = c[i]!;
+      const w1 = c[i + 1]!;
+      if ((endian === 'little') === HOST_LITTLE) {
+        out.lo = w0;
+        out.hi = w1;
+      } else {
+        out.lo = bswap32(w1);
+        out.hi = bswap32(w0);
+      }
+      return;
+    }
     const r = this.regionOf(pa, 8);
     const c = r.peek(pa);
     if (c === null) {
@@ -141,8 +189,19 @@ export class PhysMem {
 
   /** Stores a 64-bit entry at `pa` (8-byte aligned) in byte order `endian`. */
   write64(pa: number, endian: Endian, e: Entry): void {
-    const r = this.regionOf(pa, 8);
-    const c = r.touch(pa);
+    const d = pa - this.dramBase;
+    let r: Region;
+    let c: Uint32Array;
+    if (d >= 0 && d <= this.dramLast8 && this.dramFast) {
+      const idx = Math.floor(d * INV_CHUNK);
+      const dense = this.dramDense;
+      r = this.dram;
+      c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
+      if (c === ZERO_CHUNK) c = r.touch(pa);
+    } else {
+      r = this.regionOf(pa, 8);
+      c = r.touch(pa);
+    }
     const i = ((pa - r.base) & CHUNK_MASK) >>> 2;
     if ((endian === 'little') === HOST_LITTLE) {
       c[i] = e.lo;

@@ -32,7 +32,7 @@
 //    storage keys and low-address protection.
 
 import type { Entry, Layout, Mask } from '../../arch/types.ts';
-import { CHUNK_SIZE, type PhysMem, type Region } from '../mem/phys.ts';
+import { ZERO_CHUNK, type PhysMem } from '../mem/phys.ts';
 import { Access, FaultKind, Perm, PERM_BITS } from './consts.ts';
 import { C, Counters } from './counters.ts';
 import { Cause, FaultInfo, faultModelFor, type FaultModel } from './fault.ts';
@@ -45,8 +45,31 @@ export const MAX_ASID = (1 << (31 - PERM_BITS)) - 1;
 const ASID_FIELD = ~((1 << PERM_BITS) - 1);
 const PERM_FIELD = (1 << PERM_BITS) - 1;
 const ALL_RIGHTS = Perm.R | Perm.W | Perm.X | Perm.U;
-/** Most chunk slots the memory fast path keeps (2^22 x 64 KiB = 256 GiB of DRAM). */
-const MAX_CHUNK_SLOTS = 1 << 22;
+/**
+ * Tags a CPU hands out to its address spaces before it renumbers the live ones (Mmu.compactTags).
+ * A TLB entry carries the tag of the address space it was filled for; flushing an address space
+ * retires its tag (a fresh one is used from then on), so the flush costs O(1) whatever the TLB
+ * holds: the same idea as Linux's ASID generations (arch/arm64/mm/context.c, x86 tlb_gen).
+ */
+const TAG_LIMIT = 1 << 12;
+
+/** Zeroed TLB arrays by length, shared by every Mmu's idle CPUs; nothing writes them. */
+const emptyTlbs = new Map<number, Float64Array>();
+function emptyTlbOf(length: number): Float64Array {
+  let t = emptyTlbs.get(length);
+  if (t === undefined) {
+    t = new Float64Array(length);
+    emptyTlbs.set(length, t);
+  }
+  return t;
+}
+
+/** What an Mmu derives from its layout alone (probed accessors), computed once per layout object. */
+interface LayoutDerived {
+  readonly tableAddr: (Mask | null)[];
+  readonly leafFrameMask: (Mask | null)[];
+}
+const derivedCache = new WeakMap<Layout, LayoutDerived>();
 
 export interface MmuOptions {
   /** Number of CPUs, each with its own root, address-space id, PKRU and TLB. Default 1. */
@@ -140,6 +163,28 @@ function layout_tableAlign(L: Layout): number {
   return L.tableBytes[0] ?? 4096;
 }
 
+/** The next-table address and leaf frame masks of a layout (see probeAddressMask); once per layout object. */
+function deriveLayout(layout: Layout): LayoutDerived {
+  const levels = layout.levels;
+  const n = levels.length;
+  const hw = layout.hw;
+  const leafOk = levels.map((lv, l) => lv.leaf || l === n - 1);
+  const tableAddr = levels.map((_, l) => (l < n - 1 ? probeAddressMask((e) => layout.tableAddress(l, e), 0, 0) : null));
+  const leafFrameMask = levels.map((lv, l) => {
+    if (!leafOk[l]) return null;
+    const fixLo = (hw.leafWhenSet[l] ? hw.leaf[l]!.lo : 0) | (hw.validWhenSet[l] ? hw.valid[l]!.lo : 0);
+    const fixHi = (hw.leafWhenSet[l] ? hw.leaf[l]!.hi : 0) | (hw.validWhenSet[l] ? hw.valid[l]!.hi : 0);
+    const m = probeAddressMask((e) => layout.leafPfn(l, e) * 2 ** layout.pageShift, fixLo, fixHi);
+    if (m === null) return null;
+    // The frame is aligned to the leaf's size: lower bits are the offset (x86 PAT_LARGE is no address bit).
+    return {
+      lo: lv.shift >= 32 ? 0 : m.lo & ~(2 ** lv.shift - 1),
+      hi: lv.shift > 32 ? m.hi & ~(2 ** (lv.shift - 32) - 1) : m.hi,
+    };
+  });
+  return { tableAddr, leafFrameMask };
+}
+
 export class Mmu {
   readonly layout: Layout;
   readonly mem: PhysMem;
@@ -191,20 +236,39 @@ export class Mmu {
   /** x86 protection keys: the bit of the key within the high half, or -1 where the layout has none. */
   private readonly pkeyShiftHi: number;
 
-  // -- TLB: per page-size class one Float64Array, TLB_STRIDE numbers per entry, all CPUs side by side
+  // -- TLB: per page-size class and CPU one Float64Array, TLB_STRIDE numbers per entry;
+  // allocated when the CPU fills its first entry of that size (most CPUs only ever hold base pages).
   private readonly nClasses: number;
   private readonly tlbBits: number;
   private readonly tlbMask: number;
+  /** Numbers in one class's array (tlbEntries * TLB_STRIDE). */
+  private readonly clsStride: number;
   private readonly clsShift: number[];
   private readonly clsSize: number[];
   private readonly clsInv: number[];
-  private readonly tlb: Float64Array[];
+  /** Per class: 2^(32 - shift) for classes below 2^32 (the vpn is hi * that + lo >>> shift), else 0. */
+  private readonly clsHiMul: Float64Array;
+  /** Per class: the shift, as int32, for the vpn's integer part. */
+  private readonly clsShiftI: Int32Array;
+  /** Per class, per CPU (padded to a power of two): its TLB, or emptyTlb until it fills an entry there. */
+  private readonly tl: Float64Array[][];
+  /** An all-empty TLB (every tag 0, which no address space ever has), shared by idle CPUs; never written. */
+  private readonly emptyTlb: Float64Array;
+  /** Per CPU: live entries per tag (zeroLive until the CPU's TLB exists). */
+  private readonly lives: Int32Array[];
+  private readonly zeroLive = new Int32Array(TAG_LIMIT);
+  /** Per CPU: the tag of each address space with entries that may be live (asid -> tag). */
+  private readonly tagOf: Map<number, number>[];
+  /** Per CPU: the next tag to hand out (1..TAG_LIMIT-1). */
+  private readonly nextTag: Int32Array;
 
   // -- per CPU ------------------------------------------------------------------------------
   private readonly root: Float64Array;
   /** The roots as uint32 halves (lo, hi per CPU) for the generated walk. */
   private readonly rootHL: Int32Array;
   private readonly asid: Int32Array;
+  /** Per CPU: the tag of its current address space (tagOf[cpu].get(asid[cpu])). */
+  private readonly ctag: Int32Array;
   private readonly pkru: Int32Array;
   /** HIT_TLB/HIT_SMEP/HIT_SMAP flags, then per CPU x (access * 2 + user) the perm-word mask and value a TLB hit must match. */
   private readonly hit: Int32Array;
@@ -217,11 +281,8 @@ export class Mmu {
   private readonly tmp: Entry = { lo: 0, hi: 0 };
   private readonly cnt: Float64Array;
 
-  // -- physical memory fast path: DRAM chunks cached by index --------------------------------
-  private readonly dram: Region;
+  // -- physical memory fast path: DRAM's dense chunk index (src/mem/phys.ts) -----------------
   private readonly dramBase: number;
-  private readonly chunks: (Uint32Array | null)[];
-  private readonly zeroChunk = new Uint32Array(CHUNK_SIZE / 4);
 
   constructor(layout: Layout, mem: PhysMem, opts: MmuOptions = {}) {
     this.layout = layout;
@@ -256,19 +317,13 @@ export class Mmu {
     }
     // The next-table address and the leaf frame as masks of the entry, when the layout's
     // accessors are exactly that (they are for every modelled layout); else they are called.
-    const tableAddr = levels.map((_, l) => (l < n - 1 ? probeAddressMask((e) => layout.tableAddress(l, e), 0, 0) : null));
-    this.leafFrameMask = levels.map((lv, l) => {
-      if (!this.leafOk[l]) return null;
-      const fixLo = (hw.leafWhenSet[l] ? hw.leaf[l]!.lo : 0) | (hw.validWhenSet[l] ? hw.valid[l]!.lo : 0);
-      const fixHi = (hw.leafWhenSet[l] ? hw.leaf[l]!.hi : 0) | (hw.validWhenSet[l] ? hw.valid[l]!.hi : 0);
-      const m = probeAddressMask((e) => layout.leafPfn(l, e) * 2 ** layout.pageShift, fixLo, fixHi);
-      if (m === null) return null;
-      // The frame is aligned to the leaf's size: lower bits are the offset (x86 PAT_LARGE is no address bit).
-      return {
-        lo: lv.shift >= 32 ? 0 : m.lo & ~(2 ** lv.shift - 1),
-        hi: lv.shift > 32 ? m.hi & ~(2 ** (lv.shift - 32) - 1) : m.hi,
-      };
-    });
+    let derived = derivedCache.get(layout);
+    if (derived === undefined) {
+      derived = deriveLayout(layout);
+      derivedCache.set(layout, derived);
+    }
+    const tableAddr = derived.tableAddr;
+    this.leafFrameMask = derived.leafFrameMask;
     this.vaBits = Math.min(64, levels[0]!.shift + levels[0]!.bits);
     this.signExtend = model.isa === 'x86';
     this.vaMaxNum = Math.min(Number.MAX_SAFE_INTEGER, 2 ** (this.vaBits - (this.signExtend ? 1 : 0)) - 1);
@@ -284,29 +339,33 @@ export class Mmu {
     this.clsShift = leafLevels.map((l) => levels[l]!.shift);
     this.clsSize = this.clsShift.map((s) => 2 ** s);
     this.clsInv = this.clsShift.map((s) => 2 ** -s);
-    this.tlb = leafLevels.map(() => {
-      const t = new Float64Array(cpus * tlbEntries * TLB_STRIDE);
-      for (let i = 0; i < t.length; i += TLB_STRIDE) t[i + TLB_TAG] = -1;
-      return t;
-    });
+    this.clsHiMul = Float64Array.from(this.clsShift, (s) => (s < 32 ? 2 ** (32 - s) : 0));
+    this.clsShiftI = Int32Array.from(this.clsShift);
     this.pageSizes = Object.freeze([...this.clsSize]);
     this.tlbBits = Math.log2(tlbEntries);
     this.tlbMask = tlbEntries - 1;
+    this.clsStride = tlbEntries * TLB_STRIDE;
+    // Every CPU starts on the shared empty TLB (a zeroed array: tag 0 is never an address space's).
+    const padded = 2 ** Math.ceil(Math.log2(cpus));
+    this.emptyTlb = emptyTlbOf(this.clsStride);
+    this.tl = leafLevels.map(() => new Array<Float64Array>(padded).fill(this.emptyTlb));
+    this.lives = new Array<Int32Array>(cpus).fill(this.zeroLive);
+    this.tagOf = [];
+    for (let c = 0; c < cpus; c++) this.tagOf.push(new Map([[0, 1]]));
+    this.nextTag = new Int32Array(cpus).fill(2);
 
     this.root = new Float64Array(cpus);
     this.rootHL = new Int32Array(cpus * 2);
     this.asid = new Int32Array(cpus);
+    this.ctag = new Int32Array(cpus).fill(1);
     this.pkru = new Int32Array(cpus);
     this.hit = new Int32Array(HIT_BASE + cpus * 16);
     this.salt = new Int32Array(cpus);
     for (let c = 0; c < cpus; c++) this.recomputeHit(c);
 
-    this.dram = mem.dram;
     this.dramBase = mem.dram.base;
-    const slots = Math.ceil(mem.dram.size / CHUNK_SIZE);
-    // Regions never drop a chunk once allocated (src/mem/phys.ts), so a chunk seen once stays valid.
-    const cached = slots <= MAX_CHUNK_SLOTS;
-    this.chunks = new Array<Uint32Array | null>(cached ? slots : 0).fill(null);
+    // Regions never drop a chunk once allocated (src/mem/phys.ts), so the walk may keep the index.
+    const dense = mem.dram.dense;
 
     const fns = compileWalker(layout, {
       tableAddr,
@@ -315,9 +374,9 @@ export class Mmu {
       pkeyShiftHi: this.pkeyShiftHi,
       vaMaxNum: this.vaMaxNum,
       dramBase: this.dramBase,
-      dramSize: cached ? mem.dram.size : 0,
+      dramSize: dense !== null ? mem.dram.size : 0,
       tlbBits: this.tlbBits,
-    })(this, this.rootHL, this.asid, this.pkru, this.chunks, this.cnt, this.out, this.result, this.tmpv, this.tlb, this.hit, this.salt, cpus);
+    })(this, this.rootHL, this.ctag, this.pkru, dense ?? [], ZERO_CHUNK, this.cnt, this.out, this.result, this.tmpv, this.tl, this.lives, this.emptyTlb, this.hit, this.salt, cpus);
     this.translate = fns.translate;
     this.translateTo = fns.translateTo;
     this.walkTo = fns.walkTo;
@@ -334,6 +393,7 @@ export class Mmu {
   missTo(cpu: number, va: number, access: number, user: boolean): number {
     const v = this.cnt;
     if (!(cpu >= 0 && cpu < this.cpus) || (cpu | 0) !== cpu) throw new RangeError(`cpu ${cpu} out of 0..${this.cpus - 1}`);
+    if (access !== Access.Read && access !== Access.Write && access !== Access.Exec) throw new RangeError(`access ${access} is not Access.Read/Write/Exec`);
     if (!(va >= 0 && va <= this.vaMaxNum) || Math.floor(va) !== va) {
       if (!Number.isSafeInteger(va) || va < 0) {
         throw new RangeError(`virtual address ${va} is not a non-negative safe integer; use translateBig`);
@@ -351,12 +411,11 @@ export class Mmu {
       const k = HIT_BASE + (((cpu << 3) + (access << 1) + (user ? 1 : 0)) << 1);
       const hm = this.hit[k]!;
       const hv = this.hit[k + 1]!;
-      const base = cpu << this.tlbBits;
       const salt = this.salt[cpu]!;
       for (let c = 0; c < this.nClasses; c++) {
-        const t = this.tlb[c]!;
+        const t = this.tl[c]![cpu]!;
         const vpn = Math.floor(va * this.clsInv[c]!);
-        const e = (base + ((vpn & this.tlbMask) ^ salt)) * TLB_STRIDE;
+        const e = ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
         if (t[e + TLB_TAG] === vpn) {
           const p = t[e + TLB_PERM]! | 0;
           if ((p & hm) === hv) {
@@ -419,13 +478,12 @@ export class Mmu {
       const k = HIT_BASE + (((cpu << 3) + (access << 1) + (user ? 1 : 0)) << 1);
       const hm = this.hit[k]!;
       const hv = this.hit[k + 1]!;
-      const base = cpu << this.tlbBits;
       const salt = this.salt[cpu]!;
       for (let c = 0; c < this.nClasses; c++) {
-        const t = this.tlb[c]!;
+        const t = this.tl[c]![cpu]!;
         const s = this.clsShift[c]!;
-        const vpn = this.vpnOf(hi, lo, s);
-        const e = (base + ((vpn & this.tlbMask) ^ salt)) * TLB_STRIDE;
+        const vpn = this.vpnOf(hi, lo, c);
+        const e = ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
         if (t[e + TLB_TAG] === vpn) {
           const p = t[e + TLB_PERM]! | 0;
           if ((p & hm) === hv) {
@@ -445,23 +503,16 @@ export class Mmu {
     return this.walkTo(cpu, hi | 0, lo | 0, access, user) === 0 ? this.out[0]! : -1;
   }
 
-  private vpnOf(hi: number, lo: number, s: number): number {
-    return s >= 32 ? hi >>> (s - 32) : hi * 2 ** (32 - s) + (lo >>> s);
+  /** The virtual page number of hi:lo (uint32 halves) in TLB class c, with the class's precomputed multiplier. */
+  private vpnOf(hi: number, lo: number, c: number): number {
+    const s = this.clsShiftI[c]!;
+    return s >= 32 ? hi >>> (s - 32) : hi * this.clsHiMul[c]! + (lo >>> s);
   }
 
   private offsetOf(hi: number, lo: number, s: number): number {
     if (s < 32) return (lo & (2 ** s - 1)) >>> 0;
     if (s === 32) return lo;
     return ((hi & (2 ** (s - 32) - 1)) >>> 0) * TWO32 + lo;
-  }
-
-  /** @internal The DRAM chunk at offset `off` (as int32 when it fits) for the generated walk (cached once it exists), or a zero chunk. */
-  chunkAt(off: number): Uint32Array {
-    const epa = this.dramBase + (off < 0 ? off >>> 0 : off);
-    const c = this.dram.peek(epa);
-    if (c === null) return this.zeroChunk;
-    this.chunks[Math.floor((epa - this.dramBase) / CHUNK_SIZE)] = c;
-    return c;
   }
 
   /** @internal The entry at eh:el (int32 halves) outside the cached DRAM range, through PhysMem.read64, into tmpv. */
@@ -592,6 +643,12 @@ export class Mmu {
     this.rootHL[cpu * 2 + 1] = (rootPa * INV_TWO32) | 0;
     this.asid[cpu] = asid;
     this.salt[cpu] = this.saltOf(asid);
+    let tag = this.tagOf[cpu]!.get(asid);
+    if (tag === undefined) {
+      tag = this.newTag(cpu);
+      this.tagOf[cpu]!.set(asid, tag);
+    }
+    this.ctag[cpu] = tag;
     this.recomputeHit(cpu);
     if (asid === 0) this.flushAsid(cpu, 0);
   }
@@ -648,6 +705,11 @@ export class Mmu {
     h[HIT_SMEP] = this.smepOn ? 1 : 0;
     h[HIT_SMAP] = this.smapOn ? 1 : 0;
     const pkruOn = this.pkru[cpu] !== 0;
+    // Slots 6 and 7 (no such access kind) never match, so a bad access value reaches missTo, which throws.
+    for (let k = HIT_BASE + ((cpu * 8 + 6) << 1); k < HIT_BASE + ((cpu * 8 + 8) << 1); k += 2) {
+      h[k] = 0;
+      h[k + 1] = 1;
+    }
     for (let access = 0; access < 3; access++) {
       for (let u = 0; u < 2; u++) {
         let need = access === Access.Write ? Perm.W | Perm.D : access === Access.Exec ? Perm.X : Perm.R;
@@ -658,7 +720,7 @@ export class Mmu {
         if (pkruOn && access !== Access.Exec) mask |= Perm.K;
         const k = HIT_BASE + ((cpu * 8 + access * 2 + u) << 1);
         h[k] = mask;
-        h[k + 1] = (this.asid[cpu]! << PERM_BITS) | need;
+        h[k + 1] = (this.ctag[cpu]! << PERM_BITS) | need;
       }
     }
   }
@@ -673,15 +735,27 @@ export class Mmu {
     this.dropAddress(cpu, (va / TWO32) >>> 0, va >>> 0, asid);
   }
 
+  /** The tag of `asid`'s entries on `cpu`, or 0 (no live entries: nothing to drop). */
+  private liveTag(cpu: number, asid: number): number {
+    if (asid === this.asid[cpu]) return this.ctag[cpu]!;
+    return this.tagOf[cpu]!.get(asid) ?? 0;
+  }
+
   private dropAddress(cpu: number, hi: number, lo: number, asid: number): void {
-    const base = cpu << this.tlbBits;
+    const tag = this.liveTag(cpu, asid);
+    if (tag === 0) return;
+    const live = this.lives[cpu]!;
     const salt = this.saltOf(asid);
     for (let c = 0; c < this.nClasses; c++) {
-      const t = this.tlb[c]!;
-      const vpn = this.vpnOf(hi, lo, this.clsShift[c]!);
-      const e = (base + ((vpn & this.tlbMask) ^ salt)) * TLB_STRIDE;
-      if (t[e + TLB_TAG] === vpn && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === asid) {
+      // A class the CPU never filled holds nothing to drop.
+      const t = this.tl[c]![cpu]!;
+      if (t === this.emptyTlb) continue;
+      const vpn = this.vpnOf(hi, lo, c);
+      const e = ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
+      if (t[e + TLB_TAG] === vpn && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === tag) {
         t[e + TLB_TAG] = -1;
+        t[e + TLB_PERM] = 0;
+        live[tag]--;
         this.cnt[C.TLB_FLUSHED_ENTRIES]++;
       }
     }
@@ -694,27 +768,35 @@ export class Mmu {
     if (!Number.isSafeInteger(end) || end < start) throw new RangeError(`range end ${end} before start ${start}`);
     this.cnt[C.TLB_FLUSHES]++;
     if (end === start) return;
-    const base = cpu << this.tlbBits;
+    const tag = this.liveTag(cpu, asid);
+    if (tag === 0) return;
+    const live = this.lives[cpu]!;
     const salt = this.saltOf(asid);
     const N = this.tlbEntries;
     for (let c = 0; c < this.nClasses; c++) {
-      const t = this.tlb[c]!;
+      const t = this.tl[c]![cpu]!;
+      if (t === this.emptyTlb) continue;
+      const base = 0;
       const size = this.clsSize[c]!;
       const first = Math.floor(start / size);
       const last = Math.floor((end - 1) / size);
       if (last - first + 1 <= N) {
         for (let vpn = first; vpn <= last; vpn++) {
-          const e = (base + ((vpn & this.tlbMask) ^ salt)) * TLB_STRIDE;
-          if (t[e + TLB_TAG] === vpn && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === asid) {
+          const e = base + ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
+          if (t[e + TLB_TAG] === vpn && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === tag) {
             t[e + TLB_TAG] = -1;
+            t[e + TLB_PERM] = 0;
+            live[tag]--;
             this.cnt[C.TLB_FLUSHED_ENTRIES]++;
           }
         }
       } else {
-        for (let e = base * TLB_STRIDE; e < (base + N) * TLB_STRIDE; e += TLB_STRIDE) {
-          const tag = t[e + TLB_TAG]!;
-          if (tag >= first && tag <= last && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === asid) {
+        for (let e = base; e < base + this.clsStride; e += TLB_STRIDE) {
+          const vt = t[e + TLB_TAG]!;
+          if (vt >= first && vt <= last && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === tag) {
             t[e + TLB_TAG] = -1;
+            t[e + TLB_PERM] = 0;
+            live[tag]--;
             this.cnt[C.TLB_FLUSHED_ENTRIES]++;
           }
         }
@@ -722,44 +804,117 @@ export class Mmu {
     }
   }
 
-  /** Drops every entry of one address space on `cpu` (flush_tlb_mm; INVPCID single-context; tlbie by PID). */
+  /**
+   * Drops every entry of one address space on `cpu` (flush_tlb_mm; INVPCID single-context; tlbie
+   * by PID). O(1): the address space's tag is retired, so its entries never match again (they
+   * stay in the arrays until overwritten or renumbered away by compactTags).
+   */
   flushAsid(cpu: number, asid: number = this.asid[cpu]!): void {
-    this.flushWhere(cpu, asid);
-  }
-
-  /** Drops every entry on `cpu`, all address spaces (flush_tlb_all on that CPU). */
-  flushAll(cpu: number): void {
-    this.flushWhere(cpu, -1);
-  }
-
-  private flushWhere(cpu: number, asid: number): void {
     this.checkCpu(cpu);
     this.cnt[C.TLB_FLUSHES]++;
-    const base = cpu << this.tlbBits;
+    const map = this.tagOf[cpu]!;
+    const tag = map.get(asid);
+    if (tag !== undefined) {
+      this.cnt[C.TLB_FLUSHED_ENTRIES] += this.lives[cpu]![tag]!;
+      map.delete(asid);
+    }
+    if (asid === this.asid[cpu]) this.retagCurrent(cpu);
+  }
+
+  /** Drops every entry on `cpu`, all address spaces (flush_tlb_all on that CPU); O(address spaces). */
+  flushAll(cpu: number): void {
+    this.checkCpu(cpu);
+    this.cnt[C.TLB_FLUSHES]++;
+    const map = this.tagOf[cpu]!;
+    const live = this.lives[cpu]!;
+    for (const tag of map.values()) this.cnt[C.TLB_FLUSHED_ENTRIES] += live[tag]!;
+    map.clear();
+    this.retagCurrent(cpu);
+  }
+
+  /** Gives the CPU's current address space a fresh tag (after its old one was retired). */
+  private retagCurrent(cpu: number): void {
+    const tag = this.newTag(cpu);
+    this.tagOf[cpu]!.set(this.asid[cpu]!, tag);
+    this.ctag[cpu] = tag;
+    this.recomputeHit(cpu);
+  }
+
+  /** A tag no entry of `cpu` carries, with a live count of 0. */
+  private newTag(cpu: number): number {
+    if (this.nextTag[cpu]! >= TAG_LIMIT) this.compactTags(cpu);
+    const tag = this.nextTag[cpu]!++;
+    if (this.lives[cpu] !== this.zeroLive) this.lives[cpu]![tag] = 0;
+    return tag;
+  }
+
+  /**
+   * Renumbers the live tags of `cpu` 1..n (its address spaces keep their entries) and clears
+   * the entries of retired tags, so tags can be handed out again. Runs once per TAG_LIMIT
+   * flushes at most. With more live address spaces than half the tags (never in practice), only
+   * the current one keeps its entries: dropping TLB entries is always allowed (SDM 4.10.4.3).
+   */
+  private compactTags(cpu: number): void {
+    const map = this.tagOf[cpu]!;
+    if (map.size >= TAG_LIMIT / 2) {
+      const cur = map.get(this.asid[cpu]!);
+      map.clear();
+      if (cur !== undefined) map.set(this.asid[cpu]!, cur);
+    }
+    const remap = new Int32Array(TAG_LIMIT);
+    const live = this.lives[cpu]!;
+    const newLive = new Int32Array(TAG_LIMIT);
+    let n = 1;
+    for (const [asid, tag] of map) {
+      remap[tag] = n;
+      newLive[n] = live[tag]!;
+      map.set(asid, n);
+      n++;
+    }
     for (let c = 0; c < this.nClasses; c++) {
-      const t = this.tlb[c]!;
-      for (let e = base * TLB_STRIDE; e < (base + this.tlbEntries) * TLB_STRIDE; e += TLB_STRIDE) {
-        if (t[e + TLB_TAG] !== -1 && (asid < 0 || (t[e + TLB_PERM]! | 0) >>> PERM_BITS === asid)) {
+      const t = this.tl[c]![cpu]!;
+      if (t === this.emptyTlb) continue;
+      for (let e = 0; e < t.length; e += TLB_STRIDE) {
+        const p = t[e + TLB_PERM]! | 0;
+        const r = remap[p >>> PERM_BITS]!;
+        if (r === 0) {
           t[e + TLB_TAG] = -1;
-          this.cnt[C.TLB_FLUSHED_ENTRIES]++;
+          t[e + TLB_PERM] = 0;
+        } else {
+          t[e + TLB_PERM] = (r << PERM_BITS) | (p & PERM_FIELD);
         }
       }
     }
+    if (live !== this.zeroLive) live.set(newLive);
+    this.nextTag[cpu] = n;
+    const cur = map.get(this.asid[cpu]!);
+    if (cur !== undefined) this.ctag[cpu] = cur;
+    this.recomputeHit(cpu);
+  }
+
+  /** @internal The TLB of `cpu` for class `cls`, allocated on its first fill there (until then it reads the shared empty one). */
+  allocTlb(cpu: number, cls: number): Float64Array {
+    let t = this.tl[cls]![cpu]!;
+    if (t !== this.emptyTlb) return t;
+    t = new Float64Array(this.clsStride);
+    this.tl[cls]![cpu] = t;
+    if (this.lives[cpu] === this.zeroLive) this.lives[cpu] = new Int32Array(TAG_LIMIT);
+    return t;
   }
 
   /** The TLB entry `cpu` would use for va in its current address space, without side effects; null if none. */
   tlbProbe(cpu: number, va: number): TlbEntryView | null {
     this.checkCpu(cpu);
     this.checkVa(va);
-    const base = cpu << this.tlbBits;
     const asid = this.asid[cpu]!;
+    const tag = this.ctag[cpu]!;
     const salt = this.salt[cpu]!;
     for (let c = 0; c < this.nClasses; c++) {
-      const t = this.tlb[c]!;
+      const t = this.tl[c]![cpu]!;
       const vpn = Math.floor(va / this.clsSize[c]!);
-      const e = (base + ((vpn & this.tlbMask) ^ salt)) * TLB_STRIDE;
+      const e = ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
       const p = t[e + TLB_PERM]! | 0;
-      if (t[e + TLB_TAG] === vpn && p >>> PERM_BITS === asid) {
+      if (t[e + TLB_TAG] === vpn && p >>> PERM_BITS === tag) {
         return { va: vpn * this.clsSize[c]!, frame: t[e + TLB_FRAME]!, pageSize: this.clsSize[c]!, perms: p & PERM_FIELD, asid };
       }
     }
@@ -769,12 +924,10 @@ export class Mmu {
   /** Number of valid TLB entries on `cpu` (all sizes, all address spaces). */
   tlbCount(cpu: number): number {
     this.checkCpu(cpu);
-    const base = cpu << this.tlbBits;
+    // Live entries are those of the address spaces' current tags.
+    const live = this.lives[cpu]!;
     let k = 0;
-    for (let c = 0; c < this.nClasses; c++) {
-      const t = this.tlb[c]!;
-      for (let e = base * TLB_STRIDE; e < (base + this.tlbEntries) * TLB_STRIDE; e += TLB_STRIDE) if (t[e + TLB_TAG] !== -1) k++;
-    }
+    for (const tag of this.tagOf[cpu]!.values()) k += live[tag]!;
     return k;
   }
 

@@ -206,6 +206,10 @@ describe('x86-64 canonical addresses', () => {
     expect(() => mmu.translate(0, -4096, Access.Read, true)).toThrow(RangeError);
     expect(() => mmu.translate(0, 0.5, Access.Read, true)).toThrow(RangeError);
     expect(() => mmu.translate(0, NaN, Access.Read, true)).toThrow(RangeError);
+    // Bad cpu or access kind, even where the TLB holds the page.
+    mmu.translate(0, 0x1000, Access.Read, true);
+    expect(() => mmu.translate(2, 0x1000, Access.Read, true)).toThrow(RangeError);
+    expect(() => mmu.translate(0, 0x1000, 3, true)).toThrow(RangeError);
   });
 
   it('LA57: walks five levels and maps addresses above 2^47; non-canonical above 2^56', () => {
