@@ -1,5 +1,5 @@
 // Entry of a litmus worker thread: plain JavaScript, so that it starts under any loader; it
-// registers tsx (as bin/daxsim.mjs and src/explore/worker-entry.mjs do), then loads the
+// registers tsx (as src/cli/bin.mjs and src/explore/worker-entry.mjs do), then loads the
 // TypeScript worker.
 import { register } from 'tsx/esm/api';
 register();

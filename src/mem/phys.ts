@@ -17,6 +17,8 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
 export const MAX_DENSE_SLOTS = 1 << 22;
 /** What a dense index holds for a chunk never stored to: zeros, shared, never written. */
 export const ZERO_CHUNK: Uint32Array = new Uint32Array(CHUNK_SIZE / 4);
+/** ZERO_CHUNK as int32 words, for dense32. */
+export const ZERO_CHUNK32: Int32Array = new Int32Array(ZERO_CHUNK.buffer);
 const INV_CHUNK = 1 / CHUNK_SIZE;
 
 export type RegionKind = 'dram' | 'pmem';
@@ -49,6 +51,8 @@ export class Region {
    * pmem device would need 2^24 slots). Chunks are never dropped, so a reader may keep it.
    */
   readonly dense: Uint32Array[] | null;
+  /** The same chunks as Int32Array views (the MMU's generated walk keeps entry halves int32). */
+  readonly dense32: Int32Array[] | null;
   /** One-entry lookup cache: consecutive accesses mostly hit the same chunk. */
   private lastIndex = -1;
   private lastChunk: Uint32Array | null = null;
@@ -65,6 +69,7 @@ export class Region {
     this.size = spec.size;
     this.end = spec.base + spec.size;
     this.dense = spec.size / CHUNK_SIZE <= MAX_DENSE_SLOTS ? [] : null;
+    this.dense32 = this.dense !== null ? [] : null;
   }
 
   contains(pa: number, len = 1): boolean {
@@ -101,9 +106,14 @@ export class Region {
       c = new Uint32Array(CHUNK_SIZE / 4);
       this.chunks.set(idx, c);
       const d = this.dense;
-      if (d !== null) {
-        while (d.length <= idx) d.push(ZERO_CHUNK);
+      const d32 = this.dense32;
+      if (d !== null && d32 !== null) {
+        while (d.length <= idx) {
+          d.push(ZERO_CHUNK);
+          d32.push(ZERO_CHUNK32);
+        }
         d[idx] = c;
+        d32[idx] = new Int32Array(c.buffer);
       }
     }
     this.lastIndex = idx;

@@ -45,8 +45,9 @@ export interface WalkSpec {
 
 /** The closure arguments of the generated factory, in order. */
 export const GEN_ARGS = ['self', 'rootHL', 'ctag', 'pkru', 'chunks', 'zero', 'cnt', 'out', 'result', 'tmpv', 'tl', 'lives', 'emptyTlb', 'hit', 'salt', 'ncpu'] as const;
-/* chunks: the DRAM region's dense chunk index (src/mem/phys.ts Region.dense, grown in place; zero
-   (ZERO_CHUNK) where nothing was stored), so the walk reads DRAM with integer indexing only.
+/* chunks: the DRAM region's dense chunk index as Int32Arrays (src/mem/phys.ts Region.dense32, grown
+   in place; zero (ZERO_CHUNK32) where nothing was stored), so the walk reads DRAM with integer
+   indexing only and entry halves stay int32 (every use of them below is bitwise).
    salt[cpu]: the CPU's current asid hashed into an index offset, so address spaces do not all collide in the TLB (Mmu.saltOf).
    ctag[cpu]: the tag of the CPU's current address space (Mmu: a generation of its asid), what TLB entries carry.
    tl[cls][cpu]: the CPU's TLB for one page-size class, a Float64Array, or emptyTlb (shared, never

@@ -32,7 +32,7 @@
 //    storage keys and low-address protection.
 
 import type { Entry, Layout, Mask } from '../../arch/types.ts';
-import { ZERO_CHUNK, type PhysMem } from '../mem/phys.ts';
+import { ZERO_CHUNK32, type PhysMem } from '../mem/phys.ts';
 import { Access, FaultKind, Perm, PERM_BITS } from './consts.ts';
 import { C, Counters } from './counters.ts';
 import { Cause, FaultInfo, faultModelFor, type FaultModel } from './fault.ts';
@@ -365,7 +365,7 @@ export class Mmu {
 
     this.dramBase = mem.dram.base;
     // Regions never drop a chunk once allocated (src/mem/phys.ts), so the walk may keep the index.
-    const dense = mem.dram.dense;
+    const dense = mem.dram.dense32;
 
     const fns = compileWalker(layout, {
       tableAddr,
@@ -376,7 +376,7 @@ export class Mmu {
       dramBase: this.dramBase,
       dramSize: dense !== null ? mem.dram.size : 0,
       tlbBits: this.tlbBits,
-    })(this, this.rootHL, this.ctag, this.pkru, dense ?? [], ZERO_CHUNK, this.cnt, this.out, this.result, this.tmpv, this.tl, this.lives, this.emptyTlb, this.hit, this.salt, cpus);
+    })(this, this.rootHL, this.ctag, this.pkru, dense ?? [], ZERO_CHUNK32, this.cnt, this.out, this.result, this.tmpv, this.tl, this.lives, this.emptyTlb, this.hit, this.salt, cpus);
     this.translate = fns.translate;
     this.translateTo = fns.translateTo;
     this.walkTo = fns.walkTo;
@@ -776,13 +776,12 @@ export class Mmu {
     for (let c = 0; c < this.nClasses; c++) {
       const t = this.tl[c]![cpu]!;
       if (t === this.emptyTlb) continue;
-      const base = 0;
       const size = this.clsSize[c]!;
       const first = Math.floor(start / size);
       const last = Math.floor((end - 1) / size);
       if (last - first + 1 <= N) {
         for (let vpn = first; vpn <= last; vpn++) {
-          const e = base + ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
+          const e = ((vpn & this.tlbMask) ^ salt) * TLB_STRIDE;
           if (t[e + TLB_TAG] === vpn && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === tag) {
             t[e + TLB_TAG] = -1;
             t[e + TLB_PERM] = 0;
@@ -791,7 +790,7 @@ export class Mmu {
           }
         }
       } else {
-        for (let e = base; e < base + this.clsStride; e += TLB_STRIDE) {
+        for (let e = 0; e < this.clsStride; e += TLB_STRIDE) {
           const vt = t[e + TLB_TAG]!;
           if (vt >= first && vt <= last && (t[e + TLB_PERM]! | 0) >>> PERM_BITS === tag) {
             t[e + TLB_TAG] = -1;

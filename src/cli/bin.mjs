@@ -2,4 +2,4 @@
 // The `daxsim` bin entry: runs the TypeScript CLI through tsx's loader.
 import { register } from 'tsx/esm/api';
 register();
-await import('../src/cli/main.ts');
+await import('./main.ts');
