@@ -112,6 +112,8 @@ export class PmemCache {
   readonly history: boolean;
   readonly counters = { stores: 0, loads: 0, linesWrittenBack: 0, bytesWrittenBack: 0, fences: 0, flushInstructions: 0 };
   private readonly lines = new Map<number, Line>();
+  /** The keys' line numbers sorted (wbRange over ranges larger than the dirty set); null when stale. */
+  private sortedNos: number[] | null = null;
   private readonly pend: Pending[][];
   /** Per CPU: does `pend` hold a clflush (so stores must complete it first)? */
   private readonly hasClflush: boolean[];
@@ -264,10 +266,18 @@ export class PmemCache {
     const endNo = (Math.ceil(end / lineBytes) * lineBytes) / LINE_SIZE;
     let hit = 0;
     if (endNo - firstNo > this.lines.size) {
-      const nos: number[] = [];
-      for (const l of this.lines.values()) if (l.no >= firstNo && l.no < endNo) nos.push(l.no);
-      nos.sort((a, b) => a - b);
-      for (const no of nos) if (this.flushNo(cpu, no, kind)) hit++;
+      // The dirty lines in range, ascending: a binary search into the sorted dirty set (kept
+      // until a line is added or cleaned, so a kernel's flushes of many ranges in a row sort
+      // it once; queueing a write-back changes neither).
+      const nos = this.sortedDirty();
+      let lo = 0;
+      let hi = nos.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (nos[mid]! < firstNo) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < nos.length && nos[i]! < endNo; i++) if (this.flushNo(cpu, nos[i]!, kind)) hit++;
     } else {
       for (let no = firstNo; no < endNo; no++) if (this.lines.has(no - this.baseNo) && this.flushNo(cpu, no, kind)) hit++;
     }
@@ -340,6 +350,7 @@ export class PmemCache {
       this.mem.writeBytes(no * LINE_SIZE, buf);
     }
     this.lines.clear();
+    this.sortedNos = null;
     for (let c = 0; c < this.cpus; c++) {
       this.pend[c]!.length = 0;
       this.hasClflush[c] = false;
@@ -360,6 +371,18 @@ export class PmemCache {
     return b;
   }
 
+  /** Line numbers of the dirty lines, ascending; rebuilt after the dirty set changed. */
+  private sortedDirty(): number[] {
+    let nos = this.sortedNos;
+    if (nos === null) {
+      nos = [];
+      for (const l of this.lines.values()) nos.push(l.no);
+      nos.sort((a, b) => a - b);
+      this.sortedNos = nos;
+    }
+    return nos;
+  }
+
   /** The line, made dirty (write-allocate: the fill reads the media). */
   private dirty(no: number): Line {
     let l = this.lines.get(no - this.baseNo);
@@ -367,6 +390,7 @@ export class PmemCache {
       l = { no, data: this.media(no), version: 0, persistedVersion: 0, pending: 0, ntPending: 0, eadrBase: null, hist: this.history ? [] : null };
       l.version = l.persistedVersion = ++this.seq;
       this.lines.set(no - this.baseNo, l);
+      this.sortedNos = null;
     }
     return l;
   }
@@ -443,7 +467,10 @@ export class PmemCache {
         if (i > 0) l.hist.splice(0, i);
       }
     }
-    if (l.version === l.persistedVersion && l.pending === 0) this.lines.delete(p.no - this.baseNo); // clean
+    if (l.version === l.persistedVersion && l.pending === 0) {
+      this.lines.delete(p.no - this.baseNo); // clean
+      this.sortedNos = null;
+    }
   }
 
   private pendingOf(no: number): Pending[] {

@@ -46,7 +46,10 @@ export interface Candidate {
 export interface BatchResult {
   scenarios: number;
   runs: number;
+  /** The first scenario (lowest index) of each signature seen in the batch: a handful at most. */
   candidates: Candidate[];
+  /** Milliseconds the batch took in the thread that ran it. */
+  ms: number;
 }
 
 export interface Finding extends Candidate {
@@ -159,6 +162,7 @@ export function generate(cfg: ExploreConfig, index: number, pageSize: number): G
 
 /** Scenarios [start, start + count) on every combo. */
 export function exploreBatch(cfg: ExploreConfig, start: number, count: number): BatchResult {
+  const t0 = performance.now();
   const all = combos(cfg);
   const byPage = new Map<number, Combo[]>();
   for (const c of all) {
@@ -182,7 +186,7 @@ export function exploreBatch(cfg: ExploreConfig, start: number, count: number): 
       }
     }
   }
-  return { scenarios: count, runs, candidates };
+  return { scenarios: count, runs, candidates, ms: performance.now() - t0 };
 }
 
 /**

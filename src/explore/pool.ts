@@ -1,7 +1,18 @@
-// Runs an exploration over N comlink worker threads (or in this thread with 0 workers):
-// hands out batches of scenario numbers until the count or the time limit, keeps the lowest
-// scenario number of each finding (so a search with --count is the same whatever the
-// number of workers), then shrinks one scenario per finding, spread over the workers.
+// Runs an exploration over N comlink worker threads (or in this thread with 0 workers).
+//
+// Each worker generates its scenarios itself from (seed, index) (engine.ts), so what goes to a
+// worker is a range of scenario numbers and what comes back is two counts and the first
+// scenario of each signature in the range: a few hundred bytes per batch, whatever its size.
+// Batches are sized from each worker's measured rate to take about BATCH_MS (small while the
+// rate is unknown, then shrinking again towards the end of the count or of the time limit, so
+// the workers finish together and the limit is kept). Handed-out ranges always complete, so
+// the scenarios run are 0 .. n-1; keeping the lowest number of each finding makes a search
+// with --count the same whatever the number of workers or the batch sizes. Then one scenario
+// per finding is shrunk (a function of the seed and that number), spread over the workers.
+//
+// A worker's start-up (thread, tsx, loading the simulator: about 0.5-1 s) is measured and
+// reported on its own; every worker starts searching as soon as it is ready, the search time
+// and rate are counted from the first worker ready, and so is --time.
 
 import { wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -13,7 +24,7 @@ import type { WorkerApi } from './worker.ts';
 export interface Limits {
   /** Scenarios to run (numbers 0 .. count-1), or null for no count limit. */
   count: number | null;
-  /** Seconds, or null for no time limit. */
+  /** Seconds of search (from the first worker ready), or null for no time limit. */
   seconds: number | null;
 }
 
@@ -21,33 +32,58 @@ export interface Progress {
   scenarios: number;
   runs: number;
   findings: number;
+  /** Seconds since the search started (0 while the workers start). */
   elapsed: number;
   /** Fraction done, by count or by time, whichever is nearer. */
   fraction: number;
-  phase: 'search' | 'shrink';
+  phase: 'start' | 'search' | 'shrink';
+}
+
+export interface WorkerStats {
+  /** Seconds from spawning the worker to its engine answering (0 in-process). */
+  startupSeconds: number;
+  scenarios: number;
+  batches: number;
+  /** Seconds the worker spent running its batches. */
+  busySeconds: number;
 }
 
 export interface ExploreResult {
   scenarios: number;
   runs: number;
+  /** Seconds in all: start-up, search and shrinking. */
   elapsed: number;
+  /** Seconds until every worker was ready (0 in-process). */
+  startupSeconds: number;
+  /** Seconds of search, from the first worker ready to the last batch back. */
   searchSeconds: number;
   workers: number;
+  perWorker: WorkerStats[];
   findings: Finding[];
 }
 
 interface Backend {
+  /** Resolves when the backend can take work. */
+  ready: Promise<void>;
   batch(cfg: ExploreConfig, start: number, count: number): Promise<BatchResult>;
   shrink(cfg: ExploreConfig, c: Candidate): Promise<Finding>;
   close(): Promise<void>;
 }
 
+/** Batches aim at this many milliseconds of work once a worker's rate is known. */
+const BATCH_MS = 200;
+/** The first batch of each worker, while its rate is unknown (and its JIT cold). */
+const FIRST_BATCH = 4;
+const MAX_BATCH = 5000;
+
+/** One worker per core. */
 export function defaultWorkers(): number {
   return availableParallelism();
 }
 
 function inProcess(): Backend {
   return {
+    ready: Promise.resolve(),
     batch: async (cfg, start, count) => exploreBatch(cfg, start, count),
     shrink: async (cfg, c) => shrinkCandidate(cfg, c),
     close: async () => {},
@@ -57,21 +93,40 @@ function inProcess(): Backend {
 function threaded(): Backend {
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
   const api: Remote<WorkerApi> = wrap<WorkerApi>(nodeEndpoint(worker));
+  let closing = false;
+  // A worker that fails to load or dies rejects whatever is waiting on it, instead of hanging.
   let failure: Error | null = null;
-  worker.on('error', (e) => {
-    failure = e;
-  });
-  const guard = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (e) {
-      throw failure ?? e;
-    }
+  const waiting = new Set<(e: Error) => void>();
+  const fail = (e: Error): void => {
+    failure ??= e;
+    for (const reject of waiting) reject(failure);
+    waiting.clear();
   };
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (!closing) fail(new Error(`explore worker exited (code ${code})`));
+  });
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (failure !== null) return reject(failure);
+      waiting.add(reject);
+      p.then(
+        (v) => {
+          waiting.delete(reject);
+          resolve(v);
+        },
+        (e: unknown) => {
+          waiting.delete(reject);
+          reject(failure ?? e);
+        },
+      );
+    });
   return {
+    ready: guard(api.ready()).then(() => {}),
     batch: (cfg, start, count) => guard(api.batch(cfg, start, count)),
     shrink: (cfg, c) => guard(api.shrink(cfg, c)),
     close: async () => {
+      closing = true;
       await worker.terminate();
     },
   };
@@ -79,33 +134,57 @@ function threaded(): Backend {
 
 export async function explore(cfg: ExploreConfig, limits: Limits, workers: number, onProgress?: (p: Progress) => void): Promise<ExploreResult> {
   const t0 = performance.now();
-  const elapsed = (): number => (performance.now() - t0) / 1000;
   const backends = workers <= 0 ? [inProcess()] : Array.from({ length: workers }, threaded);
+  const stats: WorkerStats[] = backends.map(() => ({ startupSeconds: 0, scenarios: 0, batches: 0, busySeconds: 0 }));
   const best = new Map<string, Candidate>();
+  let searchStart: number | null = null;
   let next = 0;
   let scenarios = 0;
   let runs = 0;
+  const searchElapsed = (): number => (searchStart === null ? 0 : (performance.now() - searchStart) / 1000);
   const fraction = (): number => {
     const byCount = limits.count !== null ? scenarios / limits.count : 0;
-    const byTime = limits.seconds !== null ? elapsed() / limits.seconds : 0;
+    const byTime = limits.seconds !== null ? searchElapsed() / limits.seconds : 0;
     return Math.min(1, Math.max(byCount, byTime));
   };
-  const report = (phase: Progress['phase']): void => onProgress?.({ scenarios, runs, findings: best.size, elapsed: elapsed(), fraction: fraction(), phase });
-  // Small batches keep the time limit tight and the load balanced.
-  const batchSize = 4;
-  const take = (): [number, number] | null => {
-    if (limits.seconds !== null && elapsed() >= limits.seconds) return null;
-    const end = limits.count !== null ? Math.min(limits.count, next + batchSize) : next + batchSize;
-    if (end <= next) return null;
-    const range: [number, number] = [next, end - next];
-    next = end;
+  const report = (phase: Progress['phase']): void => onProgress?.({ scenarios, runs, findings: best.size, elapsed: searchElapsed(), fraction: fraction(), phase });
+  /** The next range for a backend running `rate` scenarios per millisecond (null: unknown yet). */
+  const take = (rate: number | null): [number, number] | null => {
+    let size = rate === null ? FIRST_BATCH : Math.round(rate * BATCH_MS);
+    if (limits.count !== null) {
+      const left = limits.count - next;
+      if (left <= 0) return null;
+      // Towards the end, smaller batches so that the workers finish at about the same time.
+      size = Math.min(size, left, Math.ceil(left / (2 * backends.length)));
+    }
+    if (limits.seconds !== null) {
+      const leftMs = limits.seconds * 1000 - searchElapsed() * 1000;
+      if (leftMs <= 0) return null;
+      if (rate !== null) size = Math.min(size, Math.round(rate * leftMs));
+    }
+    size = Math.max(1, Math.min(MAX_BATCH, size));
+    const range: [number, number] = [next, size];
+    next += size;
     return range;
   };
+  report('start');
   try {
     await Promise.all(
-      backends.map(async (b) => {
-        for (let r = take(); r !== null; r = take()) {
+      backends.map(async (b, w) => {
+        await b.ready;
+        const ready = performance.now();
+        stats[w]!.startupSeconds = workers <= 0 ? 0 : (ready - t0) / 1000;
+        searchStart ??= ready;
+        let rate: number | null = null;
+        for (let r = take(rate); r !== null; r = take(rate)) {
+          const sent = performance.now();
           const res = await b.batch(cfg, r[0], r[1]);
+          // Scenarios per millisecond of round trip, smoothed (the cold first batch underestimates it).
+          const now = res.scenarios / Math.max(1, performance.now() - sent);
+          rate = rate === null ? now : 0.5 * rate + 0.5 * now;
+          stats[w]!.batches++;
+          stats[w]!.scenarios += res.scenarios;
+          stats[w]!.busySeconds += res.ms / 1000;
           scenarios += res.scenarios;
           runs += res.runs;
           for (const c of res.candidates) {
@@ -116,7 +195,8 @@ export async function explore(cfg: ExploreConfig, limits: Limits, workers: numbe
         }
       }),
     );
-    const searchSeconds = elapsed();
+    const searchSeconds = searchElapsed();
+    const startupSeconds = Math.max(...stats.map((s) => s.startupSeconds));
     const todo = [...best.values()].sort((a, b) => (a.signature < b.signature ? -1 : 1));
     const findings: Finding[] = new Array(todo.length);
     let k = 0;
@@ -128,7 +208,7 @@ export async function explore(cfg: ExploreConfig, limits: Limits, workers: numbe
         }
       }),
     );
-    return { scenarios, runs, elapsed: elapsed(), searchSeconds, workers: Math.max(0, workers), findings };
+    return { scenarios, runs, elapsed: (performance.now() - t0) / 1000, startupSeconds, searchSeconds, workers: Math.max(0, workers), perWorker: stats, findings };
   } finally {
     await Promise.all(backends.map((b) => b.close()));
   }

@@ -49,6 +49,15 @@ export class IntervalTree<T> {
     return out;
   }
 
+  /**
+   * query() into a caller's array, reused from call to call: out[0 .. n-1] receive the same
+   * values in the same order, and n is returned. Slots from n on are left as they were (the
+   * array only grows), so a reused array costs no allocation once it is large enough.
+   */
+  queryInto(start: number, last: number, out: T[]): number {
+    return collectAt(this.root, start, last, out, 0);
+  }
+
   /** Every value, in start order. */
   values(): T[] {
     const out: T[] = [];
@@ -147,4 +156,19 @@ function collect<T>(n: Node<T> | null, start: number, last: number, out: T[]): v
   if (n.start > last) return; // this node and its right subtree start after the query
   if (n.last >= start) out.push(n.value);
   collect(n.right, start, last, out);
+}
+
+/** collect() writing out[i], out[i + 1], ...; returns the next free index. */
+function collectAt<T>(n: Node<T> | null, start: number, last: number, out: T[], i: number): number {
+  while (n !== null && n.subtreeLast >= start) {
+    i = collectAt(n.left, start, last, out, i);
+    if (n.start > last) return i; // this node and its right subtree start after the query
+    if (n.last >= start) {
+      if (i < out.length) out[i] = n.value;
+      else out.push(n.value);
+      i++;
+    }
+    n = n.right; // the right subtree: a loop instead of a tail call
+  }
+  return i;
 }

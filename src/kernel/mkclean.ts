@@ -123,11 +123,22 @@ function vmaAddressEnd(k: Kernel, address: number, pgoff: number, nrPages: numbe
   return end > vma.end ? vma.end : end;
 }
 
+/**
+ * The array the i_mmap query of rangeMkclean fills, reused from one entry to the next; null
+ * while a query's result is in use (a listener that re-entered writeback gets a fresh one).
+ */
+let vmaPool: Vma[] | null = [];
+
 /** The fixed writeback step: for every VMA overlapping [index, index + count - 1], pfn_mkclean_range. */
 function rangeMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
-  const vmas = file.mapping.iMmap.query(index, index + count - 1);
-  for (const vma of vmas) pfnMkcleanRange(k, file, e, vma, pfn, count, index);
-  reportMissed(k, file, e, vmas);
+  // vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff_start, pgoff_end) (mm/rmap.c
+  // rmap_walk_file), into the reused array.
+  const vmas = vmaPool ?? [];
+  vmaPool = null;
+  const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
+  for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index);
+  if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
+  vmaPool = vmas;
 }
 
 /** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */

@@ -32,7 +32,7 @@ export class PageTables {
   readonly levelSize: Float64Array;
   /** Bytes of page-table memory allocated (for reports). */
   tableBytes = 0;
-  /** DRAM (where every table lives: FrameAllocator on mem.dram) read through its dense chunk index; null: through PhysMem. */
+  /** DRAM (where every table lives: FrameAllocator on mem.dram) read through its dense chunk index; null: through PhysMem (no dense index, or a byte order other than the host's). */
   private readonly dense: Uint32Array[] | null;
   private readonly dramBase: number;
   private readonly dramSize: number;
@@ -58,10 +58,10 @@ export class PageTables {
       this.idxMask[i] = 2 ** bits - 1;
       this.levelSize[i] = 2 ** shift;
     }
-    this.dense = mem.dram.dense;
+    this.nativeOrder = layout.endian === 'little' && new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    this.dense = this.nativeOrder ? mem.dram.dense : null;
     this.dramBase = mem.dram.base;
     this.dramSize = mem.dram.size;
-    this.nativeOrder = layout.endian === 'little' && new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
   }
 
   /** pgd_alloc: a zeroed root table. */
@@ -112,38 +112,51 @@ export class PageTables {
    */
   walk(pgd: number, va: number, target: number, alloc: boolean, out: Slot): void {
     const layout = this.layout;
+    // The halves of va (va < 2^53, so the quotient's floor is below 2^21 and >>> 0 is floor).
     const lo = va >>> 0;
-    const hi = Math.floor(va / 4294967296);
+    const hi = (va / 4294967296) >>> 0;
     const e = out.entry;
-    const dense = this.nativeOrder ? this.dense : null;
+    const dense = this.dense;
+    const dramBase = this.dramBase;
+    const dramLast8 = this.dramSize - 8;
     let table = pgd;
     for (let level = 0; ; level++) {
+      // pgd_offset / p4d_offset / pud_offset / pmd_offset / pte_offset: the index at this level.
       const pa = table + this.indexOf(level, lo, hi) * 8;
-      out.level = level;
-      out.pa = pa;
       // The entry, straight from DRAM's chunk index where it can be (PhysMem.read64 otherwise).
-      const d = pa - this.dramBase;
-      if (dense !== null && d >= 0 && d <= this.dramSize - 8) {
-        const idx = Math.floor(d / CHUNK_SIZE);
-        const c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
+      const d = pa - dramBase;
+      if (dense !== null && d >= 0 && d <= dramLast8) {
+        const ci = Math.floor(d / CHUNK_SIZE);
+        const c = ci < dense.length ? dense[ci]! : ZERO_CHUNK;
         const w = (d & (CHUNK_SIZE - 1)) >>> 2;
         e.lo = c[w]!;
         e.hi = c[w + 1]!;
       } else {
         this.read(pa, e);
       }
-      if (level === target) return;
-      if (layout.isNone(level, out.entry)) {
-        if (!alloc) return;
+      if (level === target) {
+        out.level = level;
+        out.pa = pa;
+        return;
+      }
+      if (layout.isNone(level, e)) {
+        if (!alloc) {
+          out.level = level;
+          out.pa = pa;
+          return;
+        }
+        // p?d_alloc: a new table below, linked in with p?d_populate.
         const next = this.allocTable(level + 1);
         layout.mkTable(level, next, this.scratch);
         this.write(pa, this.scratch);
-        out.entry.lo = this.scratch.lo;
-        out.entry.hi = this.scratch.hi;
-      } else if (layout.isLeaf(level, out.entry)) {
+        e.lo = this.scratch.lo;
+        e.hi = this.scratch.hi;
+      } else if (layout.isLeaf(level, e)) {
+        out.level = level;
+        out.pa = pa;
         return;
       }
-      table = layout.tableAddress(level, out.entry);
+      table = layout.tableAddress(level, e);
     }
   }
 

@@ -41,8 +41,13 @@ function flushRange(k: Kernel, mm: Mm, start: number, end: number, stride: numbe
 
 /** flush_tlb_page (ptep_clear_flush and friends). */
 export function flushTlbPage(k: Kernel, mm: Mm, va: number, why: string): void {
-  const start = Math.floor(va / k.pageSize) * k.pageSize;
-  flushRange(k, mm, start, start + k.pageSize, k.pageSize, why);
+  const ps = k.pageSize;
+  const start = va - (va % ps); // va is a non-negative integer: the page's start
+  // flush_tlb_mm_range of one stride page: every family's ceiling is at least 1, so this is
+  // always the single invalidation (INVLPG / tlbie / IPTE) flushRange would issue.
+  k.counters.tlbFlushes++;
+  k.machine.mmu.flushPage(mm.cpu, start);
+  k.events.tlbFlush?.(mm, start, start + ps, why);
 }
 
 /** flush_pmd_tlb_range (pmdp_invalidate, zapping or splitting a huge PMD). */

@@ -35,8 +35,9 @@ export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, 
   // tag_pages_for_writeback (mm/page-writeback.c): TOWRITE on every DIRTY entry in range;
   // a PMD entry is found even when start_index lies inside it.
   const inRange = entries.range(startIndex, endIndex);
-  for (const e of inRange) if (e.dirty) e.towrite = true;
-  for (const e of inRange) if (e.towrite) daxWritebackOne(k, cpu, file, e);
+  for (let i = 0; i < inRange.length; i++) if (inRange[i]!.dirty) inRange[i]!.towrite = true;
+  // then the TOWRITE entries, in index order (find_get_entries_tag / pagevec loop)
+  for (let i = 0; i < inRange.length; i++) if (inRange[i]!.towrite) daxWritebackOne(k, cpu, file, inRange[i]!);
 }
 
 /** dax_writeback_one (fs/dax.c). */

@@ -137,24 +137,33 @@ function offsetExpr(shift: number): string {
   return `(((hi & ${i32(2 ** (shift - 32) - 1)}) >>> 0) * 4294967296 + (lo >>> 0))`;
 }
 
-/** The JS that loads the entry at (tHi:tLo | idx * 8) into eLo/eHi and keeps its address in el/eh. */
-function loadEntry(big: boolean, spec: WalkSpec, idx: string): string {
+/** The JS that loads the entry at (tHi:tLo | idx * 8) into eLo/eHi (int32) and keeps its address in el/eh. */
+function loadEntry(big: boolean, spec: WalkSpec, idx: string, aligned: boolean): string {
+  // Where every table is 8-aligned (aligned), so is every entry: w is even and w | 1 is the next
+  // word (no overflow check); otherwise the word address is the entry's, rounded down to 4.
+  const next = aligned ? 'w | 1' : 'w + 1';
+  const wmask = aligned ? CHUNK_SIZE - 8 : CHUNK_SIZE - 4;
   const words = big
-    ? `w0 = ch[w]; w1 = ch[w + 1];
-        eLo = ((w1 << 24) | ((w1 & 0xff00) << 8) | ((w1 >>> 8) & 0xff00) | (w1 >>> 24)) >>> 0;
-        eHi = ((w0 << 24) | ((w0 & 0xff00) << 8) | ((w0 >>> 8) & 0xff00) | (w0 >>> 24)) >>> 0;`
-    : `eLo = ch[w]; eHi = ch[w + 1];`;
+    ? `w0 = ch[w]; w1 = ch[${next}];
+        eLo = (w1 << 24) | ((w1 & 0xff00) << 8) | ((w1 >>> 8) & 0xff00) | (w1 >>> 24);
+        eHi = (w0 << 24) | ((w0 & 0xff00) << 8) | ((w0 >>> 8) & 0xff00) | (w0 >>> 24);`
+    : `eLo = ch[w]; eHi = ch[${next}];`;
   // Tables are aligned to their size (x86: 4 KiB, the address field has no lower bits; radix NLB and
   // s390 origins likewise), so the entry's address is the table's OR the index times 8.
   const slow = `self.readSlow(el, eh); eLo = tmpv[0]; eHi = tmpv[1];`;
+  const shift = Math.log2(CHUNK_SIZE);
   if (spec.dramBase + spec.dramSize <= 2 ** 32 && spec.dramSize > 0) {
-    // Every DRAM address fits 32 bits: integer arithmetic only.
-    const offExpr = spec.dramBase === 0 ? 'el >>> 0' : `(el - ${spec.dramBase}) >>> 0`;
+    // Every DRAM address fits 32 bits: small-integer arithmetic only (chunk numbers, not byte
+    // offsets, are compared, so no uint32 above 2^31 reaches a comparison).
+    const firstChunk = spec.dramBase / CHUNK_SIZE;
+    const nChunks = spec.dramSize / CHUNK_SIZE;
+    const cw = firstChunk === 0 ? `w = el >>> ${shift}` : `w = (el >>> ${shift}) - ${firstChunk}`;
+    const inDram = firstChunk === 0 ? (nChunks >= 2 ** (32 - shift) ? '' : ` && w < ${nChunks}`) : ` && w >= 0 && w < ${nChunks}`;
     return `el = tLo | (${idx} << 3); eh = tHi;
-      if (tHi === 0 && (off = ${offExpr}) < ${spec.dramSize}) {
-        w = off >>> ${Math.log2(CHUNK_SIZE)};
+      ${cw};
+      if (tHi === 0${inDram}) {
         ch = w < chunks.length ? chunks[w] : zero;
-        w = (off & ${CHUNK_SIZE - 4}) >>> 2;
+        w = (el & ${wmask}) >>> 2;
         ${words}
       } else {
         ${slow}
@@ -167,7 +176,7 @@ function loadEntry(big: boolean, spec: WalkSpec, idx: string): string {
         if (o >= 0 && o < ${spec.dramSize}) {
           w = (o * ${1 / CHUNK_SIZE}) | 0;
           ch = w < chunks.length ? chunks[w] : zero;
-          w = (o & ${CHUNK_SIZE - 4}) >>> 2;
+          w = (o & ${wmask}) >>> 2;
           ${words}
         } else {
           ${slow}
@@ -222,17 +231,29 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
   const last = n - 1;
   const big = L.endian === 'big';
   const out: string[] = [];
+  // Tables are 8-aligned when every next-table address is a mask without the low 3 bits (the
+  // root's alignment Mmu.setRoot checks, to the root table's size).
+  const aligned = (L.tableBytes[0] ?? 4096) % 8 === 0 && spec.tableAddr.every((m, l) => l === last || (m !== null && (m.lo & 7) === 0));
   const fault = (kind: number, l: number): string =>
     `{ cnt[${C.WALK_REFS}] += ${l + 1}; return self.walkFault(${kind}, cpu, hi, lo, access, user, ${l}, perm, el, eh, eLo | 0, eHi | 0); }`;
   // Accumulate the entries' AND/OR where every level reads the rights the same way (x86, s390).
   const acc = hw.tableRules.some((t, l) => t && l < last) ? accumulable(L) : null;
-  const accStep = acc !== null ? 'aL &= eLo; aH &= eHi; oL |= eLo; oH |= eHi;' : '';
+  // Only the halves some rule reads (x86: the AND of the low halves for R/W and U/S, the OR of the high ones for XD).
+  let accStep = '';
+  if (acc !== null) {
+    const need = new Set<string>();
+    for (const r of acc.rules) {
+      if (r.m.lo !== 0) need.add(r.whenSet ? 'aL &= eLo;' : 'oL |= eLo;');
+      if (r.m.hi !== 0) need.add(r.whenSet ? 'aH &= eHi;' : 'oH |= eHi;');
+    }
+    accStep = ['aL &= eLo;', 'aH &= eHi;', 'oL |= eLo;', 'oH |= eHi;'].filter((x) => need.has(x)).join(' ');
+  }
   const rightsOf = (l: number): string => (acc !== null ? '' : `perm &= ${rights(L, l)};`);
 
   for (let l = 0; l < n; l++) {
     const lv = L.levels[l]!;
     out.push(`      // ---- level ${l} (${lv.name}): index bits ${lv.shift + lv.bits - 1}..${lv.shift}`);
-    out.push('      ' + loadEntry(big, spec, index(lv.shift, lv.bits)));
+    out.push('      ' + loadEntry(big, spec, index(lv.shift, lv.bits), aligned));
     out.push(`      if (!(${holds(hw.valid[l]!, hw.validWhenSet[l]!)})) ${fault(FaultKind.NotPresent, l)}`);
     const leafTest = l === last ? 'true' : holds(hw.leaf[l]!, hw.leafWhenSet[l]!);
     if (leafTest !== 'false') {
@@ -309,11 +330,18 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
   const pageShift = L.levels[last]!.shift;
   // A bad cpu reads tl[cpu & cmask] (some CPU's array, or emptyTlb) but hit[k] is then undefined,
   // so nothing matches and missTo throws the RangeError.
-  const hitTest = `t0[e] === vpn && ((t0[e + ${TLB_PERM}] | 0) & hit[k]) === hit[k + 1]`;
+  // No test before the probe: a negative, NaN or infinite va gives a vpn no entry holds (entries
+  // hold the vpn of a successful walk, or -1 / 0 with perm 0, which no hit value matches: every
+  // value has a need bit), so it misses and missTo sorts it out. A va above vaMaxNum (say 2^64 -
+  // 2^47, a double) may share the vpn of an entry translateBig filled, and a non-integer va its
+  // page's, hence the range and integer tests after the probe. With the TLB off
+  // every hit value is unmatchable (Mmu.recomputeHit), so the probe needs no flag either.
+  // Entries are TLB_STRIDE-aligned: e | 1 and e | 2 index the frame and perm with no overflow check.
+  const hitTest = `t0[e] === vpn && ((t0[e | ${TLB_PERM}] | 0) & hit[k]) === hit[k | 1] && va <= ${spec.vaMaxNum}`;
   const hitPrologue = `const vpn = Math.floor(va * ${2 ** -pageShift});
     const t0 = tl0[cpu & cmask];
     const e = ((vpn & ${mask}) ^ salt[cpu]) << ${Math.log2(TLB_STRIDE)};
-    const k = ${HIT_BASE} + (((cpu << 3) + (access << 1) + (user ? 1 : 0)) << 1);`;
+    const k = ${HIT_BASE} + (((cpu << 3) | (access << 1) | (user ? 1 : 0)) << 1);`;
 
   return `"use strict";
 // Generated by src/mmu/codegen.ts for layout ${JSON.stringify(L.name)}.
@@ -323,30 +351,25 @@ return function (${GEN_ARGS.join(', ')}) {
 
   // The TLB hit on the smallest page size, inline; everything else in self.missTo.
   function translate(cpu, va, access, user) {
-    if (va >= 0 && va <= ${spec.vaMaxNum}) {
-      if (hit[${HIT_TLB}] === 1) {
-        ${hitPrologue}
-        if (${hitTest} && Math.floor(va) === va) {
-          cnt[${C.TLB_HITS}]++;
-          return t0[e + ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
-        }
-      } else if (Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && access >>> 0 < 3) {
-        // TLB off: straight to the walk.
-        cnt[${C.SLOW_TRANSLATIONS}]++;
-        return walkTo(cpu, (va * ${2 ** -32}) | 0, va | 0, access, user) === 0 ? out[0] : -1;
-      }
+    ${hitPrologue}
+    if (${hitTest} && Math.floor(va) === va) {
+      cnt[${C.TLB_HITS}]++;
+      return t0[e | ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
+    }
+    if (hit[${HIT_TLB}] === 0 && va >= 0 && va <= ${spec.vaMaxNum} && Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && access >>> 0 < 3) {
+      // TLB off: straight to the walk.
+      cnt[${C.SLOW_TRANSLATIONS}]++;
+      return walkTo(cpu, (va * ${2 ** -32}) | 0, va | 0, access, user) === 0 ? out[0] : -1;
     }
     return self.missTo(cpu, va, access, user) === 0 ? out[0] : -1;
   }
 
   function translateTo(cpu, va, access, user) {
-    if (va >= 0 && va <= ${spec.vaMaxNum} && hit[${HIT_TLB}] === 1) {
-      ${hitPrologue}
-      if (${hitTest} && Math.floor(va) === va) {
-        cnt[${C.TLB_HITS}]++;
-        result[0] = t0[e + ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
-        return 0;
-      }
+    ${hitPrologue}
+    if (${hitTest} && Math.floor(va) === va) {
+      cnt[${C.TLB_HITS}]++;
+      result[0] = t0[e | ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
+      return 0;
     }
     if (self.missTo(cpu, va, access, user) !== 0) return -1;
     result[0] = out[0];
@@ -360,7 +383,7 @@ return function (${GEN_ARGS.join(', ')}) {
     let perm = ${Perm.R | Perm.W | Perm.X | Perm.U};
     let eLo = 0, eHi = 0, el = 0, eh = 0, off = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
     let aL = -1, aH = -1, oL = 0, oH = 0;
-    let ch = null;
+    let ch = zero;
     let aMiss = 0, dMiss = 0, hasD = 0, frame = 0, vpn = 0, offs = 0, cls = 0, L = -1;
     found: {
 ${out.join('\n')}

@@ -57,7 +57,7 @@ export type CounterSnapshot = {
 
 export class Counters {
   /** The raw counters, indexed by C.*. The MMU increments them in place. */
-  readonly v = new Float64Array(COUNT);
+  readonly v = new Float64Array(new ArrayBuffer(COUNT * 8));
 
   snapshot(): CounterSnapshot {
     const v = this.v;

@@ -64,6 +64,19 @@ function emptyTlbOf(length: number): Float64Array {
   return t;
 }
 
+/**
+ * Typed arrays over their own ArrayBuffer: V8 keeps a typed array of 64 bytes or less created
+ * by length on the JS heap, where its data can move, so optimised code reloads its data pointer
+ * on every access; an ArrayBuffer's store never moves, and the generated code, specialised to
+ * its closure, then addresses the elements directly.
+ */
+function f64(n: number): Float64Array {
+  return new Float64Array(new ArrayBuffer(n * 8));
+}
+function i32(n: number): Int32Array {
+  return new Int32Array(new ArrayBuffer(n * 4));
+}
+
 /** What an Mmu derives from its layout alone (probed accessors), computed once per layout object. */
 interface LayoutDerived {
   readonly tableAddr: (Mask | null)[];
@@ -203,7 +216,7 @@ export class Mmu {
   /** Page sizes the TLB holds, smallest first (one direct-mapped array each). */
   readonly pageSizes: readonly number[];
   /** Where translateTo() leaves the physical address. */
-  readonly result = new Float64Array(1);
+  readonly result = f64(1);
 
   /**
    * Translates a virtual address for an access by `cpu` through its current root, as the
@@ -276,8 +289,8 @@ export class Mmu {
   private readonly salt: Int32Array;
 
   // -- scratch ------------------------------------------------------------------------------
-  private readonly out = new Float64Array(1);
-  private readonly tmpv = new Uint32Array(2);
+  private readonly out = f64(1);
+  private readonly tmpv = i32(2);
   private readonly tmp: Entry = { lo: 0, hi: 0 };
   private readonly cnt: Float64Array;
 
@@ -348,19 +361,24 @@ export class Mmu {
     // Every CPU starts on the shared empty TLB (a zeroed array: tag 0 is never an address space's).
     const padded = 2 ** Math.ceil(Math.log2(cpus));
     this.emptyTlb = emptyTlbOf(this.clsStride);
-    this.tl = leafLevels.map(() => new Array<Float64Array>(padded).fill(this.emptyTlb));
+    // Built by push, so the arrays are packed (a holey one costs the generated probe a hole check).
+    this.tl = leafLevels.map(() => {
+      const a: Float64Array[] = [];
+      for (let c = 0; c < padded; c++) a.push(this.emptyTlb);
+      return a;
+    });
     this.lives = new Array<Int32Array>(cpus).fill(this.zeroLive);
     this.tagOf = [];
     for (let c = 0; c < cpus; c++) this.tagOf.push(new Map([[0, 1]]));
     this.nextTag = new Int32Array(cpus).fill(2);
 
-    this.root = new Float64Array(cpus);
-    this.rootHL = new Int32Array(cpus * 2);
-    this.asid = new Int32Array(cpus);
-    this.ctag = new Int32Array(cpus).fill(1);
-    this.pkru = new Int32Array(cpus);
-    this.hit = new Int32Array(HIT_BASE + cpus * 16);
-    this.salt = new Int32Array(cpus);
+    this.root = f64(cpus);
+    this.rootHL = i32(cpus * 2);
+    this.asid = i32(cpus);
+    this.ctag = i32(cpus).fill(1);
+    this.pkru = i32(cpus);
+    this.hit = i32(HIT_BASE + cpus * 16);
+    this.salt = i32(cpus);
     for (let c = 0; c < cpus; c++) this.recomputeHit(c);
 
     this.dramBase = mem.dram.base;
@@ -677,6 +695,8 @@ export class Mmu {
     this.tlbOn = on;
     this.hit[HIT_TLB] = on ? 1 : 0;
     if (!on) for (let c = 0; c < this.cpus; c++) this.flushAll(c);
+    // The generated TLB probe does not read the flag: with the TLB off its hit values match nothing.
+    for (let c = 0; c < this.cpus; c++) this.recomputeHit(c);
   }
 
   get tlbEnabled(): boolean {
@@ -705,11 +725,13 @@ export class Mmu {
     h[HIT_SMEP] = this.smepOn ? 1 : 0;
     h[HIT_SMAP] = this.smapOn ? 1 : 0;
     const pkruOn = this.pkru[cpu] !== 0;
-    // Slots 6 and 7 (no such access kind) never match, so a bad access value reaches missTo, which throws.
-    for (let k = HIT_BASE + ((cpu * 8 + 6) << 1); k < HIT_BASE + ((cpu * 8 + 8) << 1); k += 2) {
+    // Slots 6 and 7 (no such access kind) never match, so a bad access value reaches missTo, which
+    // throws; with the TLB off no slot matches (the generated probe reads no flag).
+    for (let k = HIT_BASE + ((cpu * 8 + (this.tlbOn ? 6 : 0)) << 1); k < HIT_BASE + ((cpu * 8 + 8) << 1); k += 2) {
       h[k] = 0;
       h[k + 1] = 1;
     }
+    if (!this.tlbOn) return;
     for (let access = 0; access < 3; access++) {
       for (let u = 0; u < 2; u++) {
         let need = access === Access.Write ? Perm.W | Perm.D : access === Access.Exec ? Perm.X : Perm.R;
@@ -745,7 +767,10 @@ export class Mmu {
     const tag = this.liveTag(cpu, asid);
     if (tag === 0) return;
     const live = this.lives[cpu]!;
-    const salt = this.saltOf(asid);
+    // lives counts the entries carrying each live tag exactly: none, nothing to look up (most of
+    // the CPUs a shootdown reaches; zeroLive for CPUs that never filled an entry).
+    if (live[tag] === 0) return;
+    const salt = asid === this.asid[cpu] ? this.salt[cpu]! : this.saltOf(asid);
     for (let c = 0; c < this.nClasses; c++) {
       // A class the CPU never filled holds nothing to drop.
       const t = this.tl[c]![cpu]!;

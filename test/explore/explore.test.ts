@@ -42,6 +42,11 @@ describe('explore engine', () => {
     const threaded = await explore(cfg, { count: 12, seconds: null }, 2);
     expect(threaded.workers).toBe(2);
     expect(threaded.scenarios).toBe(12);
+    expect(threaded.perWorker.length).toBe(2);
+    expect(threaded.perWorker.reduce((a, w) => a + w.scenarios, 0)).toBe(12);
+    expect(threaded.startupSeconds).toBeGreaterThan(0);
+    expect(threaded.startupSeconds).toBeLessThanOrEqual(threaded.elapsed);
+    expect(local.startupSeconds).toBe(0);
     expect(threaded.findings.map((f) => f.dax)).toEqual(local.findings.map((f) => f.dax));
     const file = path.join(dir, 'finding.dax');
     writeFileSync(file, local.findings[0]!.dax);
@@ -53,16 +58,46 @@ describe('explore engine', () => {
   });
 });
 
+describe('explore pool', () => {
+  it('the candidates do not depend on how the scenarios are cut into batches', () => {
+    const cfg: ExploreConfig = { ...buggy, strategies: ['buggy', 'range', 'page'] };
+    const whole = exploreBatch(cfg, 0, 24);
+    const lowest = new Map<string, number>();
+    for (let i = 0; i < 24; i += 5) {
+      for (const c of exploreBatch(cfg, i, Math.min(5, 24 - i)).candidates) lowest.set(c.signature, Math.min(lowest.get(c.signature) ?? Infinity, c.index));
+    }
+    expect(new Map(whole.candidates.map((c) => [c.signature, c.index]))).toEqual(lowest);
+    expect(whole.ms).toBeGreaterThan(0);
+  });
+
+  it('a time limit stops the search with the scenarios 0 .. n-1 run, and reports progress', async () => {
+    const phases = new Set<string>();
+    let last = 0;
+    const res = await explore({ ...buggy, strategies: ['range'] }, { count: null, seconds: 1 }, 0, (p) => {
+      phases.add(p.phase);
+      expect(p.scenarios).toBeGreaterThanOrEqual(last);
+      last = p.scenarios;
+    });
+    expect(res.scenarios).toBeGreaterThan(0);
+    expect(res.scenarios).toBe(res.perWorker[0]!.scenarios);
+    expect(res.searchSeconds).toBeGreaterThanOrEqual(1);
+    expect(res.searchSeconds).toBeLessThan(5);
+    expect([...phases]).toEqual(['start', 'search']);
+  });
+});
+
 describe('daxsim explore', () => {
   it('--json: a summary; the findings are written to --out, one per arch/strategy/persistence/cause', async () => {
     const out = path.join(dir, 'out');
     const r = await runCliCaptured(['explore', '--arch', 'x86_64', '--mkclean', 'all', '--seed', '1', '--count', '8', '--workers', '0', '--out', out, '--json']);
     expect(r.code).toBe(1);
-    const j = JSON.parse(r.stdout) as { seed: number; scenarios: number; runs: number; mkclean: string[]; findings: Array<{ signature: string; file: string; mkclean: string; lost_bytes: number }> };
+    const j = JSON.parse(r.stdout) as { seed: number; scenarios: number; runs: number; startup_seconds: number; per_worker: unknown[]; mkclean: string[]; findings: Array<{ signature: string; file: string; mkclean: string; lost_bytes: number }> };
     expect(j.seed).toBe(1);
     expect(j.scenarios).toBe(8);
     expect(j.mkclean).toEqual(['buggy', 'range', 'page']);
     expect(j.runs).toBe(24);
+    expect(j.startup_seconds).toBe(0);
+    expect(j.per_worker).toEqual([expect.objectContaining({ scenarios: 8 })]);
     expect(j.findings.length).toBeGreaterThan(0);
     expect(new Set(j.findings.map((f) => f.signature)).size).toBe(j.findings.length);
     expect(j.findings.every((f) => f.mkclean === 'buggy' && f.lost_bytes > 0)).toBe(true);

@@ -31,6 +31,7 @@ export function fileNameFor(signature: string): string {
 function bar(p: Progress, width = 28): string {
   const full = Math.round(p.fraction * width);
   const rate = p.elapsed > 0 ? p.scenarios / p.elapsed : 0;
+  if (p.phase === 'start') return `[${'.'.repeat(width)}] starting workers`;
   const what = p.phase === 'shrink' ? 'shrinking' : `${(p.fraction * 100).toFixed(0).padStart(3)}%`;
   return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${what} ${p.scenarios} scenarios, ${rate.toFixed(1)}/s, ${p.findings} finding${p.findings === 1 ? '' : 's'}, ${p.elapsed.toFixed(0)}s`;
 }
@@ -105,8 +106,10 @@ export const command: Command = {
           scenarios: res.scenarios,
           runs: res.runs,
           seconds: Number(res.elapsed.toFixed(3)),
+          startup_seconds: Number(res.startupSeconds.toFixed(3)),
           search_seconds: Number(res.searchSeconds.toFixed(3)),
           scenarios_per_second: Number(rate.toFixed(2)),
+          per_worker: res.perWorker.map((w) => ({ startup_seconds: Number(w.startupSeconds.toFixed(3)), scenarios: w.scenarios, batches: w.batches, busy_seconds: Number(w.busySeconds.toFixed(3)) })),
           findings: res.findings.map((f, i) => ({
             signature: f.signature,
             arch: f.combo.arch,
@@ -124,7 +127,7 @@ export const command: Command = {
       );
     } else {
       const lines = [
-        `explore: seed ${seed}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`,
+        `explore: seed ${seed}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}, started in ${res.startupSeconds.toFixed(1)} s`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`,
         res.findings.length === 0 ? 'no durability violation found' : `${res.findings.length} distinct violation${res.findings.length === 1 ? '' : 's'} (arch/mkclean/persistence/cause), replay with: daxsim run FILE`,
         ...res.findings.map((f, i) => `  ${`${f.combo.arch}/${f.combo.mkclean}/${f.combo.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lostBytes).padStart(4)} bytes  #${f.index}, ${f.statements} statements  ${files[i]}`),
       ];
