@@ -44,8 +44,7 @@ export class DaxEntries {
   hasPageEntryInPmd(index: number): boolean {
     const n = 2 ** this.pmdOrder;
     const head = index - (index % n);
-    for (const e of this.byIndex.values()) if (e.order === 0 && e.index >= head && e.index < head + n) return true;
-    return false;
+    return this.range(head, head + n - 1).some((e) => e.order === 0);
   }
 
   insert(e: DaxEntry): void {

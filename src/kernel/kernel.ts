@@ -8,7 +8,7 @@ import type { PhysMem } from '../mem/phys.ts';
 import type { KernelEvents, FaultKind } from './events.ts';
 import { handleMmFault } from './fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
-import { findVma, type Mm, type Vma, type VmFlags } from './mm.ts';
+import type { Mm, Vma, VmFlags } from './mm.ts';
 import { PageTables, newSlot } from './pgtable.ts';
 import { ACCESS_READ, ACCESS_WRITE, type CachePort, type MmuPort, type PmemFlush } from './ports.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
@@ -193,7 +193,7 @@ export class Kernel {
 
   /** clwb of every cache line of [va, va+len) from user space (translating as a load would). */
   userFlush(mm: Mm, va: number, len: number): void {
-    const line = 64;
+    const line = 64; // CLWB works on 64-byte lines (CPUID.01H:EBX[15:8] * 8, Intel SDM Vol. 2)
     for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
       const pa = this.translateUser(mm, a, ACCESS_READ);
       this.machine.cache.clwb(mm.cpu, pa);
@@ -286,7 +286,4 @@ export class Kernel {
     };
   }
 
-  findVma(mm: Mm, va: number): Vma | undefined {
-    return findVma(mm, va);
-  }
 }

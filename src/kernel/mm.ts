@@ -43,11 +43,6 @@ export interface Mm {
   mmapTop: number;
 }
 
-/** vma_pages(): the number of pages a VMA spans. */
-export function vmaPages(vma: Vma, pageShift: number): number {
-  return (vma.end - vma.start) / 2 ** pageShift;
-}
-
 /** find_vma-like lookup: the VMA containing `va`, or undefined. */
 export function findVma(mm: Mm, va: number): Vma | undefined {
   for (const v of mm.vmas) if (va >= v.start && va < v.end) return v;
