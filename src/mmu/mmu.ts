@@ -39,6 +39,16 @@ import { Cause, FaultInfo, faultModelFor, type FaultModel } from './fault.ts';
 import { compileWalker, HIT_BASE, HIT_SMAP, HIT_SMEP, HIT_TLB, TLB_FRAME, TLB_PERM, TLB_STRIDE, TLB_TAG } from './codegen.ts';
 
 const TWO32 = 4294967296;
+
+/**
+ * Entry address = table base || index || 0b000 (Intel SDM Vol. 3A 4.5; Power ISA radix
+ * "NLB || index"): an OR, as the generated walk does; it differs from an add only for a base
+ * not aligned to its table (a corrupted entry; the hardware requires alignment).
+ */
+function entryAddress(table: number, idx: number): number {
+  const low = table % TWO32;
+  return table - low + ((low | (idx * 8)) >>> 0);
+}
 const INV_TWO32 = 1 / TWO32;
 /** The highest address-space id a TLB entry can carry (it sits above the permission bits of an int32). */
 export const MAX_ASID = (1 << (31 - PERM_BITS)) - 1;
@@ -573,7 +583,7 @@ export class Mmu {
       const lv = layout.levels[j]!;
       const m = 2 ** lv.bits - 1;
       const idx = lv.shift >= 32 ? (hi >>> (lv.shift - 32)) & m : lv.shift === 0 ? lo & m : ((lo >>> lv.shift) | (hi << (32 - lv.shift))) & m;
-      const epa = table + idx * 8;
+      const epa = entryAddress(table, idx);
       this.mem.read64(epa, layout.endian, e);
       if (j < L) table = this.slowTableAddress(j, e.lo, e.hi);
       const a = (aMiss >>> j) & 1;
@@ -990,7 +1000,7 @@ export class Mmu {
     for (let l = 0; ; l++) {
       const lv = levels[l]!;
       const idx = Number((va64 >> BigInt(lv.shift)) & BigInt(2 ** lv.bits - 1));
-      const epa = table + idx * 8;
+      const epa = entryAddress(table, idx);
       const e: Entry = { lo: 0, hi: 0 };
       this.mem.read64(epa, L.endian, e);
       res.level = l;

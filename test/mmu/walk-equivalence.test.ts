@@ -112,7 +112,7 @@ describe.each(layouts.map((l) => [l.name, l] as const))('generated walk = refere
           }
         },
       ),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.WALK_EQ_RUNS ?? 150), seed: process.env.WALK_EQ_SEED !== undefined ? Number(process.env.WALK_EQ_SEED) : undefined },
     );
   });
 });
