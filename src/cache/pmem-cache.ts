@@ -138,6 +138,20 @@ export class PmemCache {
     this.baseNo = Math.floor(mem.pmem.base / LINE_SIZE);
   }
 
+  /** Back to the state of a new cache over the same memory (no dirty line, nothing pending,
+   * counters zero), so a machine can be reused for another run without reallocating it. */
+  reset(): void {
+    this.lines.clear();
+    this.sortedNos = null;
+    for (let c = 0; c < this.cpus; c++) {
+      this.pend[c]!.length = 0;
+      this.hasClflush[c] = false;
+    }
+    this.seq = 0;
+    const k = this.counters;
+    k.stores = k.loads = k.linesWrittenBack = k.bytesWrittenBack = k.fences = k.flushInstructions = 0;
+  }
+
   // ---- stores and loads -------------------------------------------------------------------
 
   /** A store of `len` bytes (one snapshot per line touched). DRAM bypasses the model. */

@@ -22,6 +22,9 @@ interface PageState {
   readonly hasPromise: Uint8Array;
   /** Values stored after the promise, per byte offset in the page (rare: only overwritten promised bytes). */
   readonly later: Map<number, number[]>;
+  /** Every byte ever stored is in [writtenLo, writtenHi) (empty while lo >= hi): promise() looks only there. */
+  writtenLo: number;
+  writtenHi: number;
 }
 
 export interface LostRange {
@@ -40,6 +43,11 @@ export interface UncertainLine {
   readonly pa: number;
   readonly candidates: readonly Uint8Array[];
 }
+
+/** Page buffers (4 x PAGE bytes, zeroed) given back by recycle(), for the next page() of any checker. */
+const spareBuffers: ArrayBuffer[] = [];
+/** At most this many spare buffers are kept (16 KiB each: 4 MiB in all). */
+const MAX_SPARE = 256;
 
 export class DurabilityChecker {
   private readonly files = new Map<DaxFile, Map<number, PageState>>();
@@ -71,10 +79,37 @@ export class DurabilityChecker {
     const m = this.pages(file);
     let p = m.get(index);
     if (p === undefined) {
-      p = { current: new Uint8Array(PAGE), written: new Uint8Array(PAGE), promised: new Uint8Array(PAGE), hasPromise: new Uint8Array(PAGE), later: new Map() };
+      // One buffer for the four arrays, reused from a recycled checker when there is one.
+      const buf = spareBuffers.pop() ?? new ArrayBuffer(4 * PAGE);
+      p = {
+        current: new Uint8Array(buf, 0, PAGE),
+        written: new Uint8Array(buf, PAGE, PAGE),
+        promised: new Uint8Array(buf, 2 * PAGE, PAGE),
+        hasPromise: new Uint8Array(buf, 3 * PAGE, PAGE),
+        later: new Map(),
+        writtenLo: PAGE,
+        writtenHi: 0,
+      };
       m.set(index, p);
     }
     return p;
+  }
+
+  /**
+   * The checker is done with (its simulation is no longer used): its page buffers are zeroed
+   * and kept for later checkers, and it forgets everything it recorded.
+   */
+  recycle(): void {
+    for (const m of this.files.values()) {
+      for (const p of m.values()) {
+        if (spareBuffers.length >= MAX_SPARE) break;
+        const buf = p.current.buffer as ArrayBuffer;
+        new Uint8Array(buf).fill(0);
+        spareBuffers.push(buf);
+      }
+    }
+    this.files.clear();
+    this.pendingFlush.clear();
   }
 
   /** A store of `len` bytes at `offset` completed: read back what it stored. */
@@ -86,6 +121,8 @@ export class DurabilityChecker {
       const p = this.page(file, Math.floor(at / PAGE));
       const o = at % PAGE;
       const n = Math.min(len - i, PAGE - o);
+      if (o < p.writtenLo) p.writtenLo = o;
+      if (o + n > p.writtenHi) p.writtenHi = o + n;
       for (let j = 0; j < n; j++) {
         const v = buf[i + j]!;
         p.current[o + j] = v;
@@ -107,13 +144,23 @@ export class DurabilityChecker {
     for (const [index, p] of m) {
       const base = index * PAGE;
       if (base + PAGE <= start || base >= end) continue;
-      const from = Math.max(start, base) - base;
-      const to = Math.min(end, base + PAGE) - base;
+      const from = Math.max(start, base, base + p.writtenLo) - base;
+      const to = Math.min(end, base + PAGE, base + p.writtenHi) - base;
+      const { written, current, promised, hasPromise, later } = p;
+      if (later.size === 0) {
+        // Nothing to forget: the same, without a map operation per byte.
+        for (let o = from; o < to; o++) {
+          if (written[o] !== 1) continue;
+          promised[o] = current[o]!;
+          hasPromise[o] = 1;
+        }
+        continue;
+      }
       for (let o = from; o < to; o++) {
-        if (p.written[o] !== 1) continue;
-        p.promised[o] = p.current[o]!;
-        p.hasPromise[o] = 1;
-        p.later.delete(o);
+        if (written[o] !== 1) continue;
+        promised[o] = current[o]!;
+        hasPromise[o] = 1;
+        later.delete(o);
       }
     }
   }
@@ -199,10 +246,13 @@ export class DurabilityChecker {
       if (m === undefined) continue;
       const bad: number[] = [];
       for (const [index, p] of [...m].sort((a, b) => a[0] - b[0])) {
-        for (let o = 0; o < PAGE; o++) {
-          if (p.hasPromise[o] !== 1) continue;
+        // Only the promised bytes (a native search for the next one), checked as keeps() does.
+        const has = p.hasPromise;
+        for (let o = has.indexOf(1); o !== -1; o = has.indexOf(1, o + 1)) {
           const off = index * PAGE + o;
-          if (!this.keeps(file, off, survivor(file, off))) bad.push(off);
+          const v = survivor(file, off);
+          if (v === p.promised[o] || p.later.get(o)?.includes(v) === true) continue;
+          bad.push(off);
         }
       }
       lost.push(...toRanges(file.name, bad));

@@ -2,10 +2,12 @@
 //
 // Scenario number i of a search with seed S is the first value fast-check generates from
 // genScenario (src/scenario/generate.ts, the property test's generator) with the seed
-// mix(S, i); it is printed with toDax, parsed and run on every arch x strategy of the search
-// (one generated scenario per base page size). A run is a violation when the crash lost bytes
-// that fsync/msync had promised durable. Two violations are the same finding when they agree
-// on the arch, strategy, persistence domain and cause; the cause names, for every lost range,
+// mix(S, i); it is turned into the statements parseScenario(toDax(...)) would give (built
+// directly, scenarioOf) and run on every arch x strategy of the search (one generated scenario
+// per base page size), each on the thread's pooled machine for its settings, reset to new.
+// A run is a violation when the crash lost bytes that fsync/msync had promised durable. Two
+// violations are the same finding when they agree on the arch, strategy, persistence domain
+// and cause; the cause names, for every lost range,
 // the kind of DAX entry holding it (pmd-entry / pte-entry) and what mkclean did wrong there
 // during the run (vma-missed: the i_mmap query skipped a VMA mapping part of the entry;
 // pfn-mismatch: a mapping of the entry was skipped because its pfn is not the head pfn;
@@ -18,7 +20,7 @@ import type { LostRange } from '../check/durability.ts';
 import type { Strategy } from '../kernel/kernel.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { genScenario, toDax, type GenScenario } from '../scenario/generate.ts';
-import { parseScenario } from '../scenario/parse.ts';
+import type { Scenario, Stmt } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Simulation } from '../sim/simulation.ts';
 
@@ -87,11 +89,46 @@ export interface Outcome {
   cause: string;
 }
 
+/** The last generated scenario built: every combo of a page size runs the same one. */
+let lastParsed: { g: GenScenario; pageSize: number; scn: Scenario } | null = null;
+
+function parsedOf(g: GenScenario, pageSize: number): Scenario {
+  if (lastParsed !== null && lastParsed.g === g && lastParsed.pageSize === pageSize) return lastParsed.scn;
+  const scn = scenarioOf(g, pageSize);
+  lastParsed = { g, pageSize, scn };
+  return scn;
+}
+
+/**
+ * What parseScenario(toDax(g, pageSize), 'explore') returns, built directly (no printing and
+ * parsing per run): the same statements, fields and line numbers. Findings are still written
+ * with toDax. test/explore/scenario-of.test.ts checks the two agree on generated scenarios.
+ */
+export function scenarioOf(g: GenScenario, pageSize: number): Scenario {
+  const proc = (i: number): string => String.fromCharCode(65 + i);
+  const stmts: Stmt[] = [{ op: 'file', line: 1, name: 'F', size: g.filePages * pageSize }];
+  let line = 2;
+  for (let p = 0; p < g.procs; p++) stmts.push({ op: 'proc', line: line++, name: proc(p) });
+  g.mappings.forEach((m, i) => {
+    stmts.push({ op: 'mmap', line: line++, proc: proc(m.proc), name: `m${i}`, file: 'F', offset: m.offset * pageSize, length: m.pages * pageSize, write: true, shared: m.shared, sync: false });
+  });
+  for (const op of g.ops) {
+    if (op.kind === 'write') {
+      const m = g.mappings[op.map]!;
+      stmts.push({ op: 'write', line: line++, proc: proc(m.proc), map: `m${op.map}`, offset: (op.page % m.pages) * pageSize + op.at, length: op.len, byte: null });
+    } else if (op.kind === 'fsync') {
+      stmts.push({ op: 'fsync', line: line++, proc: proc(op.proc), file: 'F' });
+    } else {
+      stmts.push({ op: 'msync', line: line++, proc: proc(g.mappings[op.map]!.proc), map: `m${op.map}`, offset: 0, length: null });
+    }
+  }
+  stmts.push({ op: 'crash', line: line++ });
+  return { file: 'explore', settings: {}, settingLines: {}, stmts };
+}
+
 /** Runs one generated scenario on one combo and explains what was lost. */
 export function runGenerated(g: GenScenario, combo: Combo): Outcome {
-  const pageSize = pageSizeOf(combo.arch);
-  const text = toDax(g, pageSize);
-  const scn = parseScenario(text, 'explore');
+  const scn = parsedOf(g, pageSizeOf(combo.arch));
   const missed = new Set<string>();
   const visits = new Map<string, Set<string>>();
   let sim: Simulation | null = null;
@@ -99,6 +136,7 @@ export function runGenerated(g: GenScenario, combo: Combo): Outcome {
     arch: combo.arch,
     mkclean: combo.mkclean,
     persistence: combo.persistence,
+    reuseMachine: true,
     events: {
       mkcleanMissed: (file, entry) => void missed.add(`${file.name}:${entry.index}`),
       mkcleanVisit: (file, entry, _vma, _va, _level, action) => {

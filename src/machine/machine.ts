@@ -39,6 +39,27 @@ export class Machine {
   readonly mmu: MmuPort;
   readonly pmemFlush: (cpu: number, pa: number, len: number) => number;
 
+  /** Machines kept by reusable(), one per configuration. */
+  private static readonly pool = new Map<string, Machine>();
+
+  /**
+   * A machine for `opts`, as new, but reused: the first call for a configuration builds it, later
+   * calls reset() and return the same one, so a search running thousands of short scenarios in a
+   * thread keeps one set of memory chunks, TLB arrays and compiled walker per configuration
+   * instead of allocating them per scenario. A previous holder of the machine must be done with it.
+   */
+  static reusable(opts: MachineOptions): Machine {
+    const key = `${opts.layout.name}/${opts.persistence}/${opts.cpus}/${opts.dramBytes ?? ''}/${opts.pmemBytes ?? ''}/${opts.tlb ?? true}`;
+    let m = Machine.pool.get(key);
+    if (m === undefined || m.layout !== opts.layout) {
+      m = new Machine(opts);
+      Machine.pool.set(key, m);
+    } else {
+      m.reset();
+    }
+    return m;
+  }
+
   constructor(opts: MachineOptions) {
     const dramBytes = opts.dramBytes ?? 4 * GiB;
     const pmemBytes = opts.pmemBytes ?? 1024 * GiB;
@@ -46,7 +67,7 @@ export class Machine {
     this.cpus = opts.cpus;
     this.mem = new PhysMem({ kind: 'dram', base: 0, size: dramBytes }, { kind: 'pmem', base: PMEM_BASE, size: pmemBytes });
     this.dramFrames = new FrameAllocator(this.mem, this.mem.dram);
-    this.dramFrames.alloc(2 ** 20); // keep physical page 0 and the first MiB unused, as firmware does
+    this.reserveFirmware();
     this.cache = new PmemCache(this.mem, { cpus: opts.cpus, persistence: opts.persistence });
     this.family = opts.layout.family;
     // s390 has no ARCH_HAS_PMEM_API: its dax_flush writes nothing back, because DCSS memory
@@ -67,6 +88,25 @@ export class Machine {
       flushRange: (cpu, start, end) => hw.flushRange(cpu, start, end),
       flushMm: (cpu) => hw.flushAsid(cpu),
     };
+  }
+
+  /** Keeps physical page 0 and the first MiB of DRAM unused, as firmware does. */
+  private reserveFirmware(): void {
+    this.dramFrames.alloc(2 ** 20);
+  }
+
+  /**
+   * Back to the state of a new machine of the same options: memory all zero (chunks kept for
+   * reuse), no frame allocated, the cache clean with nothing pending, every TLB empty, counters
+   * zero. The MMU's per-CPU roots are stale until the kernel loads them (it does for each process).
+   */
+  reset(): void {
+    this.mem.reset();
+    this.dramFrames.reset();
+    this.reserveFirmware();
+    this.cache.reset();
+    for (let c = 0; c < this.cpus; c++) this.hwMmu.flushAll(c);
+    this.hwMmu.counters.reset();
   }
 
   /** MMU counters (walks, memory references, TLB hits/misses, faults by kind). */

@@ -17,6 +17,13 @@ export class FrameAllocator {
     this.next = region.base;
   }
 
+  /** Back to the state of a new allocator over the same region (nothing allocated). */
+  reset(): void {
+    this.next = this.region.base;
+    this.free.clear();
+    this.allocatedBytes = 0;
+  }
+
   /** A zeroed block of `bytes` (a power of two), aligned to its size. */
   alloc(bytes: number): number {
     if (bytes <= 0 || (bytes & (bytes - 1)) !== 0) throw new PhysMemError(`frame size ${bytes} is not a power of two`);

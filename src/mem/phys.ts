@@ -44,6 +44,8 @@ export class Region {
   readonly size: number;
   readonly end: number;
   private readonly chunks = new Map<number, Uint32Array>();
+  /** Zeroed chunks kept by reset() for the next touch() (a reused machine allocates none). */
+  private readonly spare: Uint32Array[] = [];
   /**
    * For regions of at most MAX_DENSE_SLOTS chunks (DRAM), the chunks by index: a plain array
    * (ZERO_CHUNK where nothing was stored), grown in place up to the highest chunk touched, so
@@ -103,7 +105,7 @@ export class Region {
     if (idx === this.lastIndex && this.lastChunk !== null) return this.lastChunk;
     let c = this.chunks.get(idx);
     if (c === undefined) {
-      c = new Uint32Array(CHUNK_SIZE / 4);
+      c = this.spare.pop() ?? new Uint32Array(CHUNK_SIZE / 4);
       this.chunks.set(idx, c);
       const d = this.dense;
       const d32 = this.dense32;
@@ -119,6 +121,26 @@ export class Region {
     this.lastIndex = idx;
     this.lastChunk = c;
     return c;
+  }
+
+  /**
+   * Back to the state of a new region: every chunk is zeroed and kept for reuse by touch(), and
+   * the dense index reads ZERO_CHUNK again (the arrays themselves are kept: readers hold them).
+   */
+  reset(): void {
+    for (const c of this.chunks.values()) {
+      c.fill(0);
+      this.spare.push(c);
+    }
+    this.chunks.clear();
+    const d = this.dense;
+    const d32 = this.dense32;
+    if (d !== null && d32 !== null) {
+      d.fill(ZERO_CHUNK);
+      d32.fill(ZERO_CHUNK32);
+    }
+    this.lastIndex = -1;
+    this.lastChunk = null;
   }
 
   /** Chunk indexes that hold data, ascending (for dumps and crash images). */
@@ -150,6 +172,12 @@ export class PhysMem {
     this.dramLast8 = this.dram.size - 8;
     this.dramDense = this.dram.dense ?? [];
     this.dramFast = this.dram.dense !== null;
+  }
+
+  /** Back to the state of a new PhysMem (all zero, nothing touched), keeping the chunks' storage. */
+  reset(): void {
+    this.dram.reset();
+    this.pmem.reset();
   }
 
   regionOf(pa: number, len = 1): Region {

@@ -26,6 +26,8 @@ export interface RunOptions {
   afterStatement?: (stmt: Stmt, sim: Simulation, names: RunNames) => void;
   /** Extra kernel event listeners (the HTML report), added before the first statement. */
   events?: KernelEvents;
+  /** Run on the thread's pooled machine (SimulationOptions.reuseMachine): for explore. */
+  reuseMachine?: boolean;
 }
 
 export interface RunNames {
@@ -73,7 +75,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
   const pmd = pickSetting<PmdSetting>(scn, 'pmd', opts.pmd, 'auto');
   if (!ALL_STRATEGIES.includes(mk.value as Strategy)) throw new InputError(mk.where, `unknown mkclean strategy '${mk.value}' (known: ${ALL_STRATEGIES.join(', ')})`);
   try {
-    return new Simulation({ arch: arch.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus });
+    return new Simulation({ arch: arch.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
     throw new InputError(arch.where, e instanceof Error ? e.message : String(e));
   }

@@ -32,6 +32,12 @@ export interface SimulationOptions {
   tlb?: boolean;
   /** Track the durability promise (default true; benchmarks turn it off). */
   check?: boolean;
+  /**
+   * Run on this thread's pooled machine for these options (Machine.reusable), reset to new,
+   * instead of building one: for searches running many short simulations one after another.
+   * The previous simulation on that machine must no longer be used. Default false.
+   */
+  reuseMachine?: boolean;
 }
 
 export interface MapOptions {
@@ -90,6 +96,9 @@ export function resolvePmd(layout: Layout, setting: PmdSetting): { fsDaxPmd: boo
   return { fsDaxPmd: true, whatIf: !allowed };
 }
 
+/** The checker of the last simulation on each pooled machine: recycled when the machine is reused. */
+const lastChecker = new WeakMap<Machine, DurabilityChecker>();
+
 export class Simulation {
   readonly layout: Layout;
   readonly machine: Machine;
@@ -114,13 +123,18 @@ export class Simulation {
     const pmd = resolvePmd(layout, opts.pmd ?? 'auto');
     this.fsDaxPmd = pmd.fsDaxPmd;
     this.pmdWhatIf = pmd.whatIf;
-    this.machine = new Machine({ layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb });
+    const machineOpts = { layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb };
+    this.machine = opts.reuseMachine === true ? Machine.reusable(machineOpts) : new Machine(machineOpts);
     this.kernel = new Kernel(this.machine, { strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
     if (opts.check === false) {
       this.checker = null;
     } else {
       const cache = this.machine.cache;
       this.checker = new DurabilityChecker((file, offset, len, out) => cache.load(0, file.phys + offset, len, out));
+      if (opts.reuseMachine === true) {
+        lastChecker.get(this.machine)?.recycle();
+        lastChecker.set(this.machine, this.checker);
+      }
       this.kernel.events = this.checker.events();
     }
   }
