@@ -38,6 +38,19 @@ export interface MachinePorts {
 
 export class KernelError extends Error {}
 
+/** A leaf as the layout's predicates decode it (pte_write, pte_dirty, pte_young, pte_devmap, ...). */
+export interface DecodedEntry {
+  present: boolean;
+  write: boolean;
+  dirty: boolean;
+  young: boolean;
+  devmap: boolean;
+  special: boolean;
+  /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
+  level: string;
+  pfn: number;
+}
+
 /** A signal a user access ended in (the scenario reports it as an error). */
 export class UserFault extends Error {
   constructor(
@@ -266,7 +279,7 @@ export class Kernel {
   }
 
   /** What P's page tables hold for `va`, decoded by the layout (for `expect pte`, dumps, the API). */
-  entryFor(mm: Mm, va: number): { present: boolean; write: boolean; dirty: boolean; young: boolean; devmap: boolean; special: boolean; level: string; pfn: number; raw: Entry } {
+  entryFor(mm: Mm, va: number): DecodedEntry & { raw: Entry } {
     const slot = newSlot();
     const found = this.pt.lookup(mm.pgd, va, slot);
     const l = this.layout;

@@ -9,26 +9,18 @@
 import { S390_REGION_FLAGS, S390_SEGMENT_FLAGS } from '../../arch/s390x.ts';
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
+import type { DecodedEntry } from '../kernel/kernel.ts';
 import type { Simulation } from '../sim/simulation.ts';
 
-export interface PtRow {
+/** A run of same-level leaves with the same flags; `pfn` is the first one's. */
+export interface PtRow extends DecodedEntry {
   /** Virtual range [start, end). */
   start: number;
   end: number;
-  /** Level name of the leaves (pte, pmd, pud). */
-  level: string;
   /** Bytes one leaf maps. */
   pageSize: number;
-  present: boolean;
-  write: boolean;
-  dirty: boolean;
-  young: boolean;
-  devmap: boolean;
-  special: boolean;
   /** Set flags by the kernel's names. */
   flags: string[];
-  /** First pfn mapped. */
-  pfn: number;
   /** The VMA the range lies in, or null for entries outside every VMA (stale). */
   vma: string | null;
   /** What the first leaf maps: `F+0x1000`, `dram 0x...` (a COW page), or `phys 0x...`. */

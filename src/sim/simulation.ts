@@ -9,7 +9,7 @@ import { DurabilityChecker, type LostRange } from '../check/durability.ts';
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
-import { ALL_STRATEGIES, Kernel, type Counters, type Strategy } from '../kernel/kernel.ts';
+import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { Machine, type Persistence } from '../machine/machine.ts';
 
@@ -52,16 +52,7 @@ export interface MapOptions {
 }
 
 /** A page-table entry as the layout decodes it. */
-export interface EntryView {
-  present: boolean;
-  write: boolean;
-  dirty: boolean;
-  young: boolean;
-  devmap: boolean;
-  special: boolean;
-  /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
-  level: string;
-  pfn: number;
+export interface EntryView extends DecodedEntry {
   /** The raw 64-bit value in hex (CPU order). */
   raw: string;
 }
@@ -231,7 +222,7 @@ export class Simulation {
   entry(proc: Process, vma: Vma, offset: number): EntryView {
     const e = this.kernel.entryFor(proc.mm, vma.start + offset);
     const raw = '0x' + ((BigInt(e.raw.hi) << 32n) | BigInt(e.raw.lo)).toString(16).padStart(16, '0');
-    return { present: e.present, write: e.write, dirty: e.dirty, young: e.young, devmap: e.devmap, special: e.special, level: e.level, pfn: e.pfn, raw };
+    return { ...e, raw };
   }
 
   daxEntries(file: DaxFile): DaxEntryView[] {
