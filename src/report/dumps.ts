@@ -1,16 +1,22 @@
-// `run --dump P [--dump P2 ...] [--dump-cache] [--at LINE]` and `run --html FILE`: the hooks
-// the run command passes to runScenario, and what it prints afterwards.
+// `run --dump P [--dump P2 ...] [--dump-tlb P] [--dump-cache] [--at LINE]` and `run --html FILE`:
+// the hooks the run command passes to runScenario, and what it prints afterwards. Page tables
+// print in the kernel's ptdump format for the arch (kernel-ptdump.ts), TLBs in QEMU's
+// `info tlb` format (tlb-dump.ts), each under one `# ...` line naming the process and moment.
 
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../cli/errors.ts';
 import { parseNumber, type Scenario } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
+import type { Mm } from '../kernel/mm.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { HtmlRecorder, renderHtml } from './html.ts';
-import { collectCacheRows, collectPtRows, formatCacheDump, formatPtdump, type CacheRow, type PtRow } from './ptdump.ts';
+import { formatKernelPtdump } from './kernel-ptdump.ts';
+import { collectCacheRows, collectPtRows, formatCacheDump, type CacheRow, type PtRow } from './ptdump.ts';
+import { collectTlbRows, formatTlbDump, type TlbRow } from './tlb-dump.ts';
 
 export interface DumpOptions {
   dump?: string[];
+  'dump-tlb'?: string[];
   'dump-cache'?: boolean;
   at?: string;
   html?: string;
@@ -19,12 +25,14 @@ export interface DumpOptions {
 export interface DumpJson {
   at: number | null;
   page_tables: Record<string, PtRow[]>;
+  tlb?: Record<string, TlbRow[]>;
   cache?: CacheRow[];
 }
 
 /** Dumps and the HTML recorder of one `run`, wired through RunOptions hooks. */
 export class RunDumps {
   private readonly procs: string[];
+  private readonly tlbs: string[];
   private readonly cache: boolean;
   private readonly at: number | null;
   private sim: Simulation | null = null;
@@ -39,21 +47,24 @@ export class RunDumps {
     opts: DumpOptions,
   ) {
     this.procs = opts.dump ?? [];
+    this.tlbs = opts['dump-tlb'] ?? [];
     this.cache = opts['dump-cache'] === true;
     this.at = opts.at !== undefined ? parseNumber(opts.at, 'run', '--at') : null;
     if (this.at !== null) {
-      if (this.procs.length === 0 && !this.cache) throw new InputError('run', '--at LINE needs --dump P or --dump-cache');
+      if (!this.wanted) throw new InputError('run', '--at LINE needs --dump P, --dump-tlb P or --dump-cache');
       if (!scn.stmts.some((s) => s.line === this.at)) throw new InputError('run', `--at ${this.at}: line ${this.at} of ${scn.file} holds no statement`);
     }
-    for (const p of this.procs) {
-      if (!scn.stmts.some((s) => s.op === 'proc' && s.name === p)) throw new InputError('run', `--dump: ${scn.file} has no process '${p}'`);
-      if (this.at !== null && !scn.stmts.some((s) => s.op === 'proc' && s.name === p && s.line <= this.at!)) throw new InputError('run', `--dump: process '${p}' does not exist yet at line ${this.at}`);
+    for (const [opt, list] of [['--dump', this.procs], ['--dump-tlb', this.tlbs]] as const) {
+      for (const p of list) {
+        if (!scn.stmts.some((s) => s.op === 'proc' && s.name === p)) throw new InputError('run', `${opt}: ${scn.file} has no process '${p}'`);
+        if (this.at !== null && !scn.stmts.some((s) => s.op === 'proc' && s.name === p && s.line <= this.at!)) throw new InputError('run', `${opt}: process '${p}' does not exist yet at line ${this.at}`);
+      }
     }
     this.html = opts.html !== undefined ? new HtmlRecorder(scn.file, source) : null;
   }
 
   get wanted(): boolean {
-    return this.procs.length > 0 || this.cache;
+    return this.procs.length > 0 || this.tlbs.length > 0 || this.cache;
   }
 
   hooks(): Pick<RunOptions, 'afterStatement' | 'events'> {
@@ -77,10 +88,16 @@ export class RunDumps {
   private take(sim: Simulation, when: string): void {
     this.taken = true;
     const json: DumpJson = { at: this.at, page_tables: {} };
+    const mmOf = (p: string): Mm => sim.kernel.mms.find((m) => m.name === p)!;
     for (const p of this.procs) {
-      const mm = sim.kernel.mms.find((m) => m.name === p)!;
-      this.text += formatPtdump(sim, mm, when);
+      const mm = mmOf(p);
+      this.text += `# ptdump of ${p} (cpu ${mm.cpu}), ${sim.layout.name}, ${when}\n` + formatKernelPtdump(sim, mm);
       json.page_tables[p] = collectPtRows(sim, mm);
+    }
+    for (const p of this.tlbs) {
+      const mm = mmOf(p);
+      this.text += formatTlbDump(sim, mm, when);
+      (json.tlb ??= {})[p] = collectTlbRows(sim, mm).rows;
     }
     if (this.cache) {
       this.text += formatCacheDump(sim, when);

@@ -1,10 +1,10 @@
-// Page-table dumps in the style of the kernel's ptdump (mm/ptdump.c, arch/x86/mm/dump_pagetables.c):
-// one line per run of leaf entries at the same level with the same flags, mapping contiguous
-// addresses to contiguous frames: address range, size, level, the decoded state (rw/ro,
-// dirty/clean) and the set flags by the architecture's own macro names (layout.flags; the
-// segment/region tables on s390x). Each line also says which VMA it belongs to and what it
-// maps (file offset, or an anonymous COW page in DRAM), and a marker line opens each VMA as
-// ptdump's address markers do. The dirty lines of the pmem cache are dumped the same way.
+// Page-table rows for the HTML report and `run --dump P --json`: one row per run of leaf
+// entries at the same level with the same flags, mapping contiguous addresses to contiguous
+// frames: address range, size, level, the decoded state (rw/ro, dirty/clean), the set flags by
+// the architecture's own macro names (layout.flags; the segment/region tables on s390x), the
+// VMA it belongs to and what it maps (file offset, or an anonymous COW page in DRAM). The
+// text dump is the kernel's own format (kernel-ptdump.ts). Also the dirty lines of the pmem
+// cache, merged into runs (`--dump-cache`).
 
 import { S390_REGION_FLAGS, S390_SEGMENT_FLAGS } from '../../arch/s390x.ts';
 import type { Entry, Layout } from '../../arch/types.ts';
@@ -49,7 +49,7 @@ const ALIAS_NAMES = /SOFTW|_SW\d|CPA_TEST|PROTNONE|UNUSED/;
  * the kernel's aliases: _PAGE_SPECIAL over _PAGE_SOFTW1, _PAGE_PSE at huge levels and
  * _PAGE_PAT at the PTE level).
  */
-function flagNames(layout: Layout, level: number): Array<{ name: string; mask: bigint }> {
+export function flagNames(layout: Layout, level: number): Array<{ name: string; mask: bigint }> {
   const lv = layout.levels[level]!;
   const last = level === layout.levels.length - 1;
   let table: Readonly<Record<string, bigint>> = layout.flags;
@@ -157,30 +157,6 @@ export function humanSize(bytes: number): string {
     if (bytes >= mul && bytes % mul === 0) return `${bytes / mul}${unit}`;
   }
   return `${bytes}B`;
-}
-
-function vmaMarker(v: Vma, pageSize: number): string {
-  const f = v.flags;
-  return `---[ ${v.name}: ${v.file.name} offset 0x${(v.pgoff * pageSize).toString(16)} length 0x${(v.end - v.start).toString(16)} ${f.write ? 'rw' : 'ro'} ${f.shared ? 'shared' : 'private'}${f.sync ? ' sync' : ''} ]---`;
-}
-
-/** The ptdump text of `proc`'s page tables. */
-export function formatPtdump(sim: Simulation, mm: Mm, when: string): string {
-  const rows = collectPtRows(sim, mm);
-  const out = [`---[ page tables of ${mm.name} (cpu ${mm.cpu}), ${sim.layout.name}, ${sim.layout.levels.map((l) => l.name).join('/')}, ${when} ]---`];
-  let vma: string | null | undefined;
-  for (const r of rows) {
-    if (r.vma !== vma) {
-      vma = r.vma;
-      const v = mm.vmas.find((x) => x.name === r.vma);
-      out.push(v !== undefined ? vmaMarker(v, sim.pageSize) : '---[ outside every VMA ]---');
-    }
-    const state = r.present ? `${r.write ? 'RW' : 'ro'} ${r.dirty ? 'dirty' : 'clean'} ${r.young ? 'young' : 'old  '}` : 'not present   ';
-    const n = (r.end - r.start) / r.pageSize;
-    out.push(`${hex16(r.start)}-${hex16(r.end)} ${humanSize(r.end - r.start).padStart(9)} ${r.level.padEnd(4)} ${state}  ${r.flags.join(' ')}  -> ${r.target}${n > 1 ? ` (${n} entries)` : ''}`);
-  }
-  if (rows.length === 0) out.push('(no entries)');
-  return out.join('\n') + '\n';
 }
 
 export interface CacheRow {

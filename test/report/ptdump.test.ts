@@ -1,11 +1,18 @@
-// `run --dump P [--at LINE]` and `--dump-cache`: ptdump-style page-table dumps and dirty cache lines.
+// `run --dump P` (the kernel's ptdump format per arch), `run --dump-tlb P` (QEMU's `info tlb`
+// lines, stale entries marked), `daxsim vtop` (crash's vtop), and `--dump-cache`. Expected
+// text is exact; the values in it are cross-checked against the layout tables and each other.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLayout } from '../../arch/index.ts';
 import { runCliCaptured } from '../../src/cli/run-cli.ts';
+import { formatTlbDump } from '../../src/report/tlb-dump.ts';
+import { vtop } from '../../src/report/vtop.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
+import { runScenario } from '../../src/scenario/run.ts';
 import { seedScenario } from '../../src/scenario/seed.ts';
+import type { Simulation } from '../../src/sim/simulation.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'daxsim-ptdump-'));
 const seed = path.join(dir, 'seed.dax');
@@ -13,36 +20,225 @@ writeFileSync(seed, seedScenario(findLayout('x86_64')!, null));
 // Line of the first `A fsync F` in the seed scenario.
 const fsyncLine = seedScenario(findLayout('x86_64')!, null).split('\n').indexOf('A fsync F') + 1;
 
-describe('run --dump', () => {
-  it("buggy: after the first fsync B's PTE is still RW and dirty, A's PMD is clean and read-only", async () => {
+// B maps two 64 KiB pages of F (a page size every layout has), writes the first, reads the second.
+const SMALL = `file F size 2M
+proc A
+proc B
+A mmap a F offset 0 length 2M rw shared
+B mmap b F offset 64K length 128K rw shared
+A write a 0 64
+B write b 0 64
+B read b 64K 8
+A fsync F
+`;
+const small = path.join(dir, 'small.dax');
+writeFileSync(small, SMALL);
+
+/** The simulation right after the last statement of `text`. */
+function simAfter(text: string, arch: string, mkclean: string): Simulation {
+  let sim: Simulation | null = null;
+  runScenario(parseScenario(text, 'small.dax'), { arch, mkclean, afterStatement: (_s, s) => void (sim = s) });
+  return sim!;
+}
+
+const bMap = (sim: Simulation) => {
+  const mm = sim.kernel.mms.find((m) => m.name === 'B')!;
+  return { mm, b: mm.vmas.find((v) => v.name === 'b')! };
+};
+
+describe('run --dump P: the kernel ptdump format', () => {
+  it('x86_64, buggy: dump_pagetables.c columns, holes at their level, B\'s missed PTE still RW', async () => {
+    const r = await runCliCaptured(['run', small, '--mkclean', 'buggy', '--dump', 'B']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').slice(0, 12).join('\n') + '\n').toBe(
+      [
+        '# ptdump of B (cpu 1), x86_64, at the end',
+        '---[ User Space ]---',
+        '0x0000000000000000-0x00003e8000000000       64000G                               pgd',
+        '0x00003e8000000000-0x00003effc0000000         511G                               pud',
+        '0x00003effc0000000-0x00003effffe00000        1022M                               pmd',
+        '0x00003effffe00000-0x00003efffffe0000        1920K                               pte',
+        '0x00003efffffe0000-0x00003efffffe1000           4K USR RW                     NX pte',
+        '0x00003efffffe1000-0x00003effffff0000          60K                               pte',
+        '0x00003effffff0000-0x00003effffff1000           4K USR ro                     NX pte',
+        '0x00003effffff1000-0x00003f0000000000          60K                               pte',
+        '0x00003f0000000000-0xffff880000000000    16777033T                               pgd',
+        '---[ Kernel Space ]---',
+      ].join('\n') + '\n',
+    );
+    // The columns are the leaf's bits by the layout's masks.
+    const layout = findLayout('x86_64')!;
+    const sim = simAfter(SMALL, 'x86_64', 'buggy');
+    const { mm, b } = bMap(sim);
+    for (const [off, rw] of [[0, true], [0x10000, false]] as const) {
+      const t = vtop(sim, mm, b.start + off);
+      const v = BigInt(t.levels[3]!.value);
+      expect(t.levels.map((l) => l.level)).toEqual(['pgd', 'pud', 'pmd', 'pte']);
+      expect((v & layout.flags._PAGE_RW!) !== 0n).toBe(rw);
+      expect((v & layout.flags._PAGE_USER!) !== 0n && (v & layout.flags._PAGE_NX!) !== 0n).toBe(true);
+      expect(Number(v & layout.pfn.mask)).toBe(t.pa);
+    }
+    // 0x3f0000000000 - 0x3e8000000000 is 1 << 39 * 1: the first hole ends at B's PGD entry (index 125).
+    expect(Math.floor(b.start / 2 ** 39)).toBe(0x3e8000000000 / 2 ** 39);
+  });
+
+  it("x86_64 seed after the buggy fsync: A's PMD read-only (PSE, pmd), B's PTE RW", async () => {
     const r = await runCliCaptured(['run', seed, '--mkclean', 'buggy', '--dump', 'A', '--dump', 'B', '--at', String(fsyncLine)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toContain(`---[ page tables of B (cpu 1), x86_64, pgd/pud/pmd/pte, after line ${fsyncLine} ]---`);
-    const b = r.stdout.split('\n').find((l) => l.includes('-> F+0x1000'))!;
-    expect(b).toMatch(/^0x00003efffffff000-0x00003f0000000000 +4K pte +RW dirty/);
-    expect(b).toContain('_PAGE_PRESENT _PAGE_RW _PAGE_USER _PAGE_ACCESSED _PAGE_DIRTY');
-    const a = r.stdout.split('\n').find((l) => l.includes('-> F+0x0'))!;
-    expect(a).toMatch(/2M pmd +ro clean/);
-    expect(a).toContain('_PAGE_PSE');
-    expect(a).not.toContain('_PAGE_RW');
+    expect(r.stdout).toContain(`# ptdump of A (cpu 0), x86_64, after line ${fsyncLine}\n---[ User Space ]---\n`);
+    expect(r.stdout).toContain('0x00003effffc00000-0x00003effffe00000           2M USR ro         PSE         NX pmd\n');
+    expect(r.stdout).toContain('0x00003efffffff000-0x00003f0000000000           4K USR RW                     NX pte\n');
   });
 
-  it('range: B is cleaned and write-protected by the same fsync', async () => {
+  it('range: B is write-protected by the same fsync', async () => {
     const r = await runCliCaptured(['run', seed, '--mkclean', 'range', '--dump', 'B', '--at', String(fsyncLine)]);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').find((l) => l.includes('-> F+0x1000'))).toMatch(/4K pte +ro clean/);
+    expect(r.stdout).toContain('0x00003efffffff000-0x00003f0000000000           4K USR ro                     NX pte\n');
   });
 
-  it('ppc64-radix: the flag names are the radix ones (_PAGE_READ, _PAGE_PTE ...)', async () => {
-    const f = path.join(dir, 'ppc.dax');
-    writeFileSync(f, seedScenario(findLayout('ppc64-radix')!, null));
-    const r = await runCliCaptured(['run', f, '--arch', 'ppc64-radix', '--dump', 'B']);
-    expect(r.stdout).toContain('64K pte');
-    expect(r.stdout).toContain('_PAGE_PTE');
-    expect(r.stdout).toContain('_PAGE_PRESENT');
+  it('ppc64-radix: powerpc ptdump.c lines (inclusive end, physical address, book3s64 flag_array), no holes', async () => {
+    const r = await runCliCaptured(['run', small, '--arch', 'ppc64-radix', '--mkclean', 'buggy', '--dump', 'B']);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 4).join('\n')).toBe(
+      [
+        '# ptdump of B (cpu 1), ppc64-radix, at the end',
+        '---[ User Space ]---',
+        '0x00003efffffe0000-0x00003efffffeffff  0x0000001000010000        64K   user  r  w       pte  valid  present        dirty  accessed                            special',
+        '0x00003effffff0000-0x00003effffffffff  0x0000001000020000        64K   user  r          pte  valid  present               accessed                            special',
+      ].join('\n'),
+    );
+    const layout = findLayout('ppc64-radix')!;
+    const sim = simAfter(SMALL, 'ppc64-radix', 'buggy');
+    const { mm, b } = bMap(sim);
+    const t = vtop(sim, mm, b.start);
+    const v = BigInt(t.levels[t.levels.length - 1]!.value);
+    expect(t.pa).toBe(0x1000010000); // the physical address column
+    expect((v & layout.flags._PAGE_WRITE!) !== 0n && (v & layout.flags._PAGE_DIRTY!) !== 0n && (v & layout.flags._PAGE_PRIVILEGED!) === 0n).toBe(true);
+    expect((v & layout.flags._PAGE_SPECIAL!) !== 0n).toBe(true); // pte_mkdevmap sets _PAGE_SPECIAL too
   });
 
+  it('s390x: dump_pagetables.c lines (size in K units, ASCE/PGD/PUD/PMD/PTE, I or RO/RW NX/X), holes included', async () => {
+    const r = await runCliCaptured(['run', small, '--arch', 's390x', '--mkclean', 'buggy', '--dump', 'B']);
+    expect(r.stdout.split('\n').slice(0, 12).join('\n')).toBe(
+      [
+        '# ptdump of B (cpu 1), s390x, at the end',
+        '---[ User Space ]---',
+        '0x0000000000000000-0x00003c0000000000        60T PGD I',
+        '0x00003c0000000000-0x00003eff80000000      3070G PUD I',
+        '0x00003eff80000000-0x00003efffff00000      2047M PMD I',
+        '0x00003efffff00000-0x00003efffffe0000       896K PTE I',
+        '0x00003efffffe0000-0x00003efffffe1000         4K PTE RO NX',
+        '0x00003efffffe1000-0x00003effffff0000        60K PTE I',
+        '0x00003effffff0000-0x00003effffff1000         4K PTE RO NX',
+        '0x00003effffff1000-0x00003f0000000000        60K PTE I',
+        '0x00003f0000000000-0x0000400000000000         1T PUD I',
+        '0x0000400000000000-0x0020000000000000      8128T PGD I',
+      ].join('\n'),
+    );
+    // RO: _PAGE_PROTECT is set on both (clean pages stay protected so the first store faults).
+    const layout = findLayout('s390x')!;
+    const sim = simAfter(SMALL, 's390x', 'buggy');
+    const { mm, b } = bMap(sim);
+    for (const off of [0, 0x10000]) {
+      const v = BigInt(vtop(sim, mm, b.start + off).levels[4]!.value);
+      expect((v & layout.flags._PAGE_PROTECT!) !== 0n && (v & layout.flags._PAGE_NOEXEC!) !== 0n && (v & layout.flags._PAGE_INVALID!) === 0n).toBe(true);
+    }
+  });
+});
+
+describe('run --dump-tlb P: QEMU info tlb lines, stale entries marked', () => {
+  it("x86_64: B's CPU holds both pages; the frames and letters agree with the page tables", async () => {
+    const r = await runCliCaptured(['run', small, '--mkclean', 'buggy', '--dump-tlb', 'B', '--json']);
+    const j = JSON.parse(r.stdout) as { dump: { tlb: Record<string, Array<{ va: number; frame: number; stale: string | null }>> } };
+    expect(j.dump.tlb.B!.map((e) => [e.va, e.frame, e.stale])).toEqual([
+      [0x3efffffe0000, 0x1000010000, null],
+      [0x3effffff0000, 0x1000020000, null],
+    ]);
+    const t = await runCliCaptured(['run', small, '--mkclean', 'buggy', '--dump-tlb', 'B']);
+    expect(t.stdout.split('\n').slice(0, 3)).toEqual([
+      '---[ TLB of cpu 1 (process B), at the end: 2 entries, 0 stale ]---',
+      '00003efffffe0000: 0000001000010000 X--DA--UW',
+      '00003effffff0000: 0000001000020000 X---A--U-',
+    ]);
+  });
+
+  it('a PTE write-protected without a TLB flush leaves a stale writable, dirty entry', () => {
+    const sim = simAfter(SMALL, 'x86_64', 'buggy');
+    const { mm, b } = bMap(sim);
+    const layout = sim.layout;
+    const t = vtop(sim, mm, b.start);
+    const pte = t.levels[3]!;
+    const v = BigInt(pte.value) & ~(layout.flags._PAGE_RW! | layout.flags._PAGE_DIRTY!);
+    sim.kernel.writeEntry(pte.entry_pa, { lo: Number(v & 0xffffffffn), hi: Number(v >> 32n) }); // no flush_tlb_page
+    expect(formatTlbDump(sim, mm, 'now').split('\n').slice(0, 2)).toEqual([
+      '---[ TLB of cpu 1 (process B), now: 2 entries, 1 stale ]---',
+      '00003efffffe0000: 0000001000010000 X--DA--UW  STALE: writable here, read-only in the page table',
+    ]);
+  });
+});
+
+describe('daxsim vtop: crash(8) vtop', () => {
+  it("x86_64 seed after the buggy fsync: B's PTE, level by level", async () => {
+    const r = await runCliCaptured(['vtop', 'B', 'b+0x10', seed, '--mkclean', 'buggy', '--at', String(fsyncLine)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 11).map((l) => l.replace(/[0-9a-f]{5,}(?= =>)/, 'ADDR'))).toEqual([
+      'VIRTUAL           PHYSICAL',
+      '3efffffff010      1000001010',
+      '',
+      '   PGD: ADDR => 104067',
+      '   PUD: ADDR => 105067',
+      '   PMD: ADDR => 106067',
+      '   PTE: ADDR => 8400001000001a67',
+      '  PAGE: 1000001000',
+      '',
+      '      PTE          PHYSICAL   FLAGS',
+      '8400001000001a67  1000001000  (PRESENT|RW|USER|ACCESSED|DIRTY|NX)',
+    ]);
+    // Each entry address is the table the level above points to, plus 8 * the va's index there.
+    const layout = findLayout('x86_64')!;
+    const j = JSON.parse((await runCliCaptured(['vtop', 'B', 'b+0x10', seed, '--mkclean', 'buggy', '--at', String(fsyncLine), '--json'])).stdout) as {
+      pa: number;
+      levels: Array<{ entry_pa: number; value: string; next: number }>;
+    };
+    const va = 0x3efffffff010;
+    for (let l = 1; l < 4; l++) {
+      const lv = layout.levels[l]!;
+      expect(j.levels[l]!.entry_pa).toBe(j.levels[l - 1]!.next + 8 * (Math.floor(va / 2 ** lv.shift) % 2 ** lv.bits));
+      expect(j.levels[l - 1]!.next).toBe(Number(BigInt(j.levels[l - 1]!.value) & layout.pfn.mask));
+    }
+    const leaf = BigInt(j.levels[3]!.value);
+    expect(leaf & 0xfffn).toBe(layout.flags._PAGE_PRESENT! | layout.flags._PAGE_RW! | layout.flags._PAGE_USER! | layout.flags._PAGE_ACCESSED! | layout.flags._PAGE_DIRTY! | layout.flags._PAGE_SPECIAL! | layout.flags._PAGE_SOFT_DIRTY!);
+    expect(j.pa).toBe(Number(leaf & layout.pfn.mask) + 0x10);
+    expect(r.stdout).toContain('  vma  b: [0x3efffffff000, 0x3f0000000000) F offset 0x1010 rw shared\n');
+    expect(r.stdout).toContain('  tlb  cpu 1: 0x3efffffff000 -> 0x1000001000 4K rw dirty\n');
+  });
+
+  it("a PMD leaf: PAGE with crash's (2MB) and PSE", async () => {
+    const r = await runCliCaptured(['vtop', 'A', 'a+0x1000', seed, '--mkclean', 'buggy', '--at', String(fsyncLine)]);
+    expect(r.stdout).toContain('  PAGE: 1000000000  (2MB)\n');
+    expect(r.stdout).toMatch(/\n[0-9a-f]+  1000000000  \(PRESENT\|USER\|ACCESSED\|PSE\|NX\)\n/);
+  });
+
+  it('bad arguments are one-line errors, exit 2', async () => {
+    for (const [args, msg] of [
+      [['Z', '0x0', seed], "has no process 'Z'"],
+      [['B', 'a+0', seed], "process 'B' has no mapping 'a'"],
+      [['B', 'b+0x1000', seed], 'lies beyond mapping'],
+      [['B', 'zz', seed], "'zz' is not a number"],
+      [['B', '0x0', seed, '--at', '1'], 'holds no statement'],
+      [['B', '0x0'], 'usage: daxsim vtop'],
+    ] as const) {
+      const r = await runCliCaptured(['vtop', ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(msg);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe('run --dump-cache and dump options', () => {
   it('--dump-cache at the end of the buggy run lists the line B wrote after the fsync', async () => {
     const r = await runCliCaptured(['run', seed, '--mkclean', 'buggy', '--dump-cache', '--json']);
     const j = JSON.parse(r.stdout) as { dump: { cache: Array<{ lines: number; target: string; pending: boolean }> } };
@@ -51,7 +247,8 @@ describe('run --dump', () => {
 
   it('bad dump options are one-line errors, exit 2', async () => {
     for (const [args, msg] of [
-      [['--dump', 'Z'], "has no process 'Z'"],
+      [['--dump', 'Z'], "--dump: seed.dax has no process 'Z'"],
+      [['--dump-tlb', 'Z'], "--dump-tlb: seed.dax has no process 'Z'"],
       [['--at', '3'], '--at LINE needs --dump P'],
       [['--dump', 'A', '--at', '1'], 'holds no statement'],
       [['--dump', 'B', '--at', '3'], "process 'B' does not exist yet"],
@@ -59,7 +256,7 @@ describe('run --dump', () => {
     ] as const) {
       const r = await runCliCaptured(['run', seed, ...args]);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toContain(msg);
+      expect(r.stderr).toContain(msg.replace('seed.dax', seed));
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });

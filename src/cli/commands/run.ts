@@ -1,5 +1,5 @@
 // `daxsim run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto]
-//  [--all-states] [--json] [--trace out.json] [--dump P] [--dump-cache] [--at LINE] [--html report.html]`:
+//  [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]`:
 //  runs a scenario and prints its report (dumps and the HTML page: src/report/).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
@@ -11,7 +11,7 @@ import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
-const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-cache] [--at LINE] [--html report.html]';
+const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]';
 
 export function readInput(path: string): string {
   try {
@@ -34,6 +34,7 @@ export const command: Command = {
       json: { type: 'boolean' },
       trace: { type: 'string' },
       dump: { type: 'string', multiple: true },
+      'dump-tlb': { type: 'string', multiple: true },
       'dump-cache': { type: 'boolean' },
       at: { type: 'string' },
       html: { type: 'string' },

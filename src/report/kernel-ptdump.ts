@@ -1,0 +1,361 @@
+// `run --dump P`: P's page tables in the kernel's own ptdump format for the arch, line for line
+// what /sys/kernel/debug/page_tables/current_user prints on a real machine (x86), so the two
+// can be diffed. The walk is mm/ptdump.c over mm/pagewalk.c (Linux 6.1): every leaf is passed
+// to the arch's note_page() with its level and raw value, every empty upper-level entry as a
+// hole (value 0) at its depth (pagewalk.c real_depth), and every PTE of a present page table
+// as it is (pte_entry is called for empty PTEs too). The arch formatter then merges runs and
+// prints them as its note_page() does:
+//   x86: arch/x86/mm/dump_pagetables.c note_page() / printk_prot(): range, size, flag columns, level
+//   powerpc: arch/powerpc/mm/ptdump/ptdump.c note_page() / dump_addr() with book3s64.c's flag_array:
+//            range (inclusive end), physical address, size, flags; holes are not printed
+//   s390: arch/s390/mm/dump_pagetables.c note_page() / print_prot(): range, size, level, I / RO RW, NX X
+// What daxsim cannot show: the kernel half of the address space (not modelled). On x86 the dump
+// ends where the kernel's does at the "Kernel Space" marker, so the user-space lines, the last
+// hole included, match a real dump. powerpc and s390 dump only the kernel's init_mm in 6.1; their
+// format is applied here to the process's user address space under a "User Space" marker (x86's name).
+
+import type { Entry, Layout } from '../../arch/types.ts';
+import type { Mm } from '../kernel/mm.ts';
+import type { Simulation } from '../sim/simulation.ts';
+
+/** The kernel's level numbers for ptdump (0 = pgd ... 4 = pte, include/linux/ptdump.h users). */
+const KERNEL_LEVEL: Readonly<Record<string, number>> = { pgd: 0, p4d: 1, pud: 2, pmd: 3, pte: 4 };
+
+const U64 = (1n << 64n) - 1n;
+
+function value64(e: Entry): bigint {
+  return (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
+}
+
+function hex16(v: bigint): string {
+  return (v & U64).toString(16).padStart(16, '0');
+}
+
+/** What an arch's ptdump does with each entry: mm/ptdump.c's ptdump_state callbacks. */
+interface PtdumpState {
+  /** st->effective_prot(st, level, val), called on every present upper entry and leaf before descending. */
+  effective(level: number, val: bigint): void;
+  /** st->note_page(st, addr, level, val). */
+  note(addr: number, level: number, val: bigint): void;
+  /** Ends the dump at `addr` (the end of the user range); returns the text. */
+  finish(addr: number): string;
+}
+
+/** The walk of mm/ptdump.c over one table: holes at their depth, leaves, every PTE. */
+function walkTable(sim: Simulation, st: PtdumpState, table: number, level: number, base: number, end: number): void {
+  const layout = sim.layout;
+  const last = layout.levels.length - 1;
+  const lv = layout.levels[level]!;
+  const kl = KERNEL_LEVEL[lv.name]!;
+  const size = 2 ** lv.shift;
+  const e: Entry = { lo: 0, hi: 0 };
+  // `base` is where the table's span begins (a table covers 2^bits entries of `size` bytes).
+  for (let i = 0; i < 2 ** lv.bits; i++) {
+    const va = base + i * size;
+    if (va >= end) break;
+    sim.kernel.pt.read(table + i * 8, e);
+    const val = value64(e);
+    if (level === last) {
+      // ptdump_pte_entry: every PTE of the table, pte_val() as it is (0 or the arch's empty value).
+      st.effective(kl, val);
+      st.note(va, kl, val);
+      continue;
+    }
+    if (layout.isNone(level, e)) {
+      st.note(va, kl, 0n); // ptdump_hole: val 0 at the walk's depth
+      continue;
+    }
+    st.effective(kl, val);
+    if (kl === 0 && !layout.levels.some((l) => l.name === 'p4d')) st.effective(1, val); // p4d folded into the pgd: p4d_val is the pgd's value
+    if (layout.isLeaf(level, e)) st.note(va, kl, val);
+    else walkTable(sim, st, layout.tableAddress(level, e), level + 1, va, Math.min(end, va + size));
+  }
+}
+
+function flagMask(layout: Layout, name: string): bigint {
+  const m = layout.flags[name];
+  if (m === undefined) throw new Error(`${layout.name} has no flag ${name}`);
+  return m;
+}
+
+/** Size with the largest unit that divides it, as note_page's `while (!(delta & 1023) && unit[1])` loop. */
+function sizeUnits(bytes: bigint, units: string, preShift: bigint): string {
+  let delta = bytes >> preShift;
+  let u = 0;
+  while ((delta & 1023n) === 0n && u < units.length - 1) {
+    delta >>= 10n;
+    u++;
+  }
+  return `${delta.toString().padStart(9)}${units[u]}`;
+}
+
+// ---- x86: arch/x86/mm/dump_pagetables.c ---------------------------------------------------
+
+/** level_name[] of printk_prot(). */
+const X86_LEVEL_NAME = ['pgd', 'p4d', 'pud', 'pmd', 'pte'];
+
+/**
+ * GUARD_HOLE_END_ADDR (arch/x86/include/asm/pgtable_64_types.h): GUARD_HOLE_BASE_ADDR
+ * (-256UL << PGDIR_SHIFT) + GUARD_HOLE_SIZE (16UL << PGDIR_SHIFT), where the second
+ * ptdump_range of ptdump_walk_pgd_level_core begins; the first ends at half the address space.
+ */
+function x86GuardHoleEnd(pgdirShift: number): bigint {
+  return (((-256n << BigInt(pgdirShift)) & U64) + (16n << BigInt(pgdirShift))) & U64;
+}
+
+class X86Ptdump implements PtdumpState {
+  private readonly out: string[] = [];
+  private level = -1;
+  private cur = 0n;
+  private eff = 0n;
+  private start = 0n;
+  private readonly protLevels = [0n, 0n, 0n, 0n, 0n];
+  /** PTE_FLAGS_MASK = ~PTE_PFN_MASK (arch/x86/include/asm/pgtable_types.h). */
+  private readonly flagsMask: bigint;
+  private readonly f: Record<'present' | 'user' | 'rw' | 'pwt' | 'pcd' | 'pse' | 'pat' | 'patLarge' | 'global' | 'nx', bigint>;
+
+  constructor(layout: Layout) {
+    this.flagsMask = ~layout.pfn.mask & U64;
+    const m = (n: string): bigint => flagMask(layout, n);
+    this.f = { present: m('_PAGE_PRESENT'), user: m('_PAGE_USER'), rw: m('_PAGE_RW'), pwt: m('_PAGE_PWT'), pcd: m('_PAGE_PCD'), pse: m('_PAGE_PSE'), pat: m('_PAGE_PAT'), patLarge: m('_PAGE_PAT_LARGE'), global: m('_PAGE_GLOBAL'), nx: m('_PAGE_NX') };
+  }
+
+  effective(level: number, val: bigint): void {
+    // effective_prot(): U/S and R/W AND down the levels, NX ORs.
+    const prot = val & this.flagsMask;
+    const f = this.f;
+    this.protLevels[level] = level > 0 ? (this.protLevels[level - 1]! & prot & (f.user | f.rw)) | ((this.protLevels[level - 1]! | prot) & f.nx) : prot;
+  }
+
+  private printkProt(pr: bigint, level: number): string {
+    const f = this.f;
+    const has = (m: bigint): boolean => (pr & m) !== 0n;
+    if (!has(f.present)) return ' '.repeat(30) + X86_LEVEL_NAME[level]!;
+    return (
+      (has(f.user) ? 'USR ' : '    ') +
+      (has(f.rw) ? 'RW ' : 'ro ') +
+      (has(f.pwt) ? 'PWT ' : '    ') +
+      (has(f.pcd) ? 'PCD ' : '    ') +
+      // Bit 7 is PSE at pud/pmd and PAT at the pte level. _PAGE_PAT_LARGE (bit 12) lies inside
+      // PTE_PFN_MASK, so new_prot never holds it and huge pages never show PAT in 6.1.
+      (level <= 3 && has(f.pse) ? 'PSE ' : '    ') +
+      ((level === 4 && has(f.pat)) || ((level === 3 || level === 2) && has(f.patLarge)) ? 'PAT ' : '    ') +
+      (has(f.global) ? 'GLB ' : '    ') +
+      (has(f.nx) ? 'NX ' : 'x  ') +
+      X86_LEVEL_NAME[level]!
+    );
+  }
+
+  note(addr: number, level: number, val: bigint): void {
+    this.noteBig(BigInt(addr), level, val);
+  }
+
+  private noteBig(addr: bigint, level: number, val: bigint): void {
+    const newProt = val & this.flagsMask;
+    const newEff = val === 0n ? 0n : this.protLevels[level]!;
+    if (this.level === -1) {
+      this.out.push('---[ User Space ]---');
+    } else if (newProt !== this.cur || newEff !== this.eff || level !== this.level || addr >= 1n << 63n) {
+      this.out.push(`0x${hex16(this.start)}-0x${hex16(addr)}   ${sizeUnits(addr - this.start, 'BKMGTPE', 0n)} ${this.printkProt(this.cur, this.level)}`);
+      if (addr >= 1n << 63n) this.out.push('---[ Kernel Space ]---');
+    } else {
+      return;
+    }
+    this.start = addr;
+    this.cur = newProt;
+    this.eff = newEff;
+    this.level = level;
+  }
+
+  finish(_userEnd: number, pgdirShift = 39): string {
+    // The walk continues at GUARD_HOLE_END_ADDR in the kernel half: that address ends the last
+    // user-space series and opens the "Kernel Space" marker, where daxsim stops.
+    this.noteBig(x86GuardHoleEnd(pgdirShift), 0, 0n);
+    return this.out.join('\n') + '\n';
+  }
+}
+
+// ---- powerpc book3s64: arch/powerpc/mm/ptdump/ptdump.c, book3s64.c --------------------------
+
+interface FlagInfo {
+  mask: bigint;
+  val: bigint;
+  set: string;
+  clear: string | null;
+}
+
+/** _RPAGE_RSV1 (arch/powerpc/include/asm/book3s/64/pgtable.h), which H_PAGE_BUSY names. */
+const PPC_RPAGE_RSV1 = 0x40n;
+
+/** book3s64.c flag_array with CONFIG_PPC_64K_PAGES (H_PAGE_* from book3s/64/hash-64k.h). */
+function ppcFlagArray(layout: Layout): FlagInfo[] {
+  const m = (n: string): bigint => flagMask(layout, n);
+  return [
+    { mask: m('_PAGE_PRIVILEGED'), val: 0n, set: 'user', clear: '    ' },
+    { mask: m('_PAGE_READ'), val: m('_PAGE_READ'), set: 'r', clear: ' ' },
+    { mask: m('_PAGE_WRITE'), val: m('_PAGE_WRITE'), set: 'w', clear: ' ' },
+    { mask: m('_PAGE_EXEC'), val: m('_PAGE_EXEC'), set: ' X ', clear: '   ' },
+    { mask: m('_PAGE_PTE'), val: m('_PAGE_PTE'), set: 'pte', clear: '   ' },
+    { mask: m('_PAGE_PRESENT'), val: m('_PAGE_PRESENT'), set: 'valid', clear: '     ' },
+    { mask: m('_PAGE_PRESENT') | m('_PAGE_INVALID'), val: 0n, set: '       ', clear: 'present' },
+    { mask: m('_RPAGE_RPN43'), val: m('_RPAGE_RPN43'), set: 'hpte', clear: '    ' }, // H_PAGE_HASHPTE
+    { mask: m('_PAGE_DIRTY'), val: m('_PAGE_DIRTY'), set: 'dirty', clear: '     ' },
+    { mask: m('_PAGE_ACCESSED'), val: m('_PAGE_ACCESSED'), set: 'accessed', clear: '        ' },
+    { mask: m('_PAGE_NON_IDEMPOTENT'), val: m('_PAGE_NON_IDEMPOTENT'), set: 'non-idempotent', clear: '              ' },
+    { mask: m('_PAGE_TOLERANT'), val: m('_PAGE_TOLERANT'), set: 'tolerant', clear: '        ' },
+    { mask: PPC_RPAGE_RSV1, val: PPC_RPAGE_RSV1, set: 'busy', clear: null }, // H_PAGE_BUSY
+    { mask: m('_RPAGE_RPN0'), val: m('_RPAGE_RPN0'), set: 'combo', clear: null }, // H_PAGE_COMBO
+    { mask: m('_RPAGE_RPN1'), val: m('_RPAGE_RPN1'), set: '4K_pfn', clear: null }, // H_PAGE_4K_PFN
+    { mask: m('_PAGE_SPECIAL'), val: m('_PAGE_SPECIAL'), set: 'special', clear: null },
+  ];
+}
+
+class PowerPtdump implements PtdumpState {
+  private readonly out: string[] = [];
+  private level = -1;
+  private flags = 0n;
+  private start = 0n;
+  private startPa = 0n;
+  private readonly flagArray: FlagInfo[];
+  /** pg_level[].mask: the union of the flag masks (build_pgtable_complete_mask). */
+  private readonly mask: bigint;
+  /** PTE_RPN_MASK. */
+  private readonly rpn: bigint;
+
+  constructor(layout: Layout) {
+    this.flagArray = ppcFlagArray(layout);
+    this.mask = this.flagArray.reduce((a, f) => a | f.mask, 0n);
+    this.rpn = layout.pfn.mask;
+  }
+
+  effective(): void {}
+
+  note(addr: number, level: number, val: bigint): void {
+    this.noteBig(BigInt(addr), level, val);
+  }
+
+  private noteBig(addr: bigint, level: number, val: bigint): void {
+    const flag = level >= 0 ? val & this.mask : 0n;
+    if (this.level === -1) {
+      this.out.push('---[ User Space ]---');
+    } else if (flag !== this.flags || level !== this.level) {
+      if (this.flags !== 0n) {
+        let line = `0x${hex16(this.start)}-0x${hex16(addr - 1n)}  0x${hex16(this.startPa)} ${sizeUnits(addr - this.start, ' KMGTPE', 0n)} `;
+        for (const f of this.flagArray) {
+          if (f.mask === 0n) continue;
+          const s = (this.flags & f.mask) === f.val ? f.set : f.clear;
+          if (s !== null) line += `  ${s}`;
+        }
+        this.out.push(line);
+      }
+    } else {
+      return;
+    }
+    this.level = level;
+    this.flags = flag;
+    this.start = addr;
+    this.startPa = val & this.rpn;
+  }
+
+  finish(userEnd: number): string {
+    this.noteBig(BigInt(userEnd), -1, 0n);
+    return this.out.join('\n') + '\n';
+  }
+}
+
+// ---- s390: arch/s390/mm/dump_pagetables.c -------------------------------------------------
+
+/** level_name[] of print_prot(). */
+const S390_LEVEL_NAME = ['ASCE', 'PGD', 'PUD', 'PMD', 'PTE'];
+
+class S390Ptdump implements PtdumpState {
+  private readonly out: string[] = [];
+  private level = -1;
+  private prot = 0n;
+  private start = 0n;
+  private readonly protect: bigint;
+  private readonly noexec: bigint;
+  private readonly invalid: bigint;
+
+  constructor(layout: Layout) {
+    this.protect = flagMask(layout, '_PAGE_PROTECT');
+    this.noexec = flagMask(layout, '_PAGE_NOEXEC');
+    this.invalid = flagMask(layout, '_PAGE_INVALID');
+  }
+
+  effective(): void {}
+
+  note(addr: number, level: number, val: bigint): void {
+    this.noteBig(BigInt(addr), level, val);
+  }
+
+  private noteBig(addr: bigint, level: number, val: bigint): void {
+    // The segment and region entries' protect / no-exec bits sit where the PTE's do.
+    let prot = val & (this.protect | this.noexec);
+    if (level === 4 && (val & this.invalid) !== 0n) prot = this.invalid;
+    if (level !== 4 && val === 0n) prot = this.invalid; // pmd_none() and friends arrive as 0
+    if (this.level === -1) {
+      this.out.push('---[ User Space ]---');
+    } else if (prot !== this.prot || level !== this.level) {
+      const tail = (this.prot & this.invalid) !== 0n ? 'I' : `${(this.prot & this.protect) !== 0n ? 'RO' : 'RW'} ${(this.prot & this.noexec) !== 0n ? 'NX' : 'X'}`;
+      this.out.push(`0x${hex16(this.start)}-0x${hex16(addr)} ${sizeUnits(addr - this.start, 'KMGTPE', 10n)} ${S390_LEVEL_NAME[this.level]!} ${tail}`);
+    } else {
+      return;
+    }
+    this.start = addr;
+    this.prot = prot;
+    this.level = level;
+  }
+
+  finish(userEnd: number): string {
+    this.noteBig(BigInt(userEnd), -1, 0n);
+    return this.out.join('\n') + '\n';
+  }
+}
+
+/** How each layout is dumped: its formatter, the user range, and where the walk starts. */
+interface ArchPtdump {
+  make(layout: Layout): PtdumpState;
+  /** End of the user address range walked. */
+  userEnd(layout: Layout): number;
+  /** Levels folded away at the top (s390: a region-second ASCE has no region-first table). */
+  foldedTop: number;
+}
+
+const topSpan = (layout: Layout): number => 2 ** (layout.levels[0]!.shift + layout.levels[0]!.bits);
+
+/** Per arch family, by layout name. */
+const ARCH_PTDUMP: Readonly<Record<string, ArchPtdump>> = {
+  // ptdump_ranges[0] = {0, PTRS_PER_PGD * PGD_LEVEL_MULT / 2}: the lower half.
+  x86_64: { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: 0 },
+  'x86_64-la57': { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: 0 },
+  // Radix quadrant 0 (user): the whole PGD span, 4 PiB with 64K pages (TASK_SIZE_USER64).
+  'ppc64-radix': { make: (l) => new PowerPtdump(l), userEnd: topSpan, foldedTop: 0 },
+  // A process mapping above 4 TiB (every daxsim mapping) gets a region-second ASCE
+  // (crst_table_upgrade, arch/s390/mm/pgalloc.c): 8 PiB, 1 << (2 * 11 + 31) as pt_dump_init's
+  // max_addr computes it for that ASCE type; the region-first level is folded.
+  s390x: { make: (l) => new S390Ptdump(l), userEnd: () => 2 ** 53, foldedTop: 1 },
+};
+
+/** The kernel-format ptdump of `mm`'s user address space. */
+export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
+  const layout = sim.layout;
+  const arch = ARCH_PTDUMP[layout.name];
+  if (arch === undefined) throw new Error(`no ptdump format for ${layout.name}`);
+  const st = arch.make(layout);
+  const end = arch.userEnd(layout);
+  let table = mm.pgd;
+  let level = 0;
+  for (; level < arch.foldedTop; level++) {
+    // The folded level's entry 0 holds the next table (s390: region-first entry 0 -> region-second table).
+    const e: Entry = { lo: 0, hi: 0 };
+    sim.kernel.pt.read(table, e);
+    if (layout.isNone(level, e)) {
+      st.note(0, KERNEL_LEVEL[layout.levels[level + 1]!.name]!, 0n);
+      return st instanceof X86Ptdump ? st.finish(end, layout.levels[0]!.shift) : st.finish(end);
+    }
+    table = layout.tableAddress(level, e);
+  }
+  walkTable(sim, st, table, level, 0, end);
+  return st instanceof X86Ptdump ? st.finish(end, layout.levels[0]!.shift) : st.finish(end);
+}
