@@ -12,6 +12,8 @@ export type FaultKind = 'read' | 'write' | 'wp';
 export type MkcleanAction = 'cleaned' | 'already-clean' | 'pfn-mismatch' | 'not-mapped' | 'skipped-private';
 
 export interface KernelEvents {
+  /** A page fault enters handle_mm_fault (before any of its work; `fault` follows when it is handled). */
+  faultStart?(mm: Mm, va: number, write: boolean): void;
   /** A page fault the kernel handled: kind, and how (pte, pmd, fallback, cow, sync, spurious). */
   fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: string): void;
   /** A user store reached the file's blocks (through the CPU cache). */
@@ -24,6 +26,8 @@ export interface KernelEvents {
   userFence?(cpu: number): void;
   /** A TLB flush the kernel performed, and why (the kernel function). */
   tlbFlush?(mm: Mm, start: number, end: number, why: string): void;
+  /** dax_writeback_one starts on an entry (before its mkclean; `writeback` follows). */
+  writebackStart?(file: DaxFile, entry: DaxEntry): void;
   /** dax_writeback_one on an entry: lines written back by the pmem flush. */
   writeback?(file: DaxFile, entry: DaxEntry, lines: number): void;
   /** Each place a mkclean strategy looked at, and what it did there. */

@@ -21,6 +21,7 @@ type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
 export function handleMmFault(k: Kernel, mm: Mm, va: number, write: boolean, hw: string): void {
+  k.events.faultStart?.(mm, va, write);
   const vma = findVma(mm, va);
   if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${hw})`);
   // access_error (arch/x86/mm/fault.c): a write needs VM_WRITE, a read VM_READ.

@@ -43,6 +43,7 @@ export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, 
 /** dax_writeback_one (fs/dax.c). */
 export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEntry): void {
   if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
+  k.events.writebackStart?.(file, e);
   e.locked = true;
   e.towrite = false;
   const count = 2 ** e.order;

@@ -1,88 +1,252 @@
-// Chrome trace-event output (--trace out.json), viewable in Perfetto or chrome://tracing:
-// one track per process (its CPU) plus a kernel-writeback track; statements as complete
-// events, faults / TLB flushes / write-backs / mkclean visits as instant events, and MMU
-// counters (walks, TLB hits and misses) as counter events. Time is virtual: one
-// microsecond per event, so the order is exact and the picture readable.
+// `--trace out.json`: a Trace Event Format file (the JSON Object Format of Google's "Trace
+// Event Format" document, as chrome://tracing and Perfetto's JSON importer read it).
+//
+// Tracks: one process per simulated process, named after it, whose one thread is the CPU it
+// runs on ("A on cpu 0"); a "machine" process for statements that belong to no process (file,
+// proc, crash, expect) and for the counter tracks. Slices (B/E pairs) nest as the kernel's
+// call chain does: a statement (the system call or the user access) contains the page faults
+// it took (handle_mm_fault), which contain what they did (dax_finish_sync_fault's fsync, TLB
+// flushes); an fsync contains one dax_writeback_one slice per entry, which contains mkclean's
+// visits and misses and the TLB flushes it issued. A TLB flush is an instant on the CPU that
+// issued it and, when it invalidates another process's CPU, one on that CPU too. Flow arrows
+// (s/t/f) go from each store to the fsync/msync (or flush+sfence) that promised it and, when
+// the crash lost its bytes, on to the crash. Counter tracks: dirty pmem cache lines and DIRTY
+// DAX entries after each statement and each writeback, and the page walks so far.
+//
+// Time is virtual and says what it counts: the clock advances by one per model step (entering
+// or leaving a statement, fault or writeback, a TLB flush, an mkclean visit, a promise, each
+// page a store touches), and one step is written as 1 us, so the order is exact and a slice's
+// duration is the number of steps inside it. otherData.clock and the machine process's label
+// say so in the file.
 
 import type { KernelEvents } from '../kernel/events.ts';
+import type { RunReport } from './run.ts';
+import type { Simulation } from '../sim/simulation.ts';
+import { LossLedger } from '../report/loss.ts';
 
-interface TraceEvent {
+type Phase = 'B' | 'E' | 'X' | 'i' | 'C' | 'M' | 's' | 't' | 'f';
+
+export interface TraceEvent {
   name: string;
   cat: string;
-  ph: 'X' | 'i' | 'C' | 'M';
+  ph: Phase;
   ts: number;
-  dur?: number;
   pid: number;
   tid: number;
+  dur?: number;
   s?: 'g' | 'p' | 't';
+  id?: number;
+  bp?: 'e';
   args?: Record<string, unknown>;
 }
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
+/** The machine process: statements without a process, counters. */
+const MACHINE = 1;
+/** Process / thread ids of the process on CPU c. */
+const pidOf = (cpu: number): number => 10 + cpu;
+
+const CLOCK = 'virtual: 1 us = one model step (entering or leaving a statement, fault or writeback; a TLB flush; an mkclean visit; a promise; a page touched by a store)';
+
+interface Track {
+  pid: number;
+  /** Open B slices, innermost last. */
+  open: string[];
+}
+
 export class TraceRecorder {
   private readonly events: TraceEvent[] = [];
   private ts = 0;
-  private readonly named = new Set<number>();
+  private readonly tracks = new Map<number, Track>();
+  /** The track of the statement being run (kernel work goes there: it runs in that task's context). */
+  private current: Track;
+  private sim: Simulation | null = null;
+  private readonly ledger = new LossLedger(() => this.ts);
+  /** Statement slices by line: [start, end] on their track (flows bind to them). */
+  private readonly slices = new Map<number, { pid: number; start: number; end: number }>();
+  /** The E event of the last statement, to which walks() adds its counts. */
+  private lastEnd: TraceEvent | null = null;
+  /** The power-failure slice added at the end when the scenario has no crash statement. */
+  private endCrash: { pid: number; start: number; end: number } | null = null;
+  private readonly lastCounter = new Map<string, number>();
+
+  constructor() {
+    this.current = this.track(MACHINE, 'machine', 'statements of no process (file, proc, crash, expect)');
+    this.events.push({ name: 'process_labels', cat: '__metadata', ph: 'M', ts: 0, pid: MACHINE, tid: MACHINE, args: { labels: `clock ${CLOCK}` } });
+  }
 
   private tick(): number {
     return (this.ts += 1);
   }
 
-  private track(tid: number, name: string): void {
-    if (this.named.has(tid)) return;
-    this.named.add(tid);
-    this.events.push({ name: 'thread_name', cat: '__metadata', ph: 'M', ts: 0, pid: 1, tid, args: { name } });
+  private track(pid: number, process: string, thread: string): Track {
+    let t = this.tracks.get(pid);
+    if (t !== undefined) return t;
+    t = { pid, open: [] };
+    this.tracks.set(pid, t);
+    const meta = (name: string, args: Record<string, unknown>): void => void this.events.push({ name, cat: '__metadata', ph: 'M', ts: 0, pid, tid: pid, args });
+    meta('process_name', { name: process });
+    meta('process_sort_index', { sort_index: pid });
+    meta('thread_name', { name: thread });
+    return t;
   }
 
-  /** A statement of the scenario, as a span on its process's track (tid 0 = machine-wide). */
-  statement(line: number, text: string, tid: number, trackName: string, body: () => void): void {
-    this.track(tid, trackName);
-    const start = this.tick();
-    try {
-      body();
-    } finally {
-      const end = this.tick();
-      this.events.push({ name: text, cat: 'statement', ph: 'X', ts: start, dur: end - start, pid: 1, tid, args: { line } });
-    }
+  private trackOfCpu(cpu: number, name?: string): Track {
+    const proc = name ?? this.sim?.kernel.mms.find((m) => m.cpu === cpu)?.name ?? `cpu ${cpu}`;
+    return this.track(pidOf(cpu), proc, `${proc} on cpu ${cpu}`);
+  }
+
+  private begin(t: Track, name: string, cat: string, args?: Record<string, unknown>): void {
+    t.open.push(name);
+    this.events.push({ name, cat, ph: 'B', ts: this.tick(), pid: t.pid, tid: t.pid, ...(args !== undefined ? { args } : {}) });
+  }
+
+  private end(t: Track, args?: Record<string, unknown>): TraceEvent {
+    const name = t.open.pop()!;
+    const e: TraceEvent = { name, cat: 'end', ph: 'E', ts: this.tick(), pid: t.pid, tid: t.pid, ...(args !== undefined ? { args } : {}) };
+    this.events.push(e);
+    return e;
+  }
+
+  private instant(t: Track, name: string, cat: string, args: Record<string, unknown>): void {
+    this.events.push({ name, cat, ph: 'i', s: 't', ts: this.tick(), pid: t.pid, tid: t.pid, args });
   }
 
   /**
-   * The page walks a statement caused (MMU counter deltas), as an instant event on its track,
-   * and the running totals as counter tracks.
+   * A statement of the scenario as a slice on its process's CPU track (tid 0: the machine's),
+   * with everything the kernel did for it nested inside.
    */
-  walks(tid: number, before: Record<string, number>, after: Record<string, number>): void {
-    const d = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
-    if (d('walks') > 0) {
-      this.events.push({
-        name: `page walks: ${d('walks')}`,
-        cat: 'walk',
-        ph: 'i',
-        s: 't',
-        ts: this.tick(),
-        pid: 1,
-        tid,
-        args: { walks: d('walks'), walk_refs: d('walkRefs'), tlb_hits: d('tlbHits'), tlb_misses: d('tlbMisses'), a_d_writes: d('aWrites') + d('dWrites') },
-      });
+  statement(line: number, text: string, tid: number, trackName: string, body: () => void): void {
+    const m = /^(.*) \(cpu (\d+)\)$/.exec(trackName);
+    const t = tid === 0 || m === null ? this.tracks.get(MACHINE)! : this.trackOfCpu(Number(m[2]), m[1]!);
+    this.current = t;
+    const depth = t.open.length;
+    this.begin(t, text, /fsync|msync|munmap|mmap/.test(text) ? 'syscall' : 'statement', { line });
+    const start = this.ts;
+    try {
+      body();
+    } finally {
+      while (t.open.length > depth + 1) this.end(t, { unfinished: true }); // a fault that ended in a signal
+      this.lastEnd = this.end(t);
+      this.slices.set(line, { pid: t.pid, start, end: this.ts });
+      this.ledger.endStatement(line, t.pid === MACHINE ? null : (m?.[1] ?? null));
     }
-    this.events.push({ name: 'mmu', cat: 'counter', ph: 'C', ts: this.ts, pid: 1, tid: 0, args: { walks: after.walks ?? 0, tlb_hits: after.tlbHits ?? 0, tlb_misses: after.tlbMisses ?? 0 } });
+  }
+
+  /** The page walks and TLB hits of the statement just run (MMU counter deltas), added to its slice, and the walk counter. */
+  walks(_tid: number, before: Record<string, number>, after: Record<string, number>): void {
+    const d = (k: string): number => (after[k] ?? 0) - (before[k] ?? 0);
+    if (this.lastEnd !== null) this.lastEnd.args = { walks: d('walks'), walk_refs: d('walkRefs'), tlb_hits: d('tlbHits'), tlb_misses: d('tlbMisses'), a_d_writes: d('aWrites') + d('dWrites') };
+    this.counter('page walks', 'walks', after.walks ?? 0);
+  }
+
+  /** After each statement: the simulation (process names, counters). */
+  afterStatement(sim: Simulation): void {
+    this.sim = sim;
+    this.ledger.attach(sim);
+    this.counters();
+  }
+
+  /** A counter sample, only when its value changed. */
+  private counter(name: string, key: string, value: number): void {
+    if (this.lastCounter.get(name) === value) return;
+    this.lastCounter.set(name, value);
+    this.events.push({ name, cat: 'counter', ph: 'C', ts: this.ts, pid: MACHINE, tid: MACHINE, args: { [key]: value } });
+  }
+
+  private counters(): void {
+    const sim = this.sim;
+    if (sim === null) return;
+    this.counter('dirty cache lines', 'lines', sim.machine.cache.dirtyLines().length);
+    this.counter('DIRTY DAX entries', 'entries', sim.kernel.files.reduce((a, f) => a + f.mapping.entries.all().filter((e) => e.dirty).length, 0));
   }
 
   kernelEvents(): KernelEvents {
-    const instant = (name: string, cat: string, tid: number, args: Record<string, unknown>): void => {
-      this.events.push({ name, cat, ph: 'i', s: 't', ts: this.tick(), pid: 1, tid, args });
-    };
-    return {
-      fault: (mm, va, kind, how, hw) => instant(`fault ${kind}`, 'fault', mm.cpu + 1, { va: hex(va), how, hw, process: mm.name }),
-      tlbFlush: (mm, start, end, why) => instant(`tlb flush (${why})`, 'tlb', mm.cpu + 1, { process: mm.name, start: hex(start), end: hex(end) }),
-      writeback: (file, e, lines) => instant('dax_writeback_one', 'writeback', 0, { file: file.name, index: e.index, order: e.order, pfn: hex(e.pfn), lines_written_back: lines }),
+    const own: KernelEvents = {
+      faultStart: (mm, va, write) => this.begin(this.trackOfCpu(mm.cpu, mm.name), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
+      fault: (mm, va, kind, how, hw) => {
+        const t = this.trackOfCpu(mm.cpu, mm.name);
+        if (t.open.length > 0) this.end(t, { kind, how, hw, va: hex(va) });
+      },
+      tlbFlush: (mm, start, end, why) => {
+        const from = this.current;
+        const target = this.trackOfCpu(mm.cpu, mm.name);
+        this.instant(from, `TLB flush (${why})`, 'tlb', { process: mm.name, cpu: mm.cpu, start: hex(start), end: hex(end) });
+        if (target !== from) this.instant(target, `TLB invalidated (${why})`, 'tlb', { start: hex(start), end: hex(end) });
+      },
+      writebackStart: (file, e) => this.begin(this.current, 'dax_writeback_one', 'writeback', { file: file.name, index: e.index, order: e.order, pfn: hex(e.pfn) }),
+      writeback: (_file, _e, lines) => {
+        if (this.current.open.length > 0) this.end(this.current, { lines_written_back: lines });
+        this.counters();
+      },
       mkcleanVisit: (file, e, vma, va, level, action) =>
-        instant(`mkclean ${action}`, 'mkclean', 0, { file: file.name, entry_index: e.index, process: vma.mm.name, mapping: vma.name, va: hex(va), level }),
-      mkcleanMissed: (file, e, vma) => instant('mkclean missed', 'mkclean', 0, { file: file.name, entry_index: e.index, process: vma.mm.name, mapping: vma.name }),
+        this.instant(this.current, `mkclean ${action}`, 'mkclean', { file: file.name, entry_index: e.index, process: vma.mm.name, mapping: vma.name, va: hex(va), level }),
+      mkcleanMissed: (file, e, vma) => this.instant(this.current, 'mkclean missed', 'mkclean', { file: file.name, entry_index: e.index, process: vma.mm.name, mapping: vma.name, why: 'VMA not returned by i_mmap' }),
+      fileSynced: (file, start, end) => this.instant(this.current, 'promise: synced', 'durability', { file: file.name, start: hex(start), end: hex(end) }),
+      fileStore: () => void this.tick(),
+      userFence: (cpu) => this.instant(this.trackOfCpu(cpu), 'sfence', 'durability', {}),
     };
+    // The ledger listens too (stores, promises, writebacks, misses), after the trace's own handlers.
+    const ledger = this.ledger.events();
+    const merged: KernelEvents = { ...own };
+    for (const key of Object.keys(ledger) as Array<keyof KernelEvents>) {
+      const a = own[key] as ((...args: unknown[]) => void) | undefined;
+      const b = ledger[key] as (...args: unknown[]) => void;
+      (merged as Record<string, unknown>)[key] = a === undefined ? b : (...args: unknown[]) => {
+        a(...args);
+        b(...args);
+      };
+    }
+    return merged;
   }
 
-  toJSON(): { traceEvents: TraceEvent[]; displayTimeUnit: string } {
-    return { traceEvents: this.events, displayTimeUnit: 'ns' };
+  /** The document; with the run's report, flow arrows from stores to their promise and to the crash that lost them. */
+  toJSON(report?: RunReport): { traceEvents: TraceEvent[]; displayTimeUnit: 'ns' | 'ms'; otherData: Record<string, string> } {
+    const events = [...this.events];
+    if (report !== undefined) events.push(...this.flows(report));
+    return { traceEvents: events, displayTimeUnit: 'ms', otherData: { clock: CLOCK, producer: 'daxsim' } };
+  }
+
+  private flows(report: RunReport): TraceEvent[] {
+    const out: TraceEvent[] = [];
+    let crash = report.crash_line !== null ? this.slices.get(report.crash_line) : undefined;
+    if (crash === undefined) {
+      // No crash statement: power fails at the end of the run (one slice, added once).
+      if (this.endCrash === null) {
+        const t = this.tracks.get(MACHINE)!;
+        this.begin(t, 'power failure (end of run)', 'statement');
+        const start = this.ts;
+        this.end(t);
+        this.endCrash = { pid: MACHINE, start, end: this.ts };
+        out.push(...this.events.slice(-2));
+      }
+      crash = this.endCrash;
+    }
+    if (!report.durable) {
+      const bytes = report.lost.reduce((a, r) => a + r.length, 0);
+      out.push({ name: `LOST ${bytes} promised bytes`, cat: 'durability', ph: 'i', s: 'g', ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.pid, args: { lost: report.lost.map((r) => `${r.file}[${hex(r.offset)}+${r.length}]`) } });
+    }
+    const lostBy = new Set(this.ledger.explain(report.lost).map((x) => x.store));
+    let id = 0;
+    for (const s of this.ledger.stores) {
+      const p = this.ledger.promises.find((x) => x.file === s.file && x.seq > s.seq && x.start < s.end && s.offset < x.end);
+      if (p === undefined) continue;
+      const from = this.slices.get(s.line);
+      const to = this.slices.get(p.line);
+      if (from === undefined || to === undefined) continue;
+      id++;
+      const lost = lostBy.has(s);
+      const name = lost ? 'store -> promise -> lost' : 'store -> promise';
+      const args = { store_line: s.line, promise_line: p.line, file: s.file, offset: hex(s.offset), length: s.end - s.offset };
+      out.push({ name, cat: 'durability', ph: 's', id, ts: s.ts, pid: from.pid, tid: from.pid, args });
+      if (lost) {
+        out.push({ name, cat: 'durability', ph: 't', id, ts: p.ts, pid: to.pid, tid: to.pid });
+        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.pid });
+      } else {
+        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: p.ts, pid: to.pid, tid: to.pid });
+      }
+    }
+    return out;
   }
 }

@@ -44,6 +44,7 @@ export const command: Command = {
     const scn = parseScenario(source, path);
     const dumps = new RunDumps(scn, source, values);
     const trace = values.trace !== undefined ? new TraceRecorder() : undefined;
+    const hooks = dumps.hooks();
     const report = runScenario(scn, {
       arch: values.arch,
       mkclean: oneOf('run', 'mkclean', values.mkclean, ALL_STRATEGIES),
@@ -51,10 +52,14 @@ export const command: Command = {
       pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
       allStates: values['all-states'] === true,
       trace,
-      ...dumps.hooks(),
+      events: hooks.events,
+      afterStatement: (s, sim, names) => {
+        trace?.afterStatement(sim);
+        hooks.afterStatement?.(s, sim, names);
+      },
     });
     dumps.finish(report);
-    if (trace !== undefined) writeFileSync(values.trace!, JSON.stringify(trace.toJSON()) + '\n');
+    if (trace !== undefined) writeFileSync(values.trace!, JSON.stringify(trace.toJSON(report)) + '\n');
     dumps.writeHtml(values.html);
     if (values.json === true) process.stdout.write(JSON.stringify(dumps.wanted ? { ...report, dump: dumps.dumpJson } : report) + '\n');
     else process.stdout.write(dumps.dumpText + formatReport(path, report));
