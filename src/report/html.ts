@@ -1,16 +1,20 @@
 // `--html report.html`: one self-contained page (inline CSS, no script, no external asset)
-// that shows a run step by step: after each statement, every process's VMAs and their
-// page-table entries (level, rw/ro, dirty/clean, what they map), every file's DAX entries with
-// their DIRTY / TOWRITE marks, the kernel events of the step (faults, TLB flushes,
-// writeback), which mappings mkclean visited (and what it did there) and which it missed,
-// and at the end what the crash lost. `seed --html` puts one such run per arch x strategy
-// on the page, with a table of contents.
+// that explains a run. First the verdict: each lost byte range links to the statement that
+// stored it, the fsync/msync that promised it and the mkclean that left the storing mapping
+// writable (with the reason: VMA not returned by i_mmap, pfn mismatch, private mapping), and
+// says whether that store took a fault and whether anything wrote it back; promises that held
+// only because something else wrote the line back (another process's fsync of a re-dirtied
+// entry, another CPU's clwb) are listed as luck. Then the run step by step, showing only what
+// changed: page-table entries and DAX entries that appeared, changed (the changed bits and marks
+// highlighted) or went away, and the step's kernel events (faults, TLB flushes, writebacks,
+// mkclean visits and misses); a step that changed nothing is collapsed. The reasoning lives in
+// loss.ts. `seed --html` puts one such run per arch x strategy on the page, with a table of contents.
 
-import type { LostRange } from '../check/durability.ts';
-import type { MkcleanAction } from '../kernel/events.ts';
+import type { KernelEvents, MkcleanAction } from '../kernel/events.ts';
 import type { Stmt } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
 import type { DaxEntryView, Simulation } from '../sim/simulation.ts';
+import { LossLedger, type LossExplanation, type LuckRec } from './loss.ts';
 import { collectCacheRows, collectPtRows, humanSize, type PtRow } from './ptdump.ts';
 
 export interface Visit {
@@ -59,6 +63,8 @@ export interface Step {
   procs: ProcSnap[];
   files: Array<{ name: string; size: number; entries: DaxEntryView[] }>;
   dirtyLines: number;
+  /** Why this step matters for durability (a store that took no fault, a writeback that wrote nothing). */
+  notes: Array<{ text: string; bad: boolean }>;
 }
 
 export interface RecordedRun {
@@ -67,9 +73,14 @@ export interface RecordedRun {
   report: RunReport | null;
   /** A one-line error, when the run stopped on one. */
   error?: string;
+  /** Each lost range with what caused it. */
+  explained: LossExplanation[];
+  /** Promises that held by luck. */
+  luck: LuckRec[];
 }
 
 const hex = (v: number): string => '0x' + v.toString(16);
+const range = (file: string, start: number, end: number): string => `${file} [${hex(start)}, ${hex(end)})`;
 
 /** Records one run through RunOptions hooks; `finish` with the report, then `run`. */
 export class HtmlRecorder {
@@ -80,6 +91,9 @@ export class HtmlRecorder {
   private report: RunReport | null = null;
   private error: string | undefined;
   private readonly lines: string[];
+  private readonly ledger = new LossLedger();
+  private explained: LossExplanation[] = [];
+  private luck: LuckRec[] = [];
 
   constructor(
     readonly title: string,
@@ -89,8 +103,7 @@ export class HtmlRecorder {
   }
 
   hooks(): Required<Pick<RunOptions, 'afterStatement' | 'events'>> {
-    return {
-      events: {
+    const own: KernelEvents = {
         fault: (mm, va, kind, how) => this.pending.push({ kind: 'fault', text: `${mm.name}: ${kind} fault at ${hex(va)}, handled as ${how}` }),
         tlbFlush: (mm, start, end, why) => this.pending.push({ kind: 'tlb', text: `TLB flush of ${mm.name} [${hex(start)}, ${hex(end)}) by ${why}` }),
         writeback: (file, entry, lines) => this.pending.push({ kind: 'writeback', text: `dax_writeback_one: ${file.name} entry at index ${entry.index} (${entry.order > 0 ? 'PMD' : 'PTE'}): ${lines} dirty line${lines === 1 ? '' : 's'} written back` }),
@@ -104,8 +117,24 @@ export class HtmlRecorder {
           this.missed.push({ proc: vma.mm.name, vma: vma.name, file: file.name, entryIndex: entry.index });
           this.pending.push({ kind: 'missed', bad: true, text: `mkclean MISSED ${vma.mm.name}/${vma.name}: it maps part of ${file.name} entry ${entry.index} but the i_mmap query did not return it` });
         },
+    };
+    const ledger = this.ledger.events();
+    const events: KernelEvents = { ...ledger };
+    for (const key of Object.keys(own) as Array<keyof KernelEvents>) {
+      const a = own[key] as (...args: unknown[]) => void;
+      const b = ledger[key] as ((...args: unknown[]) => void) | undefined;
+      (events as Record<string, unknown>)[key] = b === undefined ? a : (...args: unknown[]) => {
+        a(...args);
+        b(...args);
+      };
+    }
+    return {
+      events,
+      afterStatement: (s, sim) => {
+        this.ledger.attach(sim);
+        this.ledger.endStatement(s.line, 'proc' in s ? s.proc : null);
+        this.snapshot(s, sim);
       },
-      afterStatement: (s, sim) => this.snapshot(s, sim),
     };
   }
 
@@ -138,19 +167,45 @@ export class HtmlRecorder {
       procs,
       files: sim.kernel.files.map((f) => ({ name: f.name, size: f.size, entries: sim.daxEntries(f) })),
       dirtyLines: collectCacheRows(sim).reduce((a, r) => a + r.lines, 0),
+      notes: this.notes(s),
     });
     this.pending = [];
     this.visits = [];
     this.missed = [];
   }
 
+  /** What the ledger says about statement `s`: unprotected stores, syncs that wrote nothing back. */
+  private notes(s: Stmt): Step['notes'] {
+    const at = this.ledger.ofLine(s.line);
+    const out: Step['notes'] = [];
+    for (const st of at.stores) {
+      if (!st.unprotected) continue;
+      const miss = this.ledger.misses.filter((m) => m.victim === st.by && m.file === st.file && m.start <= st.offset && st.offset < m.end && m.seq < st.seq).pop();
+      out.push({
+        bad: true,
+        text: `${st.by}'s store to ${range(st.file, st.offset, st.end)} took no fault: the mapping was still writable and dirty${miss !== undefined ? ` (mkclean missed it at line ${miss.line}: ${miss.reason})` : ''}, so DAX entry ${st.entryIndex ?? '?'} stayed clean and no fsync will write this back`,
+      });
+    }
+    const syncs = at.promises.filter((p) => p.kind === 'sync');
+    if (syncs.length > 0) {
+      const written = at.writebacks.reduce((a, w) => a + w.lines, 0);
+      if (at.writebacks.length === 0) out.push({ bad: at.stores.length === 0 && this.ledger.stores.some((x) => x.unprotected && x.seq < syncs[0]!.seq), text: `the writeback wrote nothing back: no DIRTY DAX entry in ${syncs.map((p) => range(p.file, p.start, p.end)).join(', ')}` });
+      else if (written === 0) out.push({ bad: false, text: `dax_writeback_one found ${at.writebacks.length} entr${at.writebacks.length === 1 ? 'y' : 'ies'} to write back, but no dirty line in ${at.writebacks.length === 1 ? 'it' : 'them'}: nothing written back` });
+    }
+    return out;
+  }
+
   finish(report: RunReport | null, error?: string): void {
     this.report = report;
     this.error = error;
+    if (report !== null) {
+      this.explained = this.ledger.explain(report.lost);
+      this.luck = this.ledger.luck(report.lost);
+    }
   }
 
   run(): RecordedRun {
-    return { title: this.title, steps: this.steps, report: this.report, ...(this.error !== undefined ? { error: this.error } : {}) };
+    return { title: this.title, steps: this.steps, report: this.report, explained: this.explained, luck: this.luck, ...(this.error !== undefined ? { error: this.error } : {}) };
   }
 }
 
@@ -160,19 +215,21 @@ function esc(s: string): string {
 
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1b1b;background:#fafafa}
-h1{font-size:1.4em}h2{font-size:1.2em;border-bottom:2px solid #444;margin-top:2em}
+h1{font-size:1.4em}h2{font-size:1.2em;border-bottom:2px solid #444;margin-top:2em}h3{font-size:1.05em;margin:1em 0 .3em}
 code,td.m,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
 details.step{background:#fff;border:1px solid #ccc;border-radius:4px;margin:.4em 0;padding:.3em .7em}
-details.step>summary{cursor:pointer;font-weight:600}
-details.step.mk{border-left:5px solid #2e7d32}details.step.miss{border-left:5px solid #c62828}
-table{border-collapse:collapse;margin:.3em 0 .6em}th,td{border:1px solid #ddd;padding:1px 6px;text-align:left}
+details.step>summary{cursor:pointer;font-weight:600}details.step.same>summary{font-weight:400;color:#777}
+details.step.mk{border-left:5px solid #2e7d32}details.step.miss{border-left:5px solid #c62828}details.step:target{outline:3px solid #1565c0}
+table{border-collapse:collapse;margin:.3em 0 .6em}th,td{border:1px solid #ddd;padding:1px 6px;text-align:left;vertical-align:top}
 th{background:#eee}.proc{display:inline-block;vertical-align:top;margin-right:1.5em}
 .b{display:inline-block;border-radius:3px;padding:0 4px;font-size:11px;font-weight:700;margin-right:2px}
 .dirty{background:#ffcdd2;color:#b71c1c}.clean{background:#c8e6c9;color:#1b5e20}.rw{background:#ffe0b2;color:#e65100}.ro{background:#e3f2fd;color:#0d47a1}
-.towrite{background:#fff9c4;color:#795548}.lvl{background:#eceff1;color:#37474f}
-tr.visited td{background:#e8f5e9}tr.bad td,tr.missed td{background:#ffebee}
-ul.ev{margin:.2em 0;padding-left:1.3em}li.bad{color:#b71c1c;font-weight:600}li.visit{color:#1b5e20}
+.towrite{background:#fff9c4;color:#795548}.lvl{background:#eceff1;color:#37474f}.luck{background:#fff3e0;color:#e65100;border:1px dashed #e65100}
+.chg{outline:2px solid #6a1b9a;outline-offset:1px}.plus{color:#1b5e20;font-weight:700}.minus{color:#b71c1c;font-weight:700}
+tr.visited td{background:#e8f5e9}tr.bad td,tr.missed td{background:#ffebee}tr.gone td{color:#777;text-decoration:line-through}
+ul.ev{margin:.2em 0;padding-left:1.3em}li.bad{color:#b71c1c;font-weight:600}li.visit{color:#1b5e20}li.note{color:#4a148c}
 .lost{background:#ffebee;border:2px solid #c62828;padding:.5em}.durable{background:#e8f5e9;border:2px solid #2e7d32;padding:.5em}
+.lucky{background:#fff3e0;border:2px dashed #e65100;padding:.5em;margin-top:.5em}
 .muted{color:#777}
 `;
 
@@ -180,80 +237,167 @@ function badge(cls: string, text: string): string {
   return `<span class="b ${cls}">${esc(text)}</span>`;
 }
 
-function rowState(r: PtRow): string {
-  if (!r.present) return badge('lvl', 'not present');
-  return badge(r.write ? 'rw' : 'ro', r.write ? 'rw' : 'ro') + badge(r.dirty ? 'dirty' : 'clean', r.dirty ? 'dirty' : 'clean');
+/** A link to the step of `line` in run `id`. */
+function stepLink(id: string, line: number, text: string): string {
+  return `<a href="#${id}-l${line}">line ${line}</a>: <code>${esc(text)}</code>`;
 }
 
-function renderProc(p: ProcSnap, step: Step): string {
-  const out = [`<div class="proc"><b>${esc(p.name)}</b> <span class="muted">(cpu ${p.cpu})</span>`];
-  out.push('<table><tr><th>mapping</th><th>virtual range</th><th>level</th><th>state</th><th>maps</th><th>mkclean</th></tr>');
+/** What can change in a leaf between steps, and how it shows. */
+const ROW_FIELDS: ReadonlyArray<{ key: 'present' | 'write' | 'dirty' | 'young'; on: [string, string]; off: [string, string] }> = [
+  { key: 'present', on: ['lvl', 'present'], off: ['lvl', 'not present'] },
+  { key: 'write', on: ['rw', 'rw'], off: ['ro', 'ro'] },
+  { key: 'dirty', on: ['dirty', 'dirty'], off: ['clean', 'clean'] },
+  { key: 'young', on: ['lvl', 'young'], off: ['lvl', 'old'] },
+];
+
+function rowState(r: PtRow, before: PtRow | undefined): string {
+  return ROW_FIELDS.filter((f) => f.key !== 'young' || before !== undefined)
+    .filter((f) => f.key === 'present' || r.present)
+    .map((f) => {
+      const [cls, text] = r[f.key] ? f.on : f.off;
+      const changed = before !== undefined && before[f.key] !== r[f.key];
+      return badge(`${cls}${changed ? ' chg' : ''}`, text);
+    })
+    .join('');
+}
+
+/** Flags set (+) and cleared (-) since the previous step, by the kernel's names. */
+function flagDiff(r: PtRow, before: PtRow | undefined): string {
+  if (before === undefined) return '';
+  const plus = r.flags.filter((f) => !before.flags.includes(f));
+  const minus = before.flags.filter((f) => !r.flags.includes(f));
+  return [...plus.map((f) => `<span class="plus">+${esc(f)}</span>`), ...minus.map((f) => `<span class="minus">-${esc(f)}</span>`)].join(' ');
+}
+
+const rowKey = (r: PtRow): string => `${r.vma ?? '-'}:${r.start}:${r.level}`;
+const rowSame = (a: PtRow, b: PtRow): boolean => a.end === b.end && a.raw === b.raw && a.target === b.target && a.flags.join() === b.flags.join();
+
+/** One process in one step: only the entries that appeared, changed or went away. */
+function renderProc(p: ProcSnap, prev: ProcSnap | undefined, step: Step): string {
+  const rows = [...p.vmas.flatMap((v) => v.rows), ...p.stray];
+  const before = new Map((prev === undefined ? [] : [...prev.vmas.flatMap((v) => v.rows), ...prev.stray]).map((r) => [rowKey(r), r]));
   const missedVmas = new Set(step.missed.filter((m) => m.proc === p.name).map((m) => m.vma));
-  for (const v of p.vmas) {
-    const head = `${esc(v.name)}: ${esc(v.file)} +${hex(v.offset)} len ${humanSize(v.length)} ${v.write ? 'rw' : 'ro'} ${v.shared ? 'shared' : 'private'}${v.sync ? ' sync' : ''}`;
-    const missed = missedVmas.has(v.name);
-    if (v.rows.length === 0) {
-      out.push(`<tr class="${missed ? 'missed' : ''}"><td class="m">${head}</td><td class="m">${hex(v.start)}</td><td colspan="3" class="muted">no entries</td><td>${missed ? 'MISSED' : ''}</td></tr>`);
+  const out: string[] = [];
+  let unchanged = 0;
+  const vmaHead = (name: string | null): string => {
+    const v = p.vmas.find((x) => x.name === name);
+    return v === undefined ? '(outside every VMA)' : `${esc(v.name)}: ${esc(v.file)} +${hex(v.offset)} len ${humanSize(v.length)} ${v.write ? 'rw' : 'ro'} ${v.shared ? 'shared' : 'private'}${v.sync ? ' sync' : ''}`;
+  };
+  for (const r of rows) {
+    const old = before.get(rowKey(r));
+    before.delete(rowKey(r));
+    const visits = step.visits.filter((x) => x.proc === p.name && x.vma === r.vma && x.va >= r.start && x.va < r.end);
+    const missed = r.vma !== null && missedVmas.has(r.vma);
+    if (old !== undefined && rowSame(old, r) && visits.length === 0 && !missed) {
+      unchanged++;
       continue;
     }
-    v.rows.forEach((r, i) => {
-      const visits = step.visits.filter((x) => x.proc === p.name && x.vma === v.name && x.va >= r.start && x.va < r.end);
-      const bad = visits.some((x) => x.action === 'pfn-mismatch' || x.action === 'skipped-private');
-      const cls = missed ? 'missed' : bad ? 'bad' : visits.length > 0 ? 'visited' : '';
-      const mk = missed ? 'MISSED (VMA not found)' : visits.map((x) => `${x.action} (${x.level})`).filter((x, j, a) => a.indexOf(x) === j).join(', ');
-      out.push(
-        `<tr class="${cls}"><td class="m">${i === 0 ? head : ''}</td><td class="m">${hex(r.start)}-${hex(r.end)}</td><td>${badge('lvl', r.level)}${(r.end - r.start) / r.pageSize > 1 ? ` x${(r.end - r.start) / r.pageSize}` : ''}</td><td>${rowState(r)}</td><td class="m">${esc(r.target)}</td><td>${esc(mk)}</td></tr>`,
-      );
-    });
+    const bad = visits.some((x) => x.action === 'pfn-mismatch' || x.action === 'skipped-private');
+    const cls = missed ? 'missed' : bad ? 'bad' : visits.length > 0 ? 'visited' : '';
+    const mk = missed ? 'MISSED (VMA not returned by i_mmap)' : visits.map((x) => `${x.action} (${x.level})`).filter((x, j, a) => a.indexOf(x) === j).join(', ');
+    const n = (r.end - r.start) / r.page_size;
+    out.push(
+      `<tr class="${cls}"><td class="m">${vmaHead(r.vma)}</td><td class="m">${hex(r.start)}-${hex(r.end)}</td><td>${badge('lvl', r.level)}${n > 1 ? ` x${n}` : ''}</td><td>${old === undefined ? badge('lvl', 'new') : ''}${rowState(r, old)}</td><td class="m">${flagDiff(r, old)}</td><td class="m">${esc(r.target)}</td><td>${esc(mk)}</td></tr>`,
+    );
   }
-  for (const r of p.stray) out.push(`<tr class="bad"><td class="m">(outside every VMA)</td><td class="m">${hex(r.start)}-${hex(r.end)}</td><td>${badge('lvl', r.level)}</td><td>${rowState(r)}</td><td class="m">${esc(r.target)}</td><td></td></tr>`);
-  out.push('</table></div>');
-  return out.join('');
+  for (const r of before.values()) out.push(`<tr class="gone"><td class="m">${vmaHead(r.vma)}</td><td class="m">${hex(r.start)}-${hex(r.end)}</td><td>${badge('lvl', r.level)}</td><td>removed</td><td></td><td class="m">${esc(r.target)}</td><td></td></tr>`);
+  for (const v of p.vmas) {
+    if (v.rows.length === 0 && missedVmas.has(v.name)) out.push(`<tr class="missed"><td class="m">${vmaHead(v.name)}</td><td class="m">${hex(v.start)}</td><td colspan="4" class="muted">no entries</td><td>MISSED</td></tr>`);
+  }
+  const newVmas = p.vmas.filter((v) => prev === undefined || !prev.vmas.some((x) => x.name === v.name));
+  if (out.length === 0 && newVmas.length === 0) return '';
+  const head = `<div class="proc"><b>${esc(p.name)}</b> <span class="muted">(cpu ${p.cpu})</span>${newVmas.map((v) => ` new mapping <code>${vmaHead(v.name)}</code> at ${hex(v.start)}`).join('')}`;
+  if (out.length === 0) return head + '</div>';
+  return `${head}<table><tr><th>mapping</th><th>virtual range</th><th>level</th><th>state</th><th>bits changed</th><th>maps</th><th>mkclean</th></tr>${out.join('')}</table>${unchanged > 0 ? `<span class="muted">${unchanged} unchanged entr${unchanged === 1 ? 'y' : 'ies'} not shown</span>` : ''}</div>`;
 }
 
-function renderFiles(step: Step): string {
+/** The DAX entries of each file that appeared, changed marks (highlighted) or went away. */
+function renderFiles(step: Step, prev: Step | undefined): string {
   const out: string[] = [];
   for (const f of step.files) {
-    out.push(`<div class="proc"><b>DAX entries of ${esc(f.name)}</b> <span class="muted">(${humanSize(f.size)})</span><table><tr><th>index</th><th>kind</th><th>pfn</th><th>marks</th></tr>`);
-    if (f.entries.length === 0) out.push('<tr><td colspan="4" class="muted">none</td></tr>');
+    const before = new Map((prev?.files.find((x) => x.name === f.name)?.entries ?? []).map((e) => [e.index, e]));
+    const rows: string[] = [];
     for (const e of f.entries) {
-      const marks = (e.dirty ? badge('dirty', 'DIRTY') : badge('clean', 'clean')) + (e.towrite ? badge('towrite', 'TOWRITE') : '') + (e.locked ? badge('lvl', 'LOCKED') : '');
-      out.push(`<tr><td class="m">${e.index}</td><td>${badge('lvl', e.order > 0 ? 'PMD' : 'PTE')}${e.kind !== 'real' ? ` ${esc(e.kind)}` : ''}</td><td class="m">${hex(e.pfn)}</td><td>${marks}</td></tr>`);
+      const old = before.get(e.index);
+      before.delete(e.index);
+      if (old !== undefined && old.dirty === e.dirty && old.towrite === e.towrite && old.locked === e.locked && old.pfn === e.pfn && old.kind === e.kind) continue;
+      const chg = (k: 'dirty' | 'towrite'): string => (old !== undefined && old[k] !== e[k] ? ' chg' : '');
+      const marks = (e.dirty ? badge(`dirty${chg('dirty')}`, 'DIRTY') : badge(`clean${chg('dirty')}`, 'clean')) + (e.towrite || (old?.towrite ?? false) ? badge(`towrite${chg('towrite')}`, e.towrite ? 'TOWRITE' : 'no TOWRITE') : '') + (e.locked ? badge('lvl', 'LOCKED') : '');
+      rows.push(`<tr><td class="m">${e.index}</td><td>${badge('lvl', e.order > 0 ? 'PMD' : 'PTE')}${e.kind !== 'real' ? ` ${esc(e.kind)}` : ''}${old === undefined ? ' ' + badge('lvl', 'new') : ''}</td><td class="m">${hex(e.pfn)}</td><td>${marks}</td></tr>`);
     }
-    out.push('</table></div>');
+    for (const e of before.values()) rows.push(`<tr class="gone"><td class="m">${e.index}</td><td>${e.order > 0 ? 'PMD' : 'PTE'}</td><td class="m">${hex(e.pfn)}</td><td>removed</td></tr>`);
+    if (rows.length === 0) continue;
+    out.push(`<div class="proc"><b>DAX entries of ${esc(f.name)}</b> <span class="muted">(${humanSize(f.size)})</span><table><tr><th>index</th><th>kind</th><th>pfn</th><th>marks</th></tr>${rows.join('')}</table></div>`);
   }
   return out.join('');
 }
 
-function renderLost(lost: readonly LostRange[]): string {
-  return `<table><tr><th>file</th><th>offset</th><th>length</th></tr>${lost.map((r) => `<tr><td>${esc(r.file)}</td><td class="m">${hex(r.offset)}</td><td>${r.length}</td></tr>`).join('')}</table>`;
+/** The verdict: each lost range with the store, the promise and the miss behind it. */
+function renderExplained(run: RecordedRun, id: string, sources: ReadonlyMap<number, string>): string {
+  const src = (line: number): string => sources.get(line) ?? '';
+  const rows = run.explained.map((x) => {
+    const r = x.range;
+    const store =
+      x.store === null
+        ? '<span class="muted">unknown</span>'
+        : `${stepLink(id, x.store.line, src(x.store.line))} by ${esc(x.store.by)}<br>${x.store.faulted ? 'took a write fault' : '<b>took no fault</b>'}${x.store.unprotected ? ': its mapping was still writable and dirty and the DAX entry clean' : ''}`;
+    const promise =
+      x.promise === null
+        ? '<span class="muted">none</span>'
+        : `${stepLink(id, x.promise.line, src(x.promise.line))}${x.promise.kind === 'flush+sfence' ? ' (clwb + sfence)' : ''}<br>${x.writebacksAfter.length === 0 ? '<b>nothing wrote these bytes back</b> after the store' : `written back at ${x.writebacksAfter.map((w) => `line ${w.line}`).join(', ')}`}`;
+    const miss = x.missed === null ? '<span class="muted">none found</span>' : `${stepLink(id, x.missed.line, src(x.missed.line))}: mkclean left <b>${esc(x.missed.victim)}/${esc(x.missed.vma)}</b> writable: <b>${esc(x.missed.reason)}</b> (DAX entry ${x.missed.entryIndex})`;
+    return `<tr><td class="m">${esc(r.file)} [${hex(r.offset)}, ${hex(r.offset + r.length)})<br>${r.length} bytes</td><td>${store}</td><td>${promise}</td><td>${miss}</td></tr>`;
+  });
+  return `<table class="why"><tr><th>lost bytes</th><th>stored by</th><th>promised by</th><th>mapping mkclean missed</th></tr>${rows.join('')}</table>`;
+}
+
+function renderLuck(run: RecordedRun, id: string, sources: ReadonlyMap<number, string>): string {
+  if (run.luck.length === 0) return '';
+  const items = run.luck.map((l) => {
+    const by = l.savedBy;
+    const saved = 'entryIndex' in by ? `${stepLink(id, by.line, sources.get(by.line) ?? '')} wrote back DAX entry ${by.entryIndex}${l.redirtied !== null ? `, made DIRTY again by ${esc(l.redirtied.by)}'s fault at ${stepLink(id, l.redirtied.line, sources.get(l.redirtied.line) ?? '')}` : ''}, and with it the whole entry, this line included` : `${stepLink(id, by.line, sources.get(by.line) ?? '')}: ${esc(by.by)}'s clwb of the line`;
+    return `<li>${badge('luck', 'luck')} ${stepLink(id, l.store.line, sources.get(l.store.line) ?? '')} by ${esc(l.store.by)} (no fault, entry clean${l.missed !== null ? `, its mapping missed by mkclean at line ${l.missed.line}: ${esc(l.missed.reason)}` : ''}) was promised by ${stepLink(id, l.promise.line, sources.get(l.promise.line) ?? '')} and survived only because ${saved}.</li>`;
+  });
+  return `<div class="lucky" data-luck="${run.luck.length}"><b>Promises that held by luck</b><ul class="ev">${items.join('')}</ul></div>`;
 }
 
 function renderRun(run: RecordedRun, id: string): string {
   const out = [`<h2 id="${id}">${esc(run.title)}</h2>`];
   const r = run.report;
+  const sources = new Map(run.steps.map((s) => [s.line, s.source]));
   if (r !== null) {
     out.push(`<p>arch <b>${esc(r.arch)}</b>, mkclean <b>${esc(r.mkclean)}</b>, persistence <b>${esc(r.persistence)}</b>, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if)' : ''}</p>`);
-  }
-  for (const s of run.steps) {
-    const cls = s.missed.length > 0 || s.events.some((e) => e.bad === true) ? 'step miss' : s.visits.length > 0 ? 'step mk' : 'step';
-    out.push(`<details class="${cls}" open><summary>line ${s.line}: <code>${esc(s.source)}</code>${s.missed.length > 0 ? ' &mdash; mkclean missed a mapping' : ''}</summary>`);
-    if (s.events.length > 0) {
-      out.push('<ul class="ev">' + s.events.map((e) => `<li class="${e.bad === true ? 'bad' : e.kind === 'visit' ? 'visit' : ''}">${esc(e.text)}</li>`).join('') + '</ul>');
-    }
-    out.push(s.procs.map((p) => renderProc(p, s)).join('') + renderFiles(s));
-    out.push(`<div class="muted">dirty cache lines not yet in the persistence domain: ${s.dirtyLines}</div></details>`);
-  }
-  if (run.error !== undefined) out.push(`<p class="lost">stopped: ${esc(run.error)}</p>`);
-  if (r !== null) {
     const bytes = r.lost.reduce((a, x) => a + x.length, 0);
+    const when = r.crash_line !== null ? stepLink(id, r.crash_line, sources.get(r.crash_line) ?? 'crash') : 'at the end';
     out.push(
       r.durable
-        ? `<div class="durable" data-outcome="durable"><b>Crash${r.crash_line !== null ? ` (line ${r.crash_line})` : ' (at the end)'}: durable</b> &mdash; every byte promised by fsync/msync or flush+sfence survived.</div>`
-        : `<div class="lost" data-outcome="lost"><b>Crash${r.crash_line !== null ? ` (line ${r.crash_line})` : ' (at the end)'}: LOST ${bytes} bytes</b> that fsync/msync had promised durable:${renderLost(r.lost)}</div>`,
+        ? `<div class="durable" data-outcome="durable"><b>Crash (${when}): durable</b> &mdash; every byte promised by fsync/msync or flush+sfence survived.</div>`
+        : `<div class="lost" data-outcome="lost"><b>Crash (${when}): LOST ${bytes} bytes</b> that fsync/msync had promised durable.${renderExplained(run, id, sources)}</div>`,
     );
-    if (r.expects.length > 0) out.push('<ul class="ev">' + r.expects.map((e) => `<li class="${e.ok ? 'visit' : 'bad'}">line ${e.line}: ${e.ok ? 'ok' : 'FAIL'} <code>${esc(e.text)}</code>${e.ok ? '' : ` (found: ${esc(e.actual ?? '')})`}</li>`).join('') + '</ul>');
+    out.push(renderLuck(run, id, sources));
   }
+  out.push('<h3>Step by step (only what changed)</h3>');
+  const lucky = new Set(run.luck.map((l) => l.promise.line));
+  run.steps.forEach((s, i) => {
+    const prev = i > 0 ? run.steps[i - 1] : undefined;
+    const procs = s.procs.map((p) => renderProc(p, prev?.procs.find((x) => x.name === p.name), s)).join('');
+    const files = renderFiles(s, prev);
+    const dirtyChanged = prev === undefined || prev.dirtyLines !== s.dirtyLines;
+    const bad = s.missed.length > 0 || s.events.some((e) => e.bad === true) || s.notes.some((n) => n.bad);
+    const changed = procs !== '' || files !== '' || s.events.length > 0 || s.notes.length > 0 || dirtyChanged;
+    const cls = bad ? 'step miss' : s.visits.length > 0 ? 'step mk' : changed ? 'step' : 'step same';
+    out.push(
+      `<details class="${cls}" id="${id}-l${s.line}"${changed ? ' open' : ''}><summary>line ${s.line}: <code>${esc(s.source)}</code>${s.missed.length > 0 ? ' &mdash; mkclean missed a mapping' : ''}${lucky.has(s.line) ? ' ' + badge('luck', 'held by luck') : ''}${changed ? '' : ' <span class="muted">(nothing changed)</span>'}</summary>`,
+    );
+    if (s.events.length > 0 || s.notes.length > 0) {
+      out.push('<ul class="ev">' + s.events.map((e) => `<li class="${e.bad === true ? 'bad' : e.kind === 'visit' ? 'visit' : ''}">${esc(e.text)}</li>`).join('') + s.notes.map((n) => `<li class="note${n.bad ? ' bad' : ''}">${esc(n.text)}</li>`).join('') + '</ul>');
+    }
+    out.push(procs + files);
+    if (dirtyChanged) out.push(`<div class="muted">dirty cache lines not yet in the persistence domain: ${s.dirtyLines}</div>`);
+    out.push('</details>');
+  });
+  if (run.error !== undefined) out.push(`<p class="lost">stopped: ${esc(run.error)}</p>`);
+  if (r !== null && r.expects.length > 0) out.push('<h3>Expectations</h3><ul class="ev">' + r.expects.map((e) => `<li class="${e.ok ? 'visit' : 'bad'}">${stepLink(id, e.line, e.text)} ${e.ok ? 'ok' : `FAIL (found: ${esc(e.actual ?? '')})`}</li>`).join('') + '</ul>');
   return out.join('\n');
 }
 
@@ -262,14 +406,14 @@ export function renderHtml(title: string, runs: readonly RecordedRun[]): string 
   const toc =
     runs.length > 1
       ? '<table><tr><th>run</th><th>outcome</th></tr>' +
-        runs.map((r, i) => `<tr><td><a href="#run${i}">${esc(r.title)}</a></td><td>${r.report === null ? 'error' : r.report.durable ? badge('clean', 'durable') : badge('dirty', `LOST ${r.report.lost.reduce((a, x) => a + x.length, 0)} bytes`)}</td></tr>`).join('') +
+        runs.map((r, i) => `<tr><td><a href="#run${i}">${esc(r.title)}</a></td><td>${r.report === null ? 'error' : r.report.durable ? badge('clean', 'durable') + (r.luck.length > 0 ? badge('luck', 'by luck') : '') : badge('dirty', `LOST ${r.report.lost.reduce((a, x) => a + x.length, 0)} bytes`)}</td></tr>`).join('') +
         '</table>'
       : '';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
 <style>${CSS}</style></head>
 <body><h1>${esc(title)}</h1>
-<p class="muted">daxsim report: after each statement, every process's mappings and page-table entries, the DAX entries with their DIRTY/TOWRITE marks, and what mkclean visited (green) or missed (red).</p>
+<p class="muted">daxsim report: what the crash lost and why, then each statement with only what it changed: page-table entries (changed bits highlighted), DAX entries with their DIRTY/TOWRITE marks, faults, TLB flushes, writebacks, and what mkclean visited (green) or missed (red).</p>
 ${toc}
 ${runs.map((r, i) => renderRun(r, `run${i}`)).join('\n')}
 </body></html>

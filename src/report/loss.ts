@@ -98,6 +98,8 @@ export interface LuckRec {
   promise: PromiseRec;
   /** What wrote the line back instead: a writeback of the entry, or another CPU's clwb. */
   savedBy: WritebackRec | UserFlushRec;
+  /** For a writeback: the faulting store of another process that made the entry DIRTY again. */
+  redirtied: StoreRec | null;
   missed: MkcleanMiss | null;
 }
 
@@ -250,7 +252,9 @@ export class LossLedger {
       const fl = this.flushes.find((f) => f.file === s.file && f.line64 === line64 && f.seq > s.seq && f.by !== s.by);
       const savedBy = wb !== undefined && (fl === undefined || wb.seq < fl.seq) ? wb : fl;
       if (savedBy === undefined) continue;
-      out.push({ store: s, promise, savedBy, missed: this.missFor(s) });
+      let redirtied: StoreRec | null = null;
+      if ('entryIndex' in savedBy) for (const x of this.stores) if (x.faulted && x.file === s.file && x.by !== s.by && savedBy.start <= x.offset && x.offset < savedBy.end && x.seq > s.seq && x.seq < savedBy.seq) redirtied = x;
+      out.push({ store: s, promise, savedBy, redirtied, missed: this.missFor(s) });
     }
     return out;
   }

@@ -18,7 +18,7 @@ export interface PtRow extends DecodedEntry {
   start: number;
   end: number;
   /** Bytes one leaf maps. */
-  pageSize: number;
+  page_size: number;
   /** Set flags by the kernel's names. */
   flags: string[];
   /** The VMA the range lies in, or null for entries outside every VMA (stale). */
@@ -98,7 +98,7 @@ export function collectPtRows(sim: Simulation, mm: Mm): PtRow[] {
       start: va,
       end: va + size,
       level: layout.levels[level]!.name,
-      pageSize: size,
+      page_size: size,
       present,
       write: present && layout.isWrite(level, e),
       dirty: present && layout.isDirty(level, e),

@@ -202,10 +202,12 @@ export class TraceRecorder {
   }
 
   /** The document; with the run's report, flow arrows from stores to their promise and to the crash that lost them. */
-  toJSON(report?: RunReport): { traceEvents: TraceEvent[]; displayTimeUnit: 'ns' | 'ms'; otherData: Record<string, string> } {
+  toJSON(report?: RunReport): { schema: 2; traceEvents: TraceEvent[]; displayTimeUnit: 'ns' | 'ms'; otherData: Record<string, string> } {
     const events = [...this.events];
     if (report !== undefined) events.push(...this.flows(report));
-    return { traceEvents: events, displayTimeUnit: 'ms', otherData: { clock: CLOCK, producer: 'daxsim' } };
+    // traceEvents, displayTimeUnit and otherData are the format's own (camelCase) keys; "schema"
+    // is daxsim's convention for every JSON document it writes (readers ignore unknown keys).
+    return { schema: 2, traceEvents: events, displayTimeUnit: 'ms', otherData: { clock: CLOCK, producer: 'daxsim' } };
   }
 
   private flows(report: RunReport): TraceEvent[] {

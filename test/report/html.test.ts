@@ -76,4 +76,99 @@ describe('--html', () => {
     expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
   });
 });
+
+/** The rendered DOM of a page, and the text and links of the element with `id` (or of a selector-like match). */
+function rendered(file: string): { dom: string; text: (html: string) => string; step: (line: number) => string } {
+  const r = chromium(['--dump-dom', `file://${file}`]);
+  expect(r.status).toBe(0);
+  const dom = r.stdout;
+  const text = (html: string): string => html.replace(/<style>[\s\S]*?<\/style>/g, '').replace(/<[^>]*>/g, ' ').replace(/&amp;/g, '&').replace(/\s+/g, ' ').trim();
+  const step = (line: number): string => {
+    const m = new RegExp(`<details[^>]*id="run0-l${line}"[^>]*>[\\s\\S]*?</details>`).exec(dom);
+    expect(m, `step of line ${line}`).not.toBeNull();
+    return m![0];
+  };
+  return { dom, text, step };
+}
+
+describe.skipIf(CHROMIUM === undefined)('--html explains the loss (rendered in headless Chromium)', () => {
+  // test/scenarios/seed-buggy.dax: 16 A fsync F (misses B), 19 B write b 0 64 (no fault), 20 A fsync F (nothing), 21 crash.
+  const file = path.join(dir, 'explain.html');
+
+  it('each lost range links to the store, the promise and the mkclean miss, with the reason', async () => {
+    await runCliCaptured(['run', 'test/scenarios/seed-buggy.dax', '--html', file]);
+    const { dom, text } = rendered(file);
+    const why = /<table class="why">[\s\S]*?<\/table>/.exec(dom)![0];
+    const row = /<tr><td class="m">F \[0x1000, 0x1040\)[\s\S]*?<\/tr>/.exec(why)![0];
+    expect([...row.matchAll(/href="#(run0-l\d+)"/g)].map((m) => m[1])).toEqual(['run0-l19', 'run0-l20', 'run0-l16']);
+    expect(text(row)).toBe(
+      'F [0x1000, 0x1040) 64 bytes line 19 : B write b 0 64 by B took no fault : its mapping was still writable and dirty and the DAX entry clean line 20 : A fsync F nothing wrote these bytes back after the store line 16 : A fsync F : mkclean left B/b writable: VMA not returned by i_mmap (DAX entry 0)',
+    );
+    for (const id of ['run0-l19', 'run0-l20', 'run0-l16']) expect(dom).toContain(`id="${id}"`); // the links land on steps
+  });
+
+  it('says when a later store took no fault and when a writeback wrote nothing back', () => {
+    const { text, step } = rendered(file);
+    expect(text(step(19))).toContain("B's store to F [0x1000, 0x1040) took no fault: the mapping was still writable and dirty (mkclean missed it at line 16: VMA not returned by i_mmap), so DAX entry 0 stayed clean and no fsync will write this back");
+    expect(text(step(20))).toContain('the writeback wrote nothing back: no DIRTY DAX entry in F [0x0, 0x200000)');
+    expect(text(step(20))).not.toContain('dax_writeback_one');
+  });
+
+  it('shows only what changed: changed bits highlighted, unchanged entries hidden, unchanged steps collapsed', () => {
+    const { text, step } = rendered(file);
+    // The fsync write-protects and cleans A's PMD: RW and DIRTY cleared, the ro and clean badges marked as changed.
+    const s16 = step(16);
+    expect(s16).toMatch(/^<details class="step miss" id="run0-l16" open="">/);
+    expect(text(s16)).toContain('-_PAGE_RW -_PAGE_DIRTY');
+    expect(s16).toContain('<span class="b ro chg">ro</span><span class="b clean chg">clean</span>');
+    expect(s16).toContain('<span class="b clean chg">clean</span></td></tr>'); // the DAX entry's DIRTY mark cleared
+    // B's unchanged PTE appears there only because mkclean missed it.
+    expect(text(s16)).toContain('0x3efffffff000-0x3f0000000000 pte present rw dirty young F+0x1000 MISSED (VMA not returned by i_mmap)');
+    // B's second write changes no entry: no table, just the note and the dirty line count.
+    expect(step(19)).not.toContain('<table');
+    // Statements that change nothing are collapsed.
+    for (const line of [8, 13, 17, 18, 22]) {
+      expect(step(line)).toMatch(new RegExp(`^<details class="step same" id="run0-l${line}">`));
+      expect(text(step(line))).toContain('(nothing changed)');
+    }
+  });
+
+  it('marks a promise that held only because another process flushed the line as luck', async () => {
+    const luck = path.join(dir, 'luck.dax');
+    writeFileSync(
+      luck,
+      [
+        'mkclean buggy',
+        'file F size 2M',
+        'proc A',
+        'proc B',
+        'A mmap a F offset 0 length 2M rw shared',
+        'B mmap b F offset 4K length 4K rw shared',
+        'A write a 0 64',
+        'B write b 0 64',
+        'A fsync F', // 9: misses B's PTE
+        'B write b 0 64', // 10: no fault, entry clean: unprotected
+        'A write a 0x2000 64', // 11: wp fault on A's clean PMD: the entry is DIRTY again
+        'A fsync F', // 12: writes back the whole entry, B's line with it
+        'crash',
+        'expect durable',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'luck.html');
+    const r = await runCliCaptured(['run', luck, '--html', out]);
+    expect(r.code).toBe(0);
+    const { dom, text, step } = rendered(out);
+    expect(dom).toContain('data-outcome="durable"');
+    const box = /<div class="lucky" data-luck="1">[\s\S]*?<\/div>/.exec(dom)![0];
+    expect(text(box)).toBe(
+      "Promises that held by luck luck line 10 : B write b 0 64 by B (no fault, entry clean, its mapping missed by mkclean at line 9: VMA not returned by i_mmap) was promised by line 12 : A fsync F and survived only because line 12 : A fsync F wrote back DAX entry 0, made DIRTY again by A's fault at line 11 : A write a 0x2000 64 , and with it the whole entry, this line included.",
+    );
+    expect(text(step(12))).toContain('held by luck');
+    // On the fixed kernel the same promise is kept by mkclean itself: no luck.
+    const fixed = path.join(dir, 'fixed.html');
+    await runCliCaptured(['run', luck, '--mkclean', 'range', '--html', fixed]);
+    expect(readFileSync(fixed, 'utf8')).not.toContain('class="lucky"');
+  });
+});
 if (CHROMIUM === undefined) console.warn('test/report/html.test.ts: chromium not found (/usr/bin/chromium): the headless rendering test is skipped; install it with apt-get install -y chromium');
