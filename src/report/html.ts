@@ -180,7 +180,7 @@ export class HtmlRecorder {
     const out: Step['notes'] = [];
     for (const st of at.stores) {
       if (!st.unprotected) continue;
-      const miss = this.ledger.misses.filter((m) => m.victim === st.by && m.file === st.file && m.start <= st.offset && st.offset < m.end && m.seq < st.seq).pop();
+      const miss = this.ledger.missFor(st) ?? undefined;
       out.push({
         bad: true,
         text: `${st.by}'s store to ${range(st.file, st.offset, st.end)} took no fault: the mapping was still writable and dirty${miss !== undefined ? ` (mkclean missed it at line ${miss.line}: ${miss.reason})` : ''}, so DAX entry ${st.entryIndex ?? '?'} stayed clean and no fsync will write this back`,

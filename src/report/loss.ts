@@ -215,11 +215,20 @@ export class LossLedger {
     return s;
   }
 
-  /** The mkclean miss that left `store`'s mapping writable: the last one on its entry and process before it. */
-  private missFor(store: StoreRec): MkcleanMiss | null {
+  /**
+   * The mkclean miss that left `store`'s mapping writable: the last one on its entry and process
+   * before it. A skipped private VMA cannot be it when another miss is there (a store through a
+   * private mapping lands in its anonymous copy, not in pmem), so it is chosen only as the last resort.
+   */
+  missFor(store: StoreRec): MkcleanMiss | null {
     let m: MkcleanMiss | null = null;
-    for (const x of this.misses) if (x.file === store.file && x.start <= store.offset && store.offset < x.end && x.victim === store.by && x.seq < store.seq) m = x;
-    return m;
+    let priv: MkcleanMiss | null = null;
+    for (const x of this.misses) {
+      if (x.file !== store.file || x.start > store.offset || store.offset >= x.end || x.victim !== store.by || x.seq > store.seq) continue;
+      if (x.reason === 'private mapping skipped') priv = x;
+      else m = x;
+    }
+    return m ?? priv;
   }
 
   /** Each lost range with the store, the promise and the mkclean miss behind it. */
