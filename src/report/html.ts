@@ -14,6 +14,7 @@ import type { KernelEvents, MkcleanAction } from '../kernel/events.ts';
 import type { Stmt } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
 import type { DaxEntryView, Simulation } from '../sim/simulation.ts';
+import { mergeListeners } from './listeners.ts';
 import { LossLedger, type LossExplanation, type LuckRec } from './loss.ts';
 import { collectCacheRows, collectPtRows, humanSize, type PtRow } from './ptdump.ts';
 
@@ -104,32 +105,22 @@ export class HtmlRecorder {
 
   hooks(): Required<Pick<RunOptions, 'afterStatement' | 'events'>> {
     const own: KernelEvents = {
-        fault: (mm, va, kind, how) => this.pending.push({ kind: 'fault', text: `${mm.name}: ${kind} fault at ${hex(va)}, handled as ${how}` }),
-        tlbFlush: (mm, start, end, why) => this.pending.push({ kind: 'tlb', text: `TLB flush of ${mm.name} [${hex(start)}, ${hex(end)}) by ${why}` }),
-        writeback: (file, entry, lines) => this.pending.push({ kind: 'writeback', text: `dax_writeback_one: ${file.name} entry at index ${entry.index} (${entry.order > 0 ? 'PMD' : 'PTE'}): ${lines} dirty line${lines === 1 ? '' : 's'} written back` }),
-        fileSynced: (file, start, end) => this.pending.push({ kind: 'sync', text: `${file.name} [${hex(start)}, ${hex(end)}) synced: every byte written before is promised durable` }),
-        mkcleanVisit: (file, entry, vma, va, level, action) => {
-          this.visits.push({ proc: vma.mm.name, vma: vma.name, va, level, action, file: file.name, entryIndex: entry.index });
-          const bad = action === 'pfn-mismatch' || action === 'skipped-private';
-          this.pending.push({ kind: 'visit', bad, text: `mkclean visited ${vma.mm.name}/${vma.name} at ${hex(va)} (${level}) for ${file.name} entry ${entry.index}: ${action}` });
-        },
-        mkcleanMissed: (file, entry, vma) => {
-          this.missed.push({ proc: vma.mm.name, vma: vma.name, file: file.name, entryIndex: entry.index });
-          this.pending.push({ kind: 'missed', bad: true, text: `mkclean MISSED ${vma.mm.name}/${vma.name}: it maps part of ${file.name} entry ${entry.index} but the i_mmap query did not return it` });
-        },
+      fault: (mm, va, kind, how) => this.pending.push({ kind: 'fault', text: `${mm.name}: ${kind} fault at ${hex(va)}, handled as ${how}` }),
+      tlbFlush: (mm, start, end, why) => this.pending.push({ kind: 'tlb', text: `TLB flush of ${mm.name} [${hex(start)}, ${hex(end)}) by ${why}` }),
+      writeback: (file, entry, lines) => this.pending.push({ kind: 'writeback', text: `dax_writeback_one: ${file.name} entry at index ${entry.index} (${entry.order > 0 ? 'PMD' : 'PTE'}): ${lines} dirty line${lines === 1 ? '' : 's'} written back` }),
+      fileSynced: (file, start, end) => this.pending.push({ kind: 'sync', text: `${file.name} [${hex(start)}, ${hex(end)}) synced: every byte written before is promised durable` }),
+      mkcleanVisit: (file, entry, vma, va, level, action) => {
+        this.visits.push({ proc: vma.mm.name, vma: vma.name, va, level, action, file: file.name, entryIndex: entry.index });
+        const bad = action === 'pfn-mismatch' || action === 'skipped-private';
+        this.pending.push({ kind: 'visit', bad, text: `mkclean visited ${vma.mm.name}/${vma.name} at ${hex(va)} (${level}) for ${file.name} entry ${entry.index}: ${action}` });
+      },
+      mkcleanMissed: (file, entry, vma) => {
+        this.missed.push({ proc: vma.mm.name, vma: vma.name, file: file.name, entryIndex: entry.index });
+        this.pending.push({ kind: 'missed', bad: true, text: `mkclean MISSED ${vma.mm.name}/${vma.name}: it maps part of ${file.name} entry ${entry.index} but the i_mmap query did not return it` });
+      },
     };
-    const ledger = this.ledger.events();
-    const events: KernelEvents = { ...ledger };
-    for (const key of Object.keys(own) as Array<keyof KernelEvents>) {
-      const a = own[key] as (...args: unknown[]) => void;
-      const b = ledger[key] as ((...args: unknown[]) => void) | undefined;
-      (events as Record<string, unknown>)[key] = b === undefined ? a : (...args: unknown[]) => {
-        a(...args);
-        b(...args);
-      };
-    }
     return {
-      events,
+      events: mergeListeners(own, this.ledger.events()),
       afterStatement: (s, sim) => {
         this.ledger.attach(sim);
         this.ledger.endStatement(s.line, 'proc' in s ? s.proc : null);
@@ -189,7 +180,9 @@ export class HtmlRecorder {
     const syncs = at.promises.filter((p) => p.kind === 'sync');
     if (syncs.length > 0) {
       const written = at.writebacks.reduce((a, w) => a + w.lines, 0);
-      if (at.writebacks.length === 0) out.push({ bad: at.stores.length === 0 && this.ledger.stores.some((x) => x.unprotected && x.seq < syncs[0]!.seq), text: `the writeback wrote nothing back: no DIRTY DAX entry in ${syncs.map((p) => range(p.file, p.start, p.end)).join(', ')}` });
+      // Bad when it leaves behind a store it promised but no writeback will ever see.
+      const abandoned = this.ledger.stores.some((x) => x.unprotected && syncs.some((p) => x.seq < p.seq && x.file === p.file && x.offset < p.end && p.start < x.end));
+      if (at.writebacks.length === 0) out.push({ bad: abandoned, text: `the writeback wrote nothing back: no DIRTY DAX entry in ${syncs.map((p) => range(p.file, p.start, p.end)).join(', ')}` });
       else if (written === 0) out.push({ bad: false, text: `dax_writeback_one found ${at.writebacks.length} entr${at.writebacks.length === 1 ? 'y' : 'ies'} to write back, but no dirty line in ${at.writebacks.length === 1 ? 'it' : 'them'}: nothing written back` });
     }
     return out;

@@ -113,8 +113,11 @@ class X86Ptdump implements PtdumpState {
   /** PTE_FLAGS_MASK = ~PTE_PFN_MASK (arch/x86/include/asm/pgtable_types.h). */
   private readonly flagsMask: bigint;
   private readonly f: Record<'present' | 'user' | 'rw' | 'pwt' | 'pcd' | 'pse' | 'pat' | 'patLarge' | 'global' | 'nx', bigint>;
+  /** PGDIR_SHIFT: 39 with 4 levels, 48 with 5. */
+  private readonly pgdirShift: number;
 
   constructor(layout: Layout) {
+    this.pgdirShift = layout.levels[0]!.shift;
     this.flagsMask = ~layout.pfn.mask & U64;
     const m = (n: string): bigint => flagMask(layout, n);
     this.f = { present: m('_PAGE_PRESENT'), user: m('_PAGE_USER'), rw: m('_PAGE_RW'), pwt: m('_PAGE_PWT'), pcd: m('_PAGE_PCD'), pse: m('_PAGE_PSE'), pat: m('_PAGE_PAT'), patLarge: m('_PAGE_PAT_LARGE'), global: m('_PAGE_GLOBAL'), nx: m('_PAGE_NX') };
@@ -167,10 +170,10 @@ class X86Ptdump implements PtdumpState {
     this.level = level;
   }
 
-  finish(_userEnd: number, pgdirShift = 39): string {
+  finish(): string {
     // The walk continues at GUARD_HOLE_END_ADDR in the kernel half: that address ends the last
     // user-space series and opens the "Kernel Space" marker, where daxsim stops.
-    this.noteBig(x86GuardHoleEnd(pgdirShift), 0, 0n);
+    this.noteBig(x86GuardHoleEnd(this.pgdirShift), 0, 0n);
     return this.out.join('\n') + '\n';
   }
 }
@@ -352,10 +355,10 @@ export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
     sim.kernel.pt.read(table, e);
     if (layout.isNone(level, e)) {
       st.note(0, KERNEL_LEVEL[layout.levels[level + 1]!.name]!, 0n);
-      return st instanceof X86Ptdump ? st.finish(end, layout.levels[0]!.shift) : st.finish(end);
+      return st.finish(end);
     }
     table = layout.tableAddress(level, e);
   }
   walkTable(sim, st, table, level, 0, end);
-  return st instanceof X86Ptdump ? st.finish(end, layout.levels[0]!.shift) : st.finish(end);
+  return st.finish(end);
 }

@@ -49,6 +49,16 @@ function staleness(sim: Simulation, mm: Mm, t: TlbEntryView): string | null {
   return why.length > 0 ? why.join('; ') : null;
 }
 
+function rowOf(sim: Simulation, mm: Mm, t: TlbEntryView): TlbRow {
+  return { va: t.va, frame: t.frame, page_size: t.pageSize, write: (t.perms & Perm.W) !== 0, dirty: (t.perms & Perm.D) !== 0, user: (t.perms & Perm.U) !== 0, exec: (t.perms & Perm.X) !== 0, stale: staleness(sim, mm, t) };
+}
+
+/** The TLB entry `mm`'s CPU would use for `va`, or null. */
+export function tlbRowAt(sim: Simulation, mm: Mm, va: number): TlbRow | null {
+  const t = sim.machine.hwMmu.tlbProbe(mm.cpu, va);
+  return t === null ? null : rowOf(sim, mm, t);
+}
+
 /** Every TLB entry of `mm`'s CPU for addresses in its VMAs or page-table leaves, and how many others it holds. */
 export function collectTlbRows(sim: Simulation, mm: Mm): { rows: TlbRow[]; unlisted: number; truncated: boolean } {
   const mmu = sim.machine.hwMmu;
@@ -72,7 +82,7 @@ export function collectTlbRows(sim: Simulation, mm: Mm): { rows: TlbRow[]; unlis
       }
       if (!seen.has(t.va)) {
         seen.add(t.va);
-        rows.push({ va: t.va, frame: t.frame, page_size: t.pageSize, write: (t.perms & Perm.W) !== 0, dirty: (t.perms & Perm.D) !== 0, user: (t.perms & Perm.U) !== 0, exec: (t.perms & Perm.X) !== 0, stale: staleness(sim, mm, t) });
+        rows.push(rowOf(sim, mm, t));
       }
       va = t.va + t.pageSize;
     }

@@ -11,7 +11,7 @@ import type { Entry, Layout } from '../../arch/types.ts';
 import type { Mm } from '../kernel/mm.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { flagNames, humanSize } from './ptdump.ts';
-import { collectTlbRows } from './tlb-dump.ts';
+import { tlbRowAt } from './tlb-dump.ts';
 
 export interface VtopLevel {
   level: string;
@@ -148,9 +148,9 @@ export function formatVtop(sim: Simulation, mm: Mm, va: number, when: string): s
       ? `  vma  ${vma.name}: [0x${hex(vma.start)}, 0x${hex(vma.end)}) ${vma.file.name} offset 0x${hex(vma.pgoff * sim.pageSize + (va - vma.start))} ${vma.flags.write ? 'rw' : 'ro'} ${vma.flags.shared ? 'shared' : 'private'}${vma.flags.sync ? ' sync' : ''}`
       : '  vma  none: the address lies outside every mapping',
   );
-  const tlb = collectTlbRows(sim, mm).rows.find((r) => va >= r.va && va < r.va + r.page_size);
+  const tlb = tlbRowAt(sim, mm, va);
   out.push(
-    tlb !== undefined
+    tlb !== null
       ? `  tlb  cpu ${mm.cpu}: 0x${hex(tlb.va)} -> 0x${hex(tlb.frame)} ${humanSize(tlb.page_size)} ${tlb.write ? 'rw' : 'ro'}${tlb.dirty ? ' dirty' : ''}${tlb.stale !== null ? `, STALE: ${tlb.stale}` : ''}`
       : `  tlb  cpu ${mm.cpu}: no entry`,
   );

@@ -22,6 +22,7 @@
 import type { KernelEvents } from '../kernel/events.ts';
 import type { RunReport } from './run.ts';
 import type { Simulation } from '../sim/simulation.ts';
+import { mergeListeners } from '../report/listeners.ts';
 import { LossLedger } from '../report/loss.ts';
 
 type Phase = 'B' | 'E' | 'X' | 'i' | 'C' | 'M' | 's' | 't' | 'f';
@@ -187,18 +188,9 @@ export class TraceRecorder {
       fileStore: () => void this.tick(),
       userFence: (cpu) => this.instant(this.trackOfCpu(cpu), 'sfence', 'durability', {}),
     };
-    // The ledger listens too (stores, promises, writebacks, misses), after the trace's own handlers.
-    const ledger = this.ledger.events();
-    const merged: KernelEvents = { ...own };
-    for (const key of Object.keys(ledger) as Array<keyof KernelEvents>) {
-      const a = own[key] as ((...args: unknown[]) => void) | undefined;
-      const b = ledger[key] as (...args: unknown[]) => void;
-      (merged as Record<string, unknown>)[key] = a === undefined ? b : (...args: unknown[]) => {
-        a(...args);
-        b(...args);
-      };
-    }
-    return merged;
+    // The ledger listens too (stores, promises, writebacks, misses), after the trace's own
+    // handlers, so its records carry the timestamp those just took.
+    return mergeListeners(own, this.ledger.events());
   }
 
   /** The document; with the run's report, flow arrows from stores to their promise and to the crash that lost them. */
