@@ -319,7 +319,11 @@ function renderFiles(step: Step, prev: Step | undefined): string {
       rows.push(`<tr><td class="m">${e.index}</td><td>${badge('lvl', e.order > 0 ? 'PMD' : 'PTE')}${e.kind !== 'real' ? ` ${esc(e.kind)}` : ''}${old === undefined ? ' ' + badge('lvl', 'new') : ''}</td><td class="m">${hex(e.pfn)}</td><td>${marks}</td></tr>`);
     }
     for (const e of before.values()) rows.push(`<tr class="gone"><td class="m">${e.index}</td><td>${e.order > 0 ? 'PMD' : 'PTE'}</td><td class="m">${hex(e.pfn)}</td><td>removed</td></tr>`);
-    if (rows.length === 0) continue;
+    const isNew = prev === undefined || !prev.files.some((x) => x.name === f.name);
+    if (rows.length === 0) {
+      if (isNew) out.push(`<div class="proc">new file <b>${esc(f.name)}</b> <span class="muted">(${humanSize(f.size)}, no DAX entries yet)</span></div>`);
+      continue;
+    }
     out.push(`<div class="proc"><b>DAX entries of ${esc(f.name)}</b> <span class="muted">(${humanSize(f.size)})</span><table><tr><th>index</th><th>kind</th><th>pfn</th><th>marks</th></tr>${rows.join('')}</table></div>`);
   }
   return out.join('');
@@ -375,7 +379,7 @@ function renderRun(run: RecordedRun, id: string): string {
     const prev = i > 0 ? run.steps[i - 1] : undefined;
     const procs = s.procs.map((p) => renderProc(p, prev?.procs.find((x) => x.name === p.name), s)).join('');
     const files = renderFiles(s, prev);
-    const dirtyChanged = prev === undefined || prev.dirtyLines !== s.dirtyLines;
+    const dirtyChanged = (prev?.dirtyLines ?? 0) !== s.dirtyLines;
     const bad = s.missed.length > 0 || s.events.some((e) => e.bad === true) || s.notes.some((n) => n.bad);
     const changed = procs !== '' || files !== '' || s.events.length > 0 || s.notes.length > 0 || dirtyChanged;
     const cls = bad ? 'step miss' : s.visits.length > 0 ? 'step mk' : changed ? 'step' : 'step same';

@@ -3,8 +3,7 @@
 // nesting per thread, flow ids and binding, metadata events), and it shows the seed bug the way
 // a kernel engineer reads it in Perfetto: per-process CPU tracks, kernel work nested in the
 // system call or fault that caused it, flows store -> fsync -> crash, counter tracks.
-import { readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -193,6 +192,27 @@ describe('--trace of the seed on the buggy kernel, as Perfetto shows it', () => 
     expect(fin!.pid === 1 && crash[0] < fin!.ts && fin!.ts < crash[1]).toBe(true);
     expect([...byId.values()].filter((f) => f.length === 2)).toHaveLength(2); // the two first stores, promised by the first fsync
     expect(evs.find((e) => e.ph === 'i' && e.name.startsWith('LOST'))!.args).toEqual({ lost: ['F[0x1000+64]'] });
+  });
+
+  it("nests a MAP_SYNC fault's fsync in the fault, and shows another CPU's TLB invalidation on that CPU", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'daxsim-trace-sync-'));
+    const file = path.join(dir, 'sync.dax');
+    writeFileSync(file, ['file F size 2M', 'proc A', 'proc B', 'A mmap a F offset 0 length 2M rw shared sync', 'B mmap b F offset 0 length 4K rw shared', 'B write b 0 64', 'A write a 0x1000 64', 'A fsync F', ''].join('\n'));
+    const st = traceOf(file, 'range');
+    expect(validate(st)).toEqual([]);
+    const e2 = st.traceEvents;
+    const pa = e2.find((e) => e.ph === 'M' && e.name === 'process_name' && (e.args as { name: string }).name === 'A')!.pid;
+    const pb = e2.find((e) => e.ph === 'M' && e.name === 'process_name' && (e.args as { name: string }).name === 'B')!.pid;
+    const fault = slice(e2, pa, 'page fault (write)');
+    const synced = e2.filter((e) => e.name === 'promise: synced').map((e) => [e.pid, fault[0] < e.ts && e.ts < fault[1]]);
+    expect(synced).toEqual([[pa, true], [pa, false]]); // dax_finish_sync_fault's vfs_fsync_range, then A's fsync
+    const fsync = slice(e2, pa, 'A fsync F');
+    const shoot = e2.filter((e) => e.name === 'TLB flush (ptep_clear_flush)' || e.name === 'TLB invalidated (ptep_clear_flush)').map((e) => [e.name, e.pid, fsync[0] < e.ts && e.ts < fsync[1]]);
+    expect(shoot).toEqual([
+      ['TLB flush (ptep_clear_flush)', pa, true], // A's fsync cleans B's PTE ...
+      ['TLB invalidated (ptep_clear_flush)', pb, true], // ... and B's CPU drops the entry
+      ['TLB flush (ptep_clear_flush)', pa, true], // then A's own
+    ]);
   });
 
   it('counts dirty cache lines and DIRTY entries on counter tracks', () => {
