@@ -17,6 +17,7 @@
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { Mm } from '../kernel/mm.ts';
 import type { Simulation } from '../sim/simulation.ts';
+import { flagNames } from './ptdump.ts';
 
 /** The kernel's level numbers for ptdump (0 = pgd ... 4 = pte, include/linux/ptdump.h users). */
 const KERNEL_LEVEL: Readonly<Record<string, number>> = { pgd: 0, p4d: 1, pud: 2, pmd: 3, pte: 4 };
@@ -316,6 +317,50 @@ class S390Ptdump implements PtdumpState {
   }
 }
 
+// ---- any other layout ---------------------------------------------------------------------
+
+/**
+ * A layout without a formatter here (one added later): ptdump's runs (break on any flag bit or
+ * level change), printed as `0x<start>-0x<end> <size> <level> <flags by the kernel's names>`.
+ */
+class GenericPtdump implements PtdumpState {
+  private readonly out: string[];
+  private level = -1;
+  private cur = 0n;
+  private start = 0n;
+  private readonly flagsMask: bigint;
+
+  constructor(private readonly layout: Layout) {
+    this.out = [`---[ User Space (no ptdump format of ${layout.name} in daxsim: its flag names) ]---`];
+    this.flagsMask = ~layout.pfn.mask & U64;
+  }
+
+  effective(): void {}
+
+  note(addr: number, level: number, val: bigint): void {
+    this.noteBig(BigInt(addr), level, val);
+  }
+
+  private noteBig(addr: bigint, level: number, val: bigint): void {
+    const prot = val & this.flagsMask;
+    if (this.level !== -1 && (prot !== this.cur || level !== this.level)) {
+      const idx = this.layout.levels.findIndex((l) => KERNEL_LEVEL[l.name] === this.level);
+      const names = flagNames(this.layout, idx).filter((f) => (this.cur & f.mask) !== 0n).map((f) => f.name);
+      this.out.push(`0x${hex16(this.start)}-0x${hex16(addr)} ${sizeUnits(addr - this.start, 'BKMGTPE', 0n)} ${X86_LEVEL_NAME[this.level]!} ${names.join(' ')}`.trimEnd());
+    } else if (this.level !== -1) {
+      return;
+    }
+    this.start = addr;
+    this.cur = prot;
+    this.level = level;
+  }
+
+  finish(userEnd: number): string {
+    this.noteBig(BigInt(userEnd), -1, 0n);
+    return this.out.join('\n') + '\n';
+  }
+}
+
 /** How each layout is dumped: its formatter, the user range, and where the walk starts. */
 interface ArchPtdump {
   make(layout: Layout): PtdumpState;
@@ -343,8 +388,7 @@ const ARCH_PTDUMP: Readonly<Record<string, ArchPtdump>> = {
 /** The kernel-format ptdump of `mm`'s user address space. */
 export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
   const layout = sim.layout;
-  const arch = ARCH_PTDUMP[layout.name];
-  if (arch === undefined) throw new Error(`no ptdump format for ${layout.name}`);
+  const arch = ARCH_PTDUMP[layout.name] ?? { make: (l: Layout) => new GenericPtdump(l), userEnd: (l: Layout) => topSpan(l) / 2, foldedTop: 0 };
   const st = arch.make(layout);
   const end = arch.userEnd(layout);
   let table = mm.pgd;

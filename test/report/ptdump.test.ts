@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findLayout } from '../../arch/index.ts';
 import { runCliCaptured } from '../../src/cli/run-cli.ts';
+import { formatKernelPtdump } from '../../src/report/kernel-ptdump.ts';
 import { formatTlbDump } from '../../src/report/tlb-dump.ts';
 import { vtop } from '../../src/report/vtop.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
@@ -157,6 +158,15 @@ describe('run --dump P: the kernel ptdump format', () => {
       const v = BigInt(vtop(sim, mm, b.start + off).levels[4]!.value);
       expect((v & layout.flags._PAGE_PROTECT!) !== 0n && (v & layout.flags._PAGE_NOEXEC!) !== 0n && (v & layout.flags._PAGE_INVALID!) === 0n).toBe(true);
     }
+  });
+
+  it('a layout with no ptdump format of its own still dumps, with its flag names, and says so', () => {
+    const sim = simAfter(SMALL, 'x86_64', 'buggy');
+    const { mm } = bMap(sim);
+    const other = { layout: { ...sim.layout, name: 'other' }, kernel: sim.kernel } as unknown as Simulation;
+    const lines = formatKernelPtdump(other, mm).split('\n');
+    expect(lines[0]).toBe('---[ User Space (no ptdump format of other in daxsim: its flag names) ]---');
+    expect(lines[5]).toBe('0x00003efffffe0000-0x00003efffffe1000         4K pte _PAGE_PRESENT _PAGE_RW _PAGE_USER _PAGE_ACCESSED _PAGE_DIRTY _PAGE_SPECIAL _PAGE_SOFT_DIRTY _PAGE_DEVMAP _PAGE_NX');
   });
 });
 
