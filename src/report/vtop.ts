@@ -114,14 +114,19 @@ export function formatVtop(sim: Simulation, mm: Mm, va: number, when: string): s
   const layout = sim.layout;
   const t = vtop(sim, mm, va);
   const out: string[] = [];
-  out.push(`${'VIRTUAL'.padEnd(16)}  PHYSICAL`);
-  out.push(`${hex(va).padEnd(16)}  ${t.pa !== null ? hex(t.pa) : '(not mapped)'}`);
+  // cmd_vtop / do_vtop (crash memory.c): both columns left-justified in 16 (UVADDR_PRLEN,
+  // VADDR_PRLEN on 64-bit); an address in no VMA is "(not accessible)" and crash stops there.
+  const vma = mm.vmas.find((v) => va >= v.start && va < v.end);
+  out.push(`${'VIRTUAL'.padEnd(16)}  ${'PHYSICAL'.padEnd(16)}`);
+  out.push(`${hex(va).padEnd(16)}  ${vma === undefined ? '(not accessible)' : t.pa !== null ? hex(t.pa).padEnd(16) : '(not mapped)'}`);
   out.push('');
-  for (const l of t.levels) out.push(`${l.level.toUpperCase().padStart(6)}: ${hex(l.entry_pa)} => ${l.value.slice(2)}`);
+  if (vma !== undefined) for (const l of t.levels) out.push(`${l.level.toUpperCase().padStart(6)}: ${hex(l.entry_pa)} => ${l.value.slice(2)}`);
   const leaf = t.levels[t.levels.length - 1]!;
   const leafLevel = t.levels.length - 1;
   const value = BigInt(leaf.value);
-  if (t.pa !== null && t.page_size !== null) {
+  if (vma === undefined) {
+    // crash prints nothing more; the decoded walk below still shows what the tables hold there.
+  } else if (t.pa !== null && t.page_size !== null) {
     out.push(`  PAGE: ${hex(leaf.next!)}${t.page_size > sim.pageSize ? `  (${humanSize(t.page_size)}B)` : ''}`);
     out.push('');
     const pte = leaf.value.slice(2);
@@ -142,7 +147,6 @@ export function formatVtop(sim: Simulation, mm: Mm, va: number, when: string): s
       l.kind === 'table' ? `table at 0x${hex(l.next!)}` : l.kind === 'leaf' ? `leaf, ${humanSize(2 ** layout.levels[t.levels.indexOf(l)]!.shift)} page at 0x${hex(l.next!)}` : l.kind === 'not-present' ? 'leaf, not present' : 'empty';
     out.push(`  ${l.level.padEnd(4)} entry at 0x${hex(l.entry_pa)} = ${l.value}: ${what}${l.flags.length > 0 ? `; ${l.flags.join(' ')}` : ''}`);
   }
-  const vma = mm.vmas.find((v) => va >= v.start && va < v.end);
   out.push(
     vma !== undefined
       ? `  vma  ${vma.name}: [0x${hex(vma.start)}, 0x${hex(vma.end)}) ${vma.file.name} offset 0x${hex(vma.pgoff * sim.pageSize + (va - vma.start))} ${vma.flags.write ? 'rw' : 'ro'} ${vma.flags.shared ? 'shared' : 'private'}${vma.flags.sync ? ' sync' : ''}`

@@ -208,8 +208,8 @@ describe('daxsim vtop: crash(8) vtop', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.slice(0, 11).map((l) => l.replace(/[0-9a-f]{5,}(?= =>)/, 'ADDR'))).toEqual([
-      'VIRTUAL           PHYSICAL',
-      '3efffffff010      1000001010',
+      'VIRTUAL           PHYSICAL        ',
+      '3efffffff010      1000001010      ',
       '',
       '   PGD: ADDR => 104067',
       '   PUD: ADDR => 105067',
@@ -243,6 +243,14 @@ describe('daxsim vtop: crash(8) vtop', () => {
     const r = await runCliCaptured(['vtop', 'A', 'a+0x1000', seed, '--mkclean', 'buggy', '--at', String(fsyncLine)]);
     expect(r.stdout).toContain('  PAGE: 1000000000  (2MB)\n');
     expect(r.stdout).toMatch(/\n[0-9a-f]+  1000000000  \(PRESENT\|USER\|ACCESSED\|PSE\|NX\)\n/);
+  });
+
+  it('an address in no mapping is "(not accessible)", as crash says, with the walk decoded below', async () => {
+    const r = await runCliCaptured(['vtop', 'B', '0x3effffc00000', seed, '--mkclean', 'buggy']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 3)).toEqual(['VIRTUAL           PHYSICAL        ', '3effffc00000      (not accessible)', '']);
+    expect(r.stdout).toContain('  vma  none: the address lies outside every mapping\n');
+    expect(r.stdout).toMatch(/\n {2}pmd {2}entry at 0x[0-9a-f]+ = 0x0: empty\n/);
   });
 
   it('bad arguments are one-line errors, exit 2', async () => {
