@@ -1,8 +1,8 @@
 // `--trace out.json`: a Trace Event Format file (the JSON Object Format of Google's "Trace
 // Event Format" document, as chrome://tracing and Perfetto's JSON importer read it).
 //
-// Tracks: one process per simulated process, named after it, whose one thread is the CPU it
-// runs on ("A on cpu 0"); a "machine" process for statements that belong to no process (file,
+// Tracks: one process per simulated process, named after it, with one thread per CPU it runs
+// on ("A on cpu 0"; today every process has one CPU of its own); a "machine" process for statements that belong to no process (file,
 // proc, crash, expect) and for the counter tracks. Slices (B/E pairs) nest as the kernel's
 // call chain does: a statement (the system call or the user access) contains the page faults
 // it took (handle_mm_fault), which contain what they did (dax_finish_sync_fault's fsync, TLB
@@ -43,15 +43,25 @@ export interface TraceEvent {
 
 const hex = (n: number): string => '0x' + n.toString(16);
 
-/** The machine process: statements without a process, counters. */
+/** The machine process (and its one thread): statements without a process, counters. */
 const MACHINE = 1;
-/** Process / thread ids of the process on CPU c. */
-const pidOf = (cpu: number): number => 10 + cpu;
+/** Simulated processes are pids 10, 11, ... in order of appearance; CPU c is thread 1000 + c of the process running there. */
+const FIRST_PID = 10;
+const tidOf = (cpu: number): number => 1000 + cpu;
 
 const CLOCK = 'virtual: 1 us = one model step (entering or leaving a statement, fault or writeback; a TLB flush; an mkclean visit; a promise; a page touched by a store)';
 
+/** A statement's slice: where it is and when. */
+interface Slice {
+  pid: number;
+  tid: number;
+  start: number;
+  end: number;
+}
+
 interface Track {
   pid: number;
+  tid: number;
   /** Open B slices, innermost last. */
   open: string[];
 }
@@ -59,21 +69,28 @@ interface Track {
 export class TraceRecorder {
   private readonly events: TraceEvent[] = [];
   private ts = 0;
-  private readonly tracks = new Map<number, Track>();
+  /** By `pid/tid`. */
+  private readonly tracks = new Map<string, Track>();
+  /** pid of each simulated process, by name. */
+  private readonly pids = new Map<string, number>();
+  /** The track each CPU last ran on (userFence reports only the CPU). */
+  private readonly onCpu = new Map<number, Track>();
+  private readonly machine: Track;
   /** The track of the statement being run (kernel work goes there: it runs in that task's context). */
   private current: Track;
   private sim: Simulation | null = null;
   private readonly ledger = new LossLedger(() => this.ts);
   /** Statement slices by line: [start, end] on their track (flows bind to them). */
-  private readonly slices = new Map<number, { pid: number; start: number; end: number }>();
+  private readonly slices = new Map<number, Slice>();
   /** The E event of the last statement, to which walks() adds its counts. */
   private lastEnd: TraceEvent | null = null;
   /** The power-failure slice added at the end when the scenario has no crash statement. */
-  private endCrash: { pid: number; start: number; end: number } | null = null;
+  private endCrash: Slice | null = null;
   private readonly lastCounter = new Map<string, number>();
 
   constructor() {
-    this.current = this.track(MACHINE, 'machine', 'statements of no process (file, proc, crash, expect)');
+    this.machine = this.track(MACHINE, MACHINE, 'machine', 'statements of no process (file, proc, crash, expect)');
+    this.current = this.machine;
     this.events.push({ name: 'process_labels', cat: '__metadata', ph: 'M', ts: 0, pid: MACHINE, tid: MACHINE, args: { labels: `clock ${CLOCK}` } });
   }
 
@@ -81,37 +98,52 @@ export class TraceRecorder {
     return (this.ts += 1);
   }
 
-  private track(pid: number, process: string, thread: string): Track {
-    let t = this.tracks.get(pid);
+  private track(pid: number, tid: number, process: string, thread: string): Track {
+    let t = this.tracks.get(`${pid}/${tid}`);
     if (t !== undefined) return t;
-    t = { pid, open: [] };
-    this.tracks.set(pid, t);
-    const meta = (name: string, args: Record<string, unknown>): void => void this.events.push({ name, cat: '__metadata', ph: 'M', ts: 0, pid, tid: pid, args });
-    meta('process_name', { name: process });
-    meta('process_sort_index', { sort_index: pid });
+    t = { pid, tid, open: [] };
+    this.tracks.set(`${pid}/${tid}`, t);
+    const meta = (name: string, args: Record<string, unknown>): void => void this.events.push({ name, cat: '__metadata', ph: 'M', ts: 0, pid, tid, args });
+    if (![...this.tracks.values()].some((x) => x !== t && x.pid === pid)) {
+      meta('process_name', { name: process });
+      meta('process_sort_index', { sort_index: pid });
+    }
     meta('thread_name', { name: thread });
+    meta('thread_sort_index', { sort_index: tid });
     return t;
   }
 
-  private trackOfCpu(cpu: number, name?: string): Track {
-    const proc = name ?? this.sim?.kernel.mms.find((m) => m.cpu === cpu)?.name ?? `cpu ${cpu}`;
-    return this.track(pidOf(cpu), proc, `${proc} on cpu ${cpu}`);
+  /** The track of process `name` on CPU `cpu`. */
+  private trackOf(name: string, cpu: number): Track {
+    let pid = this.pids.get(name);
+    if (pid === undefined) {
+      pid = FIRST_PID + this.pids.size;
+      this.pids.set(name, pid);
+    }
+    const t = this.track(pid, tidOf(cpu), name, `${name} on cpu ${cpu}`);
+    this.onCpu.set(cpu, t);
+    return t;
+  }
+
+  /** The track CPU `cpu` last ran on, or its process's as the simulation names it. */
+  private trackOfCpu(cpu: number): Track {
+    return this.onCpu.get(cpu) ?? this.trackOf(this.sim?.kernel.mms.find((m) => m.cpu === cpu)?.name ?? `cpu ${cpu}`, cpu);
   }
 
   private begin(t: Track, name: string, cat: string, args?: Record<string, unknown>): void {
     t.open.push(name);
-    this.events.push({ name, cat, ph: 'B', ts: this.tick(), pid: t.pid, tid: t.pid, ...(args !== undefined ? { args } : {}) });
+    this.events.push({ name, cat, ph: 'B', ts: this.tick(), pid: t.pid, tid: t.tid, ...(args !== undefined ? { args } : {}) });
   }
 
   private end(t: Track, args?: Record<string, unknown>): TraceEvent {
     const name = t.open.pop()!;
-    const e: TraceEvent = { name, cat: 'end', ph: 'E', ts: this.tick(), pid: t.pid, tid: t.pid, ...(args !== undefined ? { args } : {}) };
+    const e: TraceEvent = { name, cat: 'end', ph: 'E', ts: this.tick(), pid: t.pid, tid: t.tid, ...(args !== undefined ? { args } : {}) };
     this.events.push(e);
     return e;
   }
 
   private instant(t: Track, name: string, cat: string, args: Record<string, unknown>): void {
-    this.events.push({ name, cat, ph: 'i', s: 't', ts: this.tick(), pid: t.pid, tid: t.pid, args });
+    this.events.push({ name, cat, ph: 'i', s: 't', ts: this.tick(), pid: t.pid, tid: t.tid, args });
   }
 
   /**
@@ -120,7 +152,7 @@ export class TraceRecorder {
    */
   statement(line: number, text: string, tid: number, trackName: string, body: () => void): void {
     const m = /^(.*) \(cpu (\d+)\)$/.exec(trackName);
-    const t = tid === 0 || m === null ? this.tracks.get(MACHINE)! : this.trackOfCpu(Number(m[2]), m[1]!);
+    const t = tid === 0 || m === null ? this.machine : this.trackOf(m[1]!, Number(m[2]));
     this.current = t;
     const depth = t.open.length;
     this.begin(t, text, /fsync|msync|munmap|mmap/.test(text) ? 'syscall' : 'statement', { line });
@@ -130,8 +162,8 @@ export class TraceRecorder {
     } finally {
       while (t.open.length > depth + 1) this.end(t, { unfinished: true }); // a fault that ended in a signal
       this.lastEnd = this.end(t);
-      this.slices.set(line, { pid: t.pid, start, end: this.ts });
-      this.ledger.endStatement(line, t.pid === MACHINE ? null : (m?.[1] ?? null));
+      this.slices.set(line, { pid: t.pid, tid: t.tid, start, end: this.ts });
+      this.ledger.endStatement(line, t === this.machine ? null : (m?.[1] ?? null));
     }
   }
 
@@ -165,14 +197,14 @@ export class TraceRecorder {
 
   kernelEvents(): KernelEvents {
     const own: KernelEvents = {
-      faultStart: (mm, va, write) => this.begin(this.trackOfCpu(mm.cpu, mm.name), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
+      faultStart: (mm, va, write) => this.begin(this.trackOf(mm.name, mm.cpu), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
       fault: (mm, va, kind, how, hw) => {
-        const t = this.trackOfCpu(mm.cpu, mm.name);
+        const t = this.trackOf(mm.name, mm.cpu);
         if (t.open.length > 0) this.end(t, { kind, how, hw, va: hex(va) });
       },
       tlbFlush: (mm, start, end, why) => {
         const from = this.current;
-        const target = this.trackOfCpu(mm.cpu, mm.name);
+        const target = this.trackOf(mm.name, mm.cpu);
         this.instant(from, `TLB flush (${why})`, 'tlb', { process: mm.name, cpu: mm.cpu, start: hex(start), end: hex(end) });
         if (target !== from) this.instant(target, `TLB invalidated (${why})`, 'tlb', { start: hex(start), end: hex(end) });
       },
@@ -208,18 +240,18 @@ export class TraceRecorder {
     if (crash === undefined) {
       // No crash statement: power fails at the end of the run (one slice, added once).
       if (this.endCrash === null) {
-        const t = this.tracks.get(MACHINE)!;
+        const t = this.machine;
         this.begin(t, 'power failure (end of run)', 'statement');
         const start = this.ts;
         this.end(t);
-        this.endCrash = { pid: MACHINE, start, end: this.ts };
+        this.endCrash = { pid: MACHINE, tid: MACHINE, start, end: this.ts };
         out.push(...this.events.slice(-2));
       }
       crash = this.endCrash;
     }
     if (!report.durable) {
       const bytes = report.lost.reduce((a, r) => a + r.length, 0);
-      out.push({ name: `LOST ${bytes} promised bytes`, cat: 'durability', ph: 'i', s: 'g', ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.pid, args: { lost: report.lost.map((r) => `${r.file}[${hex(r.offset)}+${r.length}]`) } });
+      out.push({ name: `LOST ${bytes} promised bytes`, cat: 'durability', ph: 'i', s: 'g', ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.tid, args: { lost: report.lost.map((r) => `${r.file}[${hex(r.offset)}+${r.length}]`) } });
     }
     const lostBy = new Set(this.ledger.explain(report.lost).map((x) => x.store));
     let id = 0;
@@ -233,12 +265,12 @@ export class TraceRecorder {
       const lost = lostBy.has(s);
       const name = lost ? 'store -> promise -> lost' : 'store -> promise';
       const args = { store_line: s.line, promise_line: p.line, file: s.file, offset: hex(s.offset), length: s.end - s.offset };
-      out.push({ name, cat: 'durability', ph: 's', id, ts: s.ts, pid: from.pid, tid: from.pid, args });
+      out.push({ name, cat: 'durability', ph: 's', id, ts: s.ts, pid: from.pid, tid: from.tid, args });
       if (lost) {
-        out.push({ name, cat: 'durability', ph: 't', id, ts: p.ts, pid: to.pid, tid: to.pid });
-        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.pid });
+        out.push({ name, cat: 'durability', ph: 't', id, ts: p.ts, pid: to.pid, tid: to.tid });
+        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: (crash.start + crash.end) / 2, pid: crash.pid, tid: crash.tid });
       } else {
-        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: p.ts, pid: to.pid, tid: to.pid });
+        out.push({ name, cat: 'durability', ph: 'f', bp: 'e', id, ts: p.ts, pid: to.pid, tid: to.tid });
       }
     }
     return out;
