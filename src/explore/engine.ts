@@ -18,6 +18,7 @@ import fc from 'fast-check';
 import { findLayout } from '../../arch/index.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { Strategy } from '../kernel/kernel.ts';
+import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { genScenario, toDax, type GenScenario } from '../scenario/generate.ts';
 import type { Scenario, Stmt } from '../scenario/parse.ts';
@@ -25,12 +26,15 @@ import { runScenario } from '../scenario/run.ts';
 import type { Simulation } from '../sim/simulation.ts';
 
 export interface Combo {
+  kernel?: KernelVersion;
   arch: string;
   mkclean: Strategy;
   persistence: Persistence;
 }
 
 export interface ExploreConfig {
+  /** Kernel version whose rules apply (`--kernel`); default 6.1. */
+  kernel?: KernelVersion;
   arches: string[];
   strategies: Strategy[];
   persistence: Persistence;
@@ -134,6 +138,7 @@ export function runGenerated(g: GenScenario, combo: Combo): Outcome {
   let sim: Simulation | null = null;
   const report = runScenario(scn, {
     arch: combo.arch,
+    kernel: combo.kernel,
     mkclean: combo.mkclean,
     persistence: combo.persistence,
     reuseMachine: true,
@@ -177,7 +182,7 @@ function explain(lost: readonly LostRange[], sim: Simulation, missed: Set<string
 
 export function combos(cfg: ExploreConfig): Combo[] {
   const out: Combo[] = [];
-  for (const arch of cfg.arches) for (const mkclean of cfg.strategies) out.push({ arch, mkclean, persistence: cfg.persistence });
+  for (const arch of cfg.arches) for (const mkclean of cfg.strategies) out.push({ arch, mkclean, persistence: cfg.persistence, ...(cfg.kernel !== undefined ? { kernel: cfg.kernel } : {}) });
   return out;
 }
 
@@ -290,7 +295,7 @@ export function shrinkCandidate(cfg: ExploreConfig, c: Candidate): Finding {
   ];
   const body = toDax(g, ps, header).split('\n');
   const firstAction = body.findIndex((l) => !l.startsWith('#'));
-  body.splice(firstAction, 0, `arch ${c.combo.arch}`, `mkclean ${c.combo.mkclean}`, `persistence ${c.combo.persistence}`);
+  body.splice(firstAction, 0, `arch ${c.combo.arch}`, ...(c.combo.kernel !== undefined ? [`kernel ${c.combo.kernel}`] : []), `mkclean ${c.combo.mkclean}`, `persistence ${c.combo.persistence}`);
   const dax = body.join('\n').replace(/\n*$/, '\n') + 'expect durable\n';
   return { ...c, cause: o.cause, lostBytes, dax, statements: statementsOf(g), originalStatements: statementsOf(original), lost: o.lost };
 }

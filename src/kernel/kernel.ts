@@ -11,14 +11,26 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { PageTables, newSlot } from './pgtable.ts';
 import { ACCESS_READ, ACCESS_WRITE, type CachePort, type MmuPort, type PmemFlush } from './ports.ts';
+import type { KernelRules, KernelVersion } from './versions.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
-/** The mkclean step of dax_writeback_one (dax-flow.md §5, §6). */
-export type Strategy = 'buggy' | 'range' | 'page' | 'pre-f729c8c9b24f';
+/**
+ * The mkclean step of dax_writeback_one (fs/dax.c), one of the strategies of mkclean.ts:
+ * `buggy` is v5.17's dax_entry_mkclean, `range` the merged fix (06083a0921fd, v5.19),
+ * `page` and `page-head` two readings of Dan Williams' unmerged page_mkclean_one proposal,
+ * `pre-f729c8c9b24f` dax_mapping_entry_mkclean before December 2016.
+ */
+export type Strategy = 'buggy' | 'range' | 'page' | 'page-head' | 'pre-f729c8c9b24f';
+/** What `explore --mkclean all` runs: the buggy kernel, the fix, and the proposal read as fixing it. */
 export const STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page'];
-export const ALL_STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page', 'pre-f729c8c9b24f'];
+/** What `seed` and `compare` run with `--mkclean all`: also the literal reading of the proposal. */
+export const SEED_STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page', 'page-head'];
+export const ALL_STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page', 'page-head', 'pre-f729c8c9b24f'];
 
 export interface KernelConfig {
+  /** Whose fault and writeback rules apply (versions.ts). */
+  readonly version: KernelVersion;
+  readonly rules: KernelRules;
   readonly strategy: Strategy;
   /** CONFIG_FS_DAX_PMD as built. */
   readonly fsDaxPmd: boolean;
@@ -90,7 +102,16 @@ export class Kernel {
   readonly files: DaxFile[] = [];
   readonly faults = new Map<Mm, Record<FaultKind, number>>();
   readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0 };
-  /** Files whose metadata is not yet committed (IOMAP_F_DIRTY for MAP_SYNC faults). */
+  /**
+   * Files with uncommitted datasync metadata: what makes ext4_iomap_begin report
+   * IOMAP_F_DIRTY to a MAP_SYNC write fault (fs/ext4/inode.c ext4_set_iomap:
+   * ext4_inode_datasync_dirty, true while the transaction in i_datasync_tid is not committed).
+   * Only block allocation, i_size changes and the like move i_datasync_tid
+   * (ext4_update_inode_fsync_trans(handle, inode, 1), fs/ext4/extents.c); a DAX write fault
+   * on allocated blocks changes timestamps only (ext4_do_update_inode: need_datasync stays 0).
+   * Files start committed (allocated, fallocated and fsynced before the scenario), so this is
+   * empty until dirtyDatasyncMetadata(); an fsync or msync commits it.
+   */
   readonly metadataDirty = new Set<DaxFile>();
   events: KernelEvents = {};
   private nextPmem: number;
@@ -125,8 +146,16 @@ export class Kernel {
     this.nextPmem = phys + size;
     const f = newDaxFile(name, size, phys, this.pmdOrder);
     this.files.push(f);
-    this.metadataDirty.add(f);
     return f;
+  }
+
+  /**
+   * The inode gets datasync metadata a later fsync must commit (ext4_update_inode_fsync_trans
+   * with datasync = 1: block allocation, an i_size change). No statement of the scenario
+   * language allocates blocks yet; the library and tests call this to model one.
+   */
+  dirtyDatasyncMetadata(file: DaxFile): void {
+    this.metadataDirty.add(file);
   }
 
   /** A process with its own page tables, running on its own CPU. */
@@ -178,18 +207,25 @@ export class Kernel {
     vma.cowPages.clear();
   }
 
-  /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU. */
+  /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
   fsync(mm: Mm, file: DaxFile): void {
-    vfsFsyncRange(this, mm.cpu, file, 0, file.size);
+    vfsFsyncRange(this, mm.cpu, file, 0, file.size, true);
   }
 
-  /** msync(addr, len, MS_SYNC) over part of a VMA (mm/msync.c): vfs_fsync_range of its file range. */
+  /**
+   * msync(addr, len, MS_SYNC) over part of a VMA (mm/msync.c ksys_msync): len is rounded up
+   * to a whole page (`len = (len + ~PAGE_MASK) & PAGE_MASK`), then vfs_fsync_range of the file
+   * range behind [start, min(end, vm_end)) for a VM_SHARED VMA. What the rounded pages hold
+   * is promised, not only [offset, offset + length).
+   */
   msync(vma: Vma, offset: number, length: number): void {
-    if (offset % this.pageSize !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
+    const ps = this.pageSize;
+    if (offset % ps !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
     if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
     if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
-    const fstart = vma.pgoff * this.pageSize + offset;
-    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + length);
+    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
+    const fstart = vma.pgoff * ps + offset;
+    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }
 
   // -- user-space accesses ------------------------------------------------------------

@@ -1,15 +1,23 @@
-// The mkclean step of dax_writeback_one: write-protect and clean every user mapping of a
-// DAX entry before its cache lines are flushed, so that the next store faults and re-dirties
-// the entry. Four variants, selected per run (dax-flow.md §5, §6, §10):
-//   buggy             dax_entry_mkclean, f729c8c9b24f .. v5.18: VMAs containing the entry's
-//                     first index only; one address per VMA; the head pfn only.
+// The mkclean step of dax_writeback_one (fs/dax.c): write-protect and clean every user
+// mapping of a DAX entry before its cache lines are flushed, so that the next store faults
+// and re-dirties the entry. Five variants, selected per run:
+//   buggy             dax_entry_mkclean (fs/dax.c, f729c8c9b24f .. v5.18): VMAs containing the
+//                     entry's first index only; one address per VMA; the head pfn only.
 //   pre-f729c8c9b24f  dax_mapping_entry_mkclean before Ross Zwisler's 2016 fix: as buggy but
 //                     with no PMD branch (follow_pte fails on a huge PMD, the VMA is skipped).
-//   range             v5.19+: pfn_mkclean_range / page_vma_mkclean_one over every VMA
-//                     overlapping the entry's index range, PTE and PMD mappings of any pfn in it.
-//   page              Dan Williams' proposal: page_mkclean_one per struct page of the entry
-//                     (rmap_walk_file of each page). Under FS_DAX_LIMITED there are no struct
-//                     pages, so the page-less single-index path (dax_entry_mkclean) remains.
+//   range             v5.19+ (06083a0921fd): pfn_mkclean_range / page_vma_mkclean_one
+//                     (mm/rmap.c) over every VMA overlapping the entry's index range, PTE and
+//                     PMD mappings of any pfn in it.
+//   page, page-head   Dan Williams' review proposal on Muchun Song's v4 patch ("make this
+//                     patch use page_mkclean_one()"), never merged, so two readings:
+//                     `page-head` takes it literally, page_mkclean_one on the entry's head
+//                     page in place of pfn_mkclean_range(pfn, count, index, vma) in v4's loop
+//                     over the VMAs overlapping the entry. fsdax pages were not compound pages
+//                     then (folio_nr_pages == 1), so the walk matches the head pfn only and a
+//                     PTE mapping head pfn + 1 is still missed. `page` calls it for every page
+//                     of the entry (rmap_walk_file of each page), which does clean it.
+//                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
+//                     keep the page-less single-index path (dax_entry_mkclean).
 
 import type { Entry } from '../../arch/types.ts';
 import type { DaxEntry } from './dax-entries.ts';
@@ -17,6 +25,9 @@ import type { MkcleanAction } from './events.ts';
 import type { DaxFile } from './file.ts';
 import type { Kernel } from './kernel.ts';
 import type { Vma } from './mm.ts';
+import { ppc64RadixPmdTransHuge } from '../../arch/ppc64-radix.ts';
+import { s390PmdTransHuge } from '../../arch/s390x.ts';
+import { x86PmdTransHuge } from '../../arch/x86_64.ts';
 import { newSlot } from './pgtable.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
@@ -34,7 +45,36 @@ export function mkcleanEntry(k: Kernel, file: DaxFile, e: DaxEntry, index: numbe
     case 'page':
       if (k.layout.fsDaxLimited) return daxEntryMkclean(k, file, e, index, pfn, true);
       return pageMkclean(k, file, e, index, pfn, count);
+    case 'page-head':
+      if (k.layout.fsDaxLimited) return daxEntryMkclean(k, file, e, index, pfn, true);
+      return pageHeadMkclean(k, file, e, index, pfn, count);
   }
+}
+
+/**
+ * pmd_trans_huge per arch family (arch/x86/include/asm/pgtable.h: _PAGE_PSE without
+ * _PAGE_DEVMAP; arch/powerpc/include/asm/book3s/64/radix.h radix__pmd_trans_huge: _PAGE_PTE
+ * without _PAGE_DEVMAP; arch/s390/include/asm/pgtable.h: _SEGMENT_ENTRY_LARGE). A family
+ * missing here is treated as "any PMD leaf" (the union pmd_trans_huge || pmd_devmap has on
+ * every family above).
+ */
+const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
+  x86: x86PmdTransHuge,
+  ppc64: ppc64RadixPmdTransHuge,
+  s390: s390PmdTransHuge,
+};
+
+/**
+ * page_vma_mapped_walk's test for a huge PMD (mm/page_vma_mapped.c, 6.1):
+ * `pmd_trans_huge(pmde) || (pmd_present(pmde) && pmd_devmap(pmde))`, the devmap half from
+ * the v5.19 fix series. Without it a DAX PMD (devmap, so never trans_huge on x86 and radix)
+ * would be walked as a page table.
+ */
+function pvmwHugePmd(k: Kernel, lv: number, ent: Entry): boolean {
+  const l = k.layout;
+  const transHuge = PMD_TRANS_HUGE[l.family];
+  if (transHuge === undefined) return l.isLeaf(lv, ent);
+  return transHuge(ent) || (l.isPresent(lv, ent) && l.isDevmap(lv, ent));
 }
 
 function visit(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, va: number, level: number, action: MkcleanAction): void {
@@ -90,7 +130,7 @@ function followAndClean(k: Kernel, vma: Vma, address: number, pfn: number, pmdBr
   return cleanLeaf(k, vma, address, lv, slot.pa, ent);
 }
 
-/** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte, v5.17 (dax-flow.md §5.1). */
+/** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte (fs/dax.c, v5.17). */
 function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
   const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
   for (const vma of vmas) {
@@ -191,7 +231,7 @@ function pageVmaMappedWalk(
     k.counters.ptRefs += slot.level + 1;
     const lv = slot.level;
     const ent = slot.entry;
-    if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent))) {
+    if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent) || (lv === k.pmdLevel && !pvmwHugePmd(k, lv, ent)))) {
       // a missing level: step_forward to the next boundary of that level
       const size = k.pt.levelSize[lv]!;
       va = (Math.floor(va / size) + 1) * size;
@@ -236,4 +276,27 @@ function pageMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: 
     }
   }
   if (visited !== null) reportMissed(k, file, e, [...visited]);
+}
+
+/**
+ * The literal reading of Dan Williams' proposal: Muchun Song's v4 loop
+ * (vma_interval_tree_foreach over [index, index + count - 1]) calling page_mkclean_one on
+ * the entry's head page instead of pfn_mkclean_range. page_mkclean_one computes the head
+ * page's address in each VMA (vma_address: -EFAULT where the VMA does not map the head
+ * index, as for a VMA starting inside the entry) and walks one page (a non-compound page:
+ * nr_pages 1), so only leaves mapping the head pfn are cleaned.
+ */
+function pageHeadMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  const vmas = file.mapping.iMmap.query(index, index + count - 1);
+  for (const vma of vmas) {
+    k.counters.mkcleanVmas++;
+    if (!vma.flags.shared) {
+      visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
+      continue;
+    }
+    const address = vmaPgoffAddress(k, index, 1, vma);
+    if (address < 0) continue;
+    pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, pfn, 1, true);
+  }
+  reportMissed(k, file, e, vmas);
 }
