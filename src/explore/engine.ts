@@ -20,8 +20,8 @@ import type { LostRange } from '../check/durability.ts';
 import type { Strategy } from '../kernel/kernel.ts';
 import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { genScenario, toDax, type GenScenario } from '../scenario/generate.ts';
-import type { Scenario, Stmt } from '../scenario/parse.ts';
+import { genScenario, genStatements, toDax, type GenScenario } from '../scenario/generate.ts';
+import type { Scenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Simulation } from '../sim/simulation.ts';
 
@@ -109,25 +109,7 @@ function parsedOf(g: GenScenario, pageSize: number): Scenario {
  * with toDax. test/explore/scenario-of.test.ts checks the two agree on generated scenarios.
  */
 export function scenarioOf(g: GenScenario, pageSize: number): Scenario {
-  const proc = (i: number): string => String.fromCharCode(65 + i);
-  const stmts: Stmt[] = [{ op: 'file', line: 1, name: 'F', size: g.filePages * pageSize }];
-  let line = 2;
-  for (let p = 0; p < g.procs; p++) stmts.push({ op: 'proc', line: line++, name: proc(p) });
-  g.mappings.forEach((m, i) => {
-    stmts.push({ op: 'mmap', line: line++, proc: proc(m.proc), name: `m${i}`, file: 'F', offset: m.offset * pageSize, length: m.pages * pageSize, write: true, shared: m.shared, sync: false });
-  });
-  for (const op of g.ops) {
-    if (op.kind === 'write') {
-      const m = g.mappings[op.map]!;
-      stmts.push({ op: 'write', line: line++, proc: proc(m.proc), map: `m${op.map}`, offset: (op.page % m.pages) * pageSize + op.at, length: op.len, byte: null });
-    } else if (op.kind === 'fsync') {
-      stmts.push({ op: 'fsync', line: line++, proc: proc(op.proc), file: 'F' });
-    } else {
-      stmts.push({ op: 'msync', line: line++, proc: proc(g.mappings[op.map]!.proc), map: `m${op.map}`, offset: 0, length: null });
-    }
-  }
-  stmts.push({ op: 'crash', line: line++ });
-  return { file: 'explore', settings: {}, settingLines: {}, stmts };
+  return { file: 'explore', settings: {}, settingLines: {}, stmts: genStatements(g, pageSize) };
 }
 
 /** Runs one generated scenario on one combo and explains what was lost. */
