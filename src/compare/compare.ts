@@ -13,7 +13,7 @@ import type { Persistence } from '../machine/machine.ts';
 import { parseScenario, type Scenario } from '../scenario/parse.ts';
 import { runScenario, type RunReport } from '../scenario/run.ts';
 import { expectedSeedOutcome, seedScenario } from '../scenario/seed.ts';
-import { resolvePmd } from '../sim/simulation.ts';
+import { resolvePmd } from '../kernel/kconfig.ts';
 
 const TWO_MIB = 2 * 1024 * 1024;
 

@@ -18,6 +18,7 @@ import fc from 'fast-check';
 import { findLayout } from '../../arch/index.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { Strategy } from '../kernel/kernel.ts';
+import { MISS_ACTIONS } from '../kernel/strategies.ts';
 import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { genScenario, genStatements, toDax, type GenScenario } from '../scenario/generate.ts';
@@ -155,8 +156,7 @@ function explain(lost: readonly LostRange[], sim: Simulation, missed: Set<string
     const why: string[] = [];
     if (missed.has(k)) why.push('vma-missed');
     const acts = visits.get(k);
-    if (acts?.has('pfn-mismatch') === true) why.push('pfn-mismatch');
-    if (acts?.has('skipped-private') === true) why.push('private-skipped');
+    for (const a of MISS_ACTIONS) if (acts?.has(a) === true) why.push(a === 'skipped-private' ? 'private-skipped' : a);
     causes.add(`${entry.order > 0 ? 'pmd-entry' : 'pte-entry'}:${why.length > 0 ? why.join('+') : 'none-seen'}`);
   }
   return [...causes].sort().join(',');

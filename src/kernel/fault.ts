@@ -8,12 +8,12 @@
 // between the kernel versions daxsim runs (5.17, 5.19, 6.1) come from k.config.rules
 // (versions.ts, each with the commit that changed it).
 
-import type { Entry, LeafProt } from '../../arch/types.ts';
+import type { LeafProt } from '../../arch/types.ts';
+import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
-import { UserFault, type Kernel } from './kernel.ts';
+import { UserFault } from './errors.ts';
 import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
-import { newSlot, type Slot } from './pgtable.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { vfsFsyncRange } from './writeback.ts';
 
@@ -26,13 +26,11 @@ import { vfsFsyncRange } from './writeback.ts';
  */
 const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
 
-const slot: Slot = newSlot();
-const scratch: Entry = { lo: 0, hi: 0 };
 
 type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
-export function handleMmFault(k: Kernel, mm: Mm, va: number, write: boolean, hw: string): void {
+export function handleMmFault(k: KernelContext, mm: Mm, va: number, write: boolean, hw: string): void {
   const vma = findVma(mm, va);
   if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${hw})`);
   // access_error (arch/x86/mm/fault.c): a write needs VM_WRITE, a read VM_READ.
@@ -50,7 +48,8 @@ interface Handled {
 }
 
 /** __handle_mm_fault: try the PMD level first (DAX VMAs are always THP-eligible), then PTEs. */
-function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+function handleFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+  const slot = k.scratch.faultSlot;
   const l = k.layout;
   const pmdLevel = k.pmdLevel;
   k.pt.walk(vma.mm.pgd, va, pmdLevel, true, slot);
@@ -82,7 +81,8 @@ function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
 }
 
 /** huge_pmd_set_accessed -> touch_pmd: young, and dirty on a write (mm/huge_memory.c). */
-function hugePmdSetAccessed(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): void {
+function hugePmdSetAccessed(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   k.readEntry(pmdPa, scratch);
   l.mkyoung(k.pmdLevel, scratch);
@@ -92,7 +92,8 @@ function hugePmdSetAccessed(k: Kernel, vma: Vma, va: number, write: boolean, pmd
   flushFaulting(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, k.pmdSize);
 }
 
-function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
+function zapPmd(k: KernelContext, vma: Vma, va: number, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   k.layout.mkNone(k.pmdLevel, scratch);
   k.writeEntry(pmdPa, scratch);
   const haddr = Math.floor(va / k.pmdSize) * k.pmdSize;
@@ -100,7 +101,8 @@ function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
 }
 
 /** handle_pte_fault (mm/memory.c). */
-function handlePteFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+function handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+  const slot = k.scratch.faultSlot;
   const l = k.layout;
   const last = k.pt.last;
   k.pt.walk(vma.mm.pgd, va, last, true, slot);
@@ -129,7 +131,7 @@ function handlePteFault(k: Kernel, vma: Vma, va: number, write: boolean): Handle
  * so a VM_SHARED|VM_WRITE VMA goes to wp_pfn_shared -> ->pfn_mkwrite (the DAX fault, which
  * re-dirties the entry and upgrades the PTE in place); a private VMA copies (wp_page_copy).
  */
-function doWpPage(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+function doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
   if (vma.flags.shared) return 'wp ' + daxIomapPteFault(k, vma, va, true, ptePa);
   return 'wp ' + wpPageCopy(k, vma, va, ptePa);
 }
@@ -140,7 +142,7 @@ function doWpPage(k: Kernel, vma: Vma, va: number, ptePa: number): string {
  * dax_fault_cow_page without inserting or dirtying anything, and the fault ends, as every
  * DAX fault does, with dax_unlock_entry.
  */
-function doCowFault(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+function doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
   try {
@@ -152,7 +154,8 @@ function doCowFault(k: Kernel, vma: Vma, va: number, ptePa: number): string {
 }
 
 /** wp_page_copy for a private mapping of a read-faulted DAX page. */
-function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+function wpPageCopy(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
+  const scratch = k.scratch.faultEntry;
   const index = linearPageIndex(vma, va, k.pageShift);
   const l = k.layout;
   k.readEntry(ptePa, scratch);
@@ -163,7 +166,8 @@ function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
 }
 
 /** Copies one page (through the CPU cache where it is pmem) into a new DRAM page mapped writable. */
-function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: number, srcPa: number): void {
+function copyToAnon(k: KernelContext, vma: Vma, va: number, index: number, ptePa: number, srcPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const ps = k.pageSize;
   const m = k.machine;
   const page = m.dramFrames.alloc(ps);
@@ -180,7 +184,7 @@ function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: numbe
 }
 
 /** SIGBUS past EOF (dax_iomap_pte_fault: pos >= i_size). */
-function checkIndex(k: Kernel, vma: Vma, va: number): number {
+function checkIndex(k: KernelContext, vma: Vma, va: number): number {
   const index = linearPageIndex(vma, va, k.pageShift);
   if (index * k.pageSize >= vma.file.size) {
     throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
@@ -189,7 +193,7 @@ function checkIndex(k: Kernel, vma: Vma, va: number): number {
 }
 
 /** The pgprot a DAX mapping's entry gets (vm_page_prot with write-notify, then mkwrite/mkdirty). */
-function leafProt(k: Kernel, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
+function leafProt(k: KernelContext, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
   // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
   // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
   const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || NEW_LEAF_YOUNG[k.layout.family] === true;
@@ -216,7 +220,7 @@ function hasBits(m: { lo: number; hi: number }): boolean {
  * CONFIG_ARCH_HAS_PTE_DEVMAP; so it holds exactly where the layout has a devmap bit. Walks
  * over existing entries read the entry's own bit instead (pmd_devmap, mkclean.ts).
  */
-function pfnIsDevmap(k: Kernel): boolean {
+function pfnIsDevmap(k: KernelContext): boolean {
   return k.layout.devmap !== null;
 }
 
@@ -226,7 +230,7 @@ function pfnIsDevmap(k: Kernel): boolean {
  * page-order request inside a zero/empty PMD entry downgrades it, inside a real PMD entry
  * keeps it.
  */
-function grabMappingEntry(k: Kernel, vma: Vma, index: number, order: number): DaxEntry | null {
+function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: number): DaxEntry | null {
   const entries = vma.file.mapping.entries;
   const n = 2 ** order;
   const head = index - (index % n);
@@ -253,7 +257,7 @@ function grabMappingEntry(k: Kernel, vma: Vma, index: number, order: number): Da
  * reads included (versions.ts). __mark_inode_dirty(I_DIRTY_PAGES) goes with it; that is not
  * datasync metadata, so it never makes a MAP_SYNC fault synchronous.
  */
-function daxInsertEntry(k: Kernel, e: DaxEntry, pfn: number, write: boolean, sync: boolean): void {
+function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boolean, sync: boolean): void {
   if (e.kind !== 'real') {
     e.kind = 'real';
     e.pfn = pfn;
@@ -266,12 +270,12 @@ function daxInsertEntry(k: Kernel, e: DaxEntry, pfn: number, write: boolean, syn
  * dax_fault_is_synchronous: an IOMAP_WRITE fault on a VM_SYNC VMA while the filesystem
  * reports IOMAP_F_DIRTY, i.e. the inode has uncommitted datasync metadata (Kernel.metadataDirty).
  */
-function isSynchronous(k: Kernel, vma: Vma, write: boolean): boolean {
+function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
   return write && vma.flags.sync && k.metadataDirty.has(vma.file);
 }
 
 /** dax_iomap_pte_fault + dax_fault_iter for a page-size fault. Returns how it was handled. */
-function daxIomapPteFault(k: Kernel, vma: Vma, va: number, write: boolean, ptePa: number): string {
+function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number): string {
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
   const pfn = vma.file.phys / k.pageSize + index;
@@ -302,7 +306,7 @@ function daxIomapPteFault(k: Kernel, vma: Vma, va: number, write: boolean, ptePa
  * committed the metadata and the second fault is an ordinary write fault. Otherwise it marks
  * the entry DIRTY and maps the pfn writable (vmf_insert_mixed_mkwrite / vmf_insert_pfn_pmd).
  */
-function daxFinishSyncFault(k: Kernel, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): string {
+function daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): string {
   const pgoff = linearPageIndex(vma, va, k.pageShift);
   const start = pgoff * k.pageSize;
   vfsFsyncRange(k, vma.mm.cpu, vma.file, start, Math.min(start + k.pageSize * 2 ** order, vma.file.size), false);
@@ -324,7 +328,8 @@ function daxFinishSyncFault(k: Kernel, vma: Vma, va: number, index: number, orde
  * (write): a new entry is devmap or special, writable/dirty/young only for mkwrite; an
  * existing entry with the same pfn is made young, dirty and writable in place.
  */
-function insertPfn(k: Kernel, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
+function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const last = k.pt.last;
   k.readEntry(ptePa, scratch);
@@ -348,13 +353,13 @@ function insertPfn(k: Kernel, vma: Vma, va: number, pfn: number, mkwrite: boolea
  * other arches flush in update_mmu_cache / flush_tlb_fix_spurious_fault. Modelled as a
  * flush of the faulting page on the faulting CPU.
  */
-function flushFaulting(k: Kernel, vma: Vma, va: number, size: number): void {
+function flushFaulting(k: KernelContext, vma: Vma, va: number, size: number): void {
   const start = Math.floor(va / size) * size;
   k.machine.mmu.flushPage(vma.mm.cpu, start);
 }
 
 /** dax_iomap_pmd_fault (fs/dax.c) with dax_fault_check_fallback; `pmdPa` is the PMD slot. */
-function daxIomapPmdFault(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
+function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
   if (!k.config.fsDaxPmd) return 'fallback'; // CONFIG_FS_DAX_PMD=n: the stub
   const ps = k.pageSize;
   const pmdAddr = Math.floor(va / k.pmdSize) * k.pmdSize;
@@ -390,7 +395,8 @@ function daxIomapPmdFault(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa
 }
 
 /** insert_pfn_pmd (mm/huge_memory.c). */
-function insertPfnPmd(k: Kernel, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const lv = k.pmdLevel;
   k.readEntry(pmdPa, scratch);

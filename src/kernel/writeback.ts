@@ -9,13 +9,11 @@
 //   issues pmem_wmb(), the one store fence of the whole fsync (drivers/nvdimm/region_devs.c).
 // Also zap_page_range for munmap (mm/memory.c).
 
-import type { Entry } from '../../arch/types.ts';
+import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile } from './file.ts';
-import type { Kernel } from './kernel.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
-import { newSlot } from './pgtable.ts';
 import { flushTlbRange } from './tlbflush.ts';
 
 /**
@@ -25,7 +23,7 @@ import { flushTlbRange } from './tlbflush.ts';
  * commits just the same, but promises the user nothing (MAP_SYNC leaves data durability to
  * the user's flush and fence).
  */
-export function vfsFsyncRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): void {
+export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): void {
   daxWritebackMappingRange(k, cpu, file, start, end);
   // generic_nvdimm_flush: pmem_wmb() (x86 sfence, POWER phwsync) after the writes, so the
   // flushed lines are in the persistence domain before fsync returns; the journal commit
@@ -36,7 +34,7 @@ export function vfsFsyncRange(k: Kernel, cpu: number, file: DaxFile, start: numb
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */
-export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
+export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): void {
   const entries = file.mapping.entries;
   if (entries.nrpages === 0) return;
   const startIndex = Math.floor(start / k.pageSize);
@@ -50,7 +48,7 @@ export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, 
 }
 
 /** dax_writeback_one (fs/dax.c). */
-export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEntry): void {
+export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e: DaxEntry): void {
   if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
   e.locked = true;
   e.towrite = false;
@@ -66,11 +64,11 @@ export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEnt
   e.dirty = false;
 }
 
-const zapSlot = newSlot();
-const none: Entry = { lo: 0, hi: 0 };
 
 /** zap_page_range over [start, end) of one VMA: clear every leaf, then flush the TLB range. */
-export function zapVmaRange(k: Kernel, vma: Vma, start: number, end: number): void {
+export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number): void {
+  const zapSlot = k.scratch.zapSlot;
+  const none = k.scratch.none;
   const l = k.layout;
   let va = start;
   while (va < end) {

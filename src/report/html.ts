@@ -8,6 +8,7 @@
 
 import type { LostRange } from '../check/durability.ts';
 import type { MkcleanAction } from '../kernel/events.ts';
+import { MISS_ACTIONS } from '../kernel/strategies.ts';
 import type { Stmt } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
 import type { DaxEntryView, Simulation } from '../sim/simulation.ts';
@@ -97,7 +98,7 @@ export class HtmlRecorder {
         fileSynced: (file, start, end) => this.pending.push({ kind: 'sync', text: `${file.name} [${hex(start)}, ${hex(end)}) synced: every byte written before is promised durable` }),
         mkcleanVisit: (file, entry, vma, va, level, action) => {
           this.visits.push({ proc: vma.mm.name, vma: vma.name, va, level, action, file: file.name, entryIndex: entry.index });
-          const bad = action === 'pfn-mismatch' || action === 'skipped-private';
+          const bad = MISS_ACTIONS.has(action);
           this.pending.push({ kind: 'visit', bad, text: `mkclean visited ${vma.mm.name}/${vma.name} at ${hex(va)} (${level}) for ${file.name} entry ${entry.index}: ${action}` });
         },
         mkcleanMissed: (file, entry, vma) => {
@@ -198,7 +199,7 @@ function renderProc(p: ProcSnap, step: Step): string {
     }
     v.rows.forEach((r, i) => {
       const visits = step.visits.filter((x) => x.proc === p.name && x.vma === v.name && x.va >= r.start && x.va < r.end);
-      const bad = visits.some((x) => x.action === 'pfn-mismatch' || x.action === 'skipped-private');
+      const bad = visits.some((x) => MISS_ACTIONS.has(x.action));
       const cls = missed ? 'missed' : bad ? 'bad' : visits.length > 0 ? 'visited' : '';
       const mk = missed ? 'MISSED (VMA not found)' : visits.map((x) => `${x.action} (${x.level})`).filter((x, j, a) => a.indexOf(x) === j).join(', ');
       out.push(

@@ -19,9 +19,9 @@
 // one 2 MiB PMD.
 
 import type { Layout } from '../../arch/types.ts';
-import type { Strategy } from '../kernel/kernel.ts';
+import { STRATEGY_INFO, type Strategy } from '../kernel/strategies.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { resolvePmd } from '../sim/simulation.ts';
+import { resolvePmd } from '../kernel/kconfig.ts';
 
 export function seedScenario(layout: Layout, expectOutcome: 'durable' | 'lost' | null): string {
   const page = 2 ** layout.pageShift;
@@ -51,28 +51,17 @@ export function seedScenario(layout: Layout, expectOutcome: 'durable' | 'lost' |
 }
 
 /**
- * Whether each strategy's mkclean reaches B's PTE (head pfn + 1, in a VMA starting at the
- * entry's second index) when the entry is a 2 MiB PMD entry, and why. The seed loses B's
- * second write exactly where the entry is a PMD entry (FS_DAX_PMD), the strategy misses
- * B's PTE, and the crash loses the CPU cache (ADR). Where FS_DAX_PMD is off (a layout
+ * The outcome the seed must show for this arch, strategy and persistence domain. B's second
+ * write is lost exactly where the entry is a 2 MiB PMD entry (FS_DAX_PMD), the strategy's
+ * mkclean does not clean every pfn of it in every VMA overlapping it (STRATEGY_INFO
+ * cleansWholeEntry false: it misses B's PTE, head pfn + 1 in a VMA starting at the entry's
+ * second index), and the crash loses the CPU cache (ADR). Where FS_DAX_PMD is off (a layout
  * without a devmap bit: FS_DAX_PMD depends on ZONE_DEVICE, which depends on
  * ARCH_HAS_PTE_DEVMAP, fs/Kconfig and mm/Kconfig) every entry is one page, B's page is its
  * own entry with its own index and pfn, and every strategy cleans it. Under eADR the cache
  * survives the crash, so nothing is lost under any strategy: the bug is invisible there.
  */
-export const SEED_MISSES_B: Readonly<Record<Strategy, { misses: boolean; why: string }>> = {
-  buggy: { misses: true, why: 'dax_entry_mkclean (v5.17): i_mmap queried at the first index only, head pfn only' },
-  'pre-f729c8c9b24f': { misses: true, why: 'as buggy, and without the PMD branch (A\'s PMD is missed too)' },
-  range: { misses: false, why: 'pfn_mkclean_range (06083a0921fd, v5.19): every VMA overlapping the entry, every pfn of it' },
-  page: { misses: false, why: 'page_mkclean_one for every page of the entry: page 1\'s rmap walk reaches B\'s VMA and pfn' },
-  'page-head': {
-    misses: true,
-    why: 'page_mkclean_one on the head page only (the literal drop-in; fsdax pages were not compound): B\'s VMA has no head address, its PTE maps head pfn + 1',
-  },
-};
-
-/** The outcome the seed must show for this arch, strategy and persistence domain (SEED_MISSES_B). */
 export function expectedSeedOutcome(layout: Layout, strategy: Strategy, persistence: Persistence): 'durable' | 'lost' {
   const { fsDaxPmd } = resolvePmd(layout, 'auto');
-  return fsDaxPmd && SEED_MISSES_B[strategy].misses && persistence === 'adr' ? 'lost' : 'durable';
+  return fsDaxPmd && !STRATEGY_INFO[strategy].cleansWholeEntry && persistence === 'adr' ? 'lost' : 'durable';
 }

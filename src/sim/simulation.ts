@@ -8,13 +8,15 @@ import type { Layout } from '../../arch/types.ts';
 import { DurabilityChecker, type LostRange } from '../check/durability.ts';
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
+import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import { Machine, type Persistence } from '../machine/machine.ts';
 
-export type PmdSetting = 'on' | 'off' | 'auto';
+// Kconfig (FS_DAX_PMD, FS_DAX_LIMITED, ZONE_DEVICE) is the kernel layer's: src/kernel/kconfig.ts.
+export { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 
 export interface SimulationOptions {
   /** Architecture layout name (`daxsim arches`); default x86_64. */
@@ -76,19 +78,6 @@ export interface CrashResult {
 }
 
 export class SimulationError extends Error {}
-
-/**
- * Kconfig for FS_DAX_PMD (fs/Kconfig, mm/Kconfig of 5.17-6.1): depends on ZONE_DEVICE, which
- * depends on ARCH_HAS_PTE_DEVMAP, so `auto` is on exactly where the layout has a devmap bit.
- * The `page` strategy adds Dan Williams' `depends on !FS_DAX_LIMITED`, the same condition.
- * `on` where Kconfig forbids it is a what-if: PMDs are installed without devmap.
- */
-export function resolvePmd(layout: Layout, setting: PmdSetting): { fsDaxPmd: boolean; whatIf: boolean } {
-  const allowed = layout.devmap !== null && !layout.fsDaxLimited;
-  if (setting === 'auto') return { fsDaxPmd: allowed, whatIf: false };
-  if (setting === 'off') return { fsDaxPmd: false, whatIf: false };
-  return { fsDaxPmd: true, whatIf: !allowed };
-}
 
 /** The checker of the last simulation on each pooled machine: recycled when the machine is reused. */
 const lastChecker = new WeakMap<Machine, DurabilityChecker>();

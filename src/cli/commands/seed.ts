@@ -1,6 +1,6 @@
 // `daxsim seed [--arch A|all] [--kernel V] [--mkclean S|all] [--persistence adr|eadr] [--json]
 // [--html report.html]`: the seed scenario (README "The seed scenario", src/scenario/seed.ts)
-// over the arch x strategy matrix, each cell checked against the outcome SEED_MISSES_B gives.
+// over the arch x strategy matrix, each cell checked against expectedSeedOutcome.
 // Exit 1 if any cell disagrees.
 import { findLayout, layouts } from '../../../arch/index.ts';
 import type { Layout } from '../../../arch/types.ts';
