@@ -50,18 +50,24 @@ describe('MAP_SYNC: IOMAP_F_DIRTY only while datasync metadata is uncommitted (e
   });
 });
 
+/** The seed's first three steps: A's PMD and B's PTE in one 2 MiB entry, an fsync (which the buggy kernel's misses B's PTE). */
+function seedAfterFsync(mkclean: Strategy = 'buggy') {
+  const sim = new Simulation({ arch: 'x86_64', mkclean });
+  const F = sim.file('F', 2 * MiB);
+  const A = sim.process('A');
+  const B = sim.process('B');
+  const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
+  const b = B.mmap('b', F, { offset: 4096, length: 4096 });
+  A.write(a, 0, 64);
+  B.write(b, 0, 64);
+  A.fsync(F);
+  return { sim, F, A, B, b };
+}
+
 describe('the fsync inside a MAP_SYNC fault (dax_finish_sync_fault -> vfs_fsync_range) promises the user nothing', () => {
   it('buggy kernel: B\'s second write, never fsynced by anyone, is not reported lost because C\'s MAP_SYNC PMD fault synced the range', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'buggy' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const B = sim.process('B');
+    const { sim, F, B, b } = seedAfterFsync();
     const C = sim.process('C');
-    const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-    const b = B.mmap('b', F, { offset: 4096, length: 4096 });
-    A.write(a, 0, 64);
-    B.write(b, 0, 64);
-    A.fsync(F); // misses B's PTE
     B.write(b, 0, 64); // no fault, stays in the CPU cache
     sim.kernel.dirtyDatasyncMetadata(F);
     const c = C.mmap('c', F, { offset: 0, length: 2 * MiB, sync: true });
@@ -75,15 +81,7 @@ describe('the fsync inside a MAP_SYNC fault (dax_finish_sync_fault -> vfs_fsync_
 
 describe('msync(2) rounds len up to a page (mm/msync.c)', () => {
   it('buggy kernel: msync b 0 64 promises the whole page, so B\'s unflushed store at byte 100 is a loss', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'buggy' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const B = sim.process('B');
-    const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-    const b = B.mmap('b', F, { offset: 4096, length: 4096 });
-    A.write(a, 0, 64);
-    B.write(b, 0, 64);
-    A.fsync(F);
+    const { sim, B, b } = seedAfterFsync();
     B.write(b, 100, 8); // B's PTE was missed: no fault, the entry stays clean
     B.msync(b, 0, 64);
     expect(sim.crash().lost).toEqual([{ file: 'F', offset: 4096 + 100, length: 8 }]);
@@ -238,15 +236,7 @@ describe('page_vma_mapped_walk takes a PMD as huge by pmd_trans_huge || pmd_devm
 
 describe('the page strategy, two readings of Dan Williams\' proposal', () => {
   function seed(mkclean: Strategy) {
-    const sim = new Simulation({ arch: 'x86_64', mkclean });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const B = sim.process('B');
-    const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-    const b = B.mmap('b', F, { offset: 4096, length: 4096 });
-    A.write(a, 0, 64);
-    B.write(b, 0, 64);
-    A.fsync(F);
+    const { sim, F, A, B, b } = seedAfterFsync(mkclean);
     const bAfter = sim.entry(B, b, 0);
     const vmas = sim.counters().mkcleanVmas;
     B.write(b, 0, 64);
