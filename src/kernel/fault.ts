@@ -26,7 +26,6 @@ import { vfsFsyncRange } from './writeback.ts';
  */
 const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
 
-
 type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
