@@ -1,6 +1,8 @@
 // The kernel versions daxsim models and the DAX rules that changed between them. Every rule
-// here names the commit that changed it; everything not listed is the same in the three
-// versions (checked against each version's fs/dax.c, mm/rmap.c and mm/page_vma_mapped.c).
+// here names the commit that changed it. Everything else the model's fault and writeback
+// paths do is the same in the three, as read in Linux 6.1's source and in the patches named
+// here (e.g. dax_insert_pfn_mkwrite's `order == 0 && !dax_is_pte_entry(entry)` test dates
+// from the 2019 XArray conversion of fs/dax.c, so 5.17 has it too).
 //
 //   5.17  the buggy kernel: dax_writeback_one -> dax_entry_mkclean (one index, head pfn).
 //   5.19  the first fixed kernel: 06083a0921fd "dax: fix missing writeprotect the pte entry"

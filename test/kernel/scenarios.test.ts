@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/cli/errors.ts';
+import { runCliCaptured } from '../../src/cli/run-cli.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
 import { runExitCode, runScenario } from '../../src/scenario/run.ts';
 
@@ -35,5 +36,20 @@ describe('the kernel setting', () => {
     expect(() => parseScenario('kernel 5.18\n', 'k.dax')).toThrow(new InputError('k.dax:1', "kernel must be one of 6.1, 5.19, 5.17, not '5.18'"));
     expect(() => parseScenario('kernel 6.1\nkernel 5.19\n', 'k.dax')).toThrow(InputError);
     expect(() => parseScenario('file F size 2M\nkernel 6.1\n', 'k.dax')).toThrow(new InputError('k.dax:2', "setting 'kernel' must come before the first action"));
+  });
+
+  it('on the command line: run --json reports the kernel, --kernel overrides the file, a bad version is one line and exit 2', async () => {
+    const file = `${dir}/kernel-5.17-seed.dax`;
+    const r = await runCliCaptured(['run', file, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kernel: '5.17', mkclean: 'buggy', durable: false });
+    const fixed = await runCliCaptured(['run', file, '--kernel', '5.19', '--json']);
+    expect(JSON.parse(fixed.stdout)).toMatchObject({ kernel: '5.19', mkclean: 'range', durable: true });
+    expect(fixed.code).toBe(1); // its `expect lost` and `expect pte ... rw dirty` now fail
+    const bad = await runCliCaptured(['seed', '--kernel', '5.18']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("daxsim: seed: --kernel must be one of 6.1, 5.19, 5.17, not '5.18'\n");
+    const seed = await runCliCaptured(['seed', '--kernel', '5.17', '--arch', 'x86_64', '--json']);
+    expect(JSON.parse(seed.stdout)).toMatchObject({ kernel: '5.17', results: [{ mkclean: 'buggy', kernel: '5.17', as_expected: true }, {}, {}, {}] });
   });
 });
