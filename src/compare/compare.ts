@@ -6,7 +6,7 @@
 
 import { layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../scenario/errors.ts';
 import { SEED_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
 import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';

@@ -5,8 +5,8 @@
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
-import { InputError } from '../cli/errors.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
+import { InputError } from './errors.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';

@@ -2,15 +2,15 @@
 // {"arch","kernel","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects",...}.
 // Any error while running a statement becomes a one-line InputError naming its line.
 
-import { InputError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
-import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Vma } from '../kernel/mm.ts';
+import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Simulation, type PmdSetting, type Process } from '../sim/simulation.ts';
+import { InputError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
 import type { TraceRecorder } from './trace.ts';
 
