@@ -2,15 +2,10 @@
 // (../shared/docs/interface.md). Anything that throws InputError is bad input; anything else
 // escaping a command is a daxsim bug and is still reported in one line, with exit code 2.
 
-export class InputError extends Error {
-  /** `where` is `file:line` for scenario and litmus input, or the command for usage errors. */
-  constructor(
-    readonly where: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+import { InputError } from '../scenario/errors.ts';
+
+// The class lives with the code that reads input (src/scenario/errors.ts).
+export { InputError };
 
 export function formatError(e: unknown): string {
   if (e instanceof InputError) return `daxsim: ${e.where}: ${e.message}`;

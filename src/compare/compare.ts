@@ -6,13 +6,14 @@
 
 import { layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
-import { InputError } from '../cli/errors.ts';
-import { STRATEGIES, type Strategy } from '../kernel/kernel.ts';
+import { InputError } from '../scenario/errors.ts';
+import { SEED_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
+import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { parseScenario, type Scenario } from '../scenario/parse.ts';
 import { runScenario, type RunReport } from '../scenario/run.ts';
 import { expectedSeedOutcome, seedScenario } from '../scenario/seed.ts';
-import { resolvePmd } from '../sim/simulation.ts';
+import { resolvePmd } from '../kernel/kconfig.ts';
 
 const TWO_MIB = 2 * 1024 * 1024;
 
@@ -22,6 +23,8 @@ export interface CompareOptions {
   /** Strategies to compare; default buggy, range, page. */
   strategies?: readonly Strategy[];
   persistence?: Persistence;
+  /** Kernel version (`--kernel`); default the scenario's or 6.1. */
+  kernel?: KernelVersion;
   /** Layouts to compare; default every layout daxsim models. */
   arches?: readonly Layout[];
 }
@@ -61,7 +64,7 @@ export interface CompareRow {
   bytes_written_back: number;
   durable: boolean;
   lost_bytes: number;
-  /** seed-scenario.md's outcome for this cell (default scenario only), else null. */
+  /** The seed's expected outcome for this cell (src/scenario/seed.ts; default scenario only), else null. */
   expected: 'durable' | 'lost' | null;
   /** The scenario could not run on this layout (e.g. offsets not aligned to 64 KiB pages): why. */
   error: string | null;
@@ -78,7 +81,7 @@ export interface CompareResult {
 /** Runs the comparison. A scenario that runs on no layout at all throws its first InputError. */
 export function compare(opts: CompareOptions = {}): CompareResult {
   const arches = opts.arches ?? layouts;
-  const strategies = opts.strategies ?? STRATEGIES;
+  const strategies = opts.strategies ?? SEED_STRATEGIES;
   const persistence = opts.persistence ?? 'adr';
   const user: Scenario | null = opts.scenario !== undefined ? parseScenario(opts.scenario.source, opts.scenario.path) : null;
   const rows: CompareRow[] = [];
@@ -87,7 +90,7 @@ export function compare(opts: CompareOptions = {}): CompareResult {
     const scn = user ?? parseScenario(seedScenario(layout, null), `seed(${layout.name})`);
     for (const strategy of strategies) {
       try {
-        rows.push(runCell(scn, layout, strategy, persistence, user === null));
+        rows.push(runCell(scn, layout, strategy, persistence, user === null, opts.kernel));
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         firstError ??= e;
@@ -113,11 +116,12 @@ function shape(layout: Layout, fsDaxPmd: boolean) {
   };
 }
 
-function runCell(scn: Scenario, layout: Layout, strategy: Strategy, persistence: Persistence, seed: boolean): CompareRow {
+function runCell(scn: Scenario, layout: Layout, strategy: Strategy, persistence: Persistence, seed: boolean, kernel: KernelVersion | undefined): CompareRow {
   let visits = 0;
   let listening = false;
   const report: RunReport = runScenario(scn, {
     arch: layout.name,
+    kernel,
     mkclean: strategy,
     persistence,
     // Listen from the first statement on: it declares a file or a process, so no writeback
@@ -196,7 +200,7 @@ export function outcomeText(r: CompareRow): string {
   return r.durable ? 'durable' : `LOST ${r.lost_bytes} B`;
 }
 
-/** True unless a seed cell disagrees with seed-scenario.md. */
+/** True unless a seed cell disagrees with its expected outcome (src/scenario/seed.ts). */
 export function agrees(r: CompareRow): boolean {
   return r.error !== null || r.expected === null || (r.durable ? 'durable' : 'lost') === r.expected;
 }
@@ -205,7 +209,7 @@ export function agrees(r: CompareRow): boolean {
 export function formatCompareTable(res: CompareResult): string {
   const seed = res.rows.some((r) => r.expected !== null);
   const head = ['arch', 'mkclean', 'levels', 'refs/xlat', 'DAX ent/2M', 'PT ent/2M', 'mkclean visits', 'cleaned', 'TLB flushes', 'written back', 'outcome'];
-  if (seed) head.push('seed-scenario.md');
+  if (seed) head.push('expected');
   const rows = res.rows.map((r) => {
     const row = [
       r.arch,

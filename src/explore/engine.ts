@@ -18,19 +18,24 @@ import fc from 'fast-check';
 import { findLayout } from '../../arch/index.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { Strategy } from '../kernel/kernel.ts';
+import { MISS_ACTIONS } from '../kernel/strategies.ts';
+import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { genScenario, toDax, type GenScenario } from '../scenario/generate.ts';
-import type { Scenario, Stmt } from '../scenario/parse.ts';
+import { genScenario, genStatements, toDax, type GenScenario } from '../scenario/generate.ts';
+import type { Scenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Simulation } from '../sim/simulation.ts';
 
 export interface Combo {
+  kernel?: KernelVersion;
   arch: string;
   mkclean: Strategy;
   persistence: Persistence;
 }
 
 export interface ExploreConfig {
+  /** Kernel version whose rules apply (`--kernel`); default 6.1. */
+  kernel?: KernelVersion;
   arches: string[];
   strategies: Strategy[];
   persistence: Persistence;
@@ -105,25 +110,7 @@ function parsedOf(g: GenScenario, pageSize: number): Scenario {
  * with toDax. test/explore/scenario-of.test.ts checks the two agree on generated scenarios.
  */
 export function scenarioOf(g: GenScenario, pageSize: number): Scenario {
-  const proc = (i: number): string => String.fromCharCode(65 + i);
-  const stmts: Stmt[] = [{ op: 'file', line: 1, name: 'F', size: g.filePages * pageSize }];
-  let line = 2;
-  for (let p = 0; p < g.procs; p++) stmts.push({ op: 'proc', line: line++, name: proc(p) });
-  g.mappings.forEach((m, i) => {
-    stmts.push({ op: 'mmap', line: line++, proc: proc(m.proc), name: `m${i}`, file: 'F', offset: m.offset * pageSize, length: m.pages * pageSize, write: true, shared: m.shared, sync: false });
-  });
-  for (const op of g.ops) {
-    if (op.kind === 'write') {
-      const m = g.mappings[op.map]!;
-      stmts.push({ op: 'write', line: line++, proc: proc(m.proc), map: `m${op.map}`, offset: (op.page % m.pages) * pageSize + op.at, length: op.len, byte: null });
-    } else if (op.kind === 'fsync') {
-      stmts.push({ op: 'fsync', line: line++, proc: proc(op.proc), file: 'F' });
-    } else {
-      stmts.push({ op: 'msync', line: line++, proc: proc(g.mappings[op.map]!.proc), map: `m${op.map}`, offset: 0, length: null });
-    }
-  }
-  stmts.push({ op: 'crash', line: line++ });
-  return { file: 'explore', settings: {}, settingLines: {}, stmts };
+  return { file: 'explore', settings: {}, settingLines: {}, stmts: genStatements(g, pageSize) };
 }
 
 /** Runs one generated scenario on one combo and explains what was lost. */
@@ -134,6 +121,7 @@ export function runGenerated(g: GenScenario, combo: Combo): Outcome {
   let sim: Simulation | null = null;
   const report = runScenario(scn, {
     arch: combo.arch,
+    kernel: combo.kernel,
     mkclean: combo.mkclean,
     persistence: combo.persistence,
     reuseMachine: true,
@@ -168,8 +156,7 @@ function explain(lost: readonly LostRange[], sim: Simulation, missed: Set<string
     const why: string[] = [];
     if (missed.has(k)) why.push('vma-missed');
     const acts = visits.get(k);
-    if (acts?.has('pfn-mismatch') === true) why.push('pfn-mismatch');
-    if (acts?.has('skipped-private') === true) why.push('private-skipped');
+    for (const a of MISS_ACTIONS) if (acts?.has(a) === true) why.push(a === 'skipped-private' ? 'private-skipped' : a);
     causes.add(`${entry.order > 0 ? 'pmd-entry' : 'pte-entry'}:${why.length > 0 ? why.join('+') : 'none-seen'}`);
   }
   return [...causes].sort().join(',');
@@ -177,7 +164,7 @@ function explain(lost: readonly LostRange[], sim: Simulation, missed: Set<string
 
 export function combos(cfg: ExploreConfig): Combo[] {
   const out: Combo[] = [];
-  for (const arch of cfg.arches) for (const mkclean of cfg.strategies) out.push({ arch, mkclean, persistence: cfg.persistence });
+  for (const arch of cfg.arches) for (const mkclean of cfg.strategies) out.push({ arch, mkclean, persistence: cfg.persistence, ...(cfg.kernel !== undefined ? { kernel: cfg.kernel } : {}) });
   return out;
 }
 
@@ -290,7 +277,7 @@ export function shrinkCandidate(cfg: ExploreConfig, c: Candidate): Finding {
   ];
   const body = toDax(g, ps, header).split('\n');
   const firstAction = body.findIndex((l) => !l.startsWith('#'));
-  body.splice(firstAction, 0, `arch ${c.combo.arch}`, `mkclean ${c.combo.mkclean}`, `persistence ${c.combo.persistence}`);
+  body.splice(firstAction, 0, `arch ${c.combo.arch}`, ...(c.combo.kernel !== undefined ? [`kernel ${c.combo.kernel}`] : []), `mkclean ${c.combo.mkclean}`, `persistence ${c.combo.persistence}`);
   const dax = body.join('\n').replace(/\n*$/, '\n') + 'expect durable\n';
   return { ...c, cause: o.cause, lostBytes, dax, statements: statementsOf(g), originalStatements: statementsOf(original), lost: o.lost };
 }

@@ -1,26 +1,35 @@
-// Page faults on DAX mappings, as Linux handles them (dax-flow.md §3):
+// Page faults on DAX mappings, as Linux 6.1 handles them:
 //   handle_mm_fault / __handle_mm_fault / handle_pte_fault / do_fault / do_wp_page (mm/memory.c),
 //   wp_huge_pmd, huge_pmd_set_accessed, insert_pfn_pmd (mm/huge_memory.c),
 //   dax_iomap_pte_fault, dax_iomap_pmd_fault, grab_mapping_entry, dax_insert_entry,
-//   dax_finish_sync_fault (fs/dax.c, v5.17 logic), insert_pfn (mm/memory.c).
-// Each function below models the kernel function it is named after.
+//   dax_finish_sync_fault, dax_insert_pfn_mkwrite (fs/dax.c), insert_pfn (mm/memory.c), with
+//   ext4_dax_huge_fault (fs/ext4/file.c) calling dax_finish_sync_fault on VM_FAULT_NEEDDSYNC.
+// Each function below models the kernel function it is named after. Rules that differ
+// between the kernel versions daxsim runs (5.17, 5.19, 6.1) come from k.config.rules
+// (versions.ts, each with the commit that changed it).
 
-import type { Entry, LeafProt } from '../../arch/types.ts';
+import type { LeafProt } from '../../arch/types.ts';
+import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
-import { UserFault, type Kernel } from './kernel.ts';
+import { UserFault } from './errors.ts';
 import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
-import { newSlot, type Slot } from './pgtable.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { vfsFsyncRange } from './writeback.ts';
 
-const slot: Slot = newSlot();
-const scratch: Entry = { lo: 0, hi: 0 };
+/**
+ * Whether a new leaf is young whatever its pgprot says. s390 keeps young in software and
+ * makes every new leaf young: pfn_pte is mk_pte_phys, which ends in pte_mkyoung, and
+ * insert_pfn_pmd's pmd_mkhuge sets _SEGMENT_ENTRY_YOUNG (arch/s390/include/asm/pgtable.h).
+ * x86 and powerpc get young from the pgprot instead (_PAGE_ACCESSED in PAGE_SHARED /
+ * PAGE_READONLY, _PAGE_BASE), which leafProt reads from the layout.
+ */
+const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
 
 type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
-export function handleMmFault(k: Kernel, mm: Mm, va: number, write: boolean, hw: string): void {
+export function handleMmFault(k: KernelContext, mm: Mm, va: number, write: boolean, hw: string): void {
   k.events.faultStart?.(mm, va, write);
   const vma = findVma(mm, va);
   if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${hw})`);
@@ -39,7 +48,8 @@ interface Handled {
 }
 
 /** __handle_mm_fault: try the PMD level first (DAX VMAs are always THP-eligible), then PTEs. */
-function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+function handleFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+  const slot = k.scratch.faultSlot;
   const l = k.layout;
   const pmdLevel = k.pmdLevel;
   k.pt.walk(vma.mm.pgd, va, pmdLevel, true, slot);
@@ -71,16 +81,19 @@ function handleFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
 }
 
 /** huge_pmd_set_accessed -> touch_pmd: young, and dirty on a write (mm/huge_memory.c). */
-function hugePmdSetAccessed(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): void {
+function hugePmdSetAccessed(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   k.readEntry(pmdPa, scratch);
   l.mkyoung(k.pmdLevel, scratch);
   if (write) l.mkdirty(k.pmdLevel, scratch);
   k.writeEntry(pmdPa, scratch);
-  flushFaulting(k, vma, va & ~(k.pmdSize - 1), k.pmdSize);
+  // haddr = address & HPAGE_PMD_MASK, in arithmetic: addresses exceed 2^31 (no 32-bit `&`).
+  flushFaulting(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, k.pmdSize);
 }
 
-function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
+function zapPmd(k: KernelContext, vma: Vma, va: number, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   k.layout.mkNone(k.pmdLevel, scratch);
   k.writeEntry(pmdPa, scratch);
   const haddr = Math.floor(va / k.pmdSize) * k.pmdSize;
@@ -88,7 +101,8 @@ function zapPmd(k: Kernel, vma: Vma, va: number, pmdPa: number): void {
 }
 
 /** handle_pte_fault (mm/memory.c). */
-function handlePteFault(k: Kernel, vma: Vma, va: number, write: boolean): Handled {
+function handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+  const slot = k.scratch.faultSlot;
   const l = k.layout;
   const last = k.pt.last;
   k.pt.walk(vma.mm.pgd, va, last, true, slot);
@@ -117,22 +131,31 @@ function handlePteFault(k: Kernel, vma: Vma, va: number, write: boolean): Handle
  * so a VM_SHARED|VM_WRITE VMA goes to wp_pfn_shared -> ->pfn_mkwrite (the DAX fault, which
  * re-dirties the entry and upgrades the PTE in place); a private VMA copies (wp_page_copy).
  */
-function doWpPage(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+function doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
   if (vma.flags.shared) return 'wp ' + daxIomapPteFault(k, vma, va, true, ptePa);
   return 'wp ' + wpPageCopy(k, vma, va, ptePa);
 }
 
-/** do_cow_fault: ->fault with vmf->cow_page; DAX copies the file page (dax_fault_cow_page). */
-function doCowFault(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+/**
+ * do_cow_fault: ->fault with vmf->cow_page; DAX copies the file page (dax_fault_cow_page).
+ * dax_iomap_pte_fault grabs the entry (order 0), dax_fault_iter returns from
+ * dax_fault_cow_page without inserting or dirtying anything, and the fault ends, as every
+ * DAX fault does, with dax_unlock_entry.
+ */
+function doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
   const index = checkIndex(k, vma, va);
-  // grab_mapping_entry(order 0) runs, but dax_fault_cow_page inserts nothing and dirties nothing.
-  grabMappingEntry(k, vma, index, 0);
-  copyToAnon(k, vma, va, index, ptePa, vma.file.phys + index * k.pageSize);
+  const e = grabMappingEntry(k, vma, index, 0)!;
+  try {
+    copyToAnon(k, vma, va, index, ptePa, vma.file.phys + index * k.pageSize);
+  } finally {
+    e.locked = false; // dax_unlock_entry
+  }
   return 'cow';
 }
 
 /** wp_page_copy for a private mapping of a read-faulted DAX page. */
-function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
+function wpPageCopy(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
+  const scratch = k.scratch.faultEntry;
   const index = linearPageIndex(vma, va, k.pageShift);
   const l = k.layout;
   k.readEntry(ptePa, scratch);
@@ -143,7 +166,8 @@ function wpPageCopy(k: Kernel, vma: Vma, va: number, ptePa: number): string {
 }
 
 /** Copies one page (through the CPU cache where it is pmem) into a new DRAM page mapped writable. */
-function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: number, srcPa: number): void {
+function copyToAnon(k: KernelContext, vma: Vma, va: number, index: number, ptePa: number, srcPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const ps = k.pageSize;
   const m = k.machine;
   const page = m.dramFrames.alloc(ps);
@@ -160,7 +184,7 @@ function copyToAnon(k: Kernel, vma: Vma, va: number, index: number, ptePa: numbe
 }
 
 /** SIGBUS past EOF (dax_iomap_pte_fault: pos >= i_size). */
-function checkIndex(k: Kernel, vma: Vma, va: number): number {
+function checkIndex(k: KernelContext, vma: Vma, va: number): number {
   const index = linearPageIndex(vma, va, k.pageShift);
   if (index * k.pageSize >= vma.file.size) {
     throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
@@ -169,10 +193,10 @@ function checkIndex(k: Kernel, vma: Vma, va: number): number {
 }
 
 /** The pgprot a DAX mapping's entry gets (vm_page_prot with write-notify, then mkwrite/mkdirty). */
-function leafProt(k: Kernel, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
+function leafProt(k: KernelContext, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
   // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
   // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
-  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!);
+  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || NEW_LEAF_YOUNG[k.layout.family] === true;
   return {
     write: mkwrite && vma.flags.write,
     user: true,
@@ -189,10 +213,14 @@ function hasBits(m: { lo: number; hi: number }): boolean {
 }
 
 /**
- * pfn_t_devmap for the pmem driver's pfns: PFN_DEV|PFN_MAP where the arch has a devmap bit
- * (ARCH_HAS_PTE_DEVMAP -> ZONE_DEVICE -> devm_memremap_pages); never under FS_DAX_LIMITED.
+ * pfn_t_devmap(pfn) for the pfns the pmem driver hands out (include/linux/pfn_t.h): a
+ * property of the pfn_t, not of any page-table entry, since the fault asks it before an
+ * entry exists. drivers/nvdimm/pmem.c sets PFN_DEV|PFN_MAP when the device has struct pages
+ * (devm_memremap_pages, ZONE_DEVICE), and pfn_t_devmap is constant false without
+ * CONFIG_ARCH_HAS_PTE_DEVMAP; so it holds exactly where the layout has a devmap bit. Walks
+ * over existing entries read the entry's own bit instead (pmd_devmap, mkclean.ts).
  */
-function pfnIsDevmap(k: Kernel): boolean {
+function pfnIsDevmap(k: KernelContext): boolean {
   return k.layout.devmap !== null;
 }
 
@@ -202,7 +230,7 @@ function pfnIsDevmap(k: Kernel): boolean {
  * page-order request inside a zero/empty PMD entry downgrades it, inside a real PMD entry
  * keeps it.
  */
-function grabMappingEntry(k: Kernel, vma: Vma, index: number, order: number): DaxEntry | null {
+function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: number): DaxEntry | null {
   const entries = vma.file.mapping.entries;
   const n = 2 ** order;
   const head = index - (index % n);
@@ -222,46 +250,77 @@ function grabMappingEntry(k: Kernel, vma: Vma, index: number, order: number): Da
   return e;
 }
 
-/** dax_insert_entry: a real entry replaces empty/zero ones; `dirty` sets DIRTY (and dirties the inode). */
-function daxInsertEntry(k: Kernel, vma: Vma, e: DaxEntry, pfn: number, dirty: boolean): void {
+/**
+ * dax_insert_entry: a real entry replaces empty/zero ones, an existing real entry (a PMD
+ * entry under a PTE fault) stays. It marks the entry PAGECACHE_TAG_DIRTY when `dirty`:
+ * 5.17/5.19 `write && !sync` (from dax_fault_iter), 6.1 `!dax_fault_is_synchronous(...)`,
+ * reads included (versions.ts). __mark_inode_dirty(I_DIRTY_PAGES) goes with it; that is not
+ * datasync metadata, so it never makes a MAP_SYNC fault synchronous.
+ */
+function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boolean, sync: boolean): void {
   if (e.kind !== 'real') {
     e.kind = 'real';
     e.pfn = pfn;
   }
-  if (dirty) {
-    e.dirty = true;
-    k.metadataDirty.add(vma.file); // __mark_inode_dirty(inode, I_DIRTY_PAGES)
-  }
+  const dirty = k.config.rules.dirtyOnReadFault ? !sync : write && !sync;
+  if (dirty) e.dirty = true;
 }
 
-/** dax_fault_is_synchronous: a write fault on a VM_SYNC VMA while the filesystem reports IOMAP_F_DIRTY. */
-function isSynchronous(k: Kernel, vma: Vma, write: boolean): boolean {
+/**
+ * dax_fault_is_synchronous: an IOMAP_WRITE fault on a VM_SYNC VMA while the filesystem
+ * reports IOMAP_F_DIRTY, i.e. the inode has uncommitted datasync metadata (Kernel.metadataDirty).
+ */
+function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
   return write && vma.flags.sync && k.metadataDirty.has(vma.file);
 }
 
 /** dax_iomap_pte_fault + dax_fault_iter for a page-size fault. Returns how it was handled. */
-function daxIomapPteFault(k: Kernel, vma: Vma, va: number, write: boolean, ptePa: number): string {
+function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number): string {
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
+  const pfn = vma.file.phys / k.pageSize + index;
+  let sync = false;
   try {
-    const pfn = vma.file.phys / k.pageSize + index;
-    const sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, vma, e, e.order > 0 ? e.pfn : pfn, write && !sync);
-    if (sync) {
-      // VM_FAULT_NEEDDSYNC: nothing mapped yet; the filesystem's fault handler calls
-      // dax_finish_sync_fault: vfs_fsync_range over the page, then dax_insert_pfn_mkwrite.
-      e.locked = false;
-      vfsFsyncRange(k, vma.mm.cpu, vma.file, index * k.pageSize, (index + 1) * k.pageSize);
-      e.locked = true;
-      e.dirty = true; // dax_insert_pfn_mkwrite sets DIRTY unconditionally
-      insertPfn(k, vma, va, pfn, true, ptePa);
-      return 'pte sync';
-    }
-    insertPfn(k, vma, va, pfn, write, ptePa);
-    return write ? 'pte write' : 'pte read';
+    sync = isSynchronous(k, vma, write);
+    daxInsertEntry(k, e, e.order > 0 ? e.pfn : pfn, write, sync);
+    // dax_fault_is_synchronous: VM_FAULT_NEEDDSYNC, nothing mapped yet.
+    if (!sync) insertPfn(k, vma, va, pfn, write, ptePa);
+  } finally {
+    e.locked = false; // dax_unlock_entry at the end of dax_iomap_pte_fault
+  }
+  if (!sync) return write ? 'pte write' : 'pte read';
+  return daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
+}
+
+/**
+ * dax_finish_sync_fault (fs/dax.c), called by ext4_dax_huge_fault on VM_FAULT_NEEDDSYNC:
+ * vfs_fsync_range(file, pgoff << PAGE_SHIFT, + (PAGE_SIZE << order) - 1, datasync 1), from
+ * the faulting page's own index even for a PMD (vmf->pgoff is linear_page_index of the
+ * address), then dax_insert_pfn_mkwrite. That fsync writes back and commits, but it is the
+ * kernel's, not a promise to the user.
+ *
+ * dax_insert_pfn_mkwrite looks the entry up again with XA_STATE_ORDER(pgoff, order): for an
+ * order-0 fault whose entry is a PMD entry (`order == 0 && !dax_is_pte_entry(entry)`, a PTE
+ * fault inside a 2 MiB entry another process mapped with a PMD) it returns VM_FAULT_NOPAGE
+ * without marking or mapping anything, so the access faults again; by then the fsync has
+ * committed the metadata and the second fault is an ordinary write fault. Otherwise it marks
+ * the entry DIRTY and maps the pfn writable (vmf_insert_mixed_mkwrite / vmf_insert_pfn_pmd).
+ */
+function daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): string {
+  const pgoff = linearPageIndex(vma, va, k.pageShift);
+  const start = pgoff * k.pageSize;
+  vfsFsyncRange(k, vma.mm.cpu, vma.file, start, Math.min(start + k.pageSize * 2 ** order, vma.file.size), false);
+  const e = vma.file.mapping.entries.find(index);
+  if (e === undefined || (order === 0 && e.order > 0)) return order === 0 ? 'pte sync, PMD entry: retry (VM_FAULT_NOPAGE)' : 'pmd sync: retry';
+  e.dirty = true;
+  e.locked = true;
+  try {
+    if (order === 0) insertPfn(k, vma, va, pfn, true, slotPa);
+    else insertPfnPmd(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, pfn, true, slotPa);
   } finally {
     e.locked = false;
   }
+  return order === 0 ? 'pte sync' : 'pmd sync';
 }
 
 /**
@@ -269,7 +328,8 @@ function daxIomapPteFault(k: Kernel, vma: Vma, va: number, write: boolean, ptePa
  * (write): a new entry is devmap or special, writable/dirty/young only for mkwrite; an
  * existing entry with the same pfn is made young, dirty and writable in place.
  */
-function insertPfn(k: Kernel, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
+function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const last = k.pt.last;
   k.readEntry(ptePa, scratch);
@@ -293,50 +353,50 @@ function insertPfn(k: Kernel, vma: Vma, va: number, pfn: number, mkwrite: boolea
  * other arches flush in update_mmu_cache / flush_tlb_fix_spurious_fault. Modelled as a
  * flush of the faulting page on the faulting CPU.
  */
-function flushFaulting(k: Kernel, vma: Vma, va: number, size: number): void {
+function flushFaulting(k: KernelContext, vma: Vma, va: number, size: number): void {
   const start = Math.floor(va / size) * size;
   k.machine.mmu.flushPage(vma.mm.cpu, start);
 }
 
 /** dax_iomap_pmd_fault (fs/dax.c) with dax_fault_check_fallback; `pmdPa` is the PMD slot. */
-function daxIomapPmdFault(k: Kernel, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
+function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
   if (!k.config.fsDaxPmd) return 'fallback'; // CONFIG_FS_DAX_PMD=n: the stub
   const ps = k.pageSize;
   const pmdAddr = Math.floor(va / k.pmdSize) * k.pmdSize;
-  const colour = 2 ** k.pmdOrder - 1;
+  // PG_PMD_NR pages per entry; PG_PMD_COLOUR = PG_PMD_NR - 1 as a modulus: pfns, page indexes
+  // and va >> PAGE_SHIFT exceed 2^31, so no 32-bit `&` / `|` on them.
+  const nr = 2 ** k.pmdOrder;
   const pgoff = linearPageIndex(vma, va, k.pageShift);
-  // dax_fault_check_fallback: colour mismatch, private write, PMD outside the VMA.
-  if ((pgoff & colour) !== (Math.floor(va / ps) & colour)) return 'fallback';
+  // dax_fault_check_fallback: colour mismatch ((vmf->pgoff & PG_PMD_COLOUR) !=
+  // ((vmf->address >> PAGE_SHIFT) & PG_PMD_COLOUR)), private write, PMD outside the VMA.
+  if (pgoff % nr !== Math.floor(va / ps) % nr) return 'fallback';
   if (write && !vma.flags.shared) return 'fallback';
   if (pmdAddr < vma.start || pmdAddr + k.pmdSize > vma.end) return 'fallback';
   const maxPgoff = Math.ceil(vma.file.size / ps);
-  const index = pgoff - (pgoff & colour);
+  const index = pgoff - (pgoff % nr); // xas.xa_index, aligned by XA_STATE_ORDER
   if (index >= maxPgoff) throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
-  if ((index | colour) >= maxPgoff) return 'fallback';
+  if (index + nr - 1 >= maxPgoff) return 'fallback'; // (xas.xa_index | PG_PMD_COLOUR) >= max_pgoff
   const e = grabMappingEntry(k, vma, index, k.pmdOrder);
   if (e === null) return 'fallback';
+  const pfn = vma.file.phys / ps + index;
+  let sync = false;
   try {
     // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
     if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
-    const pfn = vma.file.phys / ps + index;
-    const sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, vma, e, pfn, write && !sync);
-    if (sync) {
-      e.locked = false;
-      vfsFsyncRange(k, vma.mm.cpu, vma.file, index * ps, index * ps + k.pmdSize);
-      e.locked = true;
-      e.dirty = true;
-    }
-    insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
-    return 'nopage';
+    sync = isSynchronous(k, vma, write);
+    daxInsertEntry(k, e, pfn, write, sync);
+    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
   } finally {
     if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind
     e.locked = false;
   }
+  if (sync) daxFinishSyncFault(k, vma, va, index, k.pmdOrder, pfn, pmdPa);
+  return 'nopage';
 }
 
 /** insert_pfn_pmd (mm/huge_memory.c). */
-function insertPfnPmd(k: Kernel, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+  const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const lv = k.pmdLevel;
   k.readEntry(pmdPa, scratch);

@@ -5,23 +5,10 @@
 
 import { DaxEntries } from './dax-entries.ts';
 import { IntervalTree } from './interval-tree.ts';
-import type { Vma } from './mm.ts';
+import type { DaxFile, Vma } from './mm.ts';
 
-export interface AddressSpace {
-  /** mapping->i_mmap: every VMA of this file, shared or private, by [vm_pgoff, vm_pgoff + pages - 1]. */
-  readonly iMmap: IntervalTree<Vma>;
-  /** mapping->i_pages. */
-  readonly entries: DaxEntries;
-}
-
-export interface DaxFile {
-  readonly name: string;
-  /** i_size in bytes. */
-  readonly size: number;
-  /** Physical address of the extent on the pmem device (block 0 of the file). */
-  readonly phys: number;
-  readonly mapping: AddressSpace;
-}
+// The types live with the VMA that points at them (mm.ts), so imports point one way.
+export type { AddressSpace, DaxFile } from './mm.ts';
 
 export function newDaxFile(name: string, size: number, phys: number, pmdOrder: number): DaxFile {
   return { name, size, phys, mapping: { iMmap: new IntervalTree<Vma>(), entries: new DaxEntries(pmdOrder) } };

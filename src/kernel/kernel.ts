@@ -1,114 +1,29 @@
-// The kernel model: processes (mm_struct on their own CPU), VMAs, DAX files, and the system
-// calls and user accesses a scenario performs. Faults, writeback and mkclean live in their
-// own modules (fault.ts, writeback.ts, mkclean.ts), one function per kernel function modelled.
+// The kernel model's system calls and user accesses: processes (mm_struct on their own CPU),
+// VMAs, DAX files, mmap/munmap/fsync/msync, loads, stores and user flushes through the MMU.
+// The state they share with every kernel function is context.ts; faults, writeback and
+// mkclean live in their own modules (fault.ts, writeback.ts, mkclean.ts), one function per
+// kernel function modelled, and import only context.ts.
 
-import type { Entry, Layout } from '../../arch/types.ts';
-import type { FrameAllocator } from '../mem/frames.ts';
-import type { PhysMem } from '../mem/phys.ts';
-import type { KernelEvents, FaultKind } from './events.ts';
+import { KernelContext, type KernelConfig, type MachinePorts } from './context.ts';
+import { KernelError } from './errors.ts';
 import { handleMmFault } from './fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
-import { PageTables, newSlot } from './pgtable.ts';
-import { ACCESS_READ, ACCESS_WRITE, type CachePort, type MmuPort, type PmemFlush } from './ports.ts';
+import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
-/** The mkclean step of dax_writeback_one (dax-flow.md §5, §6). */
-export type Strategy = 'buggy' | 'range' | 'page' | 'pre-f729c8c9b24f';
-export const STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page'];
-export const ALL_STRATEGIES: readonly Strategy[] = ['buggy', 'range', 'page', 'pre-f729c8c9b24f'];
+export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
+export { KernelError, UserFault } from './errors.ts';
+export type { Counters, DecodedEntry, KernelConfig, MachinePorts } from './context.ts';
 
-export interface KernelConfig {
-  readonly strategy: Strategy;
-  /** CONFIG_FS_DAX_PMD as built. */
-  readonly fsDaxPmd: boolean;
-  /** FS_DAX_PMD forced on where Kconfig would not allow it: DAX PMDs without a devmap bit (a what-if). */
-  readonly pmdWhatIf: boolean;
-}
-
-export interface MachinePorts {
-  readonly layout: Layout;
-  readonly mem: PhysMem;
-  /** DRAM frames: page tables and anonymous (COW) pages. */
-  readonly dramFrames: FrameAllocator;
-  readonly mmu: MmuPort;
-  readonly cache: CachePort;
-  readonly pmemFlush: PmemFlush;
-}
-
-export class KernelError extends Error {}
-
-/** A leaf as the layout's predicates decode it (pte_write, pte_dirty, pte_young, pte_devmap, ...). */
-export interface DecodedEntry {
-  present: boolean;
-  write: boolean;
-  dirty: boolean;
-  young: boolean;
-  devmap: boolean;
-  special: boolean;
-  /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
-  level: string;
-  pfn: number;
-}
-
-/** A signal a user access ended in (the scenario reports it as an error). */
-export class UserFault extends Error {
-  constructor(
-    readonly signal: 'SIGSEGV' | 'SIGBUS',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface Counters {
-  /** Page-table entries the kernel read or wrote (software walks: faults, mkclean, zap). */
-  ptRefs: number;
-  /** VMAs a mkclean strategy visited. */
-  mkcleanVmas: number;
-  /** Page-table entries a mkclean strategy cleaned and write-protected. */
-  mkcleanCleaned: number;
-  /** TLB flushes issued by the kernel (each flush call on each CPU). */
-  tlbFlushes: number;
-  /** dax_writeback_one calls that flushed an entry. */
-  entriesWrittenBack: number;
-  /** Cache lines written back by the kernel's pmem flush. */
-  linesWrittenBack: number;
-}
-
-export class Kernel {
-  readonly layout: Layout;
-  readonly pageShift: number;
-  readonly pageSize: number;
-  readonly pmdLevel: number;
-  /** PMD_SHIFT and PMD_ORDER = PMD_SHIFT - PAGE_SHIFT; PG_PMD_NR pages per PMD entry. */
-  readonly pmdShift: number;
-  readonly pmdSize: number;
-  readonly pmdOrder: number;
-  readonly pt: PageTables;
-  readonly mms: Mm[] = [];
-  readonly files: DaxFile[] = [];
-  readonly faults = new Map<Mm, Record<FaultKind, number>>();
-  readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0 };
-  /** Files whose metadata is not yet committed (IOMAP_F_DIRTY for MAP_SYNC faults). */
-  readonly metadataDirty = new Set<DaxFile>();
-  events: KernelEvents = {};
+/** The system calls and user accesses, on the kernel's state. */
+export class Kernel extends KernelContext {
   private nextPmem: number;
   /** mmap_base: top-down search starts here for every mm (below 2^46 on every layout). */
   static readonly MMAP_BASE = 0x3f00_0000_0000;
 
-  constructor(
-    readonly machine: MachinePorts,
-    readonly config: KernelConfig,
-  ) {
-    this.layout = machine.layout;
-    this.pageShift = this.layout.pageShift;
-    this.pageSize = 2 ** this.pageShift;
-    this.pmdLevel = this.layout.pmdLevel;
-    this.pmdShift = this.layout.levels[this.pmdLevel]!.shift;
-    this.pmdSize = 2 ** this.pmdShift;
-    this.pmdOrder = this.pmdShift - this.pageShift;
-    this.pt = new PageTables(this.layout, machine.mem, machine.dramFrames);
+  constructor(machine: MachinePorts, config: KernelConfig) {
+    super(machine, config);
     this.nextPmem = machine.mem.pmem.base;
   }
 
@@ -125,8 +40,16 @@ export class Kernel {
     this.nextPmem = phys + size;
     const f = newDaxFile(name, size, phys, this.pmdOrder);
     this.files.push(f);
-    this.metadataDirty.add(f);
     return f;
+  }
+
+  /**
+   * The inode gets datasync metadata a later fsync must commit (ext4_update_inode_fsync_trans
+   * with datasync = 1: block allocation, an i_size change). No statement of the scenario
+   * language allocates blocks yet; the library and tests call this to model one.
+   */
+  dirtyDatasyncMetadata(file: DaxFile): void {
+    this.metadataDirty.add(file);
   }
 
   /** A process with its own page tables, running on its own CPU. */
@@ -178,18 +101,25 @@ export class Kernel {
     vma.cowPages.clear();
   }
 
-  /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU. */
+  /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
   fsync(mm: Mm, file: DaxFile): void {
-    vfsFsyncRange(this, mm.cpu, file, 0, file.size);
+    vfsFsyncRange(this, mm.cpu, file, 0, file.size, true);
   }
 
-  /** msync(addr, len, MS_SYNC) over part of a VMA (mm/msync.c): vfs_fsync_range of its file range. */
+  /**
+   * msync(addr, len, MS_SYNC) over part of a VMA (mm/msync.c ksys_msync): len is rounded up
+   * to a whole page (`len = (len + ~PAGE_MASK) & PAGE_MASK`), then vfs_fsync_range of the file
+   * range behind [start, min(end, vm_end)) for a VM_SHARED VMA. What the rounded pages hold
+   * is promised, not only [offset, offset + length).
+   */
   msync(vma: Vma, offset: number, length: number): void {
-    if (offset % this.pageSize !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
+    const ps = this.pageSize;
+    if (offset % ps !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
     if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
     if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
-    const fstart = vma.pgoff * this.pageSize + offset;
-    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + length);
+    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
+    const fstart = vma.pgoff * ps + offset;
+    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }
 
   // -- user-space accesses ------------------------------------------------------------
@@ -257,46 +187,5 @@ export class Kernel {
   }
 
   // -- helpers used by the kernel modules -------------------------------------------
-
-  /** The file whose blocks hold physical address `pa`. */
-  fileAt(pa: number): DaxFile | undefined {
-    for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return f;
-    return undefined;
-  }
-
-  countFault(mm: Mm, kind: FaultKind): void {
-    this.faults.get(mm)![kind]++;
-  }
-
-  readEntry(pa: number, out: Entry): void {
-    this.counters.ptRefs++;
-    this.pt.read(pa, out);
-  }
-
-  writeEntry(pa: number, e: Entry): void {
-    this.counters.ptRefs++;
-    this.pt.write(pa, e);
-  }
-
-  /** What P's page tables hold for `va`, decoded by the layout (for `expect pte`, dumps, the API). */
-  entryFor(mm: Mm, va: number): DecodedEntry & { raw: Entry } {
-    const slot = newSlot();
-    const found = this.pt.lookup(mm.pgd, va, slot);
-    const l = this.layout;
-    const e = slot.entry;
-    const level = l.levels[slot.level]!.name;
-    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, level, pfn: 0, raw: { ...e } };
-    return {
-      present: true,
-      write: l.isWrite(slot.level, e),
-      dirty: l.isDirty(slot.level, e),
-      young: l.isYoung(slot.level, e),
-      devmap: l.isDevmap(slot.level, e),
-      special: l.isSpecial(slot.level, e),
-      level,
-      pfn: l.leafPfn(slot.level, e),
-      raw: { ...e },
-    };
-  }
 
 }

@@ -1,55 +1,96 @@
-// The mkclean step of dax_writeback_one: write-protect and clean every user mapping of a
-// DAX entry before its cache lines are flushed, so that the next store faults and re-dirties
-// the entry. Four variants, selected per run (dax-flow.md §5, §6, §10):
-//   buggy             dax_entry_mkclean, f729c8c9b24f .. v5.18: VMAs containing the entry's
-//                     first index only; one address per VMA; the head pfn only.
+// The mkclean step of dax_writeback_one (fs/dax.c): write-protect and clean every user
+// mapping of a DAX entry before its cache lines are flushed, so that the next store faults
+// and re-dirties the entry. Five variants, selected per run:
+//   buggy             dax_entry_mkclean (fs/dax.c, f729c8c9b24f .. v5.18): VMAs containing the
+//                     entry's first index only; one address per VMA; the head pfn only.
 //   pre-f729c8c9b24f  dax_mapping_entry_mkclean before Ross Zwisler's 2016 fix: as buggy but
 //                     with no PMD branch (follow_pte fails on a huge PMD, the VMA is skipped).
-//   range             v5.19+: pfn_mkclean_range / page_vma_mkclean_one over every VMA
-//                     overlapping the entry's index range, PTE and PMD mappings of any pfn in it.
-//   page              Dan Williams' proposal: page_mkclean_one per struct page of the entry
-//                     (rmap_walk_file of each page). Under FS_DAX_LIMITED there are no struct
-//                     pages, so the page-less single-index path (dax_entry_mkclean) remains.
+//   range             v5.19+ (06083a0921fd): pfn_mkclean_range / page_vma_mkclean_one
+//                     (mm/rmap.c) over every VMA overlapping the entry's index range, PTE and
+//                     PMD mappings of any pfn in it.
+//   page, page-head   Dan Williams' review proposal on Muchun Song's v4 patch ("make this
+//                     patch use page_mkclean_one()"), never merged, so two readings:
+//                     `page-head` takes it literally, page_mkclean_one on the entry's head
+//                     page in place of pfn_mkclean_range(pfn, count, index, vma) in v4's loop
+//                     over the VMAs overlapping the entry. fsdax pages were not compound pages
+//                     then (folio_nr_pages == 1), so the walk matches the head pfn only and a
+//                     PTE mapping head pfn + 1 is still missed. `page` calls it for every page
+//                     of the entry (rmap_walk_file of each page), which does clean it.
+//                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
+//                     keep the page-less single-index path (dax_entry_mkclean).
 
+import { ppc64RadixPmdTransHuge } from '../../arch/ppc64-radix.ts';
+import { s390PmdTransHuge } from '../../arch/s390x.ts';
 import type { Entry } from '../../arch/types.ts';
+import { x86PmdTransHuge } from '../../arch/x86_64.ts';
+import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
 import type { DaxFile } from './file.ts';
-import type { Kernel } from './kernel.ts';
 import type { Vma } from './mm.ts';
-import { newSlot } from './pgtable.ts';
+import type { Strategy } from './strategies.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
-const slot = newSlot();
-const cleared: Entry = { lo: 0, hi: 0 };
 
-export function mkcleanEntry(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
-  switch (k.config.strategy) {
-    case 'buggy':
-      return daxEntryMkclean(k, file, e, index, pfn, true);
-    case 'pre-f729c8c9b24f':
-      return daxEntryMkclean(k, file, e, index, pfn, false);
-    case 'range':
-      return rangeMkclean(k, file, e, index, pfn, count);
-    case 'page':
-      if (k.layout.fsDaxLimited) return daxEntryMkclean(k, file, e, index, pfn, true);
-      return pageMkclean(k, file, e, index, pfn, count);
-  }
+type MkcleanFn = (k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number) => void;
+
+/**
+ * Each strategy's writeback step (strategies.ts describes them). Under FS_DAX_LIMITED there
+ * are no struct pages for page_mkclean_one, so both readings of the proposal keep the
+ * page-less single-index path (dax_entry_mkclean).
+ */
+const MKCLEAN: Readonly<Record<Strategy, MkcleanFn>> = {
+  buggy: (k, file, e, index, pfn) => daxEntryMkclean(k, file, e, index, pfn, true),
+  'pre-f729c8c9b24f': (k, file, e, index, pfn) => daxEntryMkclean(k, file, e, index, pfn, false),
+  range: (k, file, e, index, pfn, count) => rangeMkclean(k, file, e, index, pfn, count),
+  page: (k, file, e, index, pfn, count) => (k.layout.fsDaxLimited ? daxEntryMkclean(k, file, e, index, pfn, true) : pageMkclean(k, file, e, index, pfn, count)),
+  'page-head': (k, file, e, index, pfn, count) => (k.layout.fsDaxLimited ? daxEntryMkclean(k, file, e, index, pfn, true) : pageHeadMkclean(k, file, e, index, pfn, count)),
+};
+
+/** The mkclean step of dax_writeback_one for entry `e` ([index, index + count), head pfn `pfn`). */
+export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  MKCLEAN[k.config.strategy](k, file, e, index, pfn, count);
 }
 
-function visit(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, va: number, level: number, action: MkcleanAction): void {
+/**
+ * pmd_trans_huge per arch family (arch/x86/include/asm/pgtable.h: _PAGE_PSE without
+ * _PAGE_DEVMAP; arch/powerpc/include/asm/book3s/64/radix.h radix__pmd_trans_huge: _PAGE_PTE
+ * without _PAGE_DEVMAP; arch/s390/include/asm/pgtable.h: _SEGMENT_ENTRY_LARGE). A family
+ * missing here is treated as "any PMD leaf" (the union pmd_trans_huge || pmd_devmap has on
+ * every family above).
+ */
+const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
+  x86: x86PmdTransHuge,
+  ppc64: ppc64RadixPmdTransHuge,
+  s390: s390PmdTransHuge,
+};
+
+/**
+ * page_vma_mapped_walk's test for a huge PMD (mm/page_vma_mapped.c, 6.1):
+ * `pmd_trans_huge(pmde) || (pmd_present(pmde) && pmd_devmap(pmde))`, the devmap half from
+ * the v5.19 fix series. Without it a DAX PMD (devmap, so never trans_huge on x86 and radix)
+ * would be walked as a page table.
+ */
+function pvmwHugePmd(k: KernelContext, lv: number, ent: Entry): boolean {
+  const l = k.layout;
+  const transHuge = PMD_TRANS_HUGE[l.family];
+  if (transHuge === undefined) return l.isLeaf(lv, ent);
+  return transHuge(ent) || (l.isPresent(lv, ent) && l.isDevmap(lv, ent));
+}
+
+function visit(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, va: number, level: number, action: MkcleanAction): void {
   k.events.mkcleanVisit?.(file, e, vma, va, k.layout.levels[level]!.name, action);
 }
 
 /** Report VMAs that map part of the entry but that the strategy's i_mmap query did not return. */
-function reportMissed(k: Kernel, file: DaxFile, e: DaxEntry, visited: readonly Vma[]): void {
+function reportMissed(k: KernelContext, file: DaxFile, e: DaxEntry, visited: readonly Vma[]): void {
   if (k.events.mkcleanMissed === undefined) return;
   const all = file.mapping.iMmap.query(e.index, e.index + 2 ** e.order - 1);
   for (const v of all) if (v.flags.shared && !visited.includes(v)) k.events.mkcleanMissed(file, e, v);
 }
 
 /** pgoff_address (fs/dax.c, v5.17). */
-function pgoffAddress(k: Kernel, index: number, vma: Vma): number {
+function pgoffAddress(k: KernelContext, index: number, vma: Vma): number {
   return vma.start + (index - vma.pgoff) * k.pageSize;
 }
 
@@ -57,7 +98,8 @@ function pgoffAddress(k: Kernel, index: number, vma: Vma): number {
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
  * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
  */
-function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
+function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
+  const cleared = k.scratch.cleared;
   const l = k.layout;
   if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
   // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
@@ -78,7 +120,8 @@ function cleanLeaf(k: Kernel, vma: Vma, va: number, lv: number, pa: number, entr
  * clean the leaf if it maps exactly the head pfn (`slot` holds where the walk stopped). The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
  * before f729c8c9b24f, where follow_pte fails on a huge PMD and the VMA is skipped.
  */
-function followAndClean(k: Kernel, vma: Vma, address: number, pfn: number, pmdBranch: boolean): MkcleanAction {
+function followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean): MkcleanAction {
+  const slot = k.scratch.mkcleanSlot;
   const l = k.layout;
   k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
   k.counters.ptRefs += slot.level + 1;
@@ -90,8 +133,9 @@ function followAndClean(k: Kernel, vma: Vma, address: number, pfn: number, pmdBr
   return cleanLeaf(k, vma, address, lv, slot.pa, ent);
 }
 
-/** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte, v5.17 (dax-flow.md §5.1). */
-function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
+/** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte (fs/dax.c, v5.17). */
+function daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
+  const slot = k.scratch.mkcleanSlot;
   const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
   for (const vma of vmas) {
     k.counters.mkcleanVmas++;
@@ -107,7 +151,7 @@ function daxEntryMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, p
 }
 
 /** vma_pgoff_address (mm/internal.h, from 6a8e0596f004); -1 for -EFAULT. */
-function vmaPgoffAddress(k: Kernel, pgoff: number, nrPages: number, vma: Vma): number {
+function vmaPgoffAddress(k: KernelContext, pgoff: number, nrPages: number, vma: Vma): number {
   if (pgoff >= vma.pgoff) {
     const a = vma.start + (pgoff - vma.pgoff) * k.pageSize;
     return a >= vma.end ? -1 : a;
@@ -117,32 +161,27 @@ function vmaPgoffAddress(k: Kernel, pgoff: number, nrPages: number, vma: Vma): n
 }
 
 /** vma_address_end (mm/internal.h) for a pfn-based walk. */
-function vmaAddressEnd(k: Kernel, address: number, pgoff: number, nrPages: number, vma: Vma): number {
+function vmaAddressEnd(k: KernelContext, address: number, pgoff: number, nrPages: number, vma: Vma): number {
   if (nrPages === 1) return address + k.pageSize;
   const end = vma.start + (pgoff + nrPages - vma.pgoff) * k.pageSize;
   return end > vma.end ? vma.end : end;
 }
 
-/**
- * The array the i_mmap query of rangeMkclean fills, reused from one entry to the next; null
- * while a query's result is in use (a listener that re-entered writeback gets a fresh one).
- */
-let vmaPool: Vma[] | null = [];
-
 /** The fixed writeback step: for every VMA overlapping [index, index + count - 1], pfn_mkclean_range. */
-function rangeMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
   // vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff_start, pgoff_end) (mm/rmap.c
-  // rmap_walk_file), into the reused array.
-  const vmas = vmaPool ?? [];
-  vmaPool = null;
+  // rmap_walk_file), into the kernel's reused array (null while a query's result is in use: a
+  // listener that re-entered writeback gets a fresh one).
+  const vmas = k.scratch.vmaPool ?? [];
+  k.scratch.vmaPool = null;
   const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
   for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index);
   if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
-  vmaPool = vmas;
+  k.scratch.vmaPool = vmas;
 }
 
 /** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
-function pfnMkcleanRange(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number): void {
+function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number): void {
   k.counters.mkcleanVmas++;
   if (!vma.flags.shared) {
     visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
@@ -160,7 +199,7 @@ function pfnMkcleanRange(k: Kernel, file: DaxFile, e: DaxEntry, vma: Vma, pfn: n
  * [pfn, +nr); check_pte, entryPfn in [pfn, +nr). Page-based (`byPage`, page_mkclean_one of
  * the one page `pfn`): the leaf's pfn is that page's (a PMD maps it as its head).
  */
-function matches(k: Kernel, lv: number, entryPfn: number, pfn: number, nrPages: number, byPage: boolean): boolean {
+function matches(k: KernelContext, lv: number, entryPfn: number, pfn: number, nrPages: number, byPage: boolean): boolean {
   if (byPage) return entryPfn === pfn;
   if (lv === k.pmdLevel) return entryPfn < pfn + nrPages && pfn < entryPfn + k.pmdSize / k.pageSize;
   return entryPfn - pfn >= 0 && entryPfn - pfn < nrPages;
@@ -173,7 +212,7 @@ function matches(k: Kernel, lv: number, entryPfn: number, pfn: number, nrPages: 
  * way; otherwise every present PTE that `matches` is cleaned.
  */
 function pageVmaMappedWalk(
-  k: Kernel,
+  k: KernelContext,
   file: DaxFile,
   e: DaxEntry,
   vma: Vma,
@@ -183,6 +222,7 @@ function pageVmaMappedWalk(
   nrPages: number,
   byPage: boolean,
 ): void {
+  const slot = k.scratch.mkcleanSlot;
   const l = k.layout;
   const last = k.pt.last;
   let va = address;
@@ -191,7 +231,7 @@ function pageVmaMappedWalk(
     k.counters.ptRefs += slot.level + 1;
     const lv = slot.level;
     const ent = slot.entry;
-    if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent))) {
+    if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent) || (lv === k.pmdLevel && !pvmwHugePmd(k, lv, ent)))) {
       // a missing level: step_forward to the next boundary of that level
       const size = k.pt.levelSize[lv]!;
       va = (Math.floor(va / size) + 1) * size;
@@ -221,7 +261,7 @@ function pageVmaMappedWalk(
  * walks that one address with a page-based page_vma_mapped_walk: a PMD is a hit when it maps
  * this page as its head (pmd_page == page), a PTE when its pfn is this page's pfn.
  */
-function pageMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
   // The VMAs reached, for reportMissed only: not collected when nobody listens.
   const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
   for (let i = 0; i < count; i++) {
@@ -236,4 +276,27 @@ function pageMkclean(k: Kernel, file: DaxFile, e: DaxEntry, index: number, pfn: 
     }
   }
   if (visited !== null) reportMissed(k, file, e, [...visited]);
+}
+
+/**
+ * The literal reading of Dan Williams' proposal: Muchun Song's v4 loop
+ * (vma_interval_tree_foreach over [index, index + count - 1]) calling page_mkclean_one on
+ * the entry's head page instead of pfn_mkclean_range. page_mkclean_one computes the head
+ * page's address in each VMA (vma_address: -EFAULT where the VMA does not map the head
+ * index, as for a VMA starting inside the entry) and walks one page (a non-compound page:
+ * nr_pages 1), so only leaves mapping the head pfn are cleaned.
+ */
+function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+  const vmas = file.mapping.iMmap.query(index, index + count - 1);
+  for (const vma of vmas) {
+    k.counters.mkcleanVmas++;
+    if (!vma.flags.shared) {
+      visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
+      continue;
+    }
+    const address = vmaPgoffAddress(k, index, 1, vma);
+    if (address < 0) continue;
+    pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, pfn, 1, true);
+  }
+  reportMissed(k, file, e, vmas);
 }

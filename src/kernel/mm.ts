@@ -1,7 +1,25 @@
 // Processes' address spaces: struct mm_struct and struct vm_area_struct, reduced to what the
 // DAX paths read (include/linux/mm_types.h, include/linux/mm.h).
 
-import type { DaxFile } from './file.ts';
+import type { DaxEntries } from './dax-entries.ts';
+import type { IntervalTree } from './interval-tree.ts';
+
+/** A DAX file's address_space and inode fields the model reads (file.ts builds them). */
+export interface AddressSpace {
+  /** mapping->i_mmap: every VMA of this file, shared or private, by [vm_pgoff, vm_pgoff + pages - 1]. */
+  readonly iMmap: IntervalTree<Vma>;
+  /** mapping->i_pages. */
+  readonly entries: DaxEntries;
+}
+
+export interface DaxFile {
+  readonly name: string;
+  /** i_size in bytes. */
+  readonly size: number;
+  /** Physical address of the extent on the pmem device (block 0 of the file). */
+  readonly phys: number;
+  readonly mapping: AddressSpace;
+}
 
 /** The vm_flags bits the DAX paths test (include/linux/mm.h). */
 export interface VmFlags {

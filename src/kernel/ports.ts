@@ -1,6 +1,6 @@
 // What the kernel model needs from the machine below it: the hardware page walker with its
 // TLBs (src/mmu) and the CPU cache in front of pmem (src/cache). The kernel calls down, never
-// the reverse (design.md).
+// the reverse (README "What is modelled": dependencies point one way).
 
 /** Access kinds as the walker takes them. */
 export const ACCESS_READ = 0;

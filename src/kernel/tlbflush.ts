@@ -12,7 +12,7 @@
 //          update itself invalidates: IPTE for a PTE, IDTE for a segment (pgtable.c
 //          ptep_xchg_direct, pmdp_xchg_direct). Modelled as one invalidation per entry.
 
-import type { Kernel } from './kernel.ts';
+import type { KernelContext } from './context.ts';
 import type { Mm } from './mm.ts';
 
 interface FlushPolicy {
@@ -29,7 +29,7 @@ const POLICY: Record<'x86' | 'ppc64' | 's390', FlushPolicy> = {
 };
 
 /** flush_tlb_mm_range(mm, start, end, stride) on the CPU running `mm`. */
-function flushRange(k: Kernel, mm: Mm, start: number, end: number, stride: number, why: string): void {
+function flushRange(k: KernelContext, mm: Mm, start: number, end: number, stride: number, why: string): void {
   const policy = POLICY[k.layout.family];
   const mmu = k.machine.mmu;
   const pages = Math.ceil((end - start) / stride);
@@ -40,7 +40,7 @@ function flushRange(k: Kernel, mm: Mm, start: number, end: number, stride: numbe
 }
 
 /** flush_tlb_page (ptep_clear_flush and friends). */
-export function flushTlbPage(k: Kernel, mm: Mm, va: number, why: string): void {
+export function flushTlbPage(k: KernelContext, mm: Mm, va: number, why: string): void {
   const ps = k.pageSize;
   const start = va - (va % ps); // va is a non-negative integer: the page's start
   // flush_tlb_mm_range of one stride page: every family's ceiling is at least 1, so this is
@@ -51,12 +51,12 @@ export function flushTlbPage(k: Kernel, mm: Mm, va: number, why: string): void {
 }
 
 /** flush_pmd_tlb_range (pmdp_invalidate, zapping or splitting a huge PMD). */
-export function flushPmdTlbRange(k: Kernel, mm: Mm, va: number, why: string): void {
+export function flushPmdTlbRange(k: KernelContext, mm: Mm, va: number, why: string): void {
   const start = Math.floor(va / k.pmdSize) * k.pmdSize;
   flushRange(k, mm, start, start + k.pmdSize, POLICY[k.layout.family].pmdStrideIsPmd ? k.pmdSize : k.pageSize, why);
 }
 
 /** flush_tlb_range over a VMA's pages (zap_page_range's tlb_finish_mmu). */
-export function flushTlbRange(k: Kernel, mm: Mm, start: number, end: number, why: string): void {
+export function flushTlbRange(k: KernelContext, mm: Mm, start: number, end: number, why: string): void {
   flushRange(k, mm, start, end, k.pageSize, why);
 }

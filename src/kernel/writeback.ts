@@ -1,33 +1,40 @@
-// fsync / msync writeback of a DAX file (dax-flow.md §4):
-//   vfs_fsync_range -> ext4_sync_file -> ->writepages (WB_SYNC_ALL) ->
-//   dax_writeback_mapping_range -> tag_pages_for_writeback, then dax_writeback_one per
-//   TOWRITE entry: lock, clear TOWRITE, mkclean (the strategy), dax_flush over the whole
-//   entry, clear DIRTY, unlock. Then the journal commit's REQ_PREFLUSH reaches the pmem
-//   driver, whose nvdimm_flush issues the store fence (drivers/nvdimm/region_devs.c).
+// fsync / msync writeback of a DAX file (Linux 6.1):
+//   vfs_fsync_range (fs/sync.c) -> ext4_sync_file (fs/ext4/fsync.c) ->
+//   file_write_and_wait_range -> do_writepages -> ext4_dax_writepages (WB_SYNC_ALL) ->
+//   dax_writeback_mapping_range (fs/dax.c): tag_pages_for_writeback, then dax_writeback_one
+//   per TOWRITE entry: lock, clear TOWRITE, mkclean (the strategy), dax_flush over the whole
+//   entry, clear DIRTY, unlock. Then ext4_fsync_journal commits the transaction (or
+//   blkdev_issue_flush when there is nothing to commit): a REQ_PREFLUSH reaches
+//   pmem_submit_bio (drivers/nvdimm/pmem.c), whose nvdimm_flush -> generic_nvdimm_flush
+//   issues pmem_wmb(), the one store fence of the whole fsync (drivers/nvdimm/region_devs.c).
 // Also zap_page_range for munmap (mm/memory.c).
 
-import type { Entry } from '../../arch/types.ts';
+import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile } from './file.ts';
-import type { Kernel } from './kernel.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
-import { newSlot } from './pgtable.ts';
 import { flushTlbRange } from './tlbflush.ts';
 
-/** vfs_fsync_range(file, start, end - 1, datasync=0) for bytes [start, end), on `cpu`. */
-export function vfsFsyncRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
+/**
+ * vfs_fsync_range(file, start, end - 1, datasync) for bytes [start, end), on `cpu`.
+ * `userCall`: the user's own fsync(2)/msync(2), whose return promises the range durable. The
+ * vfs_fsync_range that dax_finish_sync_fault runs inside a MAP_SYNC fault writes back and
+ * commits just the same, but promises the user nothing (MAP_SYNC leaves data durability to
+ * the user's flush and fence).
+ */
+export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): void {
   daxWritebackMappingRange(k, cpu, file, start, end);
-  // generic_nvdimm_flush: wmb() after the writes (x86 sfence) so the flushed lines are in
-  // the persistence domain before fsync returns; the journal commit clears the inode's
-  // dirty metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
+  // generic_nvdimm_flush: pmem_wmb() (x86 sfence, POWER phwsync) after the writes, so the
+  // flushed lines are in the persistence domain before fsync returns; the journal commit
+  // clears the inode's datasync metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
   k.machine.cache.sfence(cpu);
   k.metadataDirty.delete(file);
-  k.events.fileSynced?.(file, start, end);
+  if (userCall) k.events.fileSynced?.(file, start, end);
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */
-export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, start: number, end: number): void {
+export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): void {
   const entries = file.mapping.entries;
   if (entries.nrpages === 0) return;
   const startIndex = Math.floor(start / k.pageSize);
@@ -41,7 +48,7 @@ export function daxWritebackMappingRange(k: Kernel, cpu: number, file: DaxFile, 
 }
 
 /** dax_writeback_one (fs/dax.c). */
-export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEntry): void {
+export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e: DaxEntry): void {
   if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
   k.events.writebackStart?.(file, e);
   e.locked = true;
@@ -58,11 +65,11 @@ export function daxWritebackOne(k: Kernel, cpu: number, file: DaxFile, e: DaxEnt
   e.dirty = false;
 }
 
-const zapSlot = newSlot();
-const none: Entry = { lo: 0, hi: 0 };
 
 /** zap_page_range over [start, end) of one VMA: clear every leaf, then flush the TLB range. */
-export function zapVmaRange(k: Kernel, vma: Vma, start: number, end: number): void {
+export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number): void {
+  const zapSlot = k.scratch.zapSlot;
+  const none = k.scratch.none;
   const l = k.layout;
   let va = start;
   while (va < end) {

@@ -77,7 +77,14 @@ export class Machine {
     // page-table logic exactly as on the other arches, which is what an arch comparison asks.
     const family: ArchFamily = this.family === 's390' ? 'x86' : this.family;
     const cache = this.cache;
-    this.pmemFlush = (cpu, pa, len) => archWbCachePmem(cache, cpu, family, pa, len);
+    // dax_flush (drivers/dax/super.c) returns at once unless dax_write_cache_enabled(): the
+    // pmem driver enables it with nvdimm_has_cache(nd_region) (drivers/nvdimm/pmem.c), which
+    // is false once ND_REGION_PERSIST_CACHE is set (drivers/nvdimm/region_devs.c), and the
+    // NFIT sets that when the platform reports ACPI_NFIT_CAPABILITY_CACHE_FLUSH, i.e. eADR
+    // (drivers/acpi/nfit/core.c acpi_nfit_register_region). So on eADR the kernel writes
+    // nothing back; the fence of the fsync's REQ_PREFLUSH is still issued.
+    const writeCache = opts.persistence !== 'eadr';
+    this.pmemFlush = writeCache ? (cpu, pa, len) => archWbCachePmem(cache, cpu, family, pa, len) : () => 0;
     this.hwMmu = new Mmu(opts.layout, this.mem, { cpus: opts.cpus, tlb: opts.tlb ?? true });
     const hw = this.hwMmu;
     this.mmu = {

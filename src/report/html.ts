@@ -11,6 +11,7 @@
 // loss.ts. `seed --html` puts one such run per arch x strategy on the page, with a table of contents.
 
 import type { KernelEvents, MkcleanAction } from '../kernel/events.ts';
+import { MISS_ACTIONS } from '../kernel/strategies.ts';
 import type { Stmt } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
 import type { DaxEntryView, Simulation } from '../sim/simulation.ts';
@@ -111,7 +112,7 @@ export class HtmlRecorder {
       fileSynced: (file, start, end) => this.pending.push({ kind: 'sync', text: `${file.name} [${hex(start)}, ${hex(end)}) synced: every byte written before is promised durable` }),
       mkcleanVisit: (file, entry, vma, va, level, action) => {
         this.visits.push({ proc: vma.mm.name, vma: vma.name, va, level, action, file: file.name, entryIndex: entry.index });
-        const bad = action === 'pfn-mismatch' || action === 'skipped-private';
+        const bad = MISS_ACTIONS.has(action);
         this.pending.push({ kind: 'visit', bad, text: `mkclean visited ${vma.mm.name}/${vma.name} at ${hex(va)} (${level}) for ${file.name} entry ${entry.index}: ${action}` });
       },
       mkcleanMissed: (file, entry, vma) => {
@@ -285,7 +286,7 @@ function renderProc(p: ProcSnap, prev: ProcSnap | undefined, step: Step): string
       unchanged++;
       continue;
     }
-    const bad = visits.some((x) => x.action === 'pfn-mismatch' || x.action === 'skipped-private');
+    const bad = visits.some((x) => MISS_ACTIONS.has(x.action));
     const cls = missed ? 'missed' : bad ? 'bad' : visits.length > 0 ? 'visited' : '';
     const mk = missed ? 'MISSED (VMA not returned by i_mmap)' : visits.map((x) => `${x.action} (${x.level})`).filter((x, j, a) => a.indexOf(x) === j).join(', ');
     const n = (r.end - r.start) / r.page_size;

@@ -1,10 +1,12 @@
 // Random scenarios for property tests and `explore`: 2-4 processes mapping one DAX file at
-// random page-aligned offsets (inside and across 2 MiB entries, shared or private), random
-// writes, fsync / msync, then a crash. Generated as a fast-check arbitrary so that failures
-// shrink to small scenarios, and printed in the scenario language so every finding replays
-// with `daxsim run`.
+// random page-aligned offsets (inside and across 2 MiB entries, shared or private, some
+// MAP_SYNC), random writes and reads, user flush + sfence, fsync, msync of a whole mapping or
+// of part of it (any length: msync rounds it up to a page), munmap, then a crash. Generated
+// as a fast-check arbitrary so that failures shrink to small scenarios, and turned into the
+// scenario language's statements (genStatements) so every finding replays with `daxsim run`.
 
 import fc from 'fast-check';
+import type { Stmt } from './parse.ts';
 
 export interface GenMapping {
   proc: number;
@@ -12,12 +14,19 @@ export interface GenMapping {
   offset: number;
   pages: number;
   shared: boolean;
+  /** MAP_SYNC (shared mappings only). */
+  sync: boolean;
 }
 
 export type GenOp =
   | { kind: 'write'; map: number; page: number; at: number; len: number }
+  | { kind: 'read'; map: number; page: number; at: number; len: number }
+  /** clwb of the range, then sfence: user-space persistence (MAP_SYNC style). */
+  | { kind: 'flush'; map: number; page: number; at: number; len: number }
   | { kind: 'fsync'; proc: number }
-  | { kind: 'msync'; map: number };
+  /** msync of the whole mapping (`whole`), or of `len` bytes from page `page` of it. */
+  | { kind: 'msync'; map: number; whole: boolean; page: number; len: number }
+  | { kind: 'munmap'; map: number };
 
 export interface GenScenario {
   procs: number;
@@ -49,49 +58,136 @@ export function genScenario(pageSize: number): fc.Arbitrary<GenScenario> {
     })
     .map(({ proc, shape, shared }) => {
       const offset = shape.e * perPmd + shape.k;
-      return { proc, offset, pages: Math.min(shape.pages, filePages - offset), shared };
+      return { proc, offset, pages: Math.min(shape.pages, filePages - offset), shared, sync: false };
     });
+  const access = { map: fc.nat(3), page: fc.nat(), at: fc.nat(pageSize - 64), len: fc.integer({ min: 1, max: 64 }) };
+  // The core: writes, fsync, msync of whole mappings (what makes a seed-like loss likely).
   const op: fc.Arbitrary<GenOp> = fc.oneof(
-    { weight: 6, arbitrary: fc.record({ kind: fc.constant('write' as const), map: fc.nat(3), page: fc.nat(), at: fc.nat(pageSize - 64), len: fc.integer({ min: 1, max: 64 }) }) },
+    { weight: 6, arbitrary: fc.record({ kind: fc.constant('write' as const), ...access }) },
     { weight: 3, arbitrary: fc.record({ kind: fc.constant('fsync' as const), proc: fc.nat(3) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('msync' as const), map: fc.nat(3) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('msync' as const), map: fc.nat(3) }).map((o) => ({ ...o, whole: true, page: 0, len: 0 })) },
   );
+  // Sprinkled in at random places: reads, user flush + sfence, msync of part of a mapping
+  // (any length: msync rounds it up to a page), munmap.
+  const extra: fc.Arbitrary<GenOp> = fc.oneof(
+    { weight: 3, arbitrary: fc.record({ kind: fc.constant('read' as const), ...access }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('flush' as const), ...access }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('msync' as const), map: fc.nat(3), whole: fc.constant(false), page: fc.nat(), len: fc.integer({ min: 1, max: 2 * pageSize }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('munmap' as const), map: fc.nat(3) }) },
+  );
+  // The core and the extras are separate fields, the extras last: fast-check draws a record's
+  // fields in order, so the core of scenario i is what it would be without them.
   return fc
-    .record({ mappings: fc.array(mapping, { minLength: 2, maxLength: 4 }), ops: fc.array(op, { minLength: 4, maxLength: 10 }) })
-    .map(({ mappings, ops }) => {
+    .record({
+      mappings: fc.array(mapping, { minLength: 2, maxLength: 4 }),
+      ops: fc.array(op, { minLength: 4, maxLength: 10 }),
+      // MAP_SYNC for about one shared mapping in four
+      syncs: fc.array(fc.nat(3), { maxLength: 4 }),
+      extras: fc.array(fc.record({ at: fc.nat(), op: extra }), { maxLength: 3 }),
+    })
+    .map(({ mappings, ops, syncs, extras }) => {
       const procs = Math.max(2, ...mappings.map((m) => m.proc + 1));
       const n = mappings.length;
+      const all = [...ops];
+      for (const x of extras) all.splice(x.at % (all.length + 1), 0, x.op);
       return {
         procs,
         filePages,
-        mappings,
-        ops: ops.map((o): GenOp => (o.kind === 'fsync' ? { ...o, proc: o.proc % procs } : { ...o, map: o.map % n })),
+        mappings: mappings.map((m, i) => ({ ...m, sync: m.shared && syncs[i] === 0 })),
+        ops: all.map((o): GenOp => (o.kind === 'fsync' ? { ...o, proc: o.proc % procs } : { ...o, map: o.map % n })),
       };
     });
 }
 
 const procName = (i: number): string => String.fromCharCode(65 + i);
 
-/** The scenario in the scenario language (without settings, so any arch/strategy can run it). */
-export function toDax(g: GenScenario, pageSize: number, header: readonly string[] = []): string {
-  const lines = [...header.map((h) => `# ${h}`), `file F size ${g.filePages * pageSize}`];
-  for (let p = 0; p < g.procs; p++) lines.push(`proc ${procName(p)}`);
+/**
+ * The statements of the scenario, exactly as parseScenario would give them for its toDax
+ * text without a header (file on line 1, one statement a line). Operations on a mapping
+ * already unmapped are left out; offsets wrap into their mapping, msync lengths are cut at
+ * its end.
+ */
+export function genStatements(g: GenScenario, pageSize: number): Stmt[] {
+  const stmts: Stmt[] = [{ op: 'file', line: 1, name: 'F', size: g.filePages * pageSize }];
+  let line = 2;
+  for (let p = 0; p < g.procs; p++) stmts.push({ op: 'proc', line: line++, name: procName(p) });
   g.mappings.forEach((m, i) => {
-    lines.push(`${procName(m.proc)} mmap m${i} F offset ${m.offset * pageSize} length ${m.pages * pageSize} rw ${m.shared ? 'shared' : 'private'}`);
+    stmts.push({ op: 'mmap', line: line++, proc: procName(m.proc), name: `m${i}`, file: 'F', offset: m.offset * pageSize, length: m.pages * pageSize, write: true, shared: m.shared, sync: m.sync });
   });
+  const unmapped = new Set<number>();
   for (const op of g.ops) {
-    if (op.kind === 'write') {
-      const m = g.mappings[op.map]!;
-      const page = op.page % m.pages;
-      lines.push(`${procName(m.proc)} write m${op.map} ${page * pageSize + op.at} ${op.len}`);
-    } else if (op.kind === 'fsync') {
-      lines.push(`${procName(op.proc)} fsync F`);
-    } else {
-      const m = g.mappings[op.map]!;
-      lines.push(`${procName(m.proc)} msync m${op.map}`);
+    if (op.kind === 'fsync') {
+      stmts.push({ op: 'fsync', line: line++, proc: procName(op.proc), file: 'F' });
+      continue;
+    }
+    if (unmapped.has(op.map)) continue;
+    const m = g.mappings[op.map]!;
+    const proc = procName(m.proc);
+    const map = `m${op.map}`;
+    switch (op.kind) {
+      case 'write':
+        stmts.push({ op: 'write', line: line++, proc, map, offset: (op.page % m.pages) * pageSize + op.at, length: op.len, byte: null });
+        break;
+      case 'read':
+        stmts.push({ op: 'read', line: line++, proc, map, offset: (op.page % m.pages) * pageSize + op.at, length: op.len });
+        break;
+      case 'flush': {
+        const offset = (op.page % m.pages) * pageSize + op.at;
+        stmts.push({ op: 'flush', line: line++, proc, map, offset, length: op.len });
+        stmts.push({ op: 'sfence', line: line++, proc });
+        break;
+      }
+      case 'msync': {
+        if (op.whole) {
+          stmts.push({ op: 'msync', line: line++, proc, map, offset: 0, length: null });
+          break;
+        }
+        const offset = (op.page % m.pages) * pageSize;
+        stmts.push({ op: 'msync', line: line++, proc, map, offset, length: Math.min(op.len, m.pages * pageSize - offset) });
+        break;
+      }
+      case 'munmap':
+        unmapped.add(op.map);
+        stmts.push({ op: 'munmap', line: line++, proc, map });
+        break;
     }
   }
-  lines.push('crash');
+  stmts.push({ op: 'crash', line: line++ });
+  return stmts;
+}
+
+/** One statement of genStatements in the scenario language. */
+function stmtText(s: Stmt): string {
+  switch (s.op) {
+    case 'file':
+      return `file ${s.name} size ${s.size}`;
+    case 'proc':
+      return `proc ${s.name}`;
+    case 'mmap':
+      return `${s.proc} mmap ${s.name} ${s.file} offset ${s.offset} length ${s.length} ${s.write ? 'rw' : 'ro'} ${s.shared ? 'shared' : 'private'}${s.sync ? ' sync' : ''}`;
+    case 'write':
+    case 'read':
+    case 'flush':
+      return `${s.proc} ${s.op} ${s.map} ${s.offset} ${s.length}`;
+    case 'sfence':
+      return `${s.proc} sfence`;
+    case 'fsync':
+      return `${s.proc} fsync ${s.file}`;
+    case 'msync':
+      return s.length === null ? `${s.proc} msync ${s.map}` : `${s.proc} msync ${s.map} ${s.offset} ${s.length}`;
+    case 'munmap':
+      return `${s.proc} munmap ${s.map}`;
+    case 'crash':
+      return 'crash';
+    case 'expect-durable':
+    case 'expect-pte':
+      return s.text;
+  }
+}
+
+/** The scenario in the scenario language (without settings, so any arch/strategy can run it). */
+export function toDax(g: GenScenario, pageSize: number, header: readonly string[] = []): string {
+  const lines = [...header.map((h) => `# ${h}`), ...genStatements(g, pageSize).map(stmtText)];
   return lines.join('\n') + '\n';
 }
 

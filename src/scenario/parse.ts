@@ -1,17 +1,20 @@
-// The scenario language (.dax files, ../shared/docs/interface.md): one statement a line,
+// The scenario language (.dax files, README "Scenario files"): one statement a line,
 // `#` comments, blank-separated words, numbers in decimal or 0x hex with an optional K/M/G
 // binary suffix. Parsing checks everything that can be checked without running: arity,
 // numbers, names declared before use and not reused, settings before the first action,
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
-import { InputError } from '../cli/errors.ts';
+import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
+import { InputError } from './errors.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';
 
 export interface Settings {
   arch?: string;
+  /** `kernel 6.1|5.19|5.17`: whose fault and writeback rules apply (src/kernel/versions.ts). */
+  kernel?: string;
   mkclean?: string;
   persistence?: Persistence;
   pmd?: PmdSetting;
@@ -73,7 +76,7 @@ export const LIMITS = {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'mkclean', 'persistence', 'pmd', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'file', 'proc', 'crash', 'expect']);
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -148,6 +151,7 @@ export function parseScenario(text: string, file: string): Scenario {
 
     switch (head) {
       case 'arch':
+      case 'kernel':
       case 'mkclean':
       case 'persistence':
       case 'pmd': {
@@ -157,6 +161,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const v = words[1]!;
         if (head === 'persistence' && v !== 'adr' && v !== 'eadr') fail(`persistence must be adr or eadr, not '${v}'`);
         if (head === 'pmd' && v !== 'on' && v !== 'off' && v !== 'auto') fail(`pmd must be on, off or auto, not '${v}'`);
+        if (head === 'kernel' && !isKernelVersion(v)) fail(`kernel must be one of ${KERNEL_VERSIONS.join(', ')}, not '${v}'`);
         (settings as Record<string, string>)[head] = v;
         settingLines[head] = line;
         return;

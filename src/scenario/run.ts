@@ -1,21 +1,24 @@
-// Runs a parsed scenario on a Simulation and builds the report of interface.md:
-// {"arch","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects"}.
+// Runs a parsed scenario on a Simulation and builds its report (README "Command line"):
+// {"arch","kernel","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects",...}.
 // Any error while running a statement becomes a one-line InputError naming its line.
 
-import { InputError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
+import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Simulation, type PmdSetting, type Process } from '../sim/simulation.ts';
+import { InputError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
 import type { TraceRecorder } from './trace.ts';
 
 export interface RunOptions {
   /** CLI overrides of the file's settings. */
   arch?: string;
+  /** Kernel version (`--kernel`); overrides the file's `kernel` line. */
+  kernel?: string;
   mkclean?: string;
   persistence?: Persistence;
   pmd?: PmdSetting;
@@ -46,6 +49,8 @@ export interface ExpectResult {
 
 export interface RunReport {
   arch: string;
+  /** The kernel version whose rules applied. */
+  kernel: KernelVersion;
   mkclean: string;
   persistence: Persistence;
   fs_dax_limited: boolean;
@@ -61,7 +66,7 @@ export interface RunReport {
   counters: ReturnType<Simulation['counters']>;
 }
 
-function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
+function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'kernel' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
   if (override !== undefined) return { value: override, where: 'options' };
   const v = scn.settings[key] as T | undefined;
   if (v !== undefined) return { value: v, where: `${scn.file}:${scn.settingLines[key]}` };
@@ -70,12 +75,15 @@ function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'mkclean' | 
 
 export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): Simulation {
   const arch = pickSetting(scn, 'arch', opts.arch, 'x86_64');
-  const mk = pickSetting(scn, 'mkclean', opts.mkclean, 'range');
+  const kernel = pickSetting<string>(scn, 'kernel', opts.kernel, DEFAULT_KERNEL);
+  if (!isKernelVersion(kernel.value)) throw new InputError(kernel.where, `unknown kernel '${kernel.value}' (known: ${KERNEL_VERSIONS.join(', ')})`);
+  // `kernel 5.17` implies `mkclean buggy` unless a mkclean line or option says otherwise.
+  const mk = pickSetting<string>(scn, 'mkclean', opts.mkclean, KERNEL_RULES[kernel.value].mkclean);
   const persistence = pickSetting<Persistence>(scn, 'persistence', opts.persistence, 'adr');
   const pmd = pickSetting<PmdSetting>(scn, 'pmd', opts.pmd, 'auto');
   if (!ALL_STRATEGIES.includes(mk.value as Strategy)) throw new InputError(mk.where, `unknown mkclean strategy '${mk.value}' (known: ${ALL_STRATEGIES.join(', ')})`);
   try {
-    return new Simulation({ arch: arch.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
+    return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
     throw new InputError(arch.where, e instanceof Error ? e.message : String(e));
   }
@@ -175,6 +183,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   for (const [n, p] of procs) faults[n] = sim.faults(p);
   return {
     arch: sim.layout.name,
+    kernel: sim.kernelVersion,
     mkclean: sim.strategy,
     persistence: sim.persistence,
     fs_dax_limited: sim.fsDaxLimited,

@@ -8,17 +8,22 @@ import type { Layout } from '../../arch/types.ts';
 import { DurabilityChecker, type LostRange } from '../check/durability.ts';
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
+import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
+import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import { Machine, type Persistence } from '../machine/machine.ts';
 
-export type PmdSetting = 'on' | 'off' | 'auto';
+// Kconfig (FS_DAX_PMD, FS_DAX_LIMITED, ZONE_DEVICE) is the kernel layer's: src/kernel/kconfig.ts.
+export { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 
 export interface SimulationOptions {
   /** Architecture layout name (`daxsim arches`); default x86_64. */
   arch?: string;
-  /** mkclean strategy; default range. */
+  /** Kernel version whose fault and writeback rules apply; default 6.1. */
+  kernel?: KernelVersion;
+  /** mkclean strategy; default the kernel's own (buggy on 5.17, range on 5.19 and 6.1). */
   mkclean?: Strategy;
   /** Persistence domain; default adr. */
   persistence?: Persistence;
@@ -74,19 +79,6 @@ export interface CrashResult {
 
 export class SimulationError extends Error {}
 
-/**
- * Kconfig for FS_DAX_PMD (fs/Kconfig, mm/Kconfig of 5.17-6.1): depends on ZONE_DEVICE, which
- * depends on ARCH_HAS_PTE_DEVMAP, so `auto` is on exactly where the layout has a devmap bit.
- * The `page` strategy adds Dan Williams' `depends on !FS_DAX_LIMITED`, the same condition.
- * `on` where Kconfig forbids it is a what-if: PMDs are installed without devmap.
- */
-export function resolvePmd(layout: Layout, setting: PmdSetting): { fsDaxPmd: boolean; whatIf: boolean } {
-  const allowed = layout.devmap !== null && !layout.fsDaxLimited;
-  if (setting === 'auto') return { fsDaxPmd: allowed, whatIf: false };
-  if (setting === 'off') return { fsDaxPmd: false, whatIf: false };
-  return { fsDaxPmd: true, whatIf: !allowed };
-}
-
 /** The checker of the last simulation on each pooled machine: recycled when the machine is reused. */
 const lastChecker = new WeakMap<Machine, DurabilityChecker>();
 
@@ -94,6 +86,7 @@ export class Simulation {
   readonly layout: Layout;
   readonly machine: Machine;
   readonly kernel: Kernel;
+  readonly kernelVersion: KernelVersion;
   readonly strategy: Strategy;
   readonly persistence: Persistence;
   readonly fsDaxPmd: boolean;
@@ -106,9 +99,13 @@ export class Simulation {
     const archName = opts.arch ?? 'x86_64';
     const layout = findLayout(archName);
     if (layout === undefined) throw new SimulationError(`unknown arch '${archName}' (known: ${layouts.map((l) => l.name).join(', ')})`);
-    const strategy = opts.mkclean ?? 'range';
+    const version = opts.kernel ?? DEFAULT_KERNEL;
+    if (!isKernelVersion(version)) throw new SimulationError(`unknown kernel '${String(version)}' (known: ${KERNEL_VERSIONS.join(', ')})`);
+    const rules = KERNEL_RULES[version];
+    const strategy = opts.mkclean ?? rules.mkclean;
     if (!ALL_STRATEGIES.includes(strategy)) throw new SimulationError(`unknown mkclean strategy '${String(strategy)}' (known: ${ALL_STRATEGIES.join(', ')})`);
     this.layout = layout;
+    this.kernelVersion = version;
     this.strategy = strategy;
     this.persistence = opts.persistence ?? 'adr';
     const pmd = resolvePmd(layout, opts.pmd ?? 'auto');
@@ -116,7 +113,7 @@ export class Simulation {
     this.pmdWhatIf = pmd.whatIf;
     const machineOpts = { layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb };
     this.machine = opts.reuseMachine === true ? Machine.reusable(machineOpts) : new Machine(machineOpts);
-    this.kernel = new Kernel(this.machine, { strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
+    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
     if (opts.check === false) {
       this.checker = null;
     } else {

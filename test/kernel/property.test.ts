@@ -1,16 +1,29 @@
 // Random scenarios (2-4 processes, page-aligned mappings inside and across 2 MiB entries,
-// writes, fsync/msync, crash): the fixed strategies never lose promised data, the buggy one
-// does for some, and fast-check shrinks its counterexample to one as small as the seed's.
+// shared, private or MAP_SYNC; writes, reads, user flush + sfence, fsync, msync of whole
+// mappings and of parts, munmap, crash): the fixed strategies never lose promised data, in
+// the worst case or in any crash state (--all-states); every byte the worst case loses is lost
+// in some state; the buggy strategy loses data for some, and fast-check shrinks its
+// counterexample to one as small as the seed's.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { genScenario, minimize, scenarioWeight, toDax, type GenScenario } from '../../src/scenario/generate.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { runScenario, type RunReport } from '../../src/scenario/run.ts';
 import type { Strategy } from '../../src/kernel/kernel.ts';
 
+function run(g: GenScenario, arch: string, mkclean: Strategy, pageSize: number, allStates = false): RunReport {
+  return runScenario(parseScenario(toDax(g, pageSize), 'generated.dax'), { arch, mkclean, allStates });
+}
+
 function durable(g: GenScenario, arch: string, mkclean: Strategy, pageSize: number): boolean {
-  const report = runScenario(parseScenario(toDax(g, pageSize), 'generated.dax'), { arch, mkclean });
-  return report.durable;
+  return run(g, arch, mkclean, pageSize).durable;
+}
+
+/** The lost bytes of a report, as `file:offset` strings. */
+function lostBytes(r: RunReport): Set<string> {
+  const out = new Set<string>();
+  for (const l of r.lost) for (let i = 0; i < l.length; i++) out.add(`${l.file}:${l.offset + i}`);
+  return out;
 }
 
 const cases = [
@@ -22,11 +35,40 @@ const cases = [
 describe('random scenarios', () => {
   for (const { arch, page } of cases) {
     for (const mkclean of ['range', 'page'] as const) {
-      it(`${arch}/${mkclean} never loses promised data`, () => {
-        fc.assert(fc.property(genScenario(page), (g) => durable(g, arch, mkclean, page)), { numRuns: 60, seed: 20221 });
+      it(`${arch}/${mkclean} never loses promised data, in the worst case or in any crash state`, () => {
+        fc.assert(
+          fc.property(genScenario(page), (g) => run(g, arch, mkclean, page).durable && run(g, arch, mkclean, page, true).durable),
+          { numRuns: 60, seed: 20221 },
+        );
       });
     }
   }
+
+  it('x86_64/buggy: every byte the worst case loses is lost in some crash state (--all-states)', () => {
+    fc.assert(
+      fc.property(genScenario(4096), (g) => {
+        const worst = lostBytes(run(g, 'x86_64', 'buggy', 4096));
+        const all = lostBytes(run(g, 'x86_64', 'buggy', 4096, true));
+        return [...worst].every((b) => all.has(b));
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
+  it('the generator produces reads, user flushes, MAP_SYNC, partial msync and munmap', () => {
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(genScenario(4096), (g) => {
+        const text = toDax(g, 4096);
+        for (const [what, re] of [['read', / read /], ['flush', / flush .*\n.* sfence/], ['sync', / sync\n/], ['partial msync', / msync m\d+ \d+ \d+/], ['munmap', / munmap /]] as const) {
+          if (re.test(text)) seen.add(what);
+        }
+        return true;
+      }),
+      { numRuns: 300, seed: 3 },
+    );
+    expect([...seen].sort()).toEqual(['flush', 'munmap', 'partial msync', 'read', 'sync']);
+  });
 
   it('x86_64/buggy loses data in some scenario, and shrinking finds one as small as the seed', () => {
     const seedWeight = 2 /* procs */ + 2 /* mappings */ + 5; /* write, write, fsync, write, fsync */

@@ -1,4 +1,4 @@
-// `daxsim explore [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--workers N]
+// `daxsim explore [--arch A|all] [--kernel V] [--mkclean S|all] [--persistence adr|eadr] [--workers N]
 //  [--seed S] [--count N] [--time SECONDS] [--out DIR] [--json]`: runs random scenarios (the
 // property test's generator) on every arch x strategy chosen, in comlink worker threads, and
 // writes each distinct durability violation, shrunk, as a .dax file that `daxsim run`
@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { findLayout, layouts } from '../../../arch/index.ts';
 import { ALL_STRATEGIES, STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
+import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
 import { defaultWorkers, explore, type Progress } from '../../explore/pool.ts';
 import type { ExploreConfig } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
@@ -15,7 +16,7 @@ import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
-const USAGE = 'explore [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--out DIR] [--json]';
+const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--out DIR] [--json]';
 
 function count(option: string, v: string | undefined, min: number, max: number): number | null {
   if (v === undefined) return null;
@@ -41,6 +42,7 @@ export const command: Command = {
   async run(args) {
     const { values } = parseCommandArgs('explore', args, {
       arch: { type: 'string' },
+      kernel: { type: 'string' },
       mkclean: { type: 'string' },
       persistence: { type: 'string' },
       workers: { type: 'string' },
@@ -62,7 +64,8 @@ export const command: Command = {
     const seconds = count('time', values.time, 1, 7 * 24 * 3600);
     if (scenarios === null && seconds === null) scenarios = 200;
     const out = values.out ?? 'explore-findings';
-    const cfg: ExploreConfig = { arches, strategies, persistence, seed };
+    const kernel = oneOf('explore', 'kernel', values.kernel, KERNEL_VERSIONS);
+    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}) };
 
     const tty = process.stderr.isTTY === true;
     let last = 0;

@@ -1,8 +1,9 @@
-// `daxsim run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto]
+// `daxsim run <file.dax> [--arch A] [--kernel V] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto]
 //  [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]`:
 //  runs a scenario and prints its report (dumps and the HTML page: src/report/).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
+import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { describeLost, runExitCode, runScenario, type RunReport } from '../../scenario/run.ts';
 import { TraceRecorder } from '../../scenario/trace.ts';
@@ -11,7 +12,7 @@ import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
-const USAGE = 'run <file.dax> [--arch A] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]';
+const USAGE = 'run <file.dax> [--arch A] [--kernel 6.1|5.19|5.17] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]';
 
 export function readInput(path: string): string {
   try {
@@ -27,6 +28,7 @@ export const command: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs('run', args, {
       arch: { type: 'string' },
+      kernel: { type: 'string' },
       mkclean: { type: 'string' },
       persistence: { type: 'string' },
       pmd: { type: 'string' },
@@ -47,6 +49,7 @@ export const command: Command = {
     const hooks = dumps.hooks();
     const report = runScenario(scn, {
       arch: values.arch,
+      kernel: oneOf('run', 'kernel', values.kernel, KERNEL_VERSIONS),
       mkclean: oneOf('run', 'mkclean', values.mkclean, ALL_STRATEGIES),
       persistence: oneOf('run', 'persistence', values.persistence, ['adr', 'eadr'] as const),
       pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
@@ -69,7 +72,7 @@ export const command: Command = {
 
 export function formatReport(path: string, r: RunReport): string {
   const out: string[] = [];
-  out.push(`${path}: arch ${r.arch}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}`);
+  out.push(`${path}: arch ${r.arch}, kernel ${r.kernel}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}`);
   for (const [p, f] of Object.entries(r.faults)) out.push(`  faults ${p}: read ${f.read}, write ${f.write}, wp ${f.wp}`);
   out.push(`  crash${r.crash_line === null ? ' (at the end: the scenario has none)' : ` at line ${r.crash_line}`}: ${r.durable ? 'durable, nothing promised was lost' : `LOST ${describeLost(r.lost)}`}`);
   for (const e of r.expects) out.push(`  line ${e.line}: ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}${e.ok ? '' : ` (found: ${e.actual})`}`);

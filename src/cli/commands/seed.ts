@@ -1,9 +1,11 @@
-// `daxsim seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]`: the seed
-// scenario (seed-scenario.md) over the arch x strategy matrix, each cell checked against the
-// outcome seed-scenario.md gives. Exit 1 if any cell disagrees.
+// `daxsim seed [--arch A|all] [--kernel V] [--mkclean S|all] [--persistence adr|eadr] [--json]
+// [--html report.html]`: the seed scenario (README "The seed scenario", src/scenario/seed.ts)
+// over the arch x strategy matrix, each cell checked against expectedSeedOutcome.
+// Exit 1 if any cell disagrees.
 import { findLayout, layouts } from '../../../arch/index.ts';
 import type { Layout } from '../../../arch/types.ts';
-import { ALL_STRATEGIES, STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
+import { ALL_STRATEGIES, SEED_STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
+import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion } from '../../kernel/versions.ts';
 import type { Persistence } from '../../machine/machine.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
@@ -16,6 +18,7 @@ import { InputError } from '../errors.ts';
 
 export interface SeedCell {
   arch: string;
+  kernel: KernelVersion;
   mkclean: Strategy;
   persistence: Persistence;
   fs_dax_limited: boolean;
@@ -30,7 +33,7 @@ export interface SeedCell {
   b_wp_faults: number;
 }
 
-export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Persistence, html?: HtmlRecorder): SeedCell {
+export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Persistence, html?: HtmlRecorder, kernel: KernelVersion = DEFAULT_KERNEL): SeedCell {
   const expected = expectedSeedOutcome(layout, strategy, persistence);
   const scn = parseScenario(seedScenario(layout, null), `seed(${layout.name})`);
   let bPte = '?';
@@ -38,6 +41,7 @@ export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Per
   const hooks = html?.hooks();
   const report = runScenario(scn, {
     arch: layout.name,
+    kernel,
     mkclean: strategy,
     persistence,
     events: hooks?.events,
@@ -53,6 +57,7 @@ export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Per
   html?.finish(report);
   return {
     arch: layout.name,
+    kernel: report.kernel,
     mkclean: strategy,
     persistence,
     fs_dax_limited: report.fs_dax_limited,
@@ -71,28 +76,30 @@ export const command: Command = {
   async run(args) {
     const { values } = parseCommandArgs('seed', args, {
       arch: { type: 'string' },
+      kernel: { type: 'string' },
       mkclean: { type: 'string' },
       persistence: { type: 'string' },
       json: { type: 'boolean' },
       html: { type: 'string' },
-    }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });
+    }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });
     const archSel = values.arch ?? 'all';
     const archs = archSel === 'all' ? [...layouts] : [findLayout(archSel) ?? unknownArch(archSel)];
     const mkSel = values.mkclean ?? 'all';
-    const strategies = mkSel === 'all' ? STRATEGIES : [oneOf('seed', 'mkclean', mkSel, ALL_STRATEGIES)!];
+    const strategies = mkSel === 'all' ? SEED_STRATEGIES : [oneOf('seed', 'mkclean', mkSel, ALL_STRATEGIES)!];
     const persistence = oneOf('seed', 'persistence', values.persistence, ['adr', 'eadr'] as const) ?? 'adr';
+    const kernel = oneOf('seed', 'kernel', values.kernel, KERNEL_VERSIONS) ?? DEFAULT_KERNEL;
     const cells: SeedCell[] = [];
     const runs: RecordedRun[] = [];
     for (const l of archs) {
       for (const s of strategies) {
-        const rec = values.html !== undefined ? new HtmlRecorder(`${l.name}, mkclean ${s}, persistence ${persistence}`, seedScenario(l, null)) : undefined;
-        cells.push(runSeedCell(l, s, persistence, rec));
+        const rec = values.html !== undefined ? new HtmlRecorder(`${l.name}, mkclean ${s}, persistence ${persistence}, kernel ${kernel}`, seedScenario(l, null)) : undefined;
+        cells.push(runSeedCell(l, s, persistence, rec, kernel));
         if (rec !== undefined) runs.push(rec.run());
       }
     }
-    if (values.html !== undefined) writeOutput('seed', values.html, renderHtml('daxsim seed: a PTE missed by DAX mkclean (seed-scenario.md)', runs));
-    if (values.json === true) process.stdout.write(JSON.stringify({ scenario: 'seed', persistence, results: cells }) + '\n');
-    else process.stdout.write(formatSeedTable(cells, persistence));
+    if (values.html !== undefined) writeOutput('seed', values.html, renderHtml('daxsim seed: a PTE missed by DAX mkclean', runs));
+    if (values.json === true) process.stdout.write(JSON.stringify({ scenario: 'seed', kernel, persistence, results: cells }) + '\n');
+    else process.stdout.write(formatSeedTable(cells, persistence, kernel));
     return cells.every((c) => c.as_expected) ? 0 : 1;
   },
 };
@@ -101,8 +108,8 @@ function unknownArch(name: string): never {
   throw new InputError('seed', `unknown arch '${name}' (known: ${layouts.map((l) => l.name).join(', ')}, all)`);
 }
 
-export function formatSeedTable(cells: readonly SeedCell[], persistence: Persistence): string {
-  const head = ['arch', 'mkclean', 'FS_DAX_LIMITED', 'FS_DAX_PMD', "B's PTE after fsync", 'B wp faults', 'outcome', 'seed-scenario.md'];
+export function formatSeedTable(cells: readonly SeedCell[], persistence: Persistence, kernel: KernelVersion = DEFAULT_KERNEL): string {
+  const head = ['arch', 'mkclean', 'FS_DAX_LIMITED', 'FS_DAX_PMD', "B's PTE after fsync", 'B wp faults', 'outcome', 'expected'];
   const rows = cells.map((c) => [
     c.arch,
     c.mkclean,
@@ -115,6 +122,6 @@ export function formatSeedTable(cells: readonly SeedCell[], persistence: Persist
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const fmt = (r: string[]): string => r.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
-  const lines = [`seed scenario (seed-scenario.md), persistence ${persistence}`, fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
+  const lines = [`seed scenario, kernel ${kernel}, persistence ${persistence}`, fmt(head), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)];
   return lines.join('\n') + '\n';
 }

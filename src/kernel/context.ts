@@ -1,0 +1,171 @@
+// The kernel's state, as every kernel function of this model receives it: the machine it runs
+// on (ports.ts), its configuration (Kconfig, the version's rules, the mkclean strategy), the
+// page tables, processes, files, counters and listeners, and the software page-table accessors.
+// It plays the part of the globals and per-CPU state a kernel function reaches in Linux. The
+// system calls are the Kernel class built on it (kernel.ts); fault.ts, writeback.ts,
+// mkclean.ts and tlbflush.ts import only this module, so imports in src/kernel point one way.
+
+import type { Entry, Layout } from '../../arch/types.ts';
+import type { FrameAllocator } from '../mem/frames.ts';
+import type { PhysMem } from '../mem/phys.ts';
+import type { KernelEvents, FaultKind } from './events.ts';
+import type { DaxFile } from './file.ts';
+import type { Mm, Vma } from './mm.ts';
+import { PageTables, newSlot, type Slot } from './pgtable.ts';
+import type { CachePort, MmuPort, PmemFlush } from './ports.ts';
+import type { Strategy } from './strategies.ts';
+import type { KernelRules, KernelVersion } from './versions.ts';
+
+export interface KernelConfig {
+  /** Whose fault and writeback rules apply (versions.ts). */
+  readonly version: KernelVersion;
+  readonly rules: KernelRules;
+  readonly strategy: Strategy;
+  /** CONFIG_FS_DAX_PMD as built. */
+  readonly fsDaxPmd: boolean;
+  /** FS_DAX_PMD forced on where Kconfig would not allow it: DAX PMDs without a devmap bit (a what-if). */
+  readonly pmdWhatIf: boolean;
+}
+
+export interface MachinePorts {
+  readonly layout: Layout;
+  readonly mem: PhysMem;
+  /** DRAM frames: page tables and anonymous (COW) pages. */
+  readonly dramFrames: FrameAllocator;
+  readonly mmu: MmuPort;
+  readonly cache: CachePort;
+  readonly pmemFlush: PmemFlush;
+}
+
+/** A leaf as the layout's predicates decode it (pte_write, pte_dirty, pte_young, pte_devmap, ...). */
+export interface DecodedEntry {
+  present: boolean;
+  write: boolean;
+  dirty: boolean;
+  young: boolean;
+  devmap: boolean;
+  special: boolean;
+  /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
+  level: string;
+  pfn: number;
+}
+
+export interface Counters {
+  /** Page-table entries the kernel read or wrote (software walks: faults, mkclean, zap). */
+  ptRefs: number;
+  /** VMAs a mkclean strategy visited. */
+  mkcleanVmas: number;
+  /** Page-table entries a mkclean strategy cleaned and write-protected. */
+  mkcleanCleaned: number;
+  /** TLB flushes issued by the kernel (each flush call on each CPU). */
+  tlbFlushes: number;
+  /** dax_writeback_one calls that flushed an entry. */
+  entriesWrittenBack: number;
+  /** Cache lines written back by the kernel's pmem flush. */
+  linesWrittenBack: number;
+}
+
+/**
+ * Scratch state of the software walks, one set per kernel instead of module-level variables
+ * shared by every kernel in the process: each module that walks owns its own fields, so a walk
+ * in one (a fault) and a walk in another it calls (the writeback inside a MAP_SYNC fault)
+ * never share a slot.
+ */
+export class Scratch {
+  /** fault.ts: where the fault's walk stopped, and an entry being rebuilt. */
+  readonly faultSlot: Slot = newSlot();
+  readonly faultEntry: Entry = { lo: 0, hi: 0 };
+  /** mkclean.ts: the walk of each visit, the cleared value ptep_clear_flush writes. */
+  readonly mkcleanSlot: Slot = newSlot();
+  readonly cleared: Entry = { lo: 0, hi: 0 };
+  /** mkclean.ts: the array rangeMkclean's i_mmap query fills; null while one is in use. */
+  vmaPool: Vma[] | null = [];
+  /** writeback.ts: zap_page_range's walk and the empty entry it writes. */
+  readonly zapSlot: Slot = newSlot();
+  readonly none: Entry = { lo: 0, hi: 0 };
+}
+
+export class KernelContext {
+  readonly layout: Layout;
+  readonly pageShift: number;
+  readonly pageSize: number;
+  readonly pmdLevel: number;
+  /** PMD_SHIFT and PMD_ORDER = PMD_SHIFT - PAGE_SHIFT; PG_PMD_NR pages per PMD entry. */
+  readonly pmdShift: number;
+  readonly pmdSize: number;
+  readonly pmdOrder: number;
+  readonly pt: PageTables;
+  readonly mms: Mm[] = [];
+  readonly files: DaxFile[] = [];
+  readonly faults = new Map<Mm, Record<FaultKind, number>>();
+  readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0 };
+  /**
+   * Files with uncommitted datasync metadata: what makes ext4_iomap_begin report
+   * IOMAP_F_DIRTY to a MAP_SYNC write fault (fs/ext4/inode.c ext4_set_iomap:
+   * ext4_inode_datasync_dirty, true while the transaction in i_datasync_tid is not committed).
+   * Only block allocation, i_size changes and the like move i_datasync_tid
+   * (ext4_update_inode_fsync_trans(handle, inode, 1), fs/ext4/extents.c); a DAX write fault
+   * on allocated blocks changes timestamps only (ext4_do_update_inode: need_datasync stays 0).
+   * Files start committed (allocated, fallocated and fsynced before the scenario), so this is
+   * empty until dirtyDatasyncMetadata(); an fsync or msync commits it.
+   */
+  readonly metadataDirty = new Set<DaxFile>();
+  events: KernelEvents = {};
+  readonly scratch = new Scratch();
+
+  constructor(
+    readonly machine: MachinePorts,
+    readonly config: KernelConfig,
+  ) {
+    this.layout = machine.layout;
+    this.pageShift = this.layout.pageShift;
+    this.pageSize = 2 ** this.pageShift;
+    this.pmdLevel = this.layout.pmdLevel;
+    this.pmdShift = this.layout.levels[this.pmdLevel]!.shift;
+    this.pmdSize = 2 ** this.pmdShift;
+    this.pmdOrder = this.pmdShift - this.pageShift;
+    this.pt = new PageTables(this.layout, machine.mem, machine.dramFrames);
+  }
+
+  /** The file whose blocks hold physical address `pa`. */
+  fileAt(pa: number): DaxFile | undefined {
+    for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return f;
+    return undefined;
+  }
+
+  countFault(mm: Mm, kind: FaultKind): void {
+    this.faults.get(mm)![kind]++;
+  }
+
+  readEntry(pa: number, out: Entry): void {
+    this.counters.ptRefs++;
+    this.pt.read(pa, out);
+  }
+
+  writeEntry(pa: number, e: Entry): void {
+    this.counters.ptRefs++;
+    this.pt.write(pa, e);
+  }
+
+  /** What P's page tables hold for `va`, decoded by the layout (for `expect pte`, dumps, the API). */
+  entryFor(mm: Mm, va: number): DecodedEntry & { raw: Entry } {
+    const slot = newSlot();
+    const found = this.pt.lookup(mm.pgd, va, slot);
+    const l = this.layout;
+    const e = slot.entry;
+    const level = l.levels[slot.level]!.name;
+    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, level, pfn: 0, raw: { ...e } };
+    return {
+      present: true,
+      write: l.isWrite(slot.level, e),
+      dirty: l.isDirty(slot.level, e),
+      young: l.isYoung(slot.level, e),
+      devmap: l.isDevmap(slot.level, e),
+      special: l.isSpecial(slot.level, e),
+      level,
+      pfn: l.leafPfn(slot.level, e),
+      raw: { ...e },
+    };
+  }
+
+}

@@ -1,0 +1,15 @@
+// The errors the kernel model raises: a system call refused (the errno a real kernel would
+// return), and a signal a user access ended in.
+
+/** A system call the kernel refuses (EINVAL, ENOMEM, ...): bad input to the scenario. */
+export class KernelError extends Error {}
+
+/** A signal a user access ended in (the scenario reports it as an error). */
+export class UserFault extends Error {
+  constructor(
+    readonly signal: 'SIGSEGV' | 'SIGBUS',
+    message: string,
+  ) {
+    super(message);
+  }
+}
