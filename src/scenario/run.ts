@@ -12,7 +12,16 @@ import type { Persistence } from '../machine/machine.ts';
 import { Simulation, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
-import type { TraceRecorder } from './trace.ts';
+
+/**
+ * What the runner asks of a trace writer (src/scenario/trace.ts TraceRecorder implements it):
+ * an interface here, so the runner does not import the writer that imports its report type.
+ */
+export interface StatementTracer {
+  kernelEvents(): KernelEvents;
+  statement(line: number, text: string, tid: number, trackName: string, body: () => void): void;
+  walks(tid: number, before: Record<string, number>, after: Record<string, number>): void;
+}
 
 export interface RunOptions {
   /** CLI overrides of the file's settings. */
@@ -24,7 +33,7 @@ export interface RunOptions {
   pmd?: PmdSetting;
   /** Check every crash state instead of the worst case. */
   allStates?: boolean;
-  trace?: TraceRecorder;
+  trace?: StatementTracer;
   /** Called after each statement (dumps, reports). */
   afterStatement?: (stmt: Stmt, sim: Simulation, names: RunNames) => void;
   /** Extra kernel event listeners (the HTML report), added before the first statement. */

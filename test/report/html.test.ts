@@ -92,7 +92,7 @@ function rendered(file: string): { dom: string; text: (html: string) => string; 
 }
 
 describe.skipIf(CHROMIUM === undefined)('--html explains the loss (rendered in headless Chromium)', () => {
-  // test/scenarios/seed-buggy.dax: 16 A fsync F (misses B), 19 B write b 0 64 (no fault), 20 A fsync F (nothing), 21 crash.
+  // test/scenarios/seed-buggy.dax: 17 A fsync F (misses B), 20 B write b 0 64 (no fault), 21 A fsync F (nothing), 22 crash.
   const file = path.join(dir, 'explain.html');
 
   it('each lost range links to the store, the promise and the mkclean miss, with the reason', async () => {
@@ -100,34 +100,34 @@ describe.skipIf(CHROMIUM === undefined)('--html explains the loss (rendered in h
     const { dom, text } = rendered(file);
     const why = /<table class="why">[\s\S]*?<\/table>/.exec(dom)![0];
     const row = /<tr><td class="m">F \[0x1000, 0x1040\)[\s\S]*?<\/tr>/.exec(why)![0];
-    expect([...row.matchAll(/href="#(run0-l\d+)"/g)].map((m) => m[1])).toEqual(['run0-l19', 'run0-l20', 'run0-l16']);
+    expect([...row.matchAll(/href="#(run0-l\d+)"/g)].map((m) => m[1])).toEqual(['run0-l20', 'run0-l21', 'run0-l17']);
     expect(text(row)).toBe(
-      'F [0x1000, 0x1040) 64 bytes line 19 : B write b 0 64 by B took no fault : its mapping was still writable and dirty and the DAX entry clean line 20 : A fsync F nothing wrote these bytes back after the store line 16 : A fsync F : mkclean left B/b writable: VMA not returned by i_mmap (DAX entry 0)',
+      'F [0x1000, 0x1040) 64 bytes line 20 : B write b 0 64 by B took no fault : its mapping was still writable and dirty and the DAX entry clean line 21 : A fsync F nothing wrote these bytes back after the store line 17 : A fsync F : mkclean left B/b writable: VMA not returned by i_mmap (DAX entry 0)',
     );
-    for (const id of ['run0-l19', 'run0-l20', 'run0-l16']) expect(dom).toContain(`id="${id}"`); // the links land on steps
+    for (const id of ['run0-l20', 'run0-l21', 'run0-l17']) expect(dom).toContain(`id="${id}"`); // the links land on steps
   });
 
   it('says when a later store took no fault and when a writeback wrote nothing back', () => {
     const { text, step } = rendered(file);
-    expect(text(step(19))).toContain("B's store to F [0x1000, 0x1040) took no fault: the mapping was still writable and dirty (mkclean missed it at line 16: VMA not returned by i_mmap), so DAX entry 0 stayed clean and no fsync will write this back");
-    expect(text(step(20))).toContain('the writeback wrote nothing back: no DIRTY DAX entry in F [0x0, 0x200000)');
-    expect(text(step(20))).not.toContain('dax_writeback_one');
+    expect(text(step(20))).toContain("B's store to F [0x1000, 0x1040) took no fault: the mapping was still writable and dirty (mkclean missed it at line 17: VMA not returned by i_mmap), so DAX entry 0 stayed clean and no fsync will write this back");
+    expect(text(step(21))).toContain('the writeback wrote nothing back: no DIRTY DAX entry in F [0x0, 0x200000)');
+    expect(text(step(21))).not.toContain('dax_writeback_one');
   });
 
   it('shows only what changed: changed bits highlighted, unchanged entries hidden, unchanged steps collapsed', () => {
     const { text, step } = rendered(file);
     // The fsync write-protects and cleans A's PMD: RW and DIRTY cleared, the ro and clean badges marked as changed.
-    const s16 = step(16);
-    expect(s16).toMatch(/^<details class="step miss" id="run0-l16" open="">/);
-    expect(text(s16)).toContain('-_PAGE_RW -_PAGE_DIRTY');
-    expect(s16).toContain('<span class="b ro chg">ro</span><span class="b clean chg">clean</span>');
-    expect(s16).toContain('<span class="b clean chg">clean</span></td></tr>'); // the DAX entry's DIRTY mark cleared
+    const s17 = step(17);
+    expect(s17).toMatch(/^<details class="step miss" id="run0-l17" open="">/);
+    expect(text(s17)).toContain('-_PAGE_RW -_PAGE_DIRTY');
+    expect(s17).toContain('<span class="b ro chg">ro</span><span class="b clean chg">clean</span>');
+    expect(s17).toContain('<span class="b clean chg">clean</span></td></tr>'); // the DAX entry's DIRTY mark cleared
     // B's unchanged PTE appears there only because mkclean missed it.
-    expect(text(s16)).toContain('0x3efffffff000-0x3f0000000000 pte present rw dirty young F+0x1000 MISSED (VMA not returned by i_mmap)');
+    expect(text(s17)).toContain('0x3efffffff000-0x3f0000000000 pte present rw dirty young F+0x1000 MISSED (VMA not returned by i_mmap)');
     // B's second write changes no entry: no table, just the note and the dirty line count.
-    expect(step(19)).not.toContain('<table');
+    expect(step(20)).not.toContain('<table');
     // Statements that change nothing are collapsed.
-    for (const line of [8, 13, 17, 18, 22]) {
+    for (const line of [9, 14, 18, 19, 23]) {
       expect(step(line)).toMatch(new RegExp(`^<details class="step same" id="run0-l${line}">`));
       expect(text(step(line))).toContain('(nothing changed)');
     }
