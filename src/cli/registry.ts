@@ -7,6 +7,7 @@ import { command as layout } from './commands/layout.ts';
 import { command as litmus } from './commands/litmus.ts';
 import { command as run } from './commands/run.ts';
 import { command as seed } from './commands/seed.ts';
+import { command as verify } from './commands/verify.ts';
 
 export const commands = new Map<string, Command>([
   ['arches', arches],
@@ -16,4 +17,5 @@ export const commands = new Map<string, Command>([
   ['litmus', litmus],
   ['compare', compare],
   ['explore', explore],
+  ['verify', verify],
 ]);
