@@ -252,3 +252,24 @@ export function prepare(log: (line: string) => void, root = cacheRoot()): Prepar
   const { buildDir, baseCpio } = prepareBuild(k, kernelDir, log);
   return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), buildDir, baseCpio };
 }
+
+/**
+ * What is already here, without apt-get or the network (for `npm test`): the prepared files,
+ * or why the real kernel cannot be booted. Builds daxsim's guest side if only that is missing
+ * (seconds: the kernel is cached).
+ */
+export function preparedFromCache(root = cacheRoot()): Prepared | string {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return `not an x86-64 Linux host`;
+  const missing = TOOLS.filter((t) => !t.present());
+  if (missing.length > 0) return `missing ${missing.map((t) => t.what).join(', ')}`;
+  let k: KernelPackages;
+  try {
+    k = resolveOnce();
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+  const kernelDir = join(root, kernelKey(k));
+  if (!existsSync(join(kernelDir, 'ready'))) return `Debian's kernel is not in the cache (${kernelDir}); \`daxsim verify --prepare\` fetches it`;
+  const { buildDir, baseCpio } = prepareBuild(k, kernelDir, () => {});
+  return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), buildDir, baseCpio };
+}

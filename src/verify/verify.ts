@@ -48,7 +48,7 @@ export interface VerifyResult {
   layout: Layout | null;
 }
 
-interface ModelRun {
+export interface ModelRun {
   path: string;
   scn: Scenario;
   source: string[];
@@ -159,29 +159,29 @@ export interface VerifyOptions {
   timeoutSeconds?: number;
   /** QEMU accelerator; default tcg. */
   accel?: Accel;
+  /** Run this daxsim_probe variant on the guest whatever the scenario says (negative controls in the tests). */
+  kernelMkclean?: string;
 }
 
-export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<VerifyResult> {
-  const runs = opts.files.map((f) => runModel(f.path, f.text));
+/** The guest's view of the runnable scenarios: s0.dax, s1.dax ... in order. */
+export function guestScenarios(runs: readonly ModelRun[], kernelMkclean?: string): GuestScenario[] {
+  return runs.map((r, i) => ({
+    name: `s${i}.dax`,
+    text: r.source.join('\n'),
+    mkclean: kernelMkclean ?? KERNEL_MKCLEAN[r.mkclean]!,
+    hints: [...r.hints].map(([l, a]) => `${l} ${a.toString(16)}\n`).join(''),
+  }));
+}
+
+/** Compares model runs with one boot's records (`runnable` in the order guestScenarios named them). */
+export function compareRecords(runs: readonly ModelRun[], records: string, meta: { accel: string; seconds: number }): VerifyResult {
   const runnable = runs.filter((r) => r.unavailable === undefined);
-  let release: string | null = null;
-  let accel = 'none';
-  let seconds = 0;
   const kernelOf = new Map<ModelRun, KernelScenario>();
+  let release: string | null = null;
   if (runnable.length > 0) {
-    const p = prepared ?? prepare(opts.log);
-    let image = p.vmlinux;
-    if (opts.kernelImage !== undefined && opts.kernelImage !== 'debian') {
-      if (!existsSync(opts.kernelImage)) throw new VerifyUnavailable(`--kernel-image ${opts.kernelImage}: no such file`);
-      image = opts.kernelImage;
-    }
-    const guest: GuestScenario[] = runnable.map((r, i) => ({ name: `s${i}.dax`, text: r.source.join('\n'), mkclean: KERNEL_MKCLEAN[r.mkclean]!, hints: [...r.hints].map(([l, a]) => `${l} ${a.toString(16)}\n`).join('') }));
-    const res = await boot(image, p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, opts.accel);
-    accel = res.accel;
-    seconds = res.seconds;
     let recs;
     try {
-      recs = parseRecords(res.records);
+      recs = parseRecords(records);
     } catch (e) {
       if (e instanceof RecordError) throw new VerifyUnavailable(`the guest's records are garbled: ${e.message}`);
       throw e;
@@ -190,19 +190,33 @@ export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<
     if (!recs.done) throw new VerifyUnavailable('the guest powered off before finishing every scenario');
     release = recs.release;
     runnable.forEach((r, i) => {
-      const k = recs.scenarios.find((s) => s.name === `s${i}.dax`);
+      const k = recs.scenarios.find((x) => x.name === `s${i}.dax`);
       if (k !== undefined) kernelOf.set(r, k);
     });
   }
-  const statements = runs.flatMap((r) => compareScenario(r, kernelOf.get(r)));
   return {
     release,
-    accel,
-    seconds,
+    accel: meta.accel,
+    seconds: meta.seconds,
     files: runs.map((r) => ({ file: r.path, mkclean: r.mkclean, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
-    statements,
+    statements: runs.flatMap((r) => compareScenario(r, kernelOf.get(r))),
     layout: runs[0]?.layout ?? null,
   };
+}
+
+export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<VerifyResult> {
+  const runs = opts.files.map((f) => runModel(f.path, f.text));
+  const runnable = runs.filter((r) => r.unavailable === undefined);
+  if (runnable.length === 0) return compareRecords(runs, '', { accel: 'none', seconds: 0 });
+  const p = prepared ?? prepare(opts.log);
+  let image = p.vmlinux;
+  if (opts.kernelImage !== undefined && opts.kernelImage !== 'debian') {
+    if (!existsSync(opts.kernelImage)) throw new VerifyUnavailable(`--kernel-image ${opts.kernelImage}: no such file`);
+    image = opts.kernelImage;
+  }
+  const guest = guestScenarios(runnable, opts.kernelMkclean);
+  const res = await boot(image, p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, opts.accel);
+  return compareRecords(runs, res.records, res);
 }
 
 // -- output ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@
  * daxsim_probe module reads it (/proc/daxsim_pt). `file` records add "phys", the physical
  * address of the file's first block, so the driver can tell which file offset a leaf maps.
  * Settings lines are the driver's business; unknown statements give "unsupported".
+ * `daxsim-runner --parse SCENARIO.dax` only prints how it reads each line (daxsim's tests).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -373,6 +374,20 @@ static void record(int line, const char *err, const char *extra)
 
 static const char *PROC_OPS[] = { "mmap", "write", "read", "flush", "sfence", "fsync", "msync", "munmap", NULL };
 
+/* --parse: how this runner reads each statement (its verb and its numbers), for daxsim's tests. */
+static int parse_only;
+
+static void print_parse(int line, char **w, int n)
+{
+	int proc_stmt = n > 1 && find_proc(w[0]) != NULL, first = 1;
+	printf("{\"line\":%d,\"op\":\"%s\",\"nums\":[", line, proc_stmt ? w[1] : w[0]);
+	for (int i = 1; i < n; i++) {
+		unsigned long v;
+		if (num(w[i], &v) == 0) printf("%s%lu", first ? "" : ",", v), first = 0;
+	}
+	printf("]}\n");
+}
+
 static void run_line(int line, char *text)
 {
 	char buf[1024], *w[MAXW], extra[2048] = "";
@@ -380,6 +395,11 @@ static void run_line(int line, char *text)
 	snprintf(buf, sizeof(buf), "%s", text);
 	int n = split(buf, w);
 	if (n == 0) return;
+	if (parse_only) {
+		if (!strcmp(w[0], "proc") && n == 2) snprintf(procs[nprocs++].name, MAXN, "%s", w[1]);
+		print_parse(line, w, n);
+		return;
+	}
 	if (!strcmp(w[0], "arch") || !strcmp(w[0], "mkclean") || !strcmp(w[0], "persistence") || !strcmp(w[0], "pmd") ||
 	    !strcmp(w[0], "kernel") || !strcmp(w[0], "bug"))
 		return;
@@ -440,8 +460,11 @@ int main(int argc, char **argv)
 	FILE *f;
 	size_t len;
 
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: daxsim-runner SCENARIO.dax DIR [HINTS]\n");
+	if (argc == 3 && !strcmp(argv[1], "--parse")) {
+		parse_only = 1;
+		argv[1] = argv[2];
+	} else if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: daxsim-runner SCENARIO.dax DIR [HINTS] | daxsim-runner --parse SCENARIO.dax\n");
 		return 2;
 	}
 	dir = argv[2];
@@ -468,10 +491,10 @@ int main(int argc, char **argv)
 	/* The children share the parsed lines (fork copies them); each handles its own statements. */
 	for (int i = 0; i < nlines; i++) run_line(i + 1, lines[i]);
 	/* The processes end here (each child holds its siblings' pipe ends, so no EOF reaches them). */
-	for (int i = 0; i < nprocs; i++) {
+	for (int i = 0; i < nprocs && !parse_only; i++) {
 		kill(procs[i].pid, SIGKILL);
 		waitpid(procs[i].pid, NULL, 0);
 	}
-	printf("{\"end\":true}\n");
+	if (!parse_only) printf("{\"end\":true}\n");
 	return 0;
 }
