@@ -132,7 +132,7 @@ describe('cache and guest', () => {
     expect(scn).toContain('scenarios/s0.dax.hints\0');
   });
 
-  it('boots the way real-kernel.md found to work: PVH vmlinux, SeaBIOS, 4-level paging, legacy pmem', () => {
+  it('boots a PVH vmlinux on SeaBIOS with 4-level paging and legacy pmem', () => {
     const args = qemuArgs('/k/vmlinux', '/k/initrd', '/k/c', '/k/r', 'tcg');
     expect(args).toContain('max,la57=off');
     expect(args.join(' ')).toMatch(/memmap=512M!1G/);

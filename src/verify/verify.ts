@@ -41,6 +41,8 @@ export interface FileResult {
 
 export interface VerifyResult {
   release: string | null;
+  /** WARN/BUG/Oops lines of the guest kernel's log, if any. */
+  dmesg: string | null;
   accel: string;
   seconds: number;
   files: FileResult[];
@@ -178,6 +180,7 @@ export function compareRecords(runs: readonly ModelRun[], records: string, meta:
   const runnable = runs.filter((r) => r.unavailable === undefined);
   const kernelOf = new Map<ModelRun, KernelScenario>();
   let release: string | null = null;
+  let dmesg: string | null = null;
   if (runnable.length > 0) {
     let recs;
     try {
@@ -189,6 +192,7 @@ export function compareRecords(runs: readonly ModelRun[], records: string, meta:
     if (recs.fatal !== null) throw new VerifyUnavailable(`the guest could not set up: ${recs.fatal}`);
     if (!recs.done) throw new VerifyUnavailable('the guest powered off before finishing every scenario');
     release = recs.release;
+    dmesg = recs.dmesg;
     runnable.forEach((r, i) => {
       const k = recs.scenarios.find((x) => x.name === `s${i}.dax`);
       if (k !== undefined) kernelOf.set(r, k);
@@ -196,6 +200,7 @@ export function compareRecords(runs: readonly ModelRun[], records: string, meta:
   }
   return {
     release,
+    dmesg,
     accel: meta.accel,
     seconds: meta.seconds,
     files: runs.map((r) => ({ file: r.path, mkclean: r.mkclean, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
@@ -239,6 +244,7 @@ export function formatText(r: VerifyResult): string {
       for (const d of st.differences) out.push(`      ${d.field}: model ${d.model}, kernel ${d.kernel}${d.bits.length > 0 ? `; differs in ${d.bits.join(' ')}` : ''}`);
     }
   }
+  if (r.dmesg !== null) out.push(`the guest kernel logged: ${r.dmesg}`);
   out.push(`${s.compared} statements compared: ${s.same} same, ${s.differ} differ; ${s.not_compared} not compared`);
   return out.join('\n') + '\n';
 }
@@ -269,6 +275,7 @@ export function toJson(r: VerifyResult): unknown {
   return {
     schema: 2,
     kernel_release: r.release,
+    dmesg: r.dmesg,
     accel: r.accel,
     seconds: Math.round(r.seconds * 10) / 10,
     files: r.files.map((f) => ({ file: f.file, mkclean: f.mkclean, available: f.unavailable === undefined, ...(f.unavailable !== undefined ? { reason: f.unavailable } : {}) })),
