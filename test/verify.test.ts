@@ -126,15 +126,16 @@ describe('cache and guest', () => {
     expect(text).toContain('TRAILER!!!\0');
     // the second header starts 4-byte aligned after the first entry (110-byte header + "bin\0", padded)
     expect(text.indexOf('070701', 1) % 4).toBe(0);
-    const scn = scenarioArchive([{ name: 's0.dax', text: 'proc A\n', mkclean: 'buggy', hints: '4 3f0000000000\n' }]).toString('latin1');
+    const scn = scenarioArchive([{ name: 's0.dax', text: 'proc A\n', mkclean: 'buggy', pmd: 'off', hints: '4 3f0000000000\n' }]).toString('latin1');
     expect(scn).toContain('scenarios/list\0');
-    expect(scn).toContain('s0.dax buggy\n');
+    expect(scn).toContain('s0.dax buggy off\n');
     expect(scn).toContain('scenarios/s0.dax.hints\0');
   });
 
   it('boots a PVH vmlinux on SeaBIOS with 4-level paging and legacy pmem', () => {
-    const args = qemuArgs('/k/vmlinux', '/k/initrd', '/k/c', '/k/r', 'tcg');
+    const args = qemuArgs('/k/vmlinux', '/k/initrd', '/k/c', '/k/r', { accel: 'tcg' });
     expect(args).toContain('max,la57=off');
+    expect(qemuArgs('/k/vmlinux', '/k/initrd', '/k/c', '/k/r', { la57: true })).toContain('max');
     expect(args.join(' ')).toMatch(/memmap=512M!1G/);
     expect(args.join(' ')).not.toMatch(/qboot/);
     expect(args.filter((a) => a.startsWith('file:'))).toEqual(['file:/k/c', 'file:/k/r']);

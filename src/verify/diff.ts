@@ -48,7 +48,14 @@ export function runKey(v: LevelValue | undefined, page: number, ps: number, pteL
   return `${v.value - BigInt(v.fileOffset)}|${v.fileOffset - page * ps}`;
 }
 
+/**
+ * Equal entries; or the model has none where the guest's table entry also spans the process's
+ * own memory (its code and stack: with 5-level paging the one pgd entry of user space covers
+ * everything). The model's processes hold only the scenario's mappings, so such an entry is
+ * not the scenario's doing; once the model has one too it is compared.
+ */
 function same(a: LevelValue | undefined, b: LevelValue | undefined): boolean {
+  if (a === undefined && b?.shared === true) return true;
   if (a === undefined || b === undefined) return a === b;
   return a.value === b.value && a.maps === b.maps;
 }

@@ -19,6 +19,8 @@ export interface GuestScenario {
   mkclean: string;
   /** "LINE ADDR" lines (hex address): where the model put each mmap. */
   hints: string;
+  /** off: `pmd off`, every mapping gets MADV_NOHUGEPAGE (see runner/daxsim-runner.c). */
+  pmd: 'on' | 'off';
 }
 
 export interface BootResult {
@@ -30,17 +32,23 @@ export interface BootResult {
 
 export type Accel = 'kvm' | 'tcg';
 
-/** The per-run archive: the scenarios and /scenarios/list ("NAME MKCLEAN" lines). */
+/** The per-run archive: the scenarios, their hints and /scenarios/list ("NAME MKCLEAN PMD" lines). */
 export function scenarioArchive(scns: readonly GuestScenario[]): Buffer {
   const entries: CpioEntry[] = [{ name: 'scenarios' }];
   for (const s of scns) entries.push({ name: `scenarios/${s.name}`, data: Buffer.from(s.text) }, { name: `scenarios/${s.name}.hints`, data: Buffer.from(s.hints) });
-  entries.push({ name: 'scenarios/list', data: Buffer.from(scns.map((s) => `${s.name} ${s.mkclean}\n`).join('')) });
+  entries.push({ name: 'scenarios/list', data: Buffer.from(scns.map((s) => `${s.name} ${s.mkclean} ${s.pmd}\n`).join('')) });
   return cpioArchive(entries);
 }
 
-export function qemuArgs(kernel: string, initrd: string, consoleLog: string, records: string, accel: Accel): string[] {
+export interface BootOptions {
+  accel?: Accel;
+  /** 5-level paging: -cpu max with LA57 (Debian's kernel has CONFIG_X86_5LEVEL=y). */
+  la57?: boolean;
+}
+
+export function qemuArgs(kernel: string, initrd: string, consoleLog: string, records: string, opts: BootOptions = {}): string[] {
   return [
-    '-machine', `pc,accel=${accel}`, '-cpu', 'max,la57=off', '-smp', '2', '-m', '2G',
+    '-machine', `pc,accel=${opts.accel ?? 'tcg'}`, '-cpu', opts.la57 === true ? 'max' : 'max,la57=off', '-smp', '2', '-m', '2G',
     '-display', 'none', '-monitor', 'none', '-no-reboot', '-nodefaults',
     '-kernel', kernel, '-initrd', initrd,
     // memmap=512M!1G: 512 MiB of RAM at 1 GiB marked E820_TYPE_PRAM (legacy pmem, nd_e820).
@@ -50,7 +58,8 @@ export function qemuArgs(kernel: string, initrd: string, consoleLog: string, rec
 }
 
 /** TCG by default: these machines have a /dev/kvm on which QEMU 7.2's -cpu max fails (kvm_buf_set_msrs). */
-export function boot(kernel: string, baseCpio: string, scns: readonly GuestScenario[], timeoutSeconds: number, accel: Accel = 'tcg'): Promise<BootResult> {
+export function boot(kernel: string, baseCpio: string, scns: readonly GuestScenario[], timeoutSeconds: number, opts: BootOptions = {}): Promise<BootResult> {
+  const accel = opts.accel ?? 'tcg';
   const dir = mkdtempSync(join(tmpdir(), 'daxsim-verify-'));
   const initrd = join(dir, 'initrd.cpio');
   writeFileSync(initrd, Buffer.concat([readFileSync(baseCpio), scenarioArchive(scns)]));
@@ -58,7 +67,7 @@ export function boot(kernel: string, baseCpio: string, scns: readonly GuestScena
   const recordsFile = join(dir, 'records.jsonl');
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('qemu-system-x86_64', qemuArgs(kernel, initrd, consoleLog, recordsFile, accel), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('qemu-system-x86_64', qemuArgs(kernel, initrd, consoleLog, recordsFile, opts), { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let timedOut = false;

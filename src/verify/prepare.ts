@@ -172,6 +172,8 @@ export interface Prepared {
   version: string;
   kernelDir: string;
   vmlinux: string;
+  /** The packaged bzImage: 5-level paging needs its decompressor, which sets CR4.LA57 (a PVH boot of vmlinux stays 4-level). */
+  vmlinuz: string;
   buildDir: string;
   baseCpio: string;
 }
@@ -250,7 +252,7 @@ export function prepare(log: (line: string) => void, root = cacheRoot()): Prepar
   mkdirSync(root, { recursive: true });
   const kernelDir = prepareKernel(k, root, log);
   const { buildDir, baseCpio } = prepareBuild(k, kernelDir, log);
-  return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), buildDir, baseCpio };
+  return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), vmlinuz: join(kernelDir, 'root', 'boot', `vmlinuz-${k.release}`), buildDir, baseCpio };
 }
 
 /**
@@ -271,5 +273,5 @@ export function preparedFromCache(root = cacheRoot()): Prepared | string {
   const kernelDir = join(root, kernelKey(k));
   if (!existsSync(join(kernelDir, 'ready'))) return `Debian's kernel is not in the cache (${kernelDir}); \`daxsim verify --prepare\` fetches it`;
   const { buildDir, baseCpio } = prepareBuild(k, kernelDir, () => {});
-  return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), buildDir, baseCpio };
+  return { release: k.release, version: k.version, kernelDir, vmlinux: join(kernelDir, 'vmlinux'), vmlinuz: join(kernelDir, 'root', 'boot', `vmlinuz-${k.release}`), buildDir, baseCpio };
 }

@@ -29,6 +29,8 @@ export interface KernelStatement {
   /** Each process's faults so far inside its mappings: read, write, wp. */
   faults: Record<string, { read: number; write: number; wp: number }>;
   maps: KernelMap[];
+  /** Per process: its memory that is not the scenario's ([start, end) ranges from /proc/PID/maps). */
+  others: Record<string, Array<[number, number]>>;
 }
 
 export interface KernelScenario {
@@ -101,7 +103,17 @@ function parseStatement(o: Obj, where: string): KernelStatement {
     skipped: o.skipped === true,
     faults: parseFaults(o.faults, where),
     maps: o.maps.map((m: unknown) => parseMap(m, where)),
+    others: {},
   };
+  if (isObj(o.others)) {
+    for (const [p, rs] of Object.entries(o.others)) {
+      if (!Array.isArray(rs)) throw new RecordError(`${where}: others of ${p} is not a list`);
+      s.others[p] = rs.map((r: unknown) => {
+        if (!Array.isArray(r) || r.length !== 2 || !r.every((x) => typeof x === 'string')) throw new RecordError(`${where}: a range of ${p} is not [start, end]`);
+        return [hexNum(r[0] as string, where), hexNum(r[1] as string, where)] as [number, number];
+      });
+    }
+  }
   if (typeof o.file === 'string') {
     if (!Array.isArray(o.extents)) throw new RecordError(`${where}: a file record needs "extents"`);
     const extents = o.extents.map((e: unknown) => {

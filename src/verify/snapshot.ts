@@ -20,6 +20,8 @@ export interface LevelValue {
   /** For a leaf in a file: the file offset it maps; lets runs of pages be grouped. */
   fileOffset?: number;
   leaf: boolean;
+  /** A guest table entry whose span also covers the process's own memory (code, stack): present whatever the scenario does. */
+  shared?: boolean;
 }
 
 export interface MapSnapshot {
@@ -110,11 +112,11 @@ export function modelSnapshot(sim: Simulation, names: RunNames): Snapshot {
 export function kernelSnapshot(layout: Layout, st: KernelStatement, files: readonly FileSpan[]): Snapshot {
   const maps = new Map<string, MapSnapshot>();
   const ps = 2 ** layout.pageShift;
-  for (const m of st.maps) maps.set(`${m.proc}/${m.map}`, { proc: m.proc, map: m.map, pages: expand(layout, m, ps, files) });
+  for (const m of st.maps) maps.set(`${m.proc}/${m.map}`, { proc: m.proc, map: m.map, pages: expand(layout, m, ps, files, st.others[m.proc] ?? []) });
   return { faults: st.faults, maps };
 }
 
-function expand(layout: Layout, m: KernelMap, ps: number, files: readonly FileSpan[]): LevelValue[][] {
+function expand(layout: Layout, m: KernelMap, ps: number, files: readonly FileSpan[], others: ReadonlyArray<[number, number]>): LevelValue[][] {
   const byKey = new Map<string, bigint>();
   for (const e of m.pt) byKey.set(`${e.level}@${e.va}`, e.raw);
   const pages: LevelValue[][] = [];
@@ -125,6 +127,8 @@ function expand(layout: Layout, m: KernelMap, ps: number, files: readonly FileSp
       const raw = byKey.get(`${layout.levels[i]!.name}@${Math.floor(va / size) * size}`);
       if (raw === undefined || raw === 0n) break;
       const v = normalise(layout, i, raw, files);
+      const at = Math.floor(va / size) * size;
+      if (!v.leaf && others.some(([a, b]) => a < at + size && b > at)) v.shared = true;
       levels.push(v);
       if (v.leaf) break;
     }

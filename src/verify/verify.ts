@@ -60,6 +60,8 @@ export interface ModelRun {
   after: Map<number, { stmt: Stmt; snap: Snapshot }>;
   /** The address the model gave each mmap, by line: the guest maps there too. */
   hints: Map<number, number>;
+  /** FS_DAX_PMD off: the guest's mappings get MADV_NOHUGEPAGE. */
+  pmdOff: boolean;
 }
 
 function stmtText(source: readonly string[], line: number): string {
@@ -77,10 +79,10 @@ export function runModel(path: string, text: string): ModelRun {
       after.set(stmt.line, { stmt, snap: modelSnapshot(sim, names) });
     },
   });
-  const run: ModelRun = { path, scn, source: text.split('\n'), mkclean: report.mkclean, layout: findLayout(report.arch)!, after, hints };
-  if (report.arch !== 'x86_64') run.unavailable = `arch ${report.arch}: the guest runs Debian's x86_64 kernel (4-level paging) only`;
+  const run: ModelRun = { path, scn, source: text.split('\n'), mkclean: report.mkclean, layout: findLayout(report.arch)!, after, hints, pmdOff: !report.fs_dax_pmd };
+  if (report.arch !== 'x86_64' && report.arch !== 'x86_64-la57') run.unavailable = `arch ${report.arch}: the guest runs Debian's x86_64 kernel (4- or 5-level paging) only`;
   else if (KERNEL_MKCLEAN[report.mkclean] === undefined) run.unavailable = `mkclean ${report.mkclean} has no counterpart on the real kernel (available: ${Object.keys(KERNEL_MKCLEAN).join(', ')})`;
-  else if (!report.fs_dax_pmd || report.pmd_what_if) run.unavailable = 'pmd off/on differs from how Debian builds 6.1 (CONFIG_FS_DAX_PMD=y): not available on the real kernel';
+  else if (report.pmd_what_if) run.unavailable = 'pmd on where Kconfig forbids it is a what-if: not available on the real kernel';
   return run;
 }
 
@@ -165,63 +167,80 @@ export interface VerifyOptions {
   kernelMkclean?: string;
 }
 
-/** The guest's view of the runnable scenarios: s0.dax, s1.dax ... in order. */
-export function guestScenarios(runs: readonly ModelRun[], kernelMkclean?: string): GuestScenario[] {
-  return runs.map((r, i) => ({
-    name: `s${i}.dax`,
+/** The guest's name for run `i` of a verify (s0.dax, s1.dax ...: unique across boots). */
+const guestName = (i: number): string => `s${i}.dax`;
+
+/** What the guest runs for each runnable scenario; `index` numbers them across all files. */
+export function guestScenarios(runs: ReadonlyArray<{ run: ModelRun; index: number }>, kernelMkclean?: string): GuestScenario[] {
+  return runs.map(({ run: r, index }) => ({
+    name: guestName(index),
     text: r.source.join('\n'),
     mkclean: kernelMkclean ?? KERNEL_MKCLEAN[r.mkclean]!,
+    pmd: r.pmdOff ? 'off' : 'on',
     hints: [...r.hints].map(([l, a]) => `${l} ${a.toString(16)}\n`).join(''),
   }));
 }
 
-/** Compares model runs with one boot's records (`runnable` in the order guestScenarios named them). */
-export function compareRecords(runs: readonly ModelRun[], records: string, meta: { accel: string; seconds: number }): VerifyResult {
-  const runnable = runs.filter((r) => r.unavailable === undefined);
-  const kernelOf = new Map<ModelRun, KernelScenario>();
+/** Compares model runs with the records of the boots that ran them (scenarios named by guestName of their index in `runs`). */
+export function compareRecords(runs: readonly ModelRun[], boots: string | readonly string[], meta: { accel: string; seconds: number }): VerifyResult {
+  const kernelOf = new Map<string, KernelScenario>();
   let release: string | null = null;
-  let dmesg: string | null = null;
-  if (runnable.length > 0) {
-    let recs;
-    try {
-      recs = parseRecords(records);
-    } catch (e) {
-      if (e instanceof RecordError) throw new VerifyUnavailable(`the guest's records are garbled: ${e.message}`);
-      throw e;
+  const dmesg: string[] = [];
+  const texts = typeof boots === 'string' ? [boots] : boots;
+  if (runs.some((r) => r.unavailable === undefined)) {
+    for (const text of texts) {
+      let recs;
+      try {
+        recs = parseRecords(text);
+      } catch (e) {
+        if (e instanceof RecordError) throw new VerifyUnavailable(`the guest's records are garbled: ${e.message}`);
+        throw e;
+      }
+      if (recs.fatal !== null) throw new VerifyUnavailable(`the guest could not set up: ${recs.fatal}`);
+      if (!recs.done) throw new VerifyUnavailable('the guest powered off before finishing every scenario');
+      release ??= recs.release;
+      if (recs.dmesg !== null) dmesg.push(recs.dmesg);
+      for (const k of recs.scenarios) kernelOf.set(k.name, k);
     }
-    if (recs.fatal !== null) throw new VerifyUnavailable(`the guest could not set up: ${recs.fatal}`);
-    if (!recs.done) throw new VerifyUnavailable('the guest powered off before finishing every scenario');
-    release = recs.release;
-    dmesg = recs.dmesg;
-    runnable.forEach((r, i) => {
-      const k = recs.scenarios.find((x) => x.name === `s${i}.dax`);
-      if (k !== undefined) kernelOf.set(r, k);
-    });
   }
   return {
     release,
-    dmesg,
+    dmesg: dmesg.length > 0 ? dmesg.join(' | ') : null,
     accel: meta.accel,
     seconds: meta.seconds,
     files: runs.map((r) => ({ file: r.path, mkclean: r.mkclean, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
-    statements: runs.flatMap((r) => compareScenario(r, kernelOf.get(r))),
+    statements: runs.flatMap((r, i) => compareScenario(r, kernelOf.get(guestName(i)))),
     layout: runs[0]?.layout ?? null,
   };
 }
 
+/**
+ * One boot per paging mode: `x86_64` boots vmlinux through PVH with `-cpu max,la57=off` (4
+ * levels); `x86_64-la57` boots the bzImage with `-cpu max`: Debian builds
+ * CONFIG_X86_5LEVEL=y, but only the decompressor switches to 5-level paging
+ * (arch/x86/boot/compressed/pgtable_64.c); a kernel entered through PVH keeps the 4-level
+ * tables it was started with (arch/x86/kernel/head64.c check_la57_support() reads CR4.LA57).
+ */
 export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<VerifyResult> {
   const runs = opts.files.map((f) => runModel(f.path, f.text));
-  const runnable = runs.filter((r) => r.unavailable === undefined);
-  if (runnable.length === 0) return compareRecords(runs, '', { accel: 'none', seconds: 0 });
+  const indexed = runs.map((run, index) => ({ run, index })).filter((x) => x.run.unavailable === undefined);
+  if (indexed.length === 0) return compareRecords(runs, [], { accel: 'none', seconds: 0 });
   const p = prepared ?? prepare(opts.log);
-  let image = p.vmlinux;
-  if (opts.kernelImage !== undefined && opts.kernelImage !== 'debian') {
-    if (!existsSync(opts.kernelImage)) throw new VerifyUnavailable(`--kernel-image ${opts.kernelImage}: no such file`);
-    image = opts.kernelImage;
+  const own = opts.kernelImage !== undefined && opts.kernelImage !== 'debian' ? opts.kernelImage : null;
+  if (own !== null && !existsSync(own)) throw new VerifyUnavailable(`--kernel-image ${own}: no such file`);
+  const boots: string[] = [];
+  let seconds = 0;
+  let accel = 'none';
+  for (const la57 of [false, true]) {
+    const group = indexed.filter((x) => (x.run.layout.name === 'x86_64-la57') === la57);
+    if (group.length === 0) continue;
+    const guest = guestScenarios(group, opts.kernelMkclean);
+    const res = await boot(own ?? (la57 ? p.vmlinuz : p.vmlinux), p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, { accel: opts.accel, la57 });
+    boots.push(res.records);
+    seconds += res.seconds;
+    accel = res.accel;
   }
-  const guest = guestScenarios(runnable, opts.kernelMkclean);
-  const res = await boot(image, p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, opts.accel);
-  return compareRecords(runs, res.records, res);
+  return compareRecords(runs, boots, { accel, seconds });
 }
 
 // -- output ----------------------------------------------------------------------------

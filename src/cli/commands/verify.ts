@@ -43,7 +43,7 @@ export const command: Command = {
     try {
       if (values.prepare === true) {
         const p = prepare(log);
-        const where = { kernel_release: p.release, version: p.version, vmlinux: p.vmlinux, kernel_dir: p.kernelDir, build_dir: p.buildDir, initramfs: p.baseCpio };
+        const where = { kernel_release: p.release, version: p.version, vmlinux: p.vmlinux, vmlinuz: p.vmlinuz, kernel_dir: p.kernelDir, build_dir: p.buildDir, initramfs: p.baseCpio };
         if (values.json === true) process.stdout.write(JSON.stringify({ schema: 2, ...where }) + '\n');
         else process.stdout.write(Object.entries(where).map(([k, v]) => `${k}: ${v}`).join('\n') + '\n');
         if (positionals.length === 0) return 0;

@@ -162,6 +162,12 @@ static long child_stmt(char **w, int n, const struct cmd *c, struct reply *r)
 		}
 		close(fd);
 		if (p == MAP_FAILED) return errno;
+		/* `pmd off`: no PMD fault for this VMA. 6.1's __handle_mm_fault() tries
+		 * create_huge_pmd() only if hugepage_vma_check() allows it, which VM_NOHUGEPAGE
+		 * refuses before its DAX case (mm/huge_memory.c): the faults go to the PTE path, as
+		 * with CONFIG_FS_DAX_PMD=n (dax_iomap_pmd_fault() then always falls back). */
+		if (getenv("DAXSIM_PMD") && !strcmp(getenv("DAXSIM_PMD"), "off") && madvise(p, len, MADV_NOHUGEPAGE))
+			return errno;
 		r->addr = (unsigned long)p;
 		return 0;
 	}
@@ -352,12 +358,37 @@ static void print_pt(struct map *m, pid_t pid)
 	printf("]");
 }
 
+/* The process's memory that is not the scenario's (its code, data, stack, vDSO: /proc/PID/maps):
+ * a table entry whose span covers some of it exists whatever the scenario does. */
+static void print_others(const struct proc *p)
+{
+	char path[64], buf[512];
+	int first = 1;
+	snprintf(path, sizeof(path), "/proc/%d/maps", p->pid);
+	FILE *f = fopen(path, "r");
+	printf("\"%s\":[", p->name);
+	while (f && fgets(buf, sizeof(buf), f)) {
+		unsigned long a, b;
+		int ours = 0;
+		if (sscanf(buf, "%lx-%lx", &a, &b) != 2) continue;
+		for (int j = 0; j < nmaps; j++) ours |= maps[j].live && !strcmp(maps[j].proc, p->name) && maps[j].start == a;
+		if (!ours) printf("%s[\"0x%lx\",\"0x%lx\"]", first ? "" : ",", a, b), first = 0;
+	}
+	if (f) fclose(f);
+	printf("]");
+}
+
 static void record(int line, const char *err, const char *extra)
 {
 	collect_faults();
 	printf("{\"line\":%d,\"err\":\"%s\"%s,\"faults\":{", line, err, extra);
 	for (int i = 0; i < nprocs; i++)
 		printf("%s\"%s\":[%lu,%lu,%lu]", i ? "," : "", procs[i].name, procs[i].faults[0], procs[i].faults[1], procs[i].faults[2]);
+	printf("},\"others\":{");
+	for (int i = 0; i < nprocs; i++) {
+		if (i) printf(",");
+		print_others(&procs[i]);
+	}
 	printf("},\"maps\":[");
 	int first = 1;
 	for (int j = 0; j < nmaps; j++) {
