@@ -1,6 +1,6 @@
 // `daxsim verify`: each scenario on the model and on a real Linux 6.1 kernel under QEMU, and
 // the two compared after every statement (faults by kind, every level's entry for every page
-// of every mapping). One boot runs every file given.
+// of every mapping). One boot runs every file given (one per paging mode: 4 and 5 levels).
 import { existsSync } from 'node:fs';
 import { findLayout } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
