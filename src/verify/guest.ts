@@ -1,9 +1,9 @@
 // One boot of the verify guest under QEMU: Debian's vmlinux through PVH (no decompression
 // under TCG; the bzImage for 5-level paging, see verify.ts), legacy e820 pmem from
 // `memmap=512M!1G`, the base initramfs plus an archive of this run's scenarios, records back
-// over the second serial port. SeaBIOS (QEMU's default), not qboot: with qboot the kernel finds the MTRRs off, disables PAT, and every DAX entry
-// carries _PAGE_PCD, which real hardware does not. A boot that does not power off in time is
-// killed and reported.
+// over the second serial port. SeaBIOS (QEMU's default), not qboot: with qboot the kernel
+// finds the MTRRs off, disables PAT, and every DAX entry carries _PAGE_PCD, which real
+// hardware does not. A boot that does not power off in time is killed and reported.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
