@@ -40,6 +40,9 @@ describe('guest records', () => {
   it('refuse garbled lines with the record number', () => {
     expect(() => parseRecords('{"scenario":"s0.dax","mkclean":"range"}\n{"line":3,"err":""')).toThrow(RecordError);
     expect(() => parseRecords('{"line":3,"err":"","faults":{},"maps":[]}')).toThrow(/before any scenario/);
+    // a runner that died mid-record: the cut line is dropped, the failure kept
+    const cut = parseRecords('{"scenario":"s0.dax","mkclean":"range"}\n{"line":3,"err":"","fau\n{"runner_failed":"daxsim-runner: /proc/daxsim_pt: No such file"}\n{"done":true}\n');
+    expect(cut.scenarios[0]!.failed).toMatch(/daxsim_pt/);
     expect(() => parseRecords('{"scenario":"s","mkclean":"range"}\n{"line":1,"err":"","faults":{"A":[1,2]},"maps":[]}')).toThrow(/read, write, wp/);
   });
 });

@@ -140,6 +140,8 @@ export function parseRecords(text: string): GuestRecords {
     try {
       o = JSON.parse(raw);
     } catch {
+      // A runner that died mid-record leaves a cut line; /init's runner_failed record follows it.
+      if ((lines[i + 1] ?? '').includes('"runner_failed"')) continue;
       throw new RecordError(`${where}: not JSON: ${raw.slice(0, 60)}`);
     }
     if (!isObj(o)) throw new RecordError(`${where}: not an object`);

@@ -132,8 +132,12 @@ function compareScenario(run: ModelRun, k: KernelScenario | undefined): Statemen
       continue;
     }
     const rec = byLine.get(stmt.line);
+    if (rec === undefined && k?.failed !== undefined) {
+      out.push({ ...base, same: null, reason: `the guest's runner failed: ${k.failed}` });
+      continue;
+    }
     if (rec === undefined || m === undefined) {
-      out.push({ ...base, same: false, differences: [{ field: 'result', model: 'ran', kernel: k?.failed !== undefined ? `the runner failed: ${k.failed}` : 'no record from the guest', bits: [] }] });
+      out.push({ ...base, same: false, differences: [{ field: 'result', model: 'ran', kernel: 'no record from the guest', bits: [] }] });
       continue;
     }
     if (rec.err === 'unsupported') {
@@ -208,7 +212,10 @@ export function compareRecords(runs: readonly ModelRun[], boots: string | readon
     dmesg: dmesg.length > 0 ? dmesg.join(' | ') : null,
     accel: meta.accel,
     seconds: meta.seconds,
-    files: runs.map((r) => ({ file: r.path, mkclean: r.mkclean, ...(r.unavailable !== undefined ? { unavailable: r.unavailable } : {}) })),
+    files: runs.map((r, i) => {
+      const why = r.unavailable ?? (kernelOf.get(guestName(i))?.failed !== undefined ? `the guest's runner failed: ${kernelOf.get(guestName(i))!.failed}` : undefined);
+      return { file: r.path, mkclean: r.mkclean, ...(why !== undefined ? { unavailable: why } : {}) };
+    }),
     statements: runs.flatMap((r, i) => compareScenario(r, kernelOf.get(guestName(i)))),
     layout: runs[0]?.layout ?? null,
   };

@@ -55,6 +55,8 @@ static unsigned long *hints;    /* per line: the address the model gave that mma
 
 static void die(const char *what)
 {
+	printf("\n"); /* end a half-written record: /init reports the failure on the next line */
+	fflush(stdout);
 	fprintf(stderr, "daxsim-runner: %s: %s\n", what, strerror(errno));
 	exit(2);
 }
