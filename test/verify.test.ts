@@ -12,7 +12,7 @@ import { parseScenario } from '../src/scenario/parse.ts';
 import { cpioArchive } from '../src/verify/cpio.ts';
 import { bitNames } from '../src/verify/diff.ts';
 import { qemuArgs, scenarioArchive } from '../src/verify/guest.ts';
-import { buildKey, cacheRoot, GUEST_SOURCES, kernelKey, parseDepends, parseVersion } from '../src/verify/prepare.ts';
+import { buildKey, cacheRoot, ensureTools, GUEST_SOURCES, kernelKey, parseDepends, parseVersion, VerifyUnavailable } from '../src/verify/prepare.ts';
 import { parseRecords, RecordError } from '../src/verify/records.ts';
 import { normalise } from '../src/verify/snapshot.ts';
 import { compareRecords, formatText, runModel, toJson, verifyExitCode } from '../src/verify/verify.ts';
@@ -113,6 +113,15 @@ describe('cache and guest', () => {
     expect(buildKey([{ name: 'runner.c', text: 'int main(void) { return 1; }' }])).not.toBe(a);
     expect(cacheRoot({ XDG_CACHE_HOME: '/x/cache' })).toBe('/x/cache/daxsim/verify');
     expect(cacheRoot({ XDG_CACHE_HOME: '' })).toMatch(/\.cache\/daxsim\/verify$/);
+  });
+
+  it('without root, a missing tool stops verify with the one command to run; nothing missing, nothing done', () => {
+    const lines: string[] = [];
+    const fake = [{ what: 'qemu', pkg: 'qemu-system-x86', present: () => false }, { what: 'gcc', pkg: 'gcc', present: () => true }];
+    expect(() => ensureTools((l) => lines.push(l), fake, false)).toThrow(VerifyUnavailable);
+    expect(() => ensureTools((l) => lines.push(l), fake, false)).toThrow('missing qemu; run: sudo apt-get install -y --no-install-recommends qemu-system-x86');
+    ensureTools((l) => lines.push(l), [fake[1]!], true);
+    expect(lines).toEqual([]);
   });
 
   it('reads apt-cache output', () => {

@@ -36,7 +36,7 @@ export const GUEST_MODULES = [
 ];
 
 /** A host tool, how to tell it is there, and the Debian package that has it. */
-interface Tool {
+export interface Tool {
   what: string;
   pkg: string;
   present: () => boolean;
@@ -79,13 +79,14 @@ const TOOLS: readonly Tool[] = [
   { what: 'dpkg and apt-get', pkg: 'apt', present: () => onPath('dpkg') && onPath('apt-get') },
 ];
 
+const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
+
 /** Installs missing host tools with apt-get when root; otherwise names the command to run. */
-export function ensureTools(log: (line: string) => void): void {
-  const missing = TOOLS.filter((t) => !t.present());
+export function ensureTools(log: (line: string) => void, tools: readonly Tool[] = TOOLS, root = isRoot()): void {
+  const missing = tools.filter((t) => !t.present());
   if (missing.length === 0) return;
   const pkgs = [...new Set(missing.map((t) => t.pkg))];
   const cmd = `apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
-  const root = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!root || !onPath('apt-get')) throw new VerifyUnavailable(`missing ${missing.map((t) => t.what).join(', ')}; run: sudo ${cmd}`);
   log(`daxsim verify: installing ${pkgs.join(' ')} with apt-get (missing: ${missing.map((t) => t.what).join(', ')})`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -95,7 +96,7 @@ export function ensureTools(log: (line: string) => void): void {
     run('apt-get', ['update', '-q']);
     execFileSync('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env });
   }
-  const still = TOOLS.filter((t) => !t.present());
+  const still = tools.filter((t) => !t.present());
   if (still.length > 0) throw new VerifyUnavailable(`still missing after apt-get: ${still.map((t) => t.what).join(', ')}`);
 }
 
@@ -149,8 +150,7 @@ export function resolveKernel(log: (line: string) => void): KernelPackages {
   try {
     return resolveOnce();
   } catch (e) {
-    const root = typeof process.getuid === 'function' && process.getuid() === 0;
-    if (!root) throw e;
+    if (!isRoot()) throw e;
     log('daxsim verify: apt-get update (the package lists do not name the kernel)');
     run('apt-get', ['update', '-q']);
     return resolveOnce();
