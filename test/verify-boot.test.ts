@@ -15,14 +15,14 @@ describe.skipIf(typeof prepared === 'string')('verify on Linux 6.1 under QEMU', 
     const file = (p: string) => ({ path: p, text: readFileSync(p, 'utf8') });
     const log = (): void => {};
     const p = prepared as Exclude<typeof prepared, string>;
-    const r = await verify({ files: [file('test/scenarios/seed-buggy.dax'), file('test/scenarios/seed-range.dax')], log }, p);
+    const r = await verify({ files: [file('test/verify/01-seed-buggy.dax'), file('test/verify/02-seed-fixed.dax')], log }, p);
     expect(r.release).toMatch(/^6\.1\./);
     expect(r.statements.filter((s) => s.same === false).map((s) => `${s.file}:${s.line}`)).toEqual([]);
-    expect(r.statements.filter((s) => s.same === true).length).toBe(29);
+    expect(r.statements.filter((s) => s.same === true).length).toBe(22);
 
-    const control = await verify({ files: [file('test/scenarios/seed-range.dax')], log, kernelMkclean: 'buggy' }, p);
+    const control = await verify({ files: [file('test/verify/02-seed-fixed.dax')], log, kernelMkclean: 'buggy' }, p);
     const differ = control.statements.filter((s) => s.same === false).map((s) => s.line);
-    expect(differ[0]).toBe(16);
-    expect(control.statements.find((s) => s.line === 16)!.differences.map((d) => d.field)).toEqual(['B b +0x0 pte']);
+    expect(differ[0]).toBe(11); // A fsync F: B's PTE cleaned by the model, missed by the v5.17 loop
+    expect(control.statements.find((s) => s.line === 11)!.differences.map((d) => d.field)).toEqual(['B b +0x0 pte']);
   }, 300_000);
 });

@@ -1,6 +1,6 @@
 // `daxsim verify` without QEMU: the guest's records, the comparison and its bit names, the
 // cache keys, the initramfs archive, and the C runner's reading of every suite scenario.
-// The fixture is a real boot's records of test/scenarios/seed-buggy.dax (Debian 6.1.0-57,
+// The fixture is a real boot's records of test/verify/fixtures/seed-buggy.dax (Debian 6.1.0-57,
 // daxsim_probe with mkclean=buggy).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,7 +18,8 @@ import { normalise } from '../src/verify/snapshot.ts';
 import { compareRecords, formatText, runModel, toJson, verifyExitCode } from '../src/verify/verify.ts';
 
 const x86 = findLayout('x86_64')!;
-const SEED_BUGGY = 'test/scenarios/seed-buggy.dax';
+// The scenario the fixture was recorded from, kept beside it (test/scenarios may change).
+const SEED_BUGGY = 'test/verify/fixtures/seed-buggy.dax';
 const RECORDS = readFileSync('test/verify/fixtures/seed-buggy.records.jsonl', 'utf8');
 const meta = { accel: 'tcg', seconds: 1 };
 
