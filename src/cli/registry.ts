@@ -8,6 +8,7 @@ import { command as litmus } from './commands/litmus.ts';
 import { command as run } from './commands/run.ts';
 import { command as seed } from './commands/seed.ts';
 import { command as vtop } from './commands/vtop.ts';
+import { command as verify } from './commands/verify.ts';
 
 export const commands = new Map<string, Command>([
   ['arches', arches],
@@ -18,4 +19,5 @@ export const commands = new Map<string, Command>([
   ['compare', compare],
   ['explore', explore],
   ['vtop', vtop],
+  ['verify', verify],
 ]);
