@@ -91,12 +91,18 @@ export class Kernel extends KernelContext {
     return vma;
   }
 
-  /** munmap: zap the VMA's page-table entries (flushing TLBs), unlink it from i_mmap and the mm. */
+  /** munmap: zap the VMA's page-table entries (flushing TLBs), unlink it from i_mmap and the mm, free the page tables left empty. */
   munmap(vma: Vma): void {
     zapVmaRange(this, vma, vma.start, vma.end);
     vma.file.mapping.iMmap.remove(vma.pgoff, vma);
-    const i = vma.mm.vmas.indexOf(vma);
-    if (i >= 0) vma.mm.vmas.splice(i, 1);
+    const vmas = vma.mm.vmas;
+    const i = vmas.indexOf(vma);
+    if (i >= 0) vmas.splice(i, 1);
+    // unmap_region -> free_pgtables (mm/mmap.c): the page tables nothing else maps through go too,
+    // bounded by the neighbouring VMAs (vmas stay sorted by start).
+    const prev = i > 0 ? vmas[i - 1] : undefined;
+    const next = i >= 0 ? vmas[i] : undefined;
+    this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0);
     for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
     vma.cowPages.clear();
   }

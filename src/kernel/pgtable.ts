@@ -160,10 +160,80 @@ export class PageTables {
     }
   }
 
+  /**
+   * free_pgd_range(tlb, addr, end, floor, ceiling) (mm/memory.c, 6.1), as unmap_region ->
+   * free_pgtables calls it after munmap zapped [addr, end): floor is the previous VMA's end (or
+   * FIRST_USER_ADDRESS, 0), ceiling the next VMA's start (or USER_PGTABLES_CEILING, 0 = the top).
+   * Every PTE table under the range goes (free_pte_range); a table above it goes only when the
+   * whole span its parent entry maps lies inside [floor, ceiling) (the tails of free_pmd_range,
+   * free_pud_range, free_p4d_range). The root (mm->pgd) stays. `rootLevel`: the level of the
+   * table the hardware starts at (s390's region-third ASCE: the levels above it are folded, and
+   * never freed). Addresses are plain numbers below 2^57: aligned with division, never with `&`.
+   */
+  freeRange(pgd: number, addr: number, end: number, floor: number, ceiling: number, rootLevel = 0): void {
+    if (this.last < 1) return;
+    const ptSpan = this.levelSize[this.last - 1]!; // PMD_SIZE: what one PTE table maps
+    addr = alignDown(addr, ptSpan);
+    if (addr < floor) addr += ptSpan;
+    if (ceiling !== 0) {
+      ceiling = alignDown(ceiling, ptSpan);
+      if (ceiling === 0) return;
+    }
+    if (ceiling !== 0 && end - 1 > ceiling - 1) end -= ptSpan;
+    if (addr > end - 1) return;
+    let table = pgd;
+    for (let level = 0; level < rootLevel; level++) {
+      const e = this.scratch;
+      this.read(table + this.index(level, addr) * 8, e);
+      if (this.layout.isNone(level, e) || this.layout.isLeaf(level, e)) return;
+      table = this.layout.tableAddress(level, e);
+    }
+    this.freeEntries(rootLevel, table, addr, end, floor, ceiling);
+  }
+
+  /** The loop of free_p?d_range: each table entry of `level` in `table` covering [addr, end). */
+  private freeEntries(level: number, table: number, addr: number, end: number, floor: number, ceiling: number): void {
+    const size = this.levelSize[level]!;
+    const e: Entry = { lo: 0, hi: 0 };
+    while (addr < end) {
+      const next = Math.min(alignDown(addr, size) + size, end);
+      const pa = table + this.index(level, addr) * 8;
+      this.read(pa, e);
+      // p?d_none_or_clear_bad: skip empty entries (a huge leaf cannot remain after the zap).
+      if (!this.layout.isNone(level, e) && !this.layout.isLeaf(level, e)) this.freeBelow(level, pa, e, addr, next, floor, ceiling);
+      addr = next;
+    }
+  }
+
+  /** The table under entry `e` (at `pa`, level `level`) for [addr, end), then that table itself when its whole span may go. */
+  private freeBelow(level: number, pa: number, e: Entry, addr: number, end: number, floor: number, ceiling: number): void {
+    const child = this.layout.tableAddress(level, e);
+    if (level + 1 < this.last) {
+      this.freeEntries(level + 1, child, addr, end, floor, ceiling);
+      const span = this.levelSize[level]!;
+      if (alignDown(addr, span) < floor) return;
+      if (ceiling !== 0) {
+        const c = alignDown(ceiling, span);
+        if (c === 0 || end - 1 > c - 1) return;
+      }
+    }
+    // pmd_clear / pud_clear / p4d_clear, then pte_free_tlb / pmd_free_tlb / pud_free_tlb.
+    this.layout.mkNone(level, this.scratch);
+    this.write(pa, this.scratch);
+    const bytes = this.layout.tableBytes[level + 1]!;
+    this.frames.release(child, bytes);
+    this.tableBytes -= bytes;
+  }
+
   /** The leaf mapping `va`, if any: out.level is its level; returns false if nothing maps it. */
   lookup(pgd: number, va: number, out: Slot): boolean {
     this.walk(pgd, va, this.last, false, out);
     const e = out.entry;
     return !this.layout.isNone(out.level, e) && this.layout.isLeaf(out.level, e) && this.layout.isPresent(out.level, e);
   }
+}
+
+/** x rounded down to a multiple of the power of two `size` (x & ~(size - 1) without 32-bit truncation). */
+function alignDown(x: number, size: number): number {
+  return Math.floor(x / size) * size;
 }
