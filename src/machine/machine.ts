@@ -81,7 +81,8 @@ export class Machine {
     this.hwMmu = new Mmu(opts.layout, this.mem, { cpus: opts.cpus, tlb: opts.tlb ?? true });
     const hw = this.hwMmu;
     this.mmu = {
-      setRoot: (cpu, root) => hw.setRoot(cpu, root),
+      // The kernel hands over its root table; the register value is the arch's (s390: an ASCE).
+      setRoot: (cpu, root) => hw.setRoot(cpu, opts.layout.hooks.root.encode(root, 0)),
       translate: (cpu, va, access, user) => hw.translate(cpu, va, access as 0 | 1 | 2, user),
       lastFault: () => hw.fault.describe(),
       flushPage: (cpu, va) => hw.flushPage(cpu, va),

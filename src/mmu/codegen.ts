@@ -4,14 +4,17 @@
 // JavaScript, and the walk is unrolled over the levels, so the optimiser sees straight-line
 // integer code with no per-level table lookups and no branch on the architecture.
 //
-// The generated code does exactly what the rules say; src/mmu/mmu.ts keeps a rule-by-rule
-// interpreter of the same walk (Mmu.lookup, side-effect free) and the tests check that both
-// agree (test/mmu/walk-equivalence.test.ts).
+// The generated code does exactly what the rules say; src/mmu/walk.ts keeps a rule-by-rule
+// interpreter of the same walk (Walker.lookup, side-effect free) and the tests check that both
+// agree (test/mmu/walk-equivalence.test.ts). The source for each layout is kept under
+// test/mmu/golden/ (test/mmu/codegen-golden.test.ts), so a reviewer can read it and a diff shows
+// when it changes. Every number it contains is written with the name of the constant it
+// stands for (`cnt[1 /* C.TLB_HITS */]`), and only names filtered to [A-Za-z0-9_-] reach it.
 //
 // The source depends on the layout, the DRAM range (page tables below 4 GiB are addressed with
 // 32-bit integer arithmetic) and the TLB size, all written in as literals; it is compiled once
 // per distinct source and shared by every Mmu with the same, each Mmu binding its own typed
-// arrays as closure arguments. Physical addresses and entry halves cross calls as int32 (a
+// arrays through one environment object (WalkEnv). Physical addresses and entry halves cross calls as int32 (a
 // double argument or return value would be boxed on the heap); helpers that produce an
 // address leave it in a Float64Array.
 //
@@ -21,8 +24,10 @@
 
 import type { Layout, Mask } from '../../arch/types.ts';
 import { CHUNK_SIZE } from '../mem/phys.ts';
-import { Access, FaultKind, Perm, PERM_BITS } from './consts.ts';
+import { Access, FaultKind, FAULT_KIND_NAMES, Perm, PERM_BITS } from './consts.ts';
 import { C } from './counters.ts';
+import { HIT_BASE, HIT_SMAP, HIT_SMEP, HIT_TLB, TLB_FRAME, TLB_PERM, TLB_SLOT_SHIFT, type Tlb } from './tlb.ts';
+import type { Walker } from './walk.ts';
 
 /** What the generator needs besides the layout. */
 export interface WalkSpec {
@@ -34,8 +39,10 @@ export interface WalkSpec {
   readonly levelClass: readonly number[];
   /** x86: the protection-key field's shift within the high half, or -1. */
   readonly pkeyShiftHi: number;
-  /** The largest JS-number address the fast path accepts. */
+  /** The largest JS-number address the TLB-hit path accepts (that of the largest root). */
   readonly vaMaxNum: number;
+  /** Levels the root register can designate (ArchHooks.root.levels): where the walk may start. */
+  readonly rootLevels: readonly number[];
   /** DRAM range whose chunks the walk reads directly (dramSize 0: always through PhysMem). */
   readonly dramBase: number;
   readonly dramSize: number;
@@ -43,27 +50,90 @@ export interface WalkSpec {
   readonly tlbBits: number;
 }
 
-/** The closure arguments of the generated factory, in order. */
-export const GEN_ARGS = ['self', 'rootHL', 'ctag', 'pkru', 'chunks', 'zero', 'cnt', 'out', 'result', 'tmpv', 'tl', 'lives', 'emptyTlb', 'hit', 'salt', 'ncpu'] as const;
-/* chunks: the DRAM region's dense chunk index as Int32Arrays (src/mem/phys.ts Region.dense32, grown
-   in place; zero (ZERO_CHUNK32) where nothing was stored), so the walk reads DRAM with integer
-   indexing only and entry halves stay int32 (every use of them below is bitwise).
-   salt[cpu]: the CPU's current asid hashed into an index offset, so address spaces do not all collide in the TLB (Mmu.saltOf).
-   ctag[cpu]: the tag of the CPU's current address space (Mmu: a generation of its asid), what TLB entries carry.
-   tl[cls][cpu]: the CPU's TLB for one page-size class, a Float64Array, or emptyTlb (shared, never
-   written) until the CPU fills its first entry of that size; each tl[cls] is padded to a power of two.
-   lives[cpu]: live entries per tag (Int32Array), so an O(1) flush still counts what it dropped. */
+/** The spec of an Mmu for `L` whose directly read DRAM is [dramBase, dramBase + dramSize) and whose TLB has 2^tlbBits entries per class. */
+export function walkSpecFor(L: Layout, dramBase: number, dramSize: number, tlbBits: number): WalkSpec {
+  const levels = L.levels;
+  const n = levels.length;
+  const hooks = L.hooks;
+  // TLB classes: one per level that can hold a leaf, smallest page first (as Mmu builds its Tlb).
+  const leafLevels: number[] = [];
+  for (let l = n - 1; l >= 0; l--) if (levels[l]!.leaf || l === n - 1) leafLevels.push(l);
+  const pk = hooks.pkey;
+  const top = levels[Math.min(...hooks.root.levels)]!;
+  const bits = Math.min(64, top.shift + top.bits);
+  return {
+    tableAddr: hooks.tableAddrMask,
+    leafFrame: hooks.leafFrameMask,
+    levelClass: levels.map((_, l) => leafLevels.indexOf(l)),
+    pkeyShiftHi: pk !== null && pk.shift >= 32 ? pk.shift - 32 : -1,
+    vaMaxNum: Math.min(Number.MAX_SAFE_INTEGER, 2 ** (bits - (hooks.vaForm === 'sign-extend' ? 1 : 0)) - 1),
+    rootLevels: hooks.root.levels,
+    dramBase,
+    dramSize,
+    tlbBits,
+  };
+}
 
-/** A TLB entry is TLB_STRIDE numbers: the virtual page number, the frame, the perm word (tag above PERM_BITS; tag 0: empty). */
-export const TLB_STRIDE = 4;
-export const TLB_TAG = 0;
-export const TLB_FRAME = 1;
-export const TLB_PERM = 2;
-/** hit[] holds flags (TLB on, SMEP, SMAP as 0/1), then from HIT_BASE per CPU x (access * 2 + user) the perm-word mask and value of a hit. */
-export const HIT_TLB = 0;
-export const HIT_SMEP = 1;
-export const HIT_SMAP = 2;
-export const HIT_BASE = 8;
+/** What the generated factory is given: one Mmu's state. */
+export interface WalkEnv {
+  /** The Mmu: missTo, the checked path of translate(). */
+  readonly mmu: { missTo(cpu: number, va: number, access: number, user: boolean): number };
+  /** The non-generated parts of the walk (walk.ts): slow reads, A/D update, faults. */
+  readonly walker: Walker;
+  readonly tlb: Tlb;
+  /** Per CPU: the root table as int32 halves (lo, hi), the level the walk starts at, the largest address its root covers. */
+  readonly rootHL: Int32Array;
+  readonly rootLevel: Int32Array;
+  readonly vaMax: Float64Array;
+  readonly pkru: Int32Array;
+  /**
+   * The DRAM region's dense chunk index as Int32Arrays (src/mem/phys.ts Region.dense32, grown in
+   * place; zero where nothing was stored), so the walk reads DRAM with integer indexing only
+   * and entry halves stay int32 (every use of them below is bitwise).
+   */
+  readonly chunks: readonly Int32Array[];
+  readonly zero: Int32Array;
+  /** The counters (C.*). */
+  readonly cnt: Float64Array;
+  /** Where walkTo leaves the physical address; where translateTo does; readSlow's entry. */
+  readonly out: Float64Array;
+  readonly result: Float64Array;
+  readonly tmpv: Int32Array;
+  /** tl[cls][cpu]: the CPU's TLB for one page-size class, or emptyTlb (shared, never written) until its first fill there; padded to a power of two. */
+  readonly tl: readonly Float64Array[][];
+  /** lives[cpu]: live entries per tag, so an O(1) flush still counts what it dropped. */
+  readonly lives: readonly Int32Array[];
+  readonly emptyTlb: Float64Array;
+  /** Tlb.hit: flags, then the perm-word mask and value a hit must match per CPU, access and mode. */
+  readonly hit: Int32Array;
+  /** salt[cpu]: the CPU's asid hashed into an index offset; ctag[cpu]: the tag TLB entries of its address space carry. */
+  readonly salt: Int32Array;
+  readonly ctag: Int32Array;
+  readonly ncpu: number;
+}
+const ENV_NAMES = ['mmu', 'walker', 'tlb', 'rootHL', 'rootLevel', 'vaMax', 'pkru', 'chunks', 'zero', 'cnt', 'out', 'result', 'tmpv', 'tl', 'lives', 'emptyTlb', 'hit', 'salt', 'ctag', 'ncpu'] as const satisfies readonly (keyof WalkEnv)[];
+
+/** A name as it may appear in generated source: only [A-Za-z0-9_-] (anything else could end a comment or a string). */
+export function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/** The literal for counter k, with its name. */
+const cn = (k: keyof typeof C): string => `${C[k]} /* C.${k} */`;
+/** The literal for a Perm bit set, with its names. */
+function pm(bits: number): string {
+  const names = (Object.keys(Perm) as (keyof typeof Perm)[]).filter((k) => (bits & Perm[k]) !== 0);
+  return `${bits} /* ${names.length === 0 ? 'none' : names.map((k) => `Perm.${k}`).join('|')} */`;
+}
+/** The literal for an Access value, with its name. */
+const ac = (k: keyof typeof Access): string => `${Access[k]} /* Access.${k} */`;
+/** The literal for a FaultKind, with its name. */
+const fk = (k: number): string => `${k} /* FaultKind ${FAULT_KIND_NAMES[k] ?? k} */`;
+const TWO32 = 4294967296;
+/** Bits of a protection key (x86 PKRU: 4-bit keys, two PKRU bits each: AD at 2k, WD at 2k+1). */
+const PKEY_MASK = 15;
+/** Byte masks of a 32-bit byte swap (big-endian entries on a little-endian host). */
+const BSWAP_MID = 0xff00;
 
 const i32 = (x: number): string => String(x | 0);
 
@@ -93,7 +163,7 @@ function someClear(m: Mask): string | null {
 /** JS for the number (e & m) (an address: below 2^53). */
 function field(m: Mask): string {
   const parts: string[] = [];
-  if (m.hi !== 0) parts.push(`((eHi & ${i32(m.hi)}) >>> 0) * 4294967296`);
+  if (m.hi !== 0) parts.push(`((eHi & ${i32(m.hi)}) >>> 0) * ${TWO32} /* 2^32 */`);
   if (m.lo !== 0) parts.push(`((eLo & ${i32(m.lo)}) >>> 0)`);
   return parts.length === 0 ? '0' : parts.join(' + ');
 }
@@ -106,14 +176,14 @@ function rights(L: Layout, l: number): string {
   const add = (m: Mask, whenSet: boolean, bit: number): void => {
     const h = holds(m, whenSet);
     if (h === 'true') constant |= bit;
-    else if (h !== 'false') terms.push(`(${h} ? ${bit} : 0)`);
+    else if (h !== 'false') terms.push(`(${h} ? ${pm(bit)} : 0)`);
   };
   add(hw.read[l]!, hw.readWhenSet[l]!, Perm.R);
   add(hw.write[l]!, hw.writeWhenSet[l]!, Perm.W);
   add(hw.exec[l]!, hw.execWhenSet[l]!, Perm.X);
   add(hw.user[l]!, hw.userWhenSet[l]!, Perm.U);
-  if (terms.length === 0) return String(constant);
-  return [String(constant), ...terms].join(' | ');
+  if (terms.length === 0) return pm(constant);
+  return [pm(constant), ...terms].join(' | ');
 }
 
 /** JS for the index of hi:lo at a level (the index may straddle bit 32). */
@@ -127,14 +197,14 @@ function index(shift: number, bits: number): string {
 /** JS for the virtual page number of hi:lo for pages of 2^shift bytes. */
 function vpnExpr(shift: number): string {
   if (shift >= 32) return `(hi >>> ${shift - 32})`;
-  return `((hi >>> 0) * ${2 ** (32 - shift)} + (lo >>> ${shift}))`;
+  return `((hi >>> 0) * ${2 ** (32 - shift)} /* 2^${32 - shift} */ + (lo >>> ${shift}))`;
 }
 
 /** JS for the offset of hi:lo within a page of 2^shift bytes. */
 function offsetExpr(shift: number): string {
   if (shift < 32) return `((lo & ${i32(2 ** shift - 1)}) >>> 0)`;
   if (shift === 32) return '(lo >>> 0)';
-  return `(((hi & ${i32(2 ** (shift - 32) - 1)}) >>> 0) * 4294967296 + (lo >>> 0))`;
+  return `(((hi & ${i32(2 ** (shift - 32) - 1)}) >>> 0) * ${TWO32} /* 2^32 */ + (lo >>> 0))`;
 }
 
 /** The JS that loads the entry at (tHi:tLo | idx * 8) into eLo/eHi (int32) and keeps its address in el/eh. */
@@ -145,12 +215,12 @@ function loadEntry(big: boolean, spec: WalkSpec, idx: string, aligned: boolean):
   const wmask = aligned ? CHUNK_SIZE - 8 : CHUNK_SIZE - 4;
   const words = big
     ? `w0 = ch[w]; w1 = ch[${next}];
-        eLo = (w1 << 24) | ((w1 & 0xff00) << 8) | ((w1 >>> 8) & 0xff00) | (w1 >>> 24);
-        eHi = (w0 << 24) | ((w0 & 0xff00) << 8) | ((w0 >>> 8) & 0xff00) | (w0 >>> 24);`
+        eLo = (w1 << 24) | ((w1 & ${BSWAP_MID}) << 8) | ((w1 >>> 8) & ${BSWAP_MID}) | (w1 >>> 24);
+        eHi = (w0 << 24) | ((w0 & ${BSWAP_MID}) << 8) | ((w0 >>> 8) & ${BSWAP_MID}) | (w0 >>> 24);`
     : `eLo = ch[w]; eHi = ch[${next}];`;
   // Tables are aligned to their size (x86: 4 KiB, the address field has no lower bits; radix NLB and
   // s390 origins likewise), so the entry's address is the table's OR the index times 8.
-  const slow = `self.readSlow(el, eh); eLo = tmpv[0]; eHi = tmpv[1];`;
+  const slow = `walker.readSlow(el, eh); eLo = tmpv[0]; eHi = tmpv[1];`;
   const shift = Math.log2(CHUNK_SIZE);
   if (spec.dramBase + spec.dramSize <= 2 ** 32 && spec.dramSize > 0) {
     // Every DRAM address fits 32 bits: small-integer arithmetic only (chunk numbers, not byte
@@ -171,7 +241,7 @@ function loadEntry(big: boolean, spec: WalkSpec, idx: string, aligned: boolean):
   }
   return `el = tLo | (${idx} << 3); eh = tHi;
       {
-        const pa = eh * 4294967296 + (el >>> 0);
+        const pa = eh * ${TWO32} + (el >>> 0);
         const o = pa - ${spec.dramBase};
         if (o >= 0 && o < ${spec.dramSize}) {
           w = (o * ${1 / CHUNK_SIZE}) | 0;
@@ -224,18 +294,18 @@ function popcount(x: number): number {
   return c;
 }
 
-/** The source of the factory `(self, root, ...) => { translate, translateTo, walkTo }` for a layout. */
-export function generateSource(L: Layout, spec: WalkSpec): string {
+/** The walk's level-by-level code, for generateSource. */
+function levelChain(L: Layout, spec: WalkSpec, refs: (l: number) => string): string {
   const hw = L.hw;
   const n = L.levels.length;
   const last = n - 1;
   const big = L.endian === 'big';
   const out: string[] = [];
   // Tables are 8-aligned when every next-table address is a mask without the low 3 bits (the
-  // root's alignment Mmu.setRoot checks, to the root table's size).
-  const aligned = (L.tableBytes[0] ?? 4096) % 8 === 0 && spec.tableAddr.every((m, l) => l === last || (m !== null && (m.lo & 7) === 0));
+  // root's alignment Walker.loadRoot checks, to the root table's size).
+  const aligned = spec.rootLevels.every((l) => (L.tableBytes[l] ?? 4096) % 8 === 0) && spec.tableAddr.every((m, l) => l === last || (m !== null && (m.lo & 7) === 0));
   const fault = (kind: number, l: number): string =>
-    `{ cnt[${C.WALK_REFS}] += ${l + 1}; return self.walkFault(${kind}, cpu, hi, lo, access, user, ${l}, perm, el, eh, eLo | 0, eHi | 0); }`;
+    `{ cnt[${cn('WALK_REFS')}] += ${refs(l)}; return walker.walkFault(${fk(kind)}, cpu, hi, lo, access, user, ${l}, perm, el, eh, eLo | 0, eHi | 0); }`;
   // Accumulate the entries' AND/OR where every level reads the rights the same way (x86, s390).
   const acc = hw.tableRules.some((t, l) => t && l < last) ? accumulable(L) : null;
   // Only the halves some rule reads (x86: the AND of the low halves for R/W and U/S, the OR of the high ones for XD).
@@ -248,18 +318,21 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
     }
     accStep = ['aL &= eLo;', 'aH &= eHi;', 'oL |= eLo;', 'oH |= eHi;'].filter((x) => need.has(x)).join(' ');
   }
-  const rightsOf = (l: number): string => (acc !== null ? '' : `perm &= ${rights(L, l)};`);
-
-  for (let l = 0; l < n; l++) {
+  // Where the root may designate several levels (s390 ASCE types), the walk enters the chain at
+  // the root's level: a switch whose cases fall through, one per level a root can designate.
+  const entries = spec.rootLevels.length > 1 ? new Set(spec.rootLevels) : null;
+  const first = Math.min(...spec.rootLevels);
+  if (entries !== null) out.push('      switch (start) {');
+  for (let l = first; l < n; l++) {
     const lv = L.levels[l]!;
-    out.push(`      // ---- level ${l} (${lv.name}): index bits ${lv.shift + lv.bits - 1}..${lv.shift}`);
+    if (entries !== null && entries.has(l)) out.push(`      case ${l}:`);
+    out.push(`      // ---- level ${l} (${safeName(lv.name)}): index bits ${lv.shift + lv.bits - 1}..${lv.shift}`);
     out.push('      ' + loadEntry(big, spec, index(lv.shift, lv.bits), aligned));
     out.push(`      if (!(${holds(hw.valid[l]!, hw.validWhenSet[l]!)})) ${fault(FaultKind.NotPresent, l)}`);
     const leafTest = l === last ? 'true' : holds(hw.leaf[l]!, hw.leafWhenSet[l]!);
     if (leafTest !== 'false') {
-      const leafOk = lv.leaf || l === last;
       const body: string[] = [];
-      if (!leafOk) {
+      if (!(lv.leaf || l === last)) {
         // A leaf where the level holds none (x86 PS in a PML4E) is a reserved-bit violation.
         body.push(`        ${fault(FaultKind.Reserved, l)}`);
       } else {
@@ -267,11 +340,11 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
         if (rsv !== null) body.push(`        if ((${rsv}) !== 0) ${fault(FaultKind.Reserved, l)}`);
         body.push(acc !== null ? `        ${accStep}` : `        perm &= ${rights(L, l)};`);
         const a = someClear(hw.accessed[l]!);
-        if (a !== null) body.push(`        if (${a}) aMiss |= ${1 << l};`);
+        if (a !== null) body.push(`        if (${a}) aMiss |= ${2 ** l} /* level ${l} */;`);
         const d = someClear(hw.dirty[l]!);
         body.push(`        dMiss = ${d === null ? '0' : `(${d}) ? 1 : 0`}; hasD = ${d === null ? 0 : 1};`);
         const fm = spec.leafFrame[l];
-        body.push(`        frame = ${fm ? field(fm) : `self.slowLeafFrame(${l}, eLo | 0, eHi | 0)`};`);
+        body.push(`        frame = ${fm ? field(fm) : `walker.slowLeafFrame(${l}, eLo | 0, eHi | 0)`};`);
         body.push(`        vpn = ${vpnExpr(lv.shift)}; offs = ${offsetExpr(lv.shift)}; cls = ${spec.levelClass[l]}; L = ${l};`);
         body.push('        break found;');
       }
@@ -281,18 +354,20 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
     const rsvT = anyBits(hw.reservedTable[l]!);
     if (rsvT !== null) out.push(`      if ((${rsvT}) !== 0) ${fault(FaultKind.Reserved, l)}`);
     if (hw.tableRules[l]) {
-      out.push(acc !== null ? `      ${accStep}` : `      ${rightsOf(l)}`);
+      out.push(acc !== null ? `      ${accStep}` : `      perm &= ${rights(L, l)};`);
       const a = someClear(hw.accessed[l]!);
-      if (a !== null) out.push(`      if (${a}) aMiss |= ${1 << l};`);
+      if (a !== null) out.push(`      if (${a}) aMiss |= ${2 ** l} /* level ${l} */;`);
     }
     const tm = spec.tableAddr[l];
     out.push(
       tm
         ? `      tLo = eLo & ${i32(tm.lo)}; tHi = eHi & ${i32(tm.hi)};`
-        : `      tmpd = self.slowTableAddress(${l}, eLo | 0, eHi | 0); tLo = tmpd | 0; tHi = (tmpd * ${2 ** -32}) | 0;`,
+        : `      tmpd = walker.slowTableAddress(${l}, eLo | 0, eHi | 0); tLo = tmpd | 0; tHi = (tmpd * ${2 ** -32} /* 2^-32 */) | 0;`,
     );
   }
+  if (entries !== null) out.push('      }');
 
+  // The walk's combined rights from the accumulated AND / OR of the entries.
   let accPerm = '';
   if (acc !== null) {
     let constant = 0;
@@ -306,22 +381,39 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
         if (!r.whenSet) constant |= r.bit;
         continue;
       }
-      terms.push(`((${parts.join(' | ')}) ${r.whenSet ? '!==' : '==='} 0 ? ${r.bit} : 0)`);
+      terms.push(`((${parts.join(' | ')}) ${r.whenSet ? '!==' : '==='} 0 ? ${pm(r.bit)} : 0)`);
     }
-    accPerm = `\n    perm = ${[String(constant), ...terms].join(' | ')};`;
+    accPerm = `\n    perm = ${[pm(constant), ...terms].join(' | ')};`;
   }
+  return `${out.join('\n')}
+    }
+    cnt[${cn('WALK_REFS')}] += ${refs(-1)};${accPerm}`;
+}
+
+/** The source of the factory `(env: WalkEnv) => { translate, translateTo, walkTo }` for a layout. */
+export function generateSource(L: Layout, spec: WalkSpec): string {
+  const last = L.levels.length - 1;
+  // Entries read: from the root's level to the level reached (l, or L for the leaf found).
+  const multiRoot = spec.rootLevels.length > 1;
+  const base = spec.rootLevels[0] ?? 0;
+  const refs = (l: number): string => {
+    const upto = l < 0 ? 'L' : String(l);
+    if (multiRoot) return `${upto} + 1 - start`;
+    return l < 0 ? `L + ${1 - base}` : String(l + 1 - base);
+  };
+  const chain = levelChain(L, spec, refs);
 
   const pkey =
     spec.pkeyShiftHi >= 0
       ? `
     // Protection keys (SDM 4.6.2): user-mode pages, data accesses; WD also stops supervisor writes (CR0.WP=1).
-    if ((perm & ${Perm.U}) !== 0) {
-      perm |= ${Perm.K};
+    if ((perm & ${pm(Perm.U)}) !== 0) {
+      perm |= ${pm(Perm.K)};
       const pk = pkru[cpu];
-      if (pk !== 0 && access !== ${Access.Exec}) {
-        const key = (eHi >>> ${spec.pkeyShiftHi}) & 15;
-        if (((pk >>> (2 * key)) & 1) !== 0 || (access === ${Access.Write} && ((pk >>> (2 * key + 1)) & 1) !== 0)) {
-          return self.walkFault(${FaultKind.Pkey}, cpu, hi, lo, access, user, L, perm, el, eh, eLo | 0, eHi | 0);
+      if (pk !== 0 && access !== ${ac('Exec')}) {
+        const key = (eHi >>> ${spec.pkeyShiftHi}) & ${PKEY_MASK};
+        if (((pk >>> (2 * key)) & 1) !== 0 || (access === ${ac('Write')} && ((pk >>> (2 * key + 1)) & 1) !== 0)) {
+          return walker.walkFault(${fk(FaultKind.Pkey)}, cpu, hi, lo, access, user, L, perm, el, eh, eLo | 0, eHi | 0);
         }
       }
     }`
@@ -334,86 +426,88 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
   // hold the vpn of a successful walk, or -1 / 0 with perm 0, which no hit value matches: every
   // value has a need bit), so it misses and missTo sorts it out. A va above vaMaxNum (say 2^64 -
   // 2^47, a double) may share the vpn of an entry translateBig filled, and a non-integer va its
-  // page's, hence the range and integer tests after the probe. With the TLB off
-  // every hit value is unmatchable (Mmu.recomputeHit), so the probe needs no flag either.
+  // page's, hence the range and integer tests after the probe. With the TLB off every hit value
+  // is unmatchable (Tlb.recomputeHit), so the probe needs no flag either. A hit needs no test of
+  // the CPU's own root range: entries come from successful walks of the same address space, and
+  // an s390 ASCE upgrade keeps every translation.
   // Entries are TLB_STRIDE-aligned: e | 1 and e | 2 index the frame and perm with no overflow check.
-  const hitTest = `t0[e] === vpn && ((t0[e | ${TLB_PERM}] | 0) & hit[k]) === hit[k | 1] && va <= ${spec.vaMaxNum}`;
-  const hitPrologue = `const vpn = Math.floor(va * ${2 ** -pageShift});
+  const hitTest = `t0[e] === vpn && ((t0[e | ${TLB_PERM} /* TLB_PERM */] | 0) & hit[k]) === hit[k | 1] && va <= ${spec.vaMaxNum}`;
+  const hitPrologue = `const vpn = Math.floor(va * ${2 ** -pageShift} /* 2^-${pageShift} */);
     const t0 = tl0[cpu & cmask];
-    const e = ((vpn & ${mask}) ^ salt[cpu]) << ${Math.log2(TLB_STRIDE)};
-    const k = ${HIT_BASE} + (((cpu << 3) | (access << 1) | (user ? 1 : 0)) << 1);`;
+    const e = ((vpn & ${mask}) ^ salt[cpu]) << ${TLB_SLOT_SHIFT} /* TLB_SLOT_SHIFT */;
+    const k = ${HIT_BASE} /* HIT_BASE */ + (((cpu << 3) | (access << 1) | (user ? 1 : 0)) << 1);`;
+  const hitPa = `t0[e | ${TLB_FRAME} /* TLB_FRAME */] + (va - vpn * ${2 ** pageShift})`;
 
   return `"use strict";
-// Generated by src/mmu/codegen.ts for layout ${JSON.stringify(L.name)}.
-return function (${GEN_ARGS.join(', ')}) {
+// Generated by src/mmu/codegen.ts for layout ${safeName(L.name)}.
+return function (env) {
+  const { ${ENV_NAMES.join(', ')} } = env;
   const tl0 = tl[0];
   const cmask = tl0.length - 1;
 
-  // The TLB hit on the smallest page size, inline; everything else in self.missTo.
+  // The TLB hit on the smallest page size, inline; everything else in mmu.missTo.
   function translate(cpu, va, access, user) {
     ${hitPrologue}
     if (${hitTest} && Math.floor(va) === va) {
-      cnt[${C.TLB_HITS}]++;
-      return t0[e | ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
+      cnt[${cn('TLB_HITS')}]++;
+      return ${hitPa};
     }
-    if (hit[${HIT_TLB}] === 0 && va >= 0 && va <= ${spec.vaMaxNum} && Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && access >>> 0 < 3) {
+    if (hit[${HIT_TLB} /* HIT_TLB */] === 0 && va >= 0 && Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && va <= vaMax[cpu] && access >>> 0 < 3) {
       // TLB off: straight to the walk.
-      cnt[${C.SLOW_TRANSLATIONS}]++;
-      return walkTo(cpu, (va * ${2 ** -32}) | 0, va | 0, access, user) === 0 ? out[0] : -1;
+      cnt[${cn('SLOW_TRANSLATIONS')}]++;
+      return walkTo(cpu, (va * ${2 ** -32} /* 2^-32 */) | 0, va | 0, access, user) === 0 ? out[0] : -1;
     }
-    return self.missTo(cpu, va, access, user) === 0 ? out[0] : -1;
+    return mmu.missTo(cpu, va, access, user) === 0 ? out[0] : -1;
   }
 
   function translateTo(cpu, va, access, user) {
     ${hitPrologue}
     if (${hitTest} && Math.floor(va) === va) {
-      cnt[${C.TLB_HITS}]++;
-      result[0] = t0[e | ${TLB_FRAME}] + (va - vpn * ${2 ** pageShift});
+      cnt[${cn('TLB_HITS')}]++;
+      result[0] = ${hitPa};
       return 0;
     }
-    if (self.missTo(cpu, va, access, user) !== 0) return -1;
+    if (mmu.missTo(cpu, va, access, user) !== 0) return -1;
     result[0] = out[0];
     return 0;
   }
 
   // hi and lo arrive as int32 (a double argument would be boxed); shifts below use >>>.
   function walkTo(cpu, hi, lo, access, user) {
-    cnt[${C.WALKS}]++;
-    let tLo = rootHL[cpu << 1], tHi = rootHL[(cpu << 1) + 1];
-    let perm = ${Perm.R | Perm.W | Perm.X | Perm.U};
+    cnt[${cn('WALKS')}]++;
+    let tLo = rootHL[cpu << 1], tHi = rootHL[(cpu << 1) | 1];${multiRoot ? '\n    const start = rootLevel[cpu];' : ''}
+    let perm = ${pm(Perm.R | Perm.W | Perm.X | Perm.U)};
     let eLo = 0, eHi = 0, el = 0, eh = 0, off = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
     let aL = -1, aH = -1, oL = 0, oH = 0;
     let ch = zero;
     let aMiss = 0, dMiss = 0, hasD = 0, frame = 0, vpn = 0, offs = 0, cls = 0, L = -1;
     found: {
-${out.join('\n')}
-    }
-    cnt[${C.WALK_REFS}] += L + 1;${accPerm}
+${chain}
     // Rights for this access: SDM 4.6.1 (x86), radix EAA, s390 DAT / execution protection.
-    let need = access === ${Access.Write} ? ${Perm.W} : access === ${Access.Exec} ? ${Perm.X} : ${Perm.R};
-    if (user) need |= ${Perm.U};
-    if ((perm & need) !== need || (!user && (perm & ${Perm.U}) !== 0 && hit[access === ${Access.Exec} ? ${HIT_SMEP} : ${HIT_SMAP}] === 1)) {
-      return self.walkFault(${FaultKind.Protection}, cpu, hi, lo, access, user, L, perm, el, eh, eLo | 0, eHi | 0);
+    let need = access === ${ac('Write')} ? ${pm(Perm.W)} : access === ${ac('Exec')} ? ${pm(Perm.X)} : ${pm(Perm.R)};
+    if (user) need |= ${pm(Perm.U)};
+    if ((perm & need) !== need || (!user && (perm & ${pm(Perm.U)}) !== 0 && hit[access === ${ac('Exec')} ? ${HIT_SMEP} /* HIT_SMEP */ : ${HIT_SMAP} /* HIT_SMAP */] === 1)) {
+      return walker.walkFault(${fk(FaultKind.Protection)}, cpu, hi, lo, access, user, L, perm, el, eh, eLo | 0, eHi | 0);
     }${pkey}
     // Accessed / dirty, written back only where clear (SDM 4.8; Power ISA R/C).
-    if (aMiss !== 0 || (access === ${Access.Write} && dMiss === 1)) {
-      self.setAD(cpu, hi, lo, L, aMiss, access === ${Access.Write} && dMiss === 1);
-      if (access === ${Access.Write}) dMiss = 0;
+    if (aMiss !== 0 || (access === ${ac('Write')} && dMiss === 1)) {
+      walker.setAD(cpu, hi, lo, L, aMiss, access === ${ac('Write')} && dMiss === 1);
+      if (access === ${ac('Write')}) dMiss = 0;
     }
-    if ((perm & ${Perm.W}) !== 0 && (hasD === 0 || dMiss === 0)) perm |= ${Perm.D};
-    if (hit[${HIT_TLB}] === 1) {
+    if ((perm & ${pm(Perm.W)}) !== 0 && (hasD === 0 || dMiss === 0)) perm |= ${pm(Perm.D)};
+    if (hit[${HIT_TLB} /* HIT_TLB */] === 1) {
       let t = tl[cls][cpu];
-      if (t === emptyTlb) t = self.allocTlb(cpu, cls);
+      if (t === emptyTlb) t = tlb.alloc(cpu, cls);
       const lv = lives[cpu];
-      const e = ((vpn & ${mask}) ^ salt[cpu]) << ${Math.log2(TLB_STRIDE)};
+      const e = ((vpn & ${mask}) ^ salt[cpu]) << ${TLB_SLOT_SHIFT} /* TLB_SLOT_SHIFT */;
       // The entry replaced (live or not) no longer counts for its tag.
-      lv[(t[e + ${TLB_PERM}] | 0) >>> ${PERM_BITS}]--;
+      lv[(t[e + ${TLB_PERM} /* TLB_PERM */] | 0) >>> ${PERM_BITS} /* PERM_BITS */]--;
       const tag = ctag[cpu];
       t[e] = vpn;
-      t[e + ${TLB_FRAME}] = frame;
-      t[e + ${TLB_PERM}] = (tag << ${PERM_BITS}) | perm;
+      t[e + ${TLB_FRAME} /* TLB_FRAME */] = frame;
+      t[e + ${TLB_PERM} /* TLB_PERM */] = (tag << ${PERM_BITS} /* PERM_BITS */) | perm;
       lv[tag]++;
-      cnt[${C.TLB_FILLS}]++;
+      cnt[${cn('TLB_FILLS')}]++;
     }
     out[0] = frame + offs;
     return 0;
@@ -428,7 +522,7 @@ type Fns = {
   translateTo: (cpu: number, va: number, access: number, user: boolean) => number;
   walkTo: (cpu: number, hi: number, lo: number, access: number, user: boolean) => number;
 };
-type Factory = (...args: unknown[]) => Fns;
+type Factory = (env: WalkEnv) => Fns;
 
 /**
  * Compiles the factory for a layout, once per distinct source: every Mmu of a layout shares
@@ -438,12 +532,12 @@ const shared = new Map<string, Factory>();
 /**
  * The factories already built per layout object, keyed by the spec fields that do not follow
  * from the layout alone, so building another Mmu for a layout skips generating the source.
- * (tableAddr, leafFrame and levelClass are functions of the layout; vaMaxNum and pkeyShiftHi
- * also of the fault model, so they are part of the key.)
+ * (tableAddr, leafFrame, levelClass, pkeyShiftHi, vaMaxNum and rootLevels are functions of
+ * the layout and its hooks.)
  */
 const byLayout = new WeakMap<Layout, Map<string, Factory>>();
 export function compileWalker(L: Layout, spec: WalkSpec): Factory {
-  const key = `${spec.vaMaxNum}:${spec.pkeyShiftHi}:${spec.dramBase}:${spec.dramSize}:${spec.tlbBits}`;
+  const key = `${spec.dramBase}:${spec.dramSize}:${spec.tlbBits}`;
   let perLayout = byLayout.get(L);
   if (perLayout === undefined) {
     perLayout = new Map();
