@@ -67,3 +67,30 @@ describe('physical memory', () => {
     expect(mem.readByte(c)).toBe(0);
   });
 });
+
+describe('addresses and sizes above 2^31 (issue 10 item 5: no 32-bit bitwise truncation)', () => {
+  it('a frame size of 2^32 + 4096 is not a power of two', () => {
+    const mem = new PhysMem({ kind: 'dram', base: 0, size: 16 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
+    const frames = new FrameAllocator(mem, mem.dram);
+    expect(() => frames.alloc(2 ** 32 + 4096)).toThrow(/not a power of two/);
+    expect(() => frames.alloc(3 * 4096)).toThrow(/not a power of two/);
+    // 4 GiB blocks are: aligned to their size, above 2^32.
+    const a = frames.alloc(2 ** 32);
+    const b = frames.alloc(2 ** 32);
+    expect([a % 2 ** 32, b]).toEqual([0, a + 2 ** 32]);
+  });
+
+  it('entries above 4 GiB of DRAM and past 2^40 of pmem keep every address bit', () => {
+    const mem = new PhysMem({ kind: 'dram', base: 0, size: 16 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
+    const e = { lo: 0xdeadbeef, hi: 0x8000f00d };
+    for (const pa of [2 ** 31, 2 ** 32 + 8, 15 * GiB + 0xfff8, 4 * TiB + 2 ** 39 + 8]) {
+      mem.write64(pa, 'big', e);
+      const out = { lo: 0, hi: 0 };
+      mem.read64(pa, 'big', out);
+      expect(out).toEqual(e);
+      // Nothing landed 4 GiB lower (a truncated address would alias there).
+      mem.read64(pa - 2 ** 32 >= 0 ? pa - 2 ** 32 : pa + 8, 'big', out);
+      expect(out).not.toEqual(e);
+    }
+  });
+});
