@@ -12,7 +12,8 @@
 // stands for (`cnt[1 /* C.TLB_HITS */]`), and only names filtered to [A-Za-z0-9_-] reach it.
 //
 // The source depends on the layout, the DRAM range (page tables below 4 GiB are addressed with
-// 32-bit integer arithmetic) and the TLB size, all written in as literals; it is compiled once
+// 32-bit integer arithmetic; src/mem keeps DRAM's low gigabyte flat) and the TLB size, all
+// written in as literals; it is compiled once
 // per distinct source and shared by every Mmu with the same, each Mmu binding its own typed
 // arrays through one environment object (WalkEnv). Physical addresses and entry halves cross calls as int32 (a
 // double argument or return value would be boxed on the heap); helpers that produce an
@@ -23,7 +24,6 @@
 // the size-aligned tables Linux allocates; Mmu.setRoot checks the root's alignment.
 
 import type { Layout, Mask } from '../../arch/types.ts';
-import { CHUNK_SIZE } from '../mem/phys.ts';
 import { Access, FaultKind, FAULT_KIND_NAMES, Perm, PERM_BITS } from './consts.ts';
 import { C } from './counters.ts';
 import { HIT_BASE, HIT_SMAP, HIT_SMEP, HIT_TLB, TLB_FRAME, TLB_PERM, TLB_SLOT_SHIFT, type Tlb } from './tlb.ts';
@@ -43,7 +43,7 @@ export interface WalkSpec {
   readonly vaMaxNum: number;
   /** Levels the root register can designate (ArchHooks.root.levels): where the walk may start. */
   readonly rootLevels: readonly number[];
-  /** DRAM range whose chunks the walk reads directly (dramSize 0: always through PhysMem). */
+  /** DRAM range whose flat buffer the walk reads directly (dramSize 0: always through PhysMem). */
   readonly dramBase: number;
   readonly dramSize: number;
   /** log2 of TLB entries per CPU per page size. */
@@ -87,12 +87,11 @@ export interface WalkEnv {
   readonly vaMax: Float64Array;
   readonly pkru: Int32Array;
   /**
-   * The DRAM region's dense chunk index as Int32Arrays (src/mem/phys.ts Region.dense32, grown in
-   * place; zero where nothing was stored), so the walk reads DRAM with integer indexing only
-   * and entry halves stay int32 (every use of them below is bitwise).
+   * DRAM, whose flat buffer (src/mem/phys.ts Region.flat32, int32 words; replaced when it grows,
+   * so it is loaded once per walk) the walk reads with integer indexing only, entry halves
+   * staying int32 (every use of them below is bitwise); entries outside it go through readSlow.
    */
-  readonly chunks: readonly Int32Array[];
-  readonly zero: Int32Array;
+  readonly dram: { readonly flat32: Int32Array };
   /** The counters (C.*). */
   readonly cnt: Float64Array;
   /** Where walkTo leaves the physical address; where translateTo does; readSlow's entry. */
@@ -111,7 +110,7 @@ export interface WalkEnv {
   readonly ctag: Int32Array;
   readonly ncpu: number;
 }
-const ENV_NAMES = ['mmu', 'walker', 'tlb', 'rootHL', 'rootLevel', 'vaMax', 'pkru', 'chunks', 'zero', 'cnt', 'out', 'result', 'tmpv', 'tl', 'lives', 'emptyTlb', 'hit', 'salt', 'ctag', 'ncpu'] as const satisfies readonly (keyof WalkEnv)[];
+const ENV_NAMES = ['mmu', 'walker', 'tlb', 'rootHL', 'rootLevel', 'vaMax', 'pkru', 'dram', 'cnt', 'out', 'result', 'tmpv', 'tl', 'lives', 'emptyTlb', 'hit', 'salt', 'ctag', 'ncpu'] as const satisfies readonly (keyof WalkEnv)[];
 
 /** A name as it may appear in generated source: only [A-Za-z0-9_-] (anything else could end a comment or a string). */
 export function safeName(name: string): string {
@@ -210,30 +209,28 @@ function offsetExpr(shift: number): string {
 /** The JS that loads the entry at (tHi:tLo | idx * 8) into eLo/eHi (int32) and keeps its address in el/eh. */
 function loadEntry(big: boolean, spec: WalkSpec, idx: string, aligned: boolean): string {
   // Where every table is 8-aligned (aligned), so is every entry: w is even and w | 1 is the next
-  // word (no overflow check); otherwise the word address is the entry's, rounded down to 4.
+  // word, inside the buffer whenever w is (its length is a whole number of chunks); otherwise
+  // the word is the entry's address rounded down to 4 and both words are checked.
   const next = aligned ? 'w | 1' : 'w + 1';
-  const wmask = aligned ? CHUNK_SIZE - 8 : CHUNK_SIZE - 4;
   const words = big
-    ? `w0 = ch[w]; w1 = ch[${next}];
+    ? `w0 = fw[w]; w1 = fw[${next}];
         eLo = (w1 << 24) | ((w1 & ${BSWAP_MID}) << 8) | ((w1 >>> 8) & ${BSWAP_MID}) | (w1 >>> 24);
         eHi = (w0 << 24) | ((w0 & ${BSWAP_MID}) << 8) | ((w0 >>> 8) & ${BSWAP_MID}) | (w0 >>> 24);`
-    : `eLo = ch[w]; eHi = ch[${next}];`;
+    : `eLo = fw[w]; eHi = fw[${next}];`;
+  const inFlat = aligned ? 'w < fw.length' : 'w + 1 < fw.length';
   // Tables are aligned to their size (x86: 4 KiB, the address field has no lower bits; radix NLB and
   // s390 origins likewise), so the entry's address is the table's OR the index times 8.
   const slow = `walker.readSlow(el, eh); eLo = tmpv[0]; eHi = tmpv[1];`;
-  const shift = Math.log2(CHUNK_SIZE);
-  if (spec.dramBase + spec.dramSize <= 2 ** 32 && spec.dramSize > 0) {
-    // Every DRAM address fits 32 bits: small-integer arithmetic only (chunk numbers, not byte
-    // offsets, are compared, so no uint32 above 2^31 reaches a comparison).
-    const firstChunk = spec.dramBase / CHUNK_SIZE;
-    const nChunks = spec.dramSize / CHUNK_SIZE;
-    const cw = firstChunk === 0 ? `w = el >>> ${shift}` : `w = (el >>> ${shift}) - ${firstChunk}`;
-    const inDram = firstChunk === 0 ? (nChunks >= 2 ** (32 - shift) ? '' : ` && w < ${nChunks}`) : ` && w >= 0 && w < ${nChunks}`;
+  if (spec.dramSize === 0) return `el = tLo | (${idx} << 3); eh = tHi;
+      ${slow}`;
+  if (spec.dramBase + spec.dramSize <= 2 ** 32) {
+    // Every DRAM address fits 32 bits: small-integer arithmetic only (word numbers below 2^30).
+    const baseWords = spec.dramBase / 4;
+    const cw = baseWords === 0 ? 'w = el >>> 2' : `w = (el >>> 2) - ${baseWords}`;
+    const lowOk = baseWords === 0 ? '' : ' && w >= 0';
     return `el = tLo | (${idx} << 3); eh = tHi;
       ${cw};
-      if (tHi === 0${inDram}) {
-        ch = w < chunks.length ? chunks[w] : zero;
-        w = (el & ${wmask}) >>> 2;
+      if (tHi === 0${lowOk} && ${inFlat}) {
         ${words}
       } else {
         ${slow}
@@ -241,12 +238,9 @@ function loadEntry(big: boolean, spec: WalkSpec, idx: string, aligned: boolean):
   }
   return `el = tLo | (${idx} << 3); eh = tHi;
       {
-        const pa = eh * ${TWO32} + (el >>> 0);
-        const o = pa - ${spec.dramBase};
-        if (o >= 0 && o < ${spec.dramSize}) {
-          w = (o * ${1 / CHUNK_SIZE}) | 0;
-          ch = w < chunks.length ? chunks[w] : zero;
-          w = (o & ${wmask}) >>> 2;
+        const o = eh * ${TWO32} + (el >>> 0) - ${spec.dramBase};
+        w = o >= 0 && o < ${2 ** 32} ? o >>> 2 : -1;
+        if (w >= 0 && ${inFlat}) {
           ${words}
         } else {
           ${slow}
@@ -295,7 +289,12 @@ function popcount(x: number): number {
 }
 
 /** The walk's level-by-level code, for generateSource. */
-function levelChain(L: Layout, spec: WalkSpec, refs: (l: number) => string): string {
+/**
+ * The walk's level-by-level code. `fault(kind, l)` is the statement a fault at level l runs (the
+ * full walk records it; the batched fast walk leaves for the full walk); `counted(refs)` the
+ * statement that counts a finished walk's references.
+ */
+function levelChain(L: Layout, spec: WalkSpec, fault: (kind: number, l: number) => string, counted: (refs: string) => string, refs: (l: number) => string): string {
   const hw = L.hw;
   const n = L.levels.length;
   const last = n - 1;
@@ -304,8 +303,6 @@ function levelChain(L: Layout, spec: WalkSpec, refs: (l: number) => string): str
   // Tables are 8-aligned when every next-table address is a mask without the low 3 bits (the
   // root's alignment Walker.loadRoot checks, to the root table's size).
   const aligned = spec.rootLevels.every((l) => (L.tableBytes[l] ?? 4096) % 8 === 0) && spec.tableAddr.every((m, l) => l === last || (m !== null && (m.lo & 7) === 0));
-  const fault = (kind: number, l: number): string =>
-    `{ cnt[${cn('WALK_REFS')}] += ${refs(l)}; return walker.walkFault(${fk(kind)}, cpu, hi, lo, access, user, ${l}, perm, el, eh, eLo | 0, eHi | 0); }`;
   // Accumulate the entries' AND/OR where every level reads the rights the same way (x86, s390).
   const acc = hw.tableRules.some((t, l) => t && l < last) ? accumulable(L) : null;
   // Only the halves some rule reads (x86: the AND of the low halves for R/W and U/S, the OR of the high ones for XD).
@@ -387,10 +384,10 @@ function levelChain(L: Layout, spec: WalkSpec, refs: (l: number) => string): str
   }
   return `${out.join('\n')}
     }
-    cnt[${cn('WALK_REFS')}] += ${refs(-1)};${accPerm}`;
+    ${counted(refs(-1))}${accPerm}`;
 }
 
-/** The source of the factory `(env: WalkEnv) => { translate, translateTo, walkTo }` for a layout. */
+/** The source of the factory `(env: WalkEnv) => { translate, translateTo, translateMany, walkTo }` for a layout. */
 export function generateSource(L: Layout, spec: WalkSpec): string {
   const last = L.levels.length - 1;
   // Entries read: from the root's level to the level reached (l, or L for the leaf found).
@@ -401,7 +398,18 @@ export function generateSource(L: Layout, spec: WalkSpec): string {
     if (multiRoot) return `${upto} + 1 - start`;
     return l < 0 ? `L + ${1 - base}` : String(l + 1 - base);
   };
-  const chain = levelChain(L, spec, refs);
+  const chain = levelChain(
+    L,
+    spec,
+    (kind, l) => `{ cnt[${cn('WALK_REFS')}] += ${refs(l)}; return walker.walkFault(${fk(kind)}, cpu, hi, lo, access, user, ${l}, perm, el, eh, eLo | 0, eHi | 0); }`,
+    (r) => `cnt[${cn('WALK_REFS')}] += ${r};`,
+    refs,
+  );
+  // The batched walk's copy: anything but a plain successful walk leaves for walkTo, which
+  // redoes it and records the fault; only finished walks count, in locals added once per call.
+  const fastChain = levelChain(L, spec, () => 'break fast;', (r) => `const n = ${r};`, refs).replace(/\n/g, '\n    ');
+  const rightsTest = `(perm & need) !== need || (!user && (perm & ${pm(Perm.U)}) !== 0 && hit[access === ${ac('Exec')} ? ${HIT_SMEP} /* HIT_SMEP */ : ${HIT_SMAP} /* HIT_SMAP */] === 1)`;
+  const needOf = `access === ${ac('Write')} ? ${pm(Perm.W)} : access === ${ac('Exec')} ? ${pm(Perm.X)} : ${pm(Perm.R)}`;
 
   const pkey =
     spec.pkeyShiftHi >= 0
@@ -446,13 +454,15 @@ return function (env) {
   const cmask = tl0.length - 1;
 
   // The TLB hit on the smallest page size, inline; everything else in mmu.missTo.
+  // With the TLB off, no probe (it would read the shared empty TLB at random).
   function translate(cpu, va, access, user) {
-    ${hitPrologue}
-    if (${hitTest} && Math.floor(va) === va) {
-      cnt[${cn('TLB_HITS')}]++;
-      return ${hitPa};
-    }
-    if (hit[${HIT_TLB} /* HIT_TLB */] === 0 && va >= 0 && Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && va <= vaMax[cpu] && access >>> 0 < 3) {
+    if (hit[${HIT_TLB} /* HIT_TLB */] === 1) {
+      ${hitPrologue}
+      if (${hitTest} && Math.floor(va) === va) {
+        cnt[${cn('TLB_HITS')}]++;
+        return ${hitPa};
+      }
+    } else if (va >= 0 && Math.floor(va) === va && cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu && va <= vaMax[cpu] && access >>> 0 < 3) {
       // TLB off: straight to the walk.
       cnt[${cn('SLOW_TRANSLATIONS')}]++;
       return walkTo(cpu, (va * ${2 ** -32} /* 2^-32 */) | 0, va | 0, access, user) === 0 ? out[0] : -1;
@@ -472,14 +482,95 @@ return function (env) {
     return 0;
   }
 
+  // translate() over vas[from .. from + count), the physical addresses into dst[0 .. count):
+  // the TLB probe inline in one loop, the hit count added once per call. Returns how many were
+  // translated: count, or the index of the first fault (mmu.fault holds it).
+  function translateMany(cpu, vas, from, count, access, user, dst) {
+    if (!(cpu >= 0 && cpu < ncpu && (cpu | 0) === cpu) || access >>> 0 >= 3) {
+      mmu.missTo(cpu, 0, access, user); // a bad cpu or access: the checked path throws
+      return 0;
+    }
+    if (hit[${HIT_TLB} /* HIT_TLB */] === 0) return walkMany(cpu, vas, from, count, access, user, dst);
+    const k = ${HIT_BASE} /* HIT_BASE */ + (((cpu << 3) | (access << 1) | (user ? 1 : 0)) << 1);
+    const s = salt[cpu];
+    let t0 = tl0[cpu], hm = hit[k], hv = hit[k | 1], hits = 0;
+    for (let i = 0; i < count; i++) {
+      const va = vas[from + i];
+      const vpn = Math.floor(va * ${2 ** -pageShift} /* 2^-${pageShift} */);
+      const e = ((vpn & ${mask}) ^ s) << ${TLB_SLOT_SHIFT} /* TLB_SLOT_SHIFT */;
+      if (t0[e] === vpn && ((t0[e | ${TLB_PERM} /* TLB_PERM */] | 0) & hm) === hv && va <= ${spec.vaMaxNum} && Math.floor(va) === va) {
+        hits++;
+        dst[i] = ${hitPa};
+        continue;
+      }
+      cnt[${cn('TLB_HITS')}] += hits;
+      hits = 0;
+      if (mmu.missTo(cpu, va, access, user) !== 0) return i;
+      dst[i] = out[0];
+      // The miss may have given the CPU its TLB array or changed its hit values.
+      t0 = tl0[cpu];
+      hm = hit[k];
+      hv = hit[k | 1];
+    }
+    cnt[${cn('TLB_HITS')}] += hits;
+    return count;
+  }
+
+  // translateMany with the TLB off: every address walked, the walk inline in the loop (no call
+  // per address); a walk that faults, must set A/D, or needs a PKRU/SMEP/SMAP check is done
+  // again by walkTo, which does all of it. Counts as translate() would, once per call.
+  function walkMany(cpu, vas, from, count, access, user, dst) {
+    const rLo = rootHL[cpu << 1], rHi = rootHL[(cpu << 1) | 1], vmax = vaMax[cpu];${multiRoot ? '\n    const start = rootLevel[cpu];' : ''}
+    let need = ${needOf};
+    if (user) need |= ${pm(Perm.U)};
+    const pk = pkru[cpu];
+    let fw = dram.flat32, walks = 0, refs = 0;
+    let eLo = 0, eHi = 0, el = 0, eh = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
+    let i = 0;
+    for (; i < count; i++) {
+      const va = vas[from + i];
+      if (!(va >= 0 && va <= vmax && Math.floor(va) === va)) {
+        // Out of the root's range (or not a safe integer): the checked path.
+        cnt[${cn('WALKS')}] += walks; cnt[${cn('WALK_REFS')}] += refs; cnt[${cn('SLOW_TRANSLATIONS')}] += walks; walks = 0; refs = 0;
+        if (mmu.missTo(cpu, va, access, user) !== 0) return i;
+        dst[i] = out[0];
+        continue;
+      }
+      const hi = (va * ${2 ** -32} /* 2^-32 */) | 0, lo = va | 0;
+      let tLo = rLo, tHi = rHi;
+      let perm = ${pm(Perm.R | Perm.W | Perm.X | Perm.U)};
+      let aL = -1, aH = -1, oL = 0, oH = 0;
+      let aMiss = 0, dMiss = 0, hasD = 0, frame = 0, vpn = 0, offs = 0, cls = 0, L = -1;
+      fast: {
+      found: {
+    ${fastChain}
+        if (${rightsTest}) break fast;${spec.pkeyShiftHi >= 0 ? `\n        if ((perm & ${pm(Perm.U)}) !== 0 && pk !== 0 && access !== ${ac('Exec')}) break fast;` : ''}
+        if (aMiss !== 0 || (access === ${ac('Write')} && dMiss === 1)) break fast;
+        walks++;
+        refs += n;
+        dst[i] = frame + offs;
+        continue;
+      }
+      // The full walk: counts itself, sets A/D, records a fault.
+      cnt[${cn('SLOW_TRANSLATIONS')}]++;
+      if (walkTo(cpu, hi, lo, access, user) !== 0) break;
+      dst[i] = out[0];
+      fw = dram.flat32;
+    }
+    cnt[${cn('WALKS')}] += walks;
+    cnt[${cn('WALK_REFS')}] += refs;
+    cnt[${cn('SLOW_TRANSLATIONS')}] += walks;
+    return i;
+  }
+
   // hi and lo arrive as int32 (a double argument would be boxed); shifts below use >>>.
   function walkTo(cpu, hi, lo, access, user) {
     cnt[${cn('WALKS')}]++;
     let tLo = rootHL[cpu << 1], tHi = rootHL[(cpu << 1) | 1];${multiRoot ? '\n    const start = rootLevel[cpu];' : ''}
     let perm = ${pm(Perm.R | Perm.W | Perm.X | Perm.U)};
-    let eLo = 0, eHi = 0, el = 0, eh = 0, off = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
+    let eLo = 0, eHi = 0, el = 0, eh = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
     let aL = -1, aH = -1, oL = 0, oH = 0;
-    let ch = zero;
+    const fw = dram.flat32;
     let aMiss = 0, dMiss = 0, hasD = 0, frame = 0, vpn = 0, offs = 0, cls = 0, L = -1;
     found: {
 ${chain}
@@ -512,13 +603,14 @@ ${chain}
     out[0] = frame + offs;
     return 0;
   }
-  return { translate, translateTo, walkTo };
+  return { translate, translateTo, translateMany, walkTo };
 };
 `;
 }
 
 type Fns = {
   translate: (cpu: number, va: number, access: number, user: boolean) => number;
+  translateMany: (cpu: number, vas: Float64Array, from: number, count: number, access: number, user: boolean, dst: Float64Array) => number;
   translateTo: (cpu: number, va: number, access: number, user: boolean) => number;
   walkTo: (cpu: number, hi: number, lo: number, access: number, user: boolean) => number;
 };

@@ -15,7 +15,7 @@
 
 import type { FaultHook } from '../../arch/fault.ts';
 import type { Layout } from '../../arch/types.ts';
-import { ZERO_CHUNK32, type PhysMem } from '../mem/phys.ts';
+import type { PhysMem } from '../mem/phys.ts';
 import { Access } from './consts.ts';
 import { C, Counters } from './counters.ts';
 import { compileWalker, walkSpecFor } from './codegen.ts';
@@ -77,6 +77,13 @@ export class Mmu {
   readonly translate: (cpu: number, va: number, access: number, user: boolean) => number;
   /** translate() returning a small integer: 0 with the physical address in result[0], or -1 (fault). Never allocates. */
   readonly translateTo: (cpu: number, va: number, access: number, user: boolean) => number;
+  /**
+   * translate() of vas[from .. from + count) into dst[0 .. count): the batched form, for callers
+   * that translate many addresses at once (the TLB probe runs in one generated loop, the hit
+   * counter is updated once). Returns how many were translated: count, or the index of the
+   * first fault (this.fault describes it; dst holds the addresses before it). Never allocates.
+   */
+  readonly translateMany: (cpu: number, vas: Float64Array, from: number, count: number, access: number, user: boolean, dst: Float64Array) => number;
   /** @internal The generated walk of hi:lo (int32 halves, range-checked): 0 with the address in out[0], or -1 with the fault filled. */
   readonly walkTo: (cpu: number, hi: number, lo: number, access: number, user: boolean) => number;
 
@@ -125,11 +132,11 @@ export class Mmu {
     this.walker.smap = opts.smap ?? false;
     this.out = this.walker.out;
 
-    // Regions never drop a chunk once allocated (src/mem/phys.ts), so the walk may keep the index.
-    const dense = mem.dram.dense32;
+    // DRAM with a flat part (src/mem/phys.ts): the walk reads it directly.
+    const flat = mem.dram.dense32 !== null;
     const w = this.walker;
     const t = this.tlb;
-    const fns = compileWalker(layout, walkSpecFor(layout, mem.dram.base, dense !== null ? mem.dram.size : 0, t.bits))({
+    const fns = compileWalker(layout, walkSpecFor(layout, mem.dram.base, flat ? mem.dram.size : 0, t.bits))({
       mmu: this,
       walker: w,
       tlb: t,
@@ -137,8 +144,7 @@ export class Mmu {
       rootLevel: w.rootLevel,
       vaMax: w.vaMax,
       pkru: w.pkru,
-      chunks: dense ?? [],
-      zero: ZERO_CHUNK32,
+      dram: mem.dram,
       cnt: this.cnt,
       out: w.out,
       result: this.result,
@@ -153,6 +159,7 @@ export class Mmu {
     });
     this.translate = fns.translate;
     this.translateTo = fns.translateTo;
+    this.translateMany = fns.translateMany;
     this.walkTo = fns.walkTo;
   }
 
