@@ -52,19 +52,37 @@ return function (env) {
     const k = 8 /* HIT_BASE */ + (((cpu << 3) | (access << 1) | (user ? 1 : 0)) << 1);
     const s = salt[cpu];
     let t0 = tl0[cpu], hm = hit[k], hv = hit[k | 1], hits = 0;
-    for (let i = 0; i < count; i++) {
+    let i = 0;
+    while (i < count) {
+      // Two addresses at a time where both hit (independent probes overlap: about a quarter
+      // faster than one at a time); otherwise one, below.
+      if (i + 1 < count) {
+        const va = vas[from + i], vb = vas[from + i + 1];
+        const pa = Math.floor(va * 0.0000152587890625 /* 2^-16 */), pb = Math.floor(vb * 0.0000152587890625 /* 2^-16 */);
+        const ea = ((pa & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */, eb = ((pb & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */;
+        if (t0[ea] === pa && t0[eb] === pb && ((t0[ea | 2 /* TLB_PERM */] | 0) & hm) === hv && ((t0[eb | 2 /* TLB_PERM */] | 0) & hm) === hv &&
+            va <= 4503599627370495 && vb <= 4503599627370495 && Math.floor(va) === va && Math.floor(vb) === vb) {
+          hits += 2;
+          dst[i] = t0[ea | 1 /* TLB_FRAME */] + (va - pa * 65536);
+          dst[i + 1] = t0[eb | 1 /* TLB_FRAME */] + (vb - pb * 65536);
+          i += 2;
+          continue;
+        }
+      }
       const va = vas[from + i];
       const vpn = Math.floor(va * 0.0000152587890625 /* 2^-16 */);
       const e = ((vpn & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */;
       if (t0[e] === vpn && ((t0[e | 2 /* TLB_PERM */] | 0) & hm) === hv && va <= 4503599627370495 && Math.floor(va) === va) {
         hits++;
         dst[i] = t0[e | 1 /* TLB_FRAME */] + (va - vpn * 65536);
+        i++;
         continue;
       }
       cnt[1 /* C.TLB_HITS */] += hits;
       hits = 0;
       if (mmu.missTo(cpu, va, access, user) !== 0) return i;
       dst[i] = out[0];
+      i++;
       // The miss may have given the CPU its TLB array or changed its hit values.
       t0 = tl0[cpu];
       hm = hit[k];
