@@ -54,18 +54,21 @@ return function (env) {
     let t0 = tl0[cpu], hm = hit[k], hv = hit[k | 1], hits = 0;
     let i = 0;
     while (i < count) {
-      // Two addresses at a time where both hit (independent probes overlap: about a quarter
-      // faster than one at a time); otherwise one, below.
-      if (i + 1 < count) {
-        const va = vas[from + i], vb = vas[from + i + 1];
-        const pa = Math.floor(va * 0.000244140625 /* 2^-12 */), pb = Math.floor(vb * 0.000244140625 /* 2^-12 */);
-        const ea = ((pa & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */, eb = ((pb & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */;
-        if (t0[ea] === pa && t0[eb] === pb && ((t0[ea | 2 /* TLB_PERM */] | 0) & hm) === hv && ((t0[eb | 2 /* TLB_PERM */] | 0) & hm) === hv &&
-            va <= 9007199254740991 && vb <= 9007199254740991 && Math.floor(va) === va && Math.floor(vb) === vb) {
-          hits += 2;
-          dst[i] = t0[ea | 1 /* TLB_FRAME */] + (va - pa * 4096);
-          dst[i + 1] = t0[eb | 1 /* TLB_FRAME */] + (vb - pb * 4096);
-          i += 2;
+      // HIT_LANES addresses at a time where all hit (independent probes overlap: about 1.4x
+      // one at a time); otherwise one, below.
+      if (i + 3 < count) {
+        const va0 = vas[from + i + 0], va1 = vas[from + i + 1], va2 = vas[from + i + 2], va3 = vas[from + i + 3];
+        const vp0 = Math.floor(va0 * 0.000244140625 /* 2^-12 */), vp1 = Math.floor(va1 * 0.000244140625 /* 2^-12 */), vp2 = Math.floor(va2 * 0.000244140625 /* 2^-12 */), vp3 = Math.floor(va3 * 0.000244140625 /* 2^-12 */);
+        const e0 = ((vp0 & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */, e1 = ((vp1 & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */, e2 = ((vp2 & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */, e3 = ((vp3 & 4095) ^ s) << 2 /* TLB_SLOT_SHIFT */;
+        if (t0[e0] === vp0 && t0[e1] === vp1 && t0[e2] === vp2 && t0[e3] === vp3 &&
+            ((t0[e0 | 2 /* TLB_PERM */] | 0) & hm) === hv && ((t0[e1 | 2 /* TLB_PERM */] | 0) & hm) === hv && ((t0[e2 | 2 /* TLB_PERM */] | 0) & hm) === hv && ((t0[e3 | 2 /* TLB_PERM */] | 0) & hm) === hv &&
+            va0 <= 9007199254740991 && Math.floor(va0) === va0 && va1 <= 9007199254740991 && Math.floor(va1) === va1 && va2 <= 9007199254740991 && Math.floor(va2) === va2 && va3 <= 9007199254740991 && Math.floor(va3) === va3) {
+          hits += 4;
+          dst[i + 0] = t0[e0 | 1 /* TLB_FRAME */] + (va0 - vp0 * 4096);
+          dst[i + 1] = t0[e1 | 1 /* TLB_FRAME */] + (va1 - vp1 * 4096);
+          dst[i + 2] = t0[e2 | 1 /* TLB_FRAME */] + (va2 - vp2 * 4096);
+          dst[i + 3] = t0[e3 | 1 /* TLB_FRAME */] + (va3 - vp3 * 4096);
+          i += 4;
           continue;
         }
       }
@@ -104,6 +107,78 @@ return function (env) {
     let eLo = 0, eHi = 0, el = 0, eh = 0, w = 0, w0 = 0, w1 = 0, tmpd = 0;
     let i = 0;
     for (; i < count; i++) {
+      // Two walks interleaved (pairWalk), where both are plain; otherwise one at a time below.
+      if (i + 1 < count) {
+        const va = vas[from + i], vb = vas[from + i + 1];
+        if (va >= 0 && va <= vmax && Math.floor(va) === va && vb >= 0 && vb <= vmax && Math.floor(vb) === vb) {
+          const hiA = (va * 2.3283064365386963e-10 /* 2^-32 */) | 0, loA = va | 0, hiB = (vb * 2.3283064365386963e-10 /* 2^-32 */) | 0, loB = vb | 0;
+          let tLoA = rLo, tHiA = rHi, tLoB = rLo, tHiB = rHi, permA = 15 /* Perm.R|Perm.W|Perm.X|Perm.U */, permB = permA;
+          let eLoA = 0, eHiA = 0, eLoB = 0, eHiB = 0, elA = 0, elB = 0, wA = 0, wB = 0, w0A = 0, w1A = 0, w0B = 0, w1B = 0;
+          let aLA = -1, aHA = -1, oLA = 0, oHA = 0, aLB = -1, aHB = -1, oLB = 0, oHB = 0, frameA = 0, offsA = 0, frameB = 0, offsB = 0;
+          pair: {
+        // ---- level 0 (pgd), both walks
+        elA = tLoA | (((hiA >>> 16) & 511) << 3); wA = elA >>> 2; elB = tLoB | (((hiB >>> 16) & 511) << 3); wB = elB >>> 2;
+        if ((tHiA | tHiB) !== 0 || wA >= fw.length || wB >= fw.length) break pair;
+        eLoA = fw[wA]; eHiA = fw[wA | 1];
+        eLoB = fw[wB]; eHiB = fw[wB | 1];
+        if (!(((eLoA & 1)) !== 0) || !(((eLoB & 1)) !== 0)) break pair;
+        if ((((eLoA & 128)) !== 0) || (((eLoB & 128)) !== 0)) break pair;
+        aLA &= eLoA; oHA |= eHiA; aLB &= eLoB; oHB |= eHiB;
+        if (((eLoA & 32) !== 32) || ((eLoB & 32) !== 32)) break pair;
+        tLoA = eLoA & -4096; tHiA = eHiA & 1048575; tLoB = eLoB & -4096; tHiB = eHiB & 1048575;
+        // ---- level 1 (p4d), both walks
+        elA = tLoA | (((hiA >>> 7) & 511) << 3); wA = elA >>> 2; elB = tLoB | (((hiB >>> 7) & 511) << 3); wB = elB >>> 2;
+        if ((tHiA | tHiB) !== 0 || wA >= fw.length || wB >= fw.length) break pair;
+        eLoA = fw[wA]; eHiA = fw[wA | 1];
+        eLoB = fw[wB]; eHiB = fw[wB | 1];
+        if (!(((eLoA & 1)) !== 0) || !(((eLoB & 1)) !== 0)) break pair;
+        if ((((eLoA & 128)) !== 0) || (((eLoB & 128)) !== 0)) break pair;
+        aLA &= eLoA; oHA |= eHiA; aLB &= eLoB; oHB |= eHiB;
+        if (((eLoA & 32) !== 32) || ((eLoB & 32) !== 32)) break pair;
+        tLoA = eLoA & -4096; tHiA = eHiA & 1048575; tLoB = eLoB & -4096; tHiB = eHiB & 1048575;
+        // ---- level 2 (pud), both walks
+        elA = tLoA | ((((loA >>> 30) | (hiA << 2)) & 511) << 3); wA = elA >>> 2; elB = tLoB | ((((loB >>> 30) | (hiB << 2)) & 511) << 3); wB = elB >>> 2;
+        if ((tHiA | tHiB) !== 0 || wA >= fw.length || wB >= fw.length) break pair;
+        eLoA = fw[wA]; eHiA = fw[wA | 1];
+        eLoB = fw[wB]; eHiB = fw[wB | 1];
+        if (!(((eLoA & 1)) !== 0) || !(((eLoB & 1)) !== 0)) break pair;
+        if ((((eLoA & 128)) !== 0) || (((eLoB & 128)) !== 0)) break pair;
+        aLA &= eLoA; oHA |= eHiA; aLB &= eLoB; oHB |= eHiB;
+        if (((eLoA & 32) !== 32) || ((eLoB & 32) !== 32)) break pair;
+        tLoA = eLoA & -4096; tHiA = eHiA & 1048575; tLoB = eLoB & -4096; tHiB = eHiB & 1048575;
+        // ---- level 3 (pmd), both walks
+        elA = tLoA | (((loA >>> 21) & 511) << 3); wA = elA >>> 2; elB = tLoB | (((loB >>> 21) & 511) << 3); wB = elB >>> 2;
+        if ((tHiA | tHiB) !== 0 || wA >= fw.length || wB >= fw.length) break pair;
+        eLoA = fw[wA]; eHiA = fw[wA | 1];
+        eLoB = fw[wB]; eHiB = fw[wB | 1];
+        if (!(((eLoA & 1)) !== 0) || !(((eLoB & 1)) !== 0)) break pair;
+        if ((((eLoA & 128)) !== 0) || (((eLoB & 128)) !== 0)) break pair;
+        aLA &= eLoA; oHA |= eHiA; aLB &= eLoB; oHB |= eHiB;
+        if (((eLoA & 32) !== 32) || ((eLoB & 32) !== 32)) break pair;
+        tLoA = eLoA & -4096; tHiA = eHiA & 1048575; tLoB = eLoB & -4096; tHiB = eHiB & 1048575;
+        // ---- level 4 (pte), both walks
+        elA = tLoA | (((loA >>> 12) & 511) << 3); wA = elA >>> 2; elB = tLoB | (((loB >>> 12) & 511) << 3); wB = elB >>> 2;
+        if ((tHiA | tHiB) !== 0 || wA >= fw.length || wB >= fw.length) break pair;
+        eLoA = fw[wA]; eHiA = fw[wA | 1];
+        eLoB = fw[wB]; eHiB = fw[wB | 1];
+        if (!(((eLoA & 1)) !== 0) || !(((eLoB & 1)) !== 0)) break pair;
+        aLA &= eLoA; oHA |= eHiA; aLB &= eLoB; oHB |= eHiB;
+        if (((eLoA & 32) !== 32) || ((eLoB & 32) !== 32)) break pair;
+        if (access === 1 /* Access.Write */ && (((eLoA & 64) !== 64) || ((eLoB & 64) !== 64))) break pair;
+        frameA = ((eHiA & 1048575) >>> 0) * 4294967296 /* 2^32 */ + ((eLoA & -4096) >>> 0); offsA = ((loA & 4095) >>> 0); frameB = ((eHiB & 1048575) >>> 0) * 4294967296 /* 2^32 */ + ((eLoB & -4096) >>> 0); offsB = ((loB & 4095) >>> 0);
+        permA = 1 /* Perm.R */ | (((aLA & 2)) !== 0 ? 2 /* Perm.W */ : 0) | (((oHA & -2147483648)) === 0 ? 4 /* Perm.X */ : 0) | (((aLA & 4)) !== 0 ? 8 /* Perm.U */ : 0);
+        permB = 1 /* Perm.R */ | (((aLB & 2)) !== 0 ? 2 /* Perm.W */ : 0) | (((oHB & -2147483648)) === 0 ? 4 /* Perm.X */ : 0) | (((aLB & 4)) !== 0 ? 8 /* Perm.U */ : 0);
+            if (((permA & need) !== need || (!user && (permA & 8 /* Perm.U */) !== 0 && hit[access === 2 /* Access.Exec */ ? 1 /* HIT_SMEP */ : 2 /* HIT_SMAP */] === 1)) || ((permB & need) !== need || (!user && (permB & 8 /* Perm.U */) !== 0 && hit[access === 2 /* Access.Exec */ ? 1 /* HIT_SMEP */ : 2 /* HIT_SMAP */] === 1))) break pair;
+            if (((permA | permB) & 8 /* Perm.U */) !== 0 && pk !== 0 && access !== 2 /* Access.Exec */) break pair;
+            dst[i] = frameA + offsA;
+            dst[i + 1] = frameB + offsB;
+            walks += 2;
+            refs += 10;
+            i++;
+            continue;
+          }
+        }
+      }
       const va = vas[from + i];
       if (!(va >= 0 && va <= vmax && Math.floor(va) === va)) {
         // Out of the root's range (or not a safe integer): the checked path.
