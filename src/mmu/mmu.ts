@@ -167,14 +167,18 @@ export class Mmu {
 
   /**
    * @internal Everything translate() does not finish inline: bad or out-of-range addresses,
-   * larger pages, re-walks, misses, TLB off. 0 (pa in out[0]) or -1. It is kept too large for
-   * V8 to inline into the generated translate(), so that translate() stays small enough to be
-   * inlined into its callers (V8 counts what a function has inlined against that budget).
+   * larger pages, re-walks, misses, TLB off. 0 (pa in out[0]) or -1. It must stay too large for
+   * V8 to inline into the generated translate() (more than 460 bytes of bytecode), so that
+   * translate() stays small enough to be inlined into its callers (V8 counts what a function has
+   * inlined against that budget; a translate() that is not inlined returns a boxed double):
+   * hence the TLB-and-walk step below is written out here rather than called (probeOrWalk is the
+   * same for translateHalves). translate-alloc-check in bench/mmu.bench.ts measures it.
    */
   missTo(cpu: number, va: number, access: number, user: boolean): number {
     if (!(cpu >= 0 && cpu < this.cpus) || (cpu | 0) !== cpu) throw new RangeError(`cpu ${cpu} out of 0..${this.cpus - 1}`);
     if (access !== Access.Read && access !== Access.Write && access !== Access.Exec) throw new RangeError(`access ${access} is not Access.Read/Write/Exec`);
-    if (!(va >= 0 && va <= this.walker.vaMax[cpu]!) || Math.floor(va) !== va) {
+    const w = this.walker;
+    if (!(va >= 0 && va <= w.vaMax[cpu]!) || Math.floor(va) !== va) {
       if (!Number.isSafeInteger(va) || va < 0) {
         throw new RangeError(`virtual address ${va} is not a non-negative safe integer; use translateBig`);
       }
@@ -184,10 +188,25 @@ export class Mmu {
       this.out[0] = pa;
       return 0;
     }
-    return this.probeOrWalk(cpu, (va * INV_TWO32) >>> 0, va >>> 0, access, user);
+    const hi = (va * INV_TWO32) >>> 0;
+    const lo = va >>> 0;
+    const v = this.cnt;
+    const t = this.tlb;
+    if (t.enabled) {
+      const r = t.probe(cpu, hi, lo, access, user);
+      if (r >= 0) {
+        v[C.TLB_HITS]++;
+        this.out[0] = t.hitPa[0]!;
+        return 0;
+      }
+      if (r === Probe.Rewalk) v[C.TLB_REWALKS]++;
+      else v[C.TLB_MISSES]++;
+    }
+    v[C.SLOW_TRANSLATIONS]++;
+    return this.walkTo(cpu, hi | 0, lo | 0, access, user);
   }
 
-  /** The TLB, else a walk, for an address in range (uint32 halves): 0 with the address in out[0], or -1. */
+  /** The TLB, else a walk, for an address in range (uint32 halves): 0 with the address in out[0], or -1 (missTo writes the same out). */
   private probeOrWalk(cpu: number, hi: number, lo: number, access: number, user: boolean): number {
     const v = this.cnt;
     if (this.tlb.enabled) {
