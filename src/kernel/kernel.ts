@@ -139,9 +139,9 @@ export class Kernel {
     // a region-third ASCE (3 levels; mmaps stay below mmap_base < 4 TiB, so no crst_table_upgrade),
     // here the region-third table under pgd[0] / p4d[0] of the 5-level tree this model walks.
     const rootLevel = this.layout.hooks.root.levelFor(mm.mmapTop);
-    const rootSlot = newSlot();
-    if (rootLevel > 0) this.pt.walk(mm.pgd, 0, rootLevel, true, rootSlot);
-    this.machine.mmu.setRoot(mm.cpu, this.layout.hooks.root.encode(rootLevel > 0 ? rootSlot.pa : mm.pgd, rootLevel));
+    const root = { level: 0, pa: mm.pgd, entry: { lo: 0, hi: 0 } };
+    if (rootLevel > 0) this.pt.walk(mm.pgd, 0, rootLevel, true, root);
+    this.machine.mmu.setRoot(mm.cpu, this.layout.hooks.root.encode(root.pa, rootLevel));
     return mm;
   }
 
