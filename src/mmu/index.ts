@@ -14,6 +14,9 @@
 //                                                  (allocation-free where V8 inlines it into the caller; a
 //                                                  physical address is a double, boxed if returned across a call)
 //   mmu.translateTo(cpu, va, access, user): 0 | -1  the same, never allocating: the address is in mmu.result[0]
+//   mmu.translateMany(cpu, vas, from, count, access, user, dst): number
+//                                                  translate() of vas[from ..] into dst[0 ..], batched (one generated
+//                                                  loop); returns count, or the index of the first fault
 //   mmu.translateBig(cpu, va: bigint, access, user) the same for any 64-bit address (kernel half, non-canonical)
 //   mmu.fault: FaultInfo                           the last fault, reused: kind (FaultKind), code (x86 error code,
 //                                                  DSISR/SRR1, s390 program-interruption code), vector, level, va,
@@ -22,6 +25,7 @@
 //   mmu.flushRange(cpu, start, end, asid?)         flush_tlb_range, end exclusive
 //   mmu.flushAsid(cpu, asid?)                      flush_tlb_mm: one address space (default the CPU's current)
 //   mmu.flushAll(cpu)                              every entry on that CPU
+//   mmu.rootOf(cpu) / mmu.rootLevelOf(cpu)          the root register value; the level its walk starts at (s390 ASCE type)
 //   mmu.setPkru(cpu, value)                        x86 WRPKRU (no flush, as on hardware)
 //   mmu.setSmepSmap(smep, smap)                    x86 CR4.SMEP / CR4.SMAP
 //   mmu.setTlbEnabled(on)                          off: every translate walks (walk benchmarks)
@@ -30,7 +34,8 @@
 //   mmu.counters.snapshot() / .reset()             walks, walk memory references, TLB hits/misses/re-walks,
 //                                                  A/D write-backs, faults by kind, flushes
 //
-//   new TableBuilder(layout, mem, frames)          (builder.ts) page tables for tests and benchmarks
+//   new TableBuilder(layout, mem, frames, rootLevel?) (builder.ts) page tables for tests and benchmarks; .root is
+//                                                  the root register value for setRoot / lookup
 //
 // The TLB is not coherent with page-table memory: an entry changed without a flush keeps being
 // used until flushed, as on hardware (the mkclean bug depends on it).
