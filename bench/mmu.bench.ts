@@ -6,7 +6,7 @@
 //   npx tsx bench/run.ts --filter 'walk|translate'
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -271,13 +271,24 @@ function allocCase(): BenchCase {
 
 // ---- the native baseline (bench/walk-baseline.c) ------------------------------------------------
 
+/** Temporary directories (the compiled baseline, the dumped tables), removed when the process exits. */
+const tmpDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+function tmpDir(prefix: string): string {
+  const d = mkdtempSync(join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
 const ROUNDS = 9;
 const ROUND_SECONDS = 0.2;
 
 /** The C baseline compiled with the host's gcc -O2, or null (with the reason) where there is none. */
 function compileBaseline(): { exe: string } | { skipped: string } {
   const src = fileURLToPath(new URL('./walk-baseline.c', import.meta.url));
-  const dir = mkdtempSync(join(os.tmpdir(), 'daxsim-bench-'));
+  const dir = tmpDir('daxsim-bench-');
   const exe = join(dir, 'walk-baseline');
   const r = spawnSync('gcc', ['-O2', '-o', exe, src], { encoding: 'utf8' });
   if (r.error !== undefined) return { skipped: `no gcc (${r.error.message})` };
@@ -294,7 +305,7 @@ function runBaseline(exe: string, files: { tables: string; addrs: string }, root
 
 /** The rig's tables and addresses in files, for the C side. */
 function dumpRig(rg: Rig): { tables: string; addrs: string } {
-  const dir = mkdtempSync(join(os.tmpdir(), 'daxsim-rig-'));
+  const dir = tmpDir('daxsim-rig-');
   const tables = new Uint8Array(rg.tableBytes);
   rg.mem.readBytes(0, rg.tableBytes, tables);
   const files = { tables: join(dir, 'tables.bin'), addrs: join(dir, 'addrs.bin') };
