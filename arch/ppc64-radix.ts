@@ -14,7 +14,8 @@
 // PTE is V | L | RPN | R | C | ATT | EAA (privileged, read, write, execute); R and C are set
 // by the hardware on the leaf.
 
-import type { Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import { Access, bitNames, Cause, FaultKind, type FaultHook } from './fault.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
 import {
   bitRange,
   clearBits,
@@ -139,11 +140,112 @@ const VAL_BITS: readonly Mask[] = [
   ZERO_MASK,
 ];
 
+/** DSISR bits (arch/powerpc/include/asm/reg.h) that the radix walker produces. */
+export const DSISR = {
+  DSISR_NOHPTE: 0x40000000,
+  DSISR_PROTFAULT: 0x08000000,
+  DSISR_ISSTORE: 0x02000000,
+  DSISR_KEYFAULT: 0x00200000,
+  DSISR_UNSUPP_MMU: 0x00080000,
+} as const;
+/** SRR1 bits on an ISI (arch/powerpc/include/asm/reg.h). SRR1 bit 44 is the same bit as DSISR_UNSUPP_MMU (DSISR_SRR1_MATCH_64S). */
+export const SRR1 = {
+  SRR1_ISI_NOPT: 0x40000000,
+  SRR1_ISI_N_G_OR_CIP: 0x10000000,
+  SRR1_ISI_PROT: 0x08000000,
+  SRR1_KEYFAULT: 0x00200000,
+  SRR1_UNSUPP_MMU: 0x00080000,
+} as const;
+/** Interrupt vectors (Power ISA v3.0B Book III 7.5, figure "Interrupt vector offsets"). */
+export const PPC_VECTOR = { DSI: 0x300, DSEG: 0x380, ISI: 0x400, ISEG: 0x480 } as const;
+
+/** The ISI's SRR1 cause per FaultKind that is not a protection fault (reg.h). */
+const ISI_CODE: Readonly<Record<number, number>> = {
+  [FaultKind.NotPresent]: SRR1.SRR1_ISI_NOPT,
+  [FaultKind.Reserved]: SRR1.SRR1_UNSUPP_MMU,
+  [FaultKind.Pkey]: SRR1.SRR1_KEYFAULT,
+};
+/** The DSI's DSISR cause per FaultKind that is not a protection fault (reg.h). */
+const DSI_CODE: Readonly<Record<number, number>> = {
+  [FaultKind.NotPresent]: DSISR.DSISR_NOHPTE,
+  [FaultKind.Reserved]: DSISR.DSISR_UNSUPP_MMU,
+  [FaultKind.Pkey]: DSISR.DSISR_KEYFAULT,
+};
+const PPC_VECTOR_NAMES: Readonly<Record<number, 'DSI' | 'ISI' | 'DSegI' | 'ISegI'>> = {
+  [PPC_VECTOR.DSI]: 'DSI',
+  [PPC_VECTOR.ISI]: 'ISI',
+  [PPC_VECTOR.DSEG]: 'DSegI',
+  [PPC_VECTOR.ISEG]: 'ISegI',
+};
+
+/**
+ * Power faults: a Data Storage Interrupt (0x300) with DSISR bits, or an Instruction Storage
+ * Interrupt (0x400) with SRR1 bits; an address the radix tree cannot translate raises a Data /
+ * Instruction Segment Interrupt (0x380 / 0x480) (Power ISA v3.0B Book III 6.5.3, 6.5.5, 6.7.10).
+ */
+export const powerFaultHook: FaultHook = {
+  isa: 'power',
+  encode(f, out) {
+    out.teidBits = 0;
+    const exec = f.access === Access.Exec;
+    if (f.kind === FaultKind.NonCanonical) {
+      out.vector = exec ? PPC_VECTOR.ISEG : PPC_VECTOR.DSEG;
+      out.code = 0;
+      return;
+    }
+    if (exec) {
+      out.vector = PPC_VECTOR.ISI;
+      // reg.h: SRR1 bit 35 "an attempt at executing from a no-execute PTE"; other denials are
+      // bit 36. SMEP's Power counterpart (KUEP) is an IAMR key fault.
+      out.code =
+        ISI_CODE[f.kind] ??
+        ((f.cause & Cause.Smep) !== 0 ? SRR1.SRR1_KEYFAULT : (f.cause & Cause.Exec) !== 0 ? SRR1.SRR1_ISI_N_G_OR_CIP : SRR1.SRR1_ISI_PROT);
+      return;
+    }
+    out.vector = PPC_VECTOR.DSI;
+    // SMAP's Power counterpart (KUAP) blocks with the AMR: a key fault.
+    const cause = DSI_CODE[f.kind] ?? ((f.cause & Cause.Smap) !== 0 ? DSISR.DSISR_KEYFAULT : DSISR.DSISR_PROTFAULT);
+    out.code = (f.access === Access.Write ? DSISR.DSISR_ISSTORE : 0) | cause;
+  },
+  codeNames: (c) => (c.vector === PPC_VECTOR.ISI ? bitNames(c.code, SRR1) : bitNames(c.code, DSISR)),
+  vectorName: (c) => PPC_VECTOR_NAMES[c.vector] ?? 'ISegI',
+  record: (c) => ({
+    isa: 'power',
+    vector: PPC_VECTOR_NAMES[c.vector] ?? 'ISegI',
+    dsisr: c.vector === PPC_VECTOR.DSI ? c.code : 0,
+    srr1: c.vector === PPC_VECTOR.ISI ? c.code : 0,
+  }),
+  detail: () => '',
+};
+
 const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
 const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
 const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? m : ZERO_MASK));
 
 const DEVMAP_NAME = '_PAGE_DEVMAP';
+
+const hooks: ArchHooks = {
+  vaForm: 'zero',
+  // _RPAGE_PKEY_BIT* exist, but the AMR/IAMR checks are not modelled.
+  pkey: null,
+  fault: powerFaultHook,
+  // pud_pgtable / pmd_page_vaddr: the entry less P?D_MASKED_BITS (NLB).
+  tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
+  // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
+  leafFrameMask: perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? toMask(PPC64_PTE_RPN_MASK & ~(2n ** BigInt(PPC64_RADIX_LEVELS[l]!.shift) - 1n)) : null)),
+  root: {
+    levels: [PGD],
+    // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
+    encode: (tablePa) => tablePa,
+    decode(root: number, out: RootInfo): void {
+      out.table = root;
+      out.level = PGD;
+    },
+    levelFor: () => PGD,
+  },
+  // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
+  mmapBase: 0x3f00_0000_0000,
+};
 
 export const ppc64Radix: Layout = {
   name: 'ppc64-radix',
@@ -188,6 +290,7 @@ export const ppc64Radix: Layout = {
     reservedLeaf: all(ZERO_MASK),
     reservedTable: perLevel(N, (l) => (l === PTE ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
   },
+  hooks,
 
   // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
   isNone: (level, e) => (level === PTE ? zeroExcept(e, NONE_MASK) : zeroExcept(e, ZERO_MASK)),

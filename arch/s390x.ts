@@ -8,10 +8,11 @@
 // _REGION1_SHIFT 53, _REGION2_SHIFT 42, _REGION3_SHIFT 31, _SEGMENT_SHIFT 20; PAGE_SHIFT 12
 // (arch/s390/include/asm/page.h). Table construction: arch/s390/include/asm/pgalloc.h.
 //
-// Levels: CONFIG_PGTABLE_LEVELS is 5 (arch/s390/Kconfig). A new mm starts with a region-third
-// table as its root (init_new_context, asm/mmu_context.h: asce_limit _REGION2_SIZE) and is
-// upgraded to four or five levels (crst_table_upgrade) when it maps above 4 TiB / 8 PiB. daxsim
-// models the full five-level shape, region-first table at the root, so every level exists.
+// Levels: CONFIG_PGTABLE_LEVELS is 5 (arch/s390/Kconfig), the layout's full shape. A new mm
+// starts with a region-third table as its root (init_new_context, asm/mmu_context.h:
+// asce_limit _REGION2_SIZE, _ASCE_TYPE_REGION3) and is upgraded to four or five levels
+// (crst_table_upgrade, arch/s390/mm/pgalloc.c) when a mapping ends above 4 TiB / 8 PiB; the
+// ASCE's designation type tells the hardware at which level the walk starts (hooks.root).
 //
 // Hardware (z/Architecture Principles of Operation, DAT): entries have an invalid bit (page:
 // 0x400, region/segment: 0x20, so "valid" is that bit clear), a DAT-protection bit 0x200 that
@@ -23,7 +24,8 @@
 // Large leaves: segment entries with FC (_SEGMENT_ENTRY_LARGE, 1 MiB, EDAT-1) and region-third
 // entries with FC (_REGION3_ENTRY_LARGE, 2 GiB, EDAT-2).
 
-import type { Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import { Access, FaultKind, type FaultHook } from './fault.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
 import {
   clearBits,
   fieldShifted,
@@ -270,10 +272,135 @@ function mkyoung(level: number, e: Entry): void {
   if (testAny(e, b.read)) clearBits(e, b.invalid);
 }
 
+/** Program-interruption codes (z/Architecture PoO ch. 6; names as arch/s390/include/asm/kvm_host.h). */
+export const PGM = {
+  PGM_PROTECTION: 0x04,
+  PGM_SEGMENT_TRANSLATION: 0x10,
+  PGM_PAGE_TRANSLATION: 0x11,
+  PGM_TRANSLATION_SPEC: 0x12,
+  PGM_ASCE_TYPE: 0x38,
+  PGM_REGION_FIRST_TRANS: 0x39,
+  PGM_REGION_SECOND_TRANS: 0x3a,
+  PGM_REGION_THIRD_TRANS: 0x3b,
+} as const;
+/**
+ * Translation-exception identification bits below the failing address (arch/s390/mm/fault.c):
+ * 0x400 store / 0x800 fetch (store_indication 0xc00), 4 = the TEID is valid on a protection
+ * exception (else low-address protection), 0x80 = instruction-execution protection.
+ */
+export const TEID = { STORE: 0x400, FETCH: 0x800, PROT_VALID: 0x4, IEP: 0x80 } as const;
+
+/** The translation exception an invalid entry raises, counted from the page table up (PoO ch. 3, "Translation Exceptions"). */
+const S390_INVALID_FROM_BOTTOM = [
+  PGM.PGM_PAGE_TRANSLATION,
+  PGM.PGM_SEGMENT_TRANSLATION,
+  PGM.PGM_REGION_THIRD_TRANS,
+  PGM.PGM_REGION_SECOND_TRANS,
+  PGM.PGM_REGION_FIRST_TRANS,
+];
+/** The program-interruption code per FaultKind, where it does not depend on the level. */
+const S390_CODE: Readonly<Record<number, number>> = {
+  [FaultKind.Reserved]: PGM.PGM_TRANSLATION_SPEC,
+  // PoO: address bits above the range of the ASCE's designation type are not zero.
+  [FaultKind.NonCanonical]: PGM.PGM_ASCE_TYPE,
+};
+
+/** s390 program checks with their TEID bits (arch/s390/mm/fault.c reads them). */
+export const s390FaultHook: FaultHook = {
+  isa: 's390',
+  encode(f, out) {
+    // With facility 75 the TEID tells a store from a fetch (fault.c: store_indication 0xc00).
+    let teid = f.access === Access.Write ? TEID.STORE : TEID.FETCH;
+    if (f.kind === FaultKind.NotPresent) {
+      out.code = S390_INVALID_FROM_BOTTOM[f.levelCount - 1 - f.level] ?? PGM.PGM_ASCE_TYPE;
+    } else if (S390_CODE[f.kind] !== undefined) {
+      out.code = S390_CODE[f.kind]!;
+    } else {
+      // DAT protection (store to a page whose P bit is set on some level), or instruction-execution protection.
+      out.code = PGM.PGM_PROTECTION;
+      teid |= TEID.PROT_VALID;
+      if (f.access === Access.Exec) teid |= TEID.IEP;
+    }
+    out.vector = out.code;
+    out.teidBits = teid;
+  },
+  codeNames(c) {
+    for (const [name, v] of Object.entries(PGM)) if (v === c.code) return [name];
+    return [];
+  },
+  vectorName: () => 'program-check',
+  // TEID = the failing page's address | the identification bits.
+  record: (c, vaHi, vaLo) => ({ isa: 's390', pgm: c.code, teid: vaHi * 4294967296 + (vaLo - (vaLo % 4096)) + c.teidBits }),
+  detail: (c) => ` teid-bits=0x${c.teidBits.toString(16)}`,
+};
+
+/** ASCE bits (arch/s390/include/asm/pgtable.h, 6.1). */
+export const S390_ASCE = {
+  _ASCE_ORIGIN: 0xfffffffffffff000n,
+  _ASCE_PRIVATE_SPACE: 0x100,
+  _ASCE_ALT_EVENT: 0x80,
+  _ASCE_SPACE_SWITCH: 0x40,
+  _ASCE_REAL_SPACE: 0x20,
+  _ASCE_TYPE_MASK: 0x0c,
+  _ASCE_TYPE_REGION1: 0x0c,
+  _ASCE_TYPE_REGION2: 0x08,
+  _ASCE_TYPE_REGION3: 0x04,
+  _ASCE_TYPE_SEGMENT: 0x00,
+  _ASCE_TABLE_LENGTH: 0x03,
+} as const;
+const A = S390_ASCE;
+/** _ASCE_USER_BITS (pgtable.h): what init_new_context and crst_table_upgrade OR into a user ASCE. */
+export const S390_ASCE_USER_BITS = A._ASCE_SPACE_SWITCH | A._ASCE_PRIVATE_SPACE | A._ASCE_ALT_EVENT;
+/** The designation type of an ASCE whose table is at each level (region-first at the root ... segment table). */
+const ASCE_TYPE_OF_LEVEL: readonly number[] = [A._ASCE_TYPE_REGION1, A._ASCE_TYPE_REGION2, A._ASCE_TYPE_REGION3, A._ASCE_TYPE_SEGMENT];
+/** _REGION2_SIZE, _REGION1_SIZE: the asce_limit of a 3-level and of a 4-level mm. */
+export const S390_REGION2_SIZE = 2 ** G._REGION2_SHIFT;
+export const S390_REGION1_SIZE = 2 ** G._REGION1_SHIFT;
+/**
+ * mm->mmap_base of a 64-bit task (arch/s390/mm/mmap.c mmap_base, no PF_RANDOMIZE): PAGE_ALIGN(
+ * STACK_TOP - gap), the gap the 8 MiB stack rlimit plus stack_guard_gap raised to its 128 MiB
+ * minimum; STACK_TOP = VDSO_LIMIT (_REGION2_SIZE) - vdso_size() - PAGE_SIZE (asm/processor.h),
+ * vdso_size() = __VVAR_PAGES (2) + the vdso64 image, taken as 2 pages (build-dependent).
+ */
+export const S390_MMAP_BASE = S390_REGION2_SIZE - 2 ** 27 - (2 + 2 + 1) * 4096;
+
 const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
 const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
 
 const DEVMAP_NAME: string | null = null;
+
+const hooks: ArchHooks = {
+  vaForm: 'zero',
+  // Storage keys are not modelled.
+  pkey: null,
+  fault: s390FaultHook,
+  tableAddrMask: TABLE_ORIGIN.map((m, l) => (l === PTE ? null : m)),
+  // The large origins of _REGION3_ENTRY_LARGE and _SEGMENT_ENTRY_LARGE leaves, PAGE_MASK for a pte.
+  leafFrameMask: [null, null, R3_ORIGIN_LARGE, SEG_ORIGIN_LARGE, PFN],
+  root: {
+    // Region-first, -second, -third ASCEs; segment-table ASCEs are not used for user mms.
+    levels: [PGD, 1, PUD],
+    // init_new_context / crst_table_upgrade: __pa(table) | _ASCE_TABLE_LENGTH | _ASCE_USER_BITS | type.
+    encode(tablePa: number, level: number): number {
+      const type = ASCE_TYPE_OF_LEVEL[level];
+      if (type === undefined || level > PUD) throw new RangeError(`s390x: no ASCE designates a level-${level} table`);
+      return tablePa + (A._ASCE_TABLE_LENGTH | S390_ASCE_USER_BITS | type);
+    },
+    decode(root: number, out: RootInfo): void {
+      const low = root % 4096;
+      const level = ASCE_TYPE_OF_LEVEL.indexOf(low & A._ASCE_TYPE_MASK);
+      if (level < 0 || level > PUD) throw new RangeError(`s390x: ASCE 0x${root.toString(16)}: a segment-table designation is not modelled`);
+      // A table length below 3 (fewer than 2048 region entries) is not modelled either.
+      if ((low & A._ASCE_TABLE_LENGTH) !== A._ASCE_TABLE_LENGTH) throw new RangeError(`s390x: ASCE 0x${root.toString(16)}: table length below 3 not modelled`);
+      out.table = root - low;
+      out.level = level;
+    },
+    // init_new_context: asce_limit _REGION2_SIZE (3 levels); crst_table_upgrade: 4 levels up
+    // to _REGION1_SIZE, 5 above (check_asce_limit upgrades when addr + len > asce_limit).
+    levelFor: (end) => (end <= S390_REGION2_SIZE ? PUD : end <= S390_REGION1_SIZE ? 1 : PGD),
+  },
+  mmapBase: S390_MMAP_BASE,
+};
 
 export const s390x: Layout = {
   name: 's390x',
@@ -316,6 +443,7 @@ export const s390x: Layout = {
     reservedLeaf: all(ZERO_MASK),
     reservedTable: all(ZERO_MASK),
   },
+  hooks,
 
   isNone(level: number, e: Entry): boolean {
     // pgd_none: the invalid bit; p4d/pud/pmd/pte_none: the exact empty pattern.

@@ -6,6 +6,8 @@
 // CPU-order value, so the hot paths never need BigInt. Byte order is applied only when an
 // entry is loaded from or stored to physical memory (src/mem).
 
+import type { FaultHook } from './fault.ts';
+
 export type Endian = 'little' | 'big';
 
 /** The kernel's names for the page-table levels, root first (include/linux/pgtable.h). */
@@ -88,6 +90,56 @@ export interface HardwareRules {
   readonly reservedTable: readonly Mask[];
 }
 
+/** The table and level a root register designates (ArchHooks.root.decode). */
+export interface RootInfo {
+  /** Physical address of the root table. */
+  table: number;
+  /** Its level index in Layout.levels (0 unless the arch designates shorter trees: s390's ASCE types). */
+  level: number;
+}
+
+/**
+ * Every decision that differs between architectures, under fixed names, as Linux has its
+ * arch/<x>/ hooks with fixed names. The MMU (src/mmu) reads these and never the layout's name
+ * or family. Hooks the kernel model will read later (the TLB flush policy of
+ * src/kernel/tlbflush.ts, the pmem flush of src/cache/arch-pmem.ts, ptdump's flag columns)
+ * are meant to join this interface under their Linux names (flush_tlb_mm_range,
+ * arch_wb_cache_pmem, pt_dump flag tables).
+ */
+export interface ArchHooks {
+  /**
+   * The virtual-address form: 'sign-extend' where every bit above the root's range must
+   * equal its top bit (x86 canonical addresses, SDM Vol. 1 3.3.7.1), 'zero' where they must be
+   * zero (radix quadrant 0, Power ISA Book III 6.7.10; s390 bits beyond the ASCE's designation
+   * type, PoO "ASCE-type exception"). The range is the root level's shift + bits.
+   */
+  readonly vaForm: 'sign-extend' | 'zero';
+  /** Protection keys in leaf entries (x86 PKRU, SDM 4.6.2): the key field's bit position and width; null where not modelled. */
+  readonly pkey: { readonly shift: number; readonly bits: number } | null;
+  /** The fault encoding (x86 error code, DSISR/SRR1, s390 program-interruption code). */
+  readonly fault: FaultHook;
+  /** Per level: the entry bits that form the next table's address (what tableAddress reads); null at the last level. */
+  readonly tableAddrMask: readonly (Mask | null)[];
+  /** Per level: the entry bits that form a leaf's frame address, aligned to the leaf's size; null where no leaf. */
+  readonly leafFrameMask: readonly (Mask | null)[];
+  /** The root register (x86 CR3, radix the PID's process-table entry, s390 the ASCE). */
+  readonly root: {
+    /** Levels a root can designate, as indexes into Layout.levels (x86 and radix: [0]; s390 the ASCE types). */
+    readonly levels: readonly number[];
+    /** The register value for the table at tablePa of `level`. */
+    encode(tablePa: number, level: number): number;
+    /** The table and level of a register value; throws RangeError for a value the model cannot load. */
+    decode(root: number, out: RootInfo): void;
+    /**
+     * The level of the root the kernel gives an mm whose mappings end at or below `end`
+     * (exclusive end address; 0 for a new mm): s390 init_new_context and crst_table_upgrade.
+     */
+    levelFor(end: number): number;
+  };
+  /** mm->mmap_base of a 64-bit task without randomization: where top-down mmap searches start. */
+  readonly mmapBase: number;
+}
+
 export interface Layout {
   /** The name users pass to --arch. */
   readonly name: string;
@@ -115,6 +167,7 @@ export interface Layout {
   /** Bytes of a page-table page at each level (PTRS_PER_xxx * 8). */
   readonly tableBytes: readonly number[];
   readonly hw: HardwareRules;
+  readonly hooks: ArchHooks;
 
   // -- predicates, all without allocation --------------------------------------------
   /** pte_none / pmd_none ...: the entry is all zero (or the arch's empty pattern). */

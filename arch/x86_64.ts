@@ -14,7 +14,8 @@
 // address bit of an entry is reserved; what stays reserved is PS in a PML4E/PML5E and, in a
 // huge leaf, the bits between 13 and the leaf's alignment (SDM Vol. 3A, tables 4-15..4-20).
 
-import type { Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import { Access, bitNames, FaultKind, type FaultHook } from './fault.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
 import {
   bit,
   bitRange,
@@ -142,6 +143,51 @@ export const X86_SOURCES = [
   'arch/x86/include/asm/pgalloc.h',
 ] as const;
 
+/** x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h, enum x86_pf_error_code). */
+export const X86_PF = {
+  X86_PF_PROT: 1 << 0,
+  X86_PF_WRITE: 1 << 1,
+  X86_PF_USER: 1 << 2,
+  X86_PF_RSVD: 1 << 3,
+  X86_PF_INSTR: 1 << 4,
+  X86_PF_PK: 1 << 5,
+  X86_PF_SGX: 1 << 15,
+} as const;
+/** IDT vectors (SDM Vol. 3A table 6-1). */
+export const X86_VECTOR_GP = 13;
+export const X86_VECTOR_PF = 14;
+
+/**
+ * The x86 fault: #PF with its error code (SDM Vol. 3A 4.7 "Page-Fault Exceptions"), or #GP(0)
+ * for a non-canonical address (SDM Vol. 3A 6.15 and Vol. 1 3.3.7.1).
+ */
+export const x86FaultHook: FaultHook = {
+  isa: 'x86',
+  encode(f, out) {
+    out.teidBits = 0;
+    if (f.kind === FaultKind.NonCanonical) {
+      out.vector = X86_VECTOR_GP;
+      out.code = 0;
+      return;
+    }
+    out.vector = X86_VECTOR_PF;
+    // W/R from the access, U/S from CPL, I/D for fetches (IA32_EFER.NXE is set by Linux).
+    let c = 0;
+    if (f.access === Access.Write) c |= X86_PF.X86_PF_WRITE;
+    if (f.user) c |= X86_PF.X86_PF_USER;
+    if (f.access === Access.Exec) c |= X86_PF.X86_PF_INSTR;
+    // P=0 only when a non-present entry stopped the walk; RSVD and PK faults are on present entries.
+    if (f.kind === FaultKind.Protection) c |= X86_PF.X86_PF_PROT;
+    else if (f.kind === FaultKind.Reserved) c |= X86_PF.X86_PF_PROT | X86_PF.X86_PF_RSVD;
+    else if (f.kind === FaultKind.Pkey) c |= X86_PF.X86_PF_PROT | X86_PF.X86_PF_PK;
+    out.code = c;
+  },
+  codeNames: (c) => (c.vector === X86_VECTOR_GP ? [] : bitNames(c.code, X86_PF)),
+  vectorName: (c) => (c.vector === X86_VECTOR_GP ? '#GP' : '#PF'),
+  record: (c) => ({ isa: 'x86', vector: c.vector === X86_VECTOR_GP ? 'GP' : 'PF', errorCode: c.code }),
+  detail: () => '',
+};
+
 /** Levels of 4-level paging (arch/x86/include/asm/pgtable_64_types.h, p4d folded). */
 export const X86_64_LEVELS: readonly Level[] = [
   { name: 'pgd', shift: 39, bits: 9, leaf: false },
@@ -214,6 +260,30 @@ export function buildX86Layout(name: string, description: string, levels: readon
     reservedTable: perLevel(n, (l) => (l < pud ? PSE : ZERO_MASK)),
   };
 
+  const hooks: ArchHooks = {
+    vaForm: 'sign-extend',
+    // _PAGE_BIT_PKEY_BIT0..3: bits 62:59 of a leaf (SDM 4.6.2).
+    pkey: { shift: B._PAGE_BIT_PKEY_BIT0, bits: 4 },
+    fault: x86FaultHook,
+    // pud_pgtable / pmd_page_vaddr / p4d_pgtable: PTE_PFN_MASK (p?d_pfn_mask of a non-PSE entry).
+    tableAddrMask: perLevel(n, (l) => (l === pte ? null : PFN)),
+    // pfn_pte / pfn_pmd / pfn_pud masks: the frame is aligned to the leaf's size.
+    leafFrameMask: perLevel(n, (l) => (leafCapable(l) ? hugeAddr[l]! : null)),
+    root: {
+      levels: [0],
+      // CR3 = the PML4 / PML5 address (PCID and PCD/PWT bits not modelled: asids are separate).
+      encode: (tablePa) => tablePa,
+      decode(root: number, out: RootInfo): void {
+        out.table = root;
+        out.level = 0;
+      },
+      levelFor: () => 0,
+    },
+    // daxsim's fixed mmap base; Linux's is STACK_TOP - gap - rnd (arch/x86/mm/mmap.c), just
+    // below 0x7ffffffff000. Both lie under one PML4 entry of 4-level paging, so no count differs.
+    mmapBase: 0x3f00_0000_0000,
+  };
+
   const DEVMAP_NAME = '_PAGE_DEVMAP';
   const layout: Layout = {
     name,
@@ -230,6 +300,7 @@ export function buildX86Layout(name: string, description: string, levels: readon
     fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
     tableBytes: levels.map((lv) => 8 << lv.bits),
     hw,
+    hooks,
 
     // pgd_none is !pgd_val (no KNL workaround for the root); the others ignore the stray A/D bits.
     isNone: (level, e) => (level === 0 ? zeroExcept(e, ZERO_MASK) : zeroExcept(e, KNL)),

@@ -5,6 +5,11 @@
 //
 //   npx tsx bench/run.ts --filter 'walk|translate'
 
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { findLayout } from '../arch/index.ts';
@@ -43,6 +48,10 @@ function rng(seed: number): () => number {
 interface Rig {
   mmu: Mmu;
   addrs: Float64Array;
+  mem: PhysMem;
+  /** DRAM bytes the tables occupy, from 0. */
+  tableBytes: number;
+  root: number;
 }
 
 /** Maps `bytes` at `base` with base pages (young and dirty, so walks only read), and random addresses in it. */
@@ -50,7 +59,8 @@ function rig(layoutName: string, base: number, bytes: number, tlb: boolean): Rig
   const L = layout(layoutName);
   const mem = new PhysMem({ kind: 'dram', base: 0, size: 4 * GiB }, { kind: 'pmem', base: 4 * TiB, size: TiB });
   const frames = new FrameAllocator(mem, mem.dram);
-  const b = new TableBuilder(L, mem, frames);
+  // The root a kernel would give a process mapping there (s390: a region-third ASCE below 4 TiB).
+  const b = new TableBuilder(L, mem, frames, L.hooks.root.levelFor(base + bytes));
   const last = L.levels.length - 1;
   const page = 2 ** L.levels[last]!.shift;
   for (let off = 0; off < bytes; off += page) b.map(base + off, 4 * TiB + off, last, { young: true, dirty: true, write: true });
@@ -59,7 +69,7 @@ function rig(layoutName: string, base: number, bytes: number, tlb: boolean): Rig
   const r = rng(0x9e3779b9);
   const addrs = new Float64Array(ADDRS);
   for (let i = 0; i < ADDRS; i++) addrs[i] = base + Math.floor(r() * (bytes / 8)) * 8;
-  return { mmu, addrs };
+  return { mmu, addrs, mem, tableBytes: frames.allocatedBytes, root: b.root };
 }
 
 /**
@@ -83,6 +93,18 @@ function makeLoop(): Loop {
     if (s === -1) throw new Error('unreachable');
     return c;`,
   ) as Loop;
+}
+
+/** The batch loop through the batched API: BATCH addresses translated by one translateMany() call. */
+function makeManyLoop(): Loop {
+  const out = new Float64Array(BATCH);
+  return new Function(
+    'out',
+    `return function (mmu, addrs, cursor, access) {
+      if (mmu.translateMany(0, addrs, cursor, ${BATCH}, access, true, out) !== ${BATCH}) throw new Error('fault');
+      return (cursor + ${BATCH}) & ${ADDRS - 1};
+    };`,
+  )(out) as Loop;
 }
 
 /** A case that runs BATCH translations per fn() and reports the per-translation rate. */
@@ -247,6 +269,198 @@ function allocCase(): BenchCase {
   };
 }
 
+// ---- the native baseline (bench/walk-baseline.c) ------------------------------------------------
+
+/** Temporary directories (the compiled baseline, the dumped tables), removed when the process exits. */
+const tmpDirs: string[] = [];
+process.on('exit', () => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+function tmpDir(prefix: string): string {
+  const d = mkdtempSync(join(os.tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
+
+const ROUNDS = 9;
+const ROUND_SECONDS = 0.2;
+
+/** The C baseline compiled with the host's gcc -O2, or null (with the reason) where there is none. */
+function compileBaseline(): { exe: string } | { skipped: string } {
+  const src = fileURLToPath(new URL('./walk-baseline.c', import.meta.url));
+  const dir = tmpDir('daxsim-bench-');
+  const exe = join(dir, 'walk-baseline');
+  const r = spawnSync('gcc', ['-O2', '-o', exe, src], { encoding: 'utf8' });
+  if (r.error !== undefined) return { skipped: `no gcc (${r.error.message})` };
+  if (r.status !== 0) return { skipped: `gcc failed: ${r.stderr.trim().split('\n')[0] ?? ''}` };
+  return { exe };
+}
+
+/** Runs the C baseline on a rig's tables and addresses: per second, and the checksum of one pass. */
+function runBaseline(exe: string, files: { tables: string; addrs: string }, root: number, mode: 'walk' | 'tlb'): { per_s: number; checksum: number } {
+  const r = spawnSync(exe, [files.tables, files.addrs, String(root), mode, String(ROUND_SECONDS)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`walk-baseline: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { per_s: number; checksum: number };
+}
+
+/** The rig's tables and addresses in files, for the C side. */
+function dumpRig(rg: Rig): { tables: string; addrs: string } {
+  const dir = tmpDir('daxsim-rig-');
+  const tables = new Uint8Array(rg.tableBytes);
+  rg.mem.readBytes(0, rg.tableBytes, tables);
+  const files = { tables: join(dir, 'tables.bin'), addrs: join(dir, 'addrs.bin') };
+  writeFileSync(files.tables, tables);
+  writeFileSync(files.addrs, new Uint8Array(rg.addrs.buffer));
+  return files;
+}
+
+/** CPU seconds this process used (the C side counts its thread's CPU time too: contention from other processes counts in neither). */
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Translations per CPU-second of `loop` on a rig, for about ROUND_SECONDS of CPU time. */
+function jsRate(loop: Loop, rg: Rig, access: number): number {
+  let c = 0;
+  let n = 0;
+  const t0 = cpuSeconds();
+  let t = t0;
+  while (t - t0 < ROUND_SECONDS) {
+    for (let k = 0; k < 16; k++) c = loop(rg.mmu, rg.addrs, c, access);
+    n += 16 * BATCH;
+    t = cpuSeconds();
+  }
+  return n / (t - t0);
+}
+
+/** The sum of the physical addresses' low 32 bits over one pass (the C side's checksum). */
+function checksum(rg: Rig): number {
+  let s = 0;
+  for (let i = 0; i < ADDRS; i++) s += rg.mmu.translate(0, rg.addrs[i]!, Access.Read, true) % 2 ** 32;
+  return s;
+}
+
+function stats(xs: number[]): { min: number; median: number; max: number } {
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (x: number): number => Number(x.toFixed(3));
+  return { min: r(s[0]!), median: r(s[Math.floor(s.length / 2)]!), max: r(s[s.length - 1]!) };
+}
+
+/**
+ * `c-walk-4level`: the C walk against the JS walks of every layout, ROUNDS rounds of
+ * ROUND_SECONDS of CPU time each, alternating C and JS in every round; reports the C rate and, per layout,
+ * the JS / C ratio (min / median / max over the rounds) and the ratio to the JS 4-level walk,
+ * for translate() one address per call (js_<layout>_...) and for the batched translateMany()
+ * (js_<layout>_many_...).
+ * `c-translate-tlb-hit`: the same for a TLB hit, JS through translate() per call and through the
+ * batched translateMany().
+ */
+function nativeCases(): BenchCase[] {
+  const built = compileBaseline();
+  if ('skipped' in built) {
+    process.stderr.write(`bench: C baseline cases skipped: ${built.skipped}\n`);
+    return [];
+  }
+  const exe = built.exe;
+  const walkLayouts = [
+    ['4level', () => rig('x86_64', 0x7f0000000000, 64 * MiB, false)],
+    ['5level', () => rig('x86_64-la57', 0x0f000000000000, 64 * MiB, false)],
+    ['radix', () => rig('ppc64-radix', 0x7f0000000000, 64 * MiB, false)],
+    ['s390x', () => rig('s390x', 0x3f000000000, 64 * MiB, false)],
+  ] as const;
+  let walkExtra: Record<string, number | string> = {};
+  let tlbExtra: Record<string, number | string> = {};
+  let walkRig: Rig | null = null;
+  let tlbRig: Rig | null = null;
+  const walkLoop = makeLoop();
+  const tlbLoop = makeLoop();
+  const tlbManyLoop = makeManyLoop();
+  return [
+    {
+      name: 'c-walk-4level',
+      setup() {
+        // Each layout twice: translate() per address, and translateMany() (the batched walk).
+        const rigs = walkLayouts.flatMap(([n, make]) => {
+          const rg = make();
+          return [[n, rg, makeLoop()] as const, [`${n}_many`, rg, makeManyLoop()] as const];
+        });
+        walkRig = rigs[0]![1];
+        const files = dumpRig(walkRig);
+        const c0 = runBaseline(exe, files, walkRig.root, 'walk');
+        const js0 = checksum(walkRig);
+        if (c0.checksum !== js0) throw new Error(`C walk checksum ${c0.checksum} != JS ${js0}: not the same tables`);
+        for (const [, rg, loop] of rigs) jsRate(loop, rg, Access.Read); // warm up
+        const cRates: number[] = [];
+        const toC = new Map<string, number[]>(rigs.map(([n]) => [n, []]));
+        const to4 = new Map<string, number[]>(rigs.map(([n]) => [n, []]));
+        for (let round = 0; round < ROUNDS; round++) {
+          const c = runBaseline(exe, files, walkRig.root, 'walk').per_s;
+          cRates.push(c / 1e6);
+          const four = new Map<string, number>();
+          for (const [n, rg, loop] of rigs) {
+            const js = jsRate(loop, rg, Access.Read);
+            const many = n.endsWith('_many');
+            if (n.startsWith('4level')) four.set(many ? 'many' : 'one', js);
+            toC.get(n)!.push(js / c);
+            to4.get(n)!.push(js / four.get(many ? 'many' : 'one')!);
+          }
+        }
+        const c = stats(cRates);
+        walkExtra = { rounds: ROUNDS, c_M_walks_per_s_median: c.median, c_M_walks_per_s_min: c.min, c_M_walks_per_s_max: c.max };
+        for (const [n] of rigs) {
+          const r = stats(toC.get(n)!);
+          walkExtra[`js_${n}_over_c`] = `${r.min}/${r.median}/${r.max}`;
+          if (!n.startsWith('4level')) {
+            const q = stats(to4.get(n)!);
+            walkExtra[`js_${n}_over_js_4level`] = `${q.min}/${q.median}/${q.max}`;
+          }
+        }
+      },
+      fn() {
+        walkLoop(walkRig!.mmu, walkRig!.addrs, 0, Access.Read);
+      },
+      extra: () => walkExtra,
+    },
+    {
+      name: 'c-translate-tlb-hit',
+      setup() {
+        tlbRig = rig('x86_64', 0x7f0000000000, 16 * MiB, true);
+        const rg = tlbRig;
+        const files = dumpRig(rg);
+        const c0 = runBaseline(exe, files, rg.root, 'tlb');
+        if (c0.checksum !== checksum(rg)) throw new Error('C TLB checksum differs: not the same tables');
+        jsRate(tlbLoop, rg, Access.Read);
+        jsRate(tlbManyLoop, rg, Access.Read);
+        const cRates: number[] = [];
+        const per: number[] = [];
+        const many: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          const c = runBaseline(exe, files, rg.root, 'tlb').per_s;
+          cRates.push(c / 1e6);
+          per.push(jsRate(tlbLoop, rg, Access.Read) / c);
+          many.push(jsRate(tlbManyLoop, rg, Access.Read) / c);
+        }
+        const c = stats(cRates);
+        const p = stats(per);
+        const m = stats(many);
+        tlbExtra = {
+          rounds: ROUNDS,
+          c_M_hits_per_s_median: c.median,
+          c_M_hits_per_s_min: c.min,
+          c_M_hits_per_s_max: c.max,
+          js_translate_over_c: `${p.min}/${p.median}/${p.max}`,
+          js_translateMany_over_c: `${m.min}/${m.median}/${m.max}`,
+        };
+      },
+      fn() {
+        tlbLoop(tlbRig!.mmu, tlbRig!.addrs, 0, Access.Read);
+      },
+      extra: () => tlbExtra,
+    },
+  ];
+}
+
 export const cases: BenchCase[] = [
   // A warm 16 MiB working set of 4 KiB pages: every access hits the TLB.
   batchCase('translate-tlb-hit', () => rig('x86_64', 0x7f0000000000, 16 * MiB, true), Access.Read),
@@ -255,6 +469,8 @@ export const cases: BenchCase[] = [
   batchCase('walk-4level', () => rig('x86_64', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 4 }),
   batchCase('walk-5level', () => rig('x86_64-la57', 0x0f000000000000, 64 * MiB, false), Access.Read, { levels: 5 }),
   batchCase('walk-radix', () => rig('ppc64-radix', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 4 }),
-  batchCase('walk-s390x', () => rig('s390x', 0x7f0000000000, 64 * MiB, false), Access.Read, { levels: 5 }),
+  // Below 4 TiB, where s390 processes map: a region-third ASCE, 3 levels (init_new_context).
+  batchCase('walk-s390x', () => rig('s390x', 0x3f000000000, 64 * MiB, false), Access.Read, { levels: 3 }),
   allocCase(),
+  ...nativeCases(),
 ];

@@ -109,8 +109,9 @@ function shape(layout: Layout, fsDaxPmd: boolean) {
   const perEntry = fsDaxPmd ? pmdSize : page;
   return {
     page_size: page,
-    walk_levels: layout.levels.length,
-    pmd_walk_levels: layout.pmdLevel + 1,
+    // Levels below the root a user mm gets (arch hook; s390: a region-third ASCE, 3 levels).
+    walk_levels: layout.levels.length - layout.hooks.root.levelFor(layout.hooks.mmapBase),
+    pmd_walk_levels: layout.pmdLevel + 1 - layout.hooks.root.levelFor(layout.hooks.mmapBase),
     dax_entries_per_2m: Math.max(1, TWO_MIB / perEntry),
     pt_entries_per_2m: Math.max(1, TWO_MIB / perEntry),
   };

@@ -55,10 +55,16 @@ export class Kernel extends KernelContext {
   /** A process with its own page tables, running on its own CPU. */
   createProcess(name: string): Mm {
     const id = this.mms.length;
-    const mm: Mm = { id, name, cpu: id, pgd: this.pt.allocRoot(), vmas: [], mmapTop: Kernel.MMAP_BASE };
+    const mm: Mm = { id, name, cpu: id, pgd: this.pt.allocRoot(), vmas: [], mmapTop: this.layout.hooks.mmapBase };
     this.mms.push(mm);
     this.faults.set(mm, { read: 0, write: 0, wp: 0 });
-    this.machine.mmu.setRoot(mm.cpu, mm.pgd);
+    // The root register the hardware walks from (arch hook): s390 init_new_context gives a new mm
+    // a region-third ASCE (3 levels; mmaps stay below mmap_base < 4 TiB, so no crst_table_upgrade),
+    // here the region-third table under pgd[0] / p4d[0] of the 5-level tree this model walks.
+    const rootLevel = this.layout.hooks.root.levelFor(mm.mmapTop);
+    const root = { level: 0, pa: mm.pgd, entry: { lo: 0, hi: 0 } };
+    if (rootLevel > 0) this.pt.walk(mm.pgd, 0, rootLevel, true, root);
+    this.machine.mmu.setRoot(mm.cpu, this.layout.hooks.root.encode(root.pa, rootLevel));
     return mm;
   }
 

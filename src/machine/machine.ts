@@ -7,7 +7,7 @@ import { archWbCachePmem, PmemCache, type ArchFamily, type Persistence } from '.
 import { FrameAllocator } from '../mem/frames.ts';
 import { PhysMem } from '../mem/phys.ts';
 import type { MmuPort } from '../kernel/ports.ts';
-import { Mmu } from '../mmu/index.ts';
+import { Mmu, type HwFault } from '../mmu/index.ts';
 
 export type { Persistence };
 
@@ -88,6 +88,7 @@ export class Machine {
     this.hwMmu = new Mmu(opts.layout, this.mem, { cpus: opts.cpus, tlb: opts.tlb ?? true });
     const hw = this.hwMmu;
     this.mmu = {
+      // The root register value (layout.hooks.root: x86 CR3, s390 an ASCE), as the kernel encodes it.
       setRoot: (cpu, root) => hw.setRoot(cpu, root),
       translate: (cpu, va, access, user) => hw.translate(cpu, va, access as 0 | 1 | 2, user),
       lastFault: () => hw.fault.describe(),
@@ -114,6 +115,11 @@ export class Machine {
     this.cache.reset();
     for (let c = 0; c < this.cpus; c++) this.hwMmu.flushAll(c);
     this.hwMmu.counters.reset();
+  }
+
+  /** The last fault as data (the arch's error code / DSISR / PGM code, address, access); the port's lastFault() is its text. */
+  lastFault(): HwFault {
+    return this.hwMmu.fault.record();
   }
 
   /** MMU counters (walks, memory references, TLB hits/misses, faults by kind). */

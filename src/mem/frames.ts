@@ -26,7 +26,8 @@ export class FrameAllocator {
 
   /** A zeroed block of `bytes` (a power of two), aligned to its size. */
   alloc(bytes: number): number {
-    if (bytes <= 0 || (bytes & (bytes - 1)) !== 0) throw new PhysMemError(`frame size ${bytes} is not a power of two`);
+    // Arithmetic, not `bytes & (bytes - 1)`: that truncates to 32 bits, so 2^32 + 4096 would pass.
+    if (!(bytes > 0) || !Number.isInteger(Math.log2(bytes))) throw new PhysMemError(`frame size ${bytes} is not a power of two`);
     const list = this.free.get(bytes);
     let pa: number;
     if (list !== undefined && list.length > 0) {

@@ -1,7 +1,12 @@
 // Physical memory: a DRAM range (page tables, anonymous pages) and a pmem range (the DAX
-// device), addressed by physical address. Backing store is sparse: fixed-size chunks of
-// ArrayBuffer allocated on first store, so a 1 TiB pmem device costs only what is touched.
-// Loads of untouched memory read zero, as a freshly zeroed device would.
+// device), addressed by physical address. Backing store is sparse: fixed-size chunks allocated
+// on first store, so a 1 TiB pmem device costs only what is touched. Loads of untouched memory
+// read zero, as a freshly zeroed device would.
+//
+// DRAM's first FLAT_MAX_BYTES are one flat buffer instead (Region.flat32), grown by doubling up
+// to the highest chunk stored to, its chunks being views into it: the hardware walk (src/mmu)
+// reads an entry with one indexed load instead of chunk index, chunk, word. Page tables live
+// there (the frame allocator hands DRAM out from the bottom).
 //
 // 64-bit entries are read and written as two 32-bit halves in the layout's byte order, so
 // no BigInt is needed on the walk path. Physical addresses are JS numbers: every address
@@ -20,6 +25,11 @@ export const ZERO_CHUNK: Uint32Array = new Uint32Array(CHUNK_SIZE / 4);
 /** ZERO_CHUNK as int32 words, for dense32. */
 export const ZERO_CHUNK32: Int32Array = new Int32Array(ZERO_CHUNK.buffer);
 const INV_CHUNK = 1 / CHUNK_SIZE;
+/** The most of a region kept flat (16 Ki chunks); chunks above it are separate. */
+export const FLAT_MAX_BYTES = 2 ** 30;
+/** The first size of a flat buffer (grown by doubling). */
+const FLAT_MIN_BYTES = 2 ** 21;
+const EMPTY32 = new Int32Array(0);
 
 export type RegionKind = 'dram' | 'pmem';
 
@@ -55,6 +65,17 @@ export class Region {
   readonly dense: Uint32Array[] | null;
   /** The same chunks as Int32Array views (the MMU's generated walk keeps entry halves int32). */
   readonly dense32: Int32Array[] | null;
+  /**
+   * Regions with a dense index (DRAM): their first flatChunks chunks as one array of int32
+   * words, word w holding bytes base + 4w .. base + 4w + 3; the chunks there are views into
+   * it. Replaced by a larger copy when a store reaches past it (readers load it per use, never
+   * keep it across a store); words of chunks never stored to are zero.
+   */
+  flat32: Int32Array = EMPTY32;
+  /** The same buffer as uint32 words. */
+  flatU32: Uint32Array = new Uint32Array(0);
+  /** Chunks the flat buffer could ever cover (0: no flat part). */
+  private readonly flatLimit: number;
   /** One-entry lookup cache: consecutive accesses mostly hit the same chunk. */
   private lastIndex = -1;
   private lastChunk: Uint32Array | null = null;
@@ -72,6 +93,44 @@ export class Region {
     this.end = spec.base + spec.size;
     this.dense = spec.size / CHUNK_SIZE <= MAX_DENSE_SLOTS ? [] : null;
     this.dense32 = this.dense !== null ? [] : null;
+    // Only DRAM is flat (page tables; pmem chunks are handed to the cache and crash images whole).
+    this.flatLimit = this.dense !== null && spec.kind === 'dram' ? Math.min(spec.size, FLAT_MAX_BYTES) / CHUNK_SIZE : 0;
+  }
+
+  /** Chunks the flat buffer covers now. */
+  get flatChunks(): number {
+    return (this.flat32.length * 4) / CHUNK_SIZE;
+  }
+
+  /** Grows the flat buffer to cover chunk idx (doubling, up to flatLimit), re-pointing the chunks in it. */
+  private growFlat(idx: number): void {
+    let bytes = Math.max(FLAT_MIN_BYTES, this.flat32.length * 8);
+    while (bytes < (idx + 1) * CHUNK_SIZE) bytes *= 2;
+    bytes = Math.min(bytes, this.flatLimit * CHUNK_SIZE);
+    const buf = new ArrayBuffer(bytes);
+    const u32 = new Uint32Array(buf);
+    u32.set(this.flatU32);
+    const old = this.flatChunks;
+    this.flatU32 = u32;
+    this.flat32 = new Int32Array(buf);
+    for (const i of this.chunks.keys()) if (i < old) this.placeChunk(i, new Uint32Array(buf, i * CHUNK_SIZE, CHUNK_SIZE / 4));
+    this.lastIndex = -1;
+    this.lastChunk = null;
+  }
+
+  /** Records chunk c as chunk idx, in the map and the dense index. */
+  private placeChunk(idx: number, c: Uint32Array): void {
+    this.chunks.set(idx, c);
+    const d = this.dense;
+    const d32 = this.dense32;
+    if (d !== null && d32 !== null) {
+      while (d.length <= idx) {
+        d.push(ZERO_CHUNK);
+        d32.push(ZERO_CHUNK32);
+      }
+      d[idx] = c;
+      d32[idx] = new Int32Array(c.buffer, c.byteOffset, c.length);
+    }
   }
 
   contains(pa: number, len = 1): boolean {
@@ -105,18 +164,13 @@ export class Region {
     if (idx === this.lastIndex && this.lastChunk !== null) return this.lastChunk;
     let c = this.chunks.get(idx);
     if (c === undefined) {
-      c = this.spare.pop() ?? new Uint32Array(CHUNK_SIZE / 4);
-      this.chunks.set(idx, c);
-      const d = this.dense;
-      const d32 = this.dense32;
-      if (d !== null && d32 !== null) {
-        while (d.length <= idx) {
-          d.push(ZERO_CHUNK);
-          d32.push(ZERO_CHUNK32);
-        }
-        d[idx] = c;
-        d32[idx] = new Int32Array(c.buffer);
+      if (idx < this.flatLimit) {
+        if (idx >= this.flatChunks) this.growFlat(idx);
+        c = new Uint32Array(this.flatU32.buffer, idx * CHUNK_SIZE, CHUNK_SIZE / 4);
+      } else {
+        c = this.spare.pop() ?? new Uint32Array(CHUNK_SIZE / 4);
       }
+      this.placeChunk(idx, c);
     }
     this.lastIndex = idx;
     this.lastChunk = c;
@@ -125,12 +179,15 @@ export class Region {
 
   /**
    * Back to the state of a new region: every chunk is zeroed and kept for reuse by touch(), and
-   * the dense index reads ZERO_CHUNK again (the arrays themselves are kept: readers hold them).
+   * the dense index reads ZERO_CHUNK again (the arrays themselves are kept: readers hold them;
+   * so is the flat buffer, all zero again).
    */
   reset(): void {
-    for (const c of this.chunks.values()) {
+    // Only what was stored to is zeroed (the flat buffer's other words are zero already); views
+    // into the flat buffer are dropped, separate chunks kept for reuse.
+    for (const [i, c] of this.chunks) {
       c.fill(0);
-      this.spare.push(c);
+      if (i >= this.flatLimit) this.spare.push(c);
     }
     this.chunks.clear();
     const d = this.dense;
@@ -190,11 +247,19 @@ export class PhysMem {
   read64(pa: number, endian: Endian, out: Entry): void {
     const d = pa - this.dramBase;
     if (d >= 0 && d <= this.dramLast8 && this.dramFast) {
-      // DRAM (page tables): the dense chunk index, integer offsets (DRAM is below 2^38 here).
-      const idx = Math.floor(d * INV_CHUNK);
-      const dense = this.dramDense;
-      const c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
-      const i = (d & CHUNK_MASK) >>> 2;
+      // DRAM (page tables): the flat buffer, else the dense chunk index (DRAM is below 2^38 here).
+      const flat = this.dram.flatU32;
+      let c: Uint32Array;
+      let i: number;
+      if (d < flat.length * 4) {
+        c = flat;
+        i = d >>> 2; // d < FLAT_MAX_BYTES
+      } else {
+        const idx = Math.floor(d * INV_CHUNK);
+        const dense = this.dramDense;
+        c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
+        i = (d & CHUNK_MASK) >>> 2;
+      }
       const w0 = c[i]!;
       const w1 = c[i + 1]!;
       if ((endian === 'little') === HOST_LITTLE) {
@@ -268,7 +333,7 @@ export class PhysMem {
       const n = Math.min(len - done, CHUNK_SIZE - off);
       const c = r.peek(at);
       if (c === null) out.fill(0, outOffset + done, outOffset + done + n);
-      else out.set(new Uint8Array(c.buffer, off, n), outOffset + done);
+      else out.set(new Uint8Array(c.buffer, c.byteOffset + off, n), outOffset + done);
       done += n;
     }
   }
@@ -281,7 +346,7 @@ export class PhysMem {
       const off = (at - r.base) & CHUNK_MASK;
       const n = Math.min(len - done, CHUNK_SIZE - off);
       const c = r.touch(at);
-      new Uint8Array(c.buffer, off, n).set(src.subarray(srcOffset + done, srcOffset + done + n));
+      new Uint8Array(c.buffer, c.byteOffset + off, n).set(src.subarray(srcOffset + done, srcOffset + done + n));
       done += n;
     }
   }
@@ -295,7 +360,7 @@ export class PhysMem {
       const off = (at - r.base) & CHUNK_MASK;
       const n = Math.min(len - done, CHUNK_SIZE - off);
       const c = r.peek(at);
-      if (c !== null) new Uint8Array(c.buffer, off, n).fill(0);
+      if (c !== null) new Uint8Array(c.buffer, c.byteOffset + off, n).fill(0);
       done += n;
     }
   }

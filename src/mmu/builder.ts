@@ -19,16 +19,21 @@ export const DEFAULT_PROT: Readonly<LeafProt> = Object.freeze({
 });
 
 export class TableBuilder {
-  /** Physical address of the root table (what setRoot takes). */
+  /** Physical address of the root table. */
+  readonly rootTable: number;
+  /** The root register value designating it (what Mmu.setRoot and Mmu.lookup take; x86 CR3 = the table, s390 an ASCE). */
   readonly root: number;
   private readonly e: Entry = { lo: 0, hi: 0 };
 
+  /** `rootLevel`: the level of the root table (s390: 2 for a region-third ASCE); default the layout's largest root. */
   constructor(
     readonly layout: Layout,
     readonly mem: PhysMem,
     readonly frames: FrameAllocator,
+    readonly rootLevel: number = Math.min(...layout.hooks.root.levels),
   ) {
-    this.root = this.newTable(0);
+    this.rootTable = this.newTable(rootLevel);
+    this.root = layout.hooks.root.encode(this.rootTable, rootLevel);
   }
 
   /** A fresh table for `level`, filled with the layout's empty entry (s390's invalid patterns). */
@@ -54,8 +59,9 @@ export class TableBuilder {
    */
   entryPa(va: number, level: number, create = false): number {
     const L = this.layout;
-    let table = this.root;
-    for (let l = 0; l < level; l++) {
+    if (level < this.rootLevel) return -1;
+    let table = this.rootTable;
+    for (let l = this.rootLevel; l < level; l++) {
       const pa = table + this.index(va, l) * 8;
       this.mem.read64(pa, L.endian, this.e);
       if (L.isNone(l, this.e)) {

@@ -1,43 +1,8 @@
 // Numeric constants of the MMU model. Plain numbers (not strings, not a TS `enum`) so the
 // translate path compares small integers only.
 
-/** The kind of memory access a CPU makes. */
-export const Access = {
-  /** A data load. */
-  Read: 0,
-  /** A data store. */
-  Write: 1,
-  /** An instruction fetch. */
-  Exec: 2,
-} as const;
-export type Access = (typeof Access)[keyof typeof Access];
-
-export const ACCESS_NAMES: readonly string[] = ['read', 'write', 'exec'];
-
-/**
- * Why a translation failed, across architectures. The architecture's own encoding (x86 error
- * code, DSISR/SRR1, s390 program-interruption code) is in FaultInfo.code.
- */
-export const FaultKind = {
-  None: 0,
-  /** An entry on the walk was not valid (x86 P=0; radix V=0; s390 invalid bit set). */
-  NotPresent: 1,
-  /** The leaf was reached but the access is not allowed (write, user, exec, SMEP/SMAP). */
-  Protection: 2,
-  /** A valid entry had a bit set that must be zero (x86 RSVD; radix bad config; s390 translation-specification). */
-  Reserved: 3,
-  /**
-   * The address is outside what the translation can cover: x86 non-canonical (#GP, not #PF),
-   * radix outside quadrant 0 / beyond the tree (segment interrupt), s390 beyond the ASCE's
-   * designation type (ASCE-type exception).
-   */
-  NonCanonical: 4,
-  /** x86 protection keys (PKRU) deny the data access. */
-  Pkey: 5,
-} as const;
-export type FaultKind = (typeof FaultKind)[keyof typeof FaultKind];
-
-export const FAULT_KIND_NAMES: readonly string[] = ['none', 'not-present', 'protection', 'reserved', 'non-canonical', 'pkey'];
+// The access and fault vocabulary is the architecture layer's (every layout's fault hook reads it).
+export { Access, ACCESS_NAMES, Cause, FaultKind, FAULT_KIND_NAMES } from '../../arch/fault.ts';
 
 /**
  * Permission bits of a translation as the MMU computes and the TLB caches them

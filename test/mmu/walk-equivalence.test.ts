@@ -1,6 +1,7 @@
 // The generated walk (src/mmu/codegen.ts) against the rule-by-rule reference (Mmu.lookup) on
-// random page tables with random flag bits flipped, for every layout: same translation, same
-// fault kind at the same level, and the rights lookup reports decide success.
+// random page tables with random flag bits flipped, for every layout and every level its root
+// register can designate (s390: region-first, -second and -third ASCEs): same translation,
+// same fault kind at the same level, and the rights lookup reports decide success.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { layouts } from '../../arch/index.ts';
@@ -42,10 +43,10 @@ interface Mapping {
   dirty: boolean;
 }
 
-const mappingArb = (L: Layout): fc.Arbitrary<Mapping> =>
+const mappingArb = (L: Layout, rootLevel: number): fc.Arbitrary<Mapping> =>
   fc.record({
     slot: fc.integer({ min: 0, max: 7 }),
-    level: fc.constantFrom(...L.levels.map((lv, l) => l).filter((l) => L.levels[l]!.leaf || l === L.levels.length - 1)),
+    level: fc.constantFrom(...L.levels.map((lv, l) => l).filter((l) => l >= rootLevel && (L.levels[l]!.leaf || l === L.levels.length - 1))),
     write: fc.boolean(),
     user: fc.boolean(),
     exec: fc.boolean(),
@@ -53,7 +54,8 @@ const mappingArb = (L: Layout): fc.Arbitrary<Mapping> =>
     dirty: fc.boolean(),
   });
 
-describe.each(layouts.map((l) => [l.name, l] as const))('generated walk = reference walk on %s', (_n, L) => {
+const cases = layouts.flatMap((l) => l.hooks.root.levels.map((r) => [l.name, r, l] as const));
+describe.each(cases)('generated walk = reference walk on %s from a level-%i root', (_n, rootLevel, L) => {
   const n = L.levels.length;
   const flags = L.levels.map((_, l) => flagBits(L, l));
   // Each slot is a region as large as the biggest leaf, so any leaf size fits at its start.
@@ -63,13 +65,13 @@ describe.each(layouts.map((l) => [l.name, l] as const))('generated walk = refere
   it('agrees on translations and faults', () => {
     fc.assert(
       fc.property(
-        fc.array(mappingArb(L), { minLength: 1, maxLength: 6 }),
-        fc.array(fc.record({ slot: fc.integer({ min: 0, max: 7 }), level: fc.integer({ min: 0, max: n - 1 }), bit: fc.nat() }), { maxLength: 4 }),
+        fc.array(mappingArb(L, rootLevel), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.record({ slot: fc.integer({ min: 0, max: 7 }), level: fc.integer({ min: rootLevel, max: n - 1 }), bit: fc.nat() }), { maxLength: 4 }),
         fc.array(fc.record({ slot: fc.integer({ min: 0, max: 8 }), off: fc.nat(), access: fc.constantFrom(Access.Read, Access.Write, Access.Exec), user: fc.boolean() }), { minLength: 1, maxLength: 12 }),
         fc.boolean(),
         (maps, flips, accesses, tlb) => {
           const mem = new PhysMem({ kind: 'dram', base: 0, size: GiB }, { kind: 'pmem', base: PMEM, size: TiB });
-          const b = new TableBuilder(L, mem, new FrameAllocator(mem, mem.dram));
+          const b = new TableBuilder(L, mem, new FrameAllocator(mem, mem.dram), rootLevel);
           const mmu = new Mmu(L, mem, { cpus: 1, tlb });
           mmu.setRoot(0, b.root);
           for (const m of maps) {
