@@ -108,7 +108,9 @@ export class Kernel extends KernelContext {
     // bounded by the neighbouring VMAs (vmas stay sorted by start).
     const prev = i > 0 ? vmas[i - 1] : undefined;
     const next = i >= 0 ? vmas[i] : undefined;
-    this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0);
+    // The walk starts where createProcess put the hardware's root (s390: the region-third table).
+    const rootLevel = this.layout.hooks.root.levelFor(this.layout.hooks.mmapBase);
+    this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0, rootLevel);
     for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
     vma.cowPages.clear();
   }

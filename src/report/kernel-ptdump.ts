@@ -366,34 +366,37 @@ interface ArchPtdump {
   make(layout: Layout): PtdumpState;
   /** End of the user address range walked. */
   userEnd(layout: Layout): number;
-  /** Levels folded away at the top (s390: a region-second ASCE has no region-first table). */
-  foldedTop: number;
+  /** Levels folded away at the top (s390: a region-third ASCE has no region-first or -second table). */
+  foldedTop(layout: Layout): number;
 }
 
-const topSpan = (layout: Layout): number => 2 ** (layout.levels[0]!.shift + layout.levels[0]!.bits);
+const levelSpan = (layout: Layout, level: number): number => 2 ** (layout.levels[level]!.shift + layout.levels[level]!.bits);
+const topSpan = (layout: Layout): number => levelSpan(layout, 0);
+/** The level of the table a new mm's root register designates (src/kernel createProcess). */
+const s390RootLevel = (layout: Layout): number => layout.hooks.root.levelFor(layout.hooks.mmapBase);
 
 /** Per arch family, by layout name. */
 const ARCH_PTDUMP: Readonly<Record<string, ArchPtdump>> = {
   // ptdump_ranges[0] = {0, PTRS_PER_PGD * PGD_LEVEL_MULT / 2}: the lower half.
-  x86_64: { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: 0 },
-  'x86_64-la57': { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: 0 },
+  x86_64: { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: () => 0 },
+  'x86_64-la57': { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: () => 0 },
   // Radix quadrant 0 (user): the whole PGD span, 4 PiB with 64K pages (TASK_SIZE_USER64).
-  'ppc64-radix': { make: (l) => new PowerPtdump(l), userEnd: topSpan, foldedTop: 0 },
-  // A process mapping above 4 TiB (every daxsim mapping) gets a region-second ASCE
-  // (crst_table_upgrade, arch/s390/mm/pgalloc.c): 8 PiB, 1 << (2 * 11 + 31) as pt_dump_init's
-  // max_addr computes it for that ASCE type; the region-first level is folded.
-  s390x: { make: (l) => new S390Ptdump(l), userEnd: () => 2 ** 53, foldedTop: 1 },
+  'ppc64-radix': { make: (l) => new PowerPtdump(l), userEnd: topSpan, foldedTop: () => 0 },
+  // The ASCE type a new mm gets (init_new_context: region-third, 4 TiB; crst_table_upgrade only
+  // for mappings above it, arch/s390/mm/pgalloc.c): the dump covers what that table spans, as
+  // pt_dump_init's max_addr does for the ASCE type; the levels above it are folded.
+  s390x: { make: (l) => new S390Ptdump(l), userEnd: (l) => levelSpan(l, s390RootLevel(l)), foldedTop: s390RootLevel },
 };
 
 /** The kernel-format ptdump of `mm`'s user address space. */
 export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
   const layout = sim.layout;
-  const arch = ARCH_PTDUMP[layout.name] ?? { make: (l: Layout) => new GenericPtdump(l), userEnd: (l: Layout) => topSpan(l) / 2, foldedTop: 0 };
+  const arch = ARCH_PTDUMP[layout.name] ?? { make: (l: Layout) => new GenericPtdump(l), userEnd: (l: Layout) => topSpan(l) / 2, foldedTop: () => 0 };
   const st = arch.make(layout);
   const end = arch.userEnd(layout);
   let table = mm.pgd;
   let level = 0;
-  for (; level < arch.foldedTop; level++) {
+  for (const folded = arch.foldedTop(layout); level < folded; level++) {
     // The folded level's entry 0 holds the next table (s390: region-first entry 0 -> region-second table).
     const e: Entry = { lo: 0, hi: 0 };
     sim.kernel.pt.read(table, e);

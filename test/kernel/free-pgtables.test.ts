@@ -52,3 +52,21 @@ describe('munmap frees page tables as free_pgtables does', () => {
     expect(walkDepth(sim, A.mm, b.start)).toBe(0);
   });
 });
+
+describe('s390: the region-third table is the root the hardware walks, and stays', () => {
+  it('munmap of the only mapping frees the segment and page tables, not the region tables above', () => {
+    const sim = new Simulation({ arch: 's390x' });
+    const F = sim.file('F', 2 * MiB);
+    const A = sim.process('A');
+    const a = A.mmap('a', F, { offset: 0, length: 64 * 1024 });
+    const before = sim.kernel.pt.tableBytes;
+    A.write(a, 0, 64); // a segment table (pmd) and a page table below the region-third table
+    expect(walkDepth(sim, A.mm, a.start)).toBe(4);
+    A.munmap(a);
+    expect(walkDepth(sim, A.mm, a.start)).toBe(2); // the region-third entry is empty again
+    expect(sim.kernel.pt.tableBytes).toBe(before);
+    const b = A.mmap('b', F, { offset: 0, length: 64 * 1024 });
+    A.read(b, 0, 64);
+    expect(sim.faults(A)).toEqual({ read: 1, write: 1, wp: 0 });
+  });
+});
