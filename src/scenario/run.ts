@@ -1,15 +1,18 @@
 // Runs a parsed scenario on a Simulation and builds the report of interface.md:
 // {"arch","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects"}.
-// Any error while running a statement becomes a one-line InputError naming its line.
+// An error the model raises as a refusal of the scenario (SimulationError, the kernel's
+// KernelError for EINVAL-style refusals, a UserFault's SIGSEGV/SIGBUS) becomes a one-line
+// InputError naming its line (exit 2); anything else is a daxsim bug, an InternalError naming
+// the statement being run (exit 3).
 
-import { InputError } from '../cli/errors.ts';
+import { InputError, InternalError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
-import { ALL_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
+import { ALL_STRATEGIES, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { Simulation, type PmdSetting, type Process } from '../sim/simulation.ts';
+import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import type { Scenario, Stmt } from './parse.ts';
 import type { TraceRecorder } from './trace.ts';
 
@@ -62,10 +65,10 @@ export interface RunReport {
 }
 
 function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
-  if (override !== undefined) return { value: override, where: 'options' };
+  if (override !== undefined) return { value: override, where: `--${key}` };
   const v = scn.settings[key] as T | undefined;
   if (v !== undefined) return { value: v, where: `${scn.file}:${scn.settingLines[key]}` };
-  return { value: fallback, where: 'options' };
+  return { value: fallback, where: `--${key}` };
 }
 
 export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): Simulation {
@@ -77,7 +80,8 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
   try {
     return new Simulation({ arch: arch.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
-    throw new InputError(arch.where, e instanceof Error ? e.message : String(e));
+    if (e instanceof SimulationError) throw new InputError(arch.where, e.message);
+    throw e;
   }
 }
 
@@ -165,8 +169,9 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       }
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
+      if (e instanceof InputError || e instanceof InternalError) throw e;
+      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault) throw new InputError(where, e.message.split('\n')[0]!);
+      throw new InternalError(`${where} (${statementText(s)})`, e);
     }
   }
 

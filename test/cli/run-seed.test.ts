@@ -31,7 +31,7 @@ describe('daxsim run', () => {
     const unknownArch = daxsim('run', 'test/scenarios/seed-buggy.dax', '--arch', 'vax');
     expect(unknownArch.code).toBe(2);
     expect(unknownArch.err.trim().split('\n')).toHaveLength(1);
-    expect(unknownArch.err).toMatch(/^daxsim: options: unknown arch 'vax'/);
+    expect(unknownArch.err).toMatch(/^daxsim: run: --arch: unknown arch 'vax'/);
     const missing = daxsim('run', 'no/such.dax');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^daxsim: no\/such.dax: cannot read file/);

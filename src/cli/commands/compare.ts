@@ -48,7 +48,7 @@ export const command: Command = {
     const path = positionals[0];
     const scenario = path !== undefined ? { source: readInput(path), path } : undefined;
     const res = compare({ scenario, strategies, persistence });
-    const json = JSON.stringify(res, null, 2) + '\n';
+    const json = JSON.stringify({ schema: 2, ...res }, null, 2) + '\n';
     if (values['json-out'] !== undefined) writeOut(values['json-out'], json);
     const svgPath = values.svg ?? (values['json-out'] !== undefined ? svgPathFor(values['json-out']) : undefined);
     if (svgPath !== undefined) writeOut(svgPath, compareSvg(res));

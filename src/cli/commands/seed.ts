@@ -91,7 +91,7 @@ export const command: Command = {
       }
     }
     if (values.html !== undefined) writeOutput('seed', values.html, renderHtml('daxsim seed: a PTE missed by DAX mkclean (seed-scenario.md)', runs));
-    if (values.json === true) process.stdout.write(JSON.stringify({ scenario: 'seed', persistence, results: cells }) + '\n');
+    if (values.json === true) process.stdout.write(JSON.stringify({ schema: 2, scenario: 'seed', persistence, results: cells }) + '\n');
     else process.stdout.write(formatSeedTable(cells, persistence));
     return cells.every((c) => c.as_expected) ? 0 : 1;
   },
