@@ -21,6 +21,11 @@ import { Worker } from 'node:worker_threads';
 import { exploreBatch, shrinkCandidate, type BatchResult, type Candidate, type ExploreConfig, type Finding } from './engine.ts';
 import type { WorkerApi } from './worker.ts';
 
+/** The worker's module: compiled (dist/, as installed and as the bin runs), worker.js next to
+ * this one; from the TypeScript sources (tests, tsx), worker-entry.mjs, which registers tsx
+ * before loading worker.ts. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker-entry.mjs', import.meta.url);
+
 export interface Limits {
   /** Scenarios to run (numbers 0 .. count-1), or null for no count limit. */
   count: number | null;
@@ -103,7 +108,7 @@ function inProcess(): Backend {
 }
 
 function threaded(): Backend {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+  const worker = new Worker(WORKER_URL);
   const api: Remote<WorkerApi> = wrap<WorkerApi>(nodeEndpoint(worker));
   let closing = false;
   // A worker that fails to load or dies rejects whatever is waiting on it, instead of hanging.
