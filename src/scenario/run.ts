@@ -1,4 +1,4 @@
-// Runs a parsed scenario on a Simulation and builds the report of interface.md:
+// Runs a parsed scenario on a Simulation and builds the report `run --json` prints (README, "JSON output"):
 // {"arch","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects"}.
 // An error the model raises as a refusal of the scenario (SimulationError, the kernel's
 // KernelError for EINVAL-style refusals, a UserFault's SIGSEGV/SIGBUS) becomes a one-line

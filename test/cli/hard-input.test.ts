@@ -1,5 +1,5 @@
 // Bad scenario input: one line `daxsim: file:line: ...` on stderr, exit 2, for every kind of
-// mistake interface.md's statements allow, and resource limits refused up front.
+// mistake the README's language reference allows, and resource limits refused up front.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// The `run` and `seed` commands as a user runs them (interface.md): exit codes, --json shape,
+// The `run` and `seed` commands as a user runs them (README, "Command line"): exit codes, --json shape,
 // one-line errors.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ describe('daxsim run', () => {
 });
 
 describe('daxsim seed', () => {
-  it('prints the arch x strategy table with the outcomes of seed-scenario.md (--json)', () => {
+  it('prints the arch x strategy table with the expected outcome of each cell (src/scenario/seed.ts) (--json)', () => {
     const r = daxsim('seed', '--json');
     expect(r.code).toBe(0);
     const { results } = JSON.parse(r.out) as { results: Array<{ arch: string; mkclean: string; durable: boolean; as_expected: boolean; fs_dax_limited: boolean }> };

@@ -57,7 +57,7 @@ export function layoutJson(l: Layout): LayoutJson {
   const s = layoutSummaryJson(l);
   const flags: Record<string, string> = {};
   for (const [name, v] of Object.entries(l.flags)) flags[name] = hex(v);
-  // Key order as interface.md shows it: flags after pfn, before devmap.
+  // Key order as the README documents `layout --json`: flags after pfn, before devmap.
   return {
     arch: s.arch,
     description: s.description,
