@@ -28,7 +28,7 @@ export const DEFAULT_OUT = 'explore-findings';
 /** Exit status after a signal: 128 + its number (SIGINT 2, SIGTERM 15). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
-const USAGE = 'explore [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--out DIR] [--json]';
+const USAGE = 'explore [--arch A|all] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--out DIR] [--json]';
 
 function count(option: string, v: string | undefined, min: number, max: number, why?: string): number | null {
   if (v === undefined) return null;
@@ -61,6 +61,7 @@ export const command: Command = {
       count: { type: 'string' },
       time: { type: 'string' },
       out: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
     }, { min: 0, max: 0, usage: USAGE });
     const tty = process.stderr.isTTY === true;
@@ -73,12 +74,15 @@ export const command: Command = {
     const limit = workerLimit();
     const workers = count('workers', values.workers, 0, limit.max, limit.why) ?? limit.max;
     const seed = count('seed', values.seed, 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
-    let scenarios = count('count', values.count, 1, 10_000_000);
+    let total = count('count', values.count, 1, 10_000_000);
     const seconds = count('time', values.time, 1, 7 * 24 * 3600);
-    if (scenarios === null && seconds === null) scenarios = 200;
+    if (total === null && seconds === null) total = 200;
+    const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+    // A shard runs the seed's scenarios I, I + N, ... below the count: this many of them.
+    const scenarios = total === null || shard === undefined ? total : Math.max(0, Math.ceil((total - shard.index) / shard.count));
     const out = values.out ?? DEFAULT_OUT;
     checkOutputDir('explore', 'out', out);
-    const cfg: ExploreConfig = { arches, strategies, persistence, seed };
+    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(shard !== undefined ? { shard } : {}) };
 
     const files = new Map<Finding, string>();
     const write = (f: Finding): void => {
@@ -126,13 +130,13 @@ export const command: Command = {
     if (tty) process.stderr.write('\r\x1b[K');
     const fileOf = (f: Finding): string => files.get(f) ?? '';
     const rate = res.searchSeconds > 0 ? res.scenarios / res.searchSeconds : 0;
-    if (values.json === true) {
-      process.stdout.write(
-        jsonText({
+    const summary: ExploreSummary = {
           seed,
           arches,
           mkclean: strategies,
           persistence,
+          count: total,
+          shard: shard ?? null,
           workers: res.workers,
           scenarios: res.scenarios,
           runs: res.runs,
@@ -156,18 +160,62 @@ export const command: Command = {
           })),
           out,
           stopped_by: signal,
-        }),
-      );
-    } else {
-      const lines = [
-        `explore: seed ${seed}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}, started in ${res.startupSeconds.toFixed(1)} s`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`,
-        res.findings.length === 0 ? 'no durability violation found' : `${res.findings.length} distinct violation${res.findings.length === 1 ? '' : 's'} (arch/mkclean/persistence/cause), replay with: daxsim run FILE`,
-        ...(signal !== null ? [`stopped by ${signal} after ${res.scenarios} scenarios`] : []),
-        ...res.findings.map((f) => `  ${`${f.combo.arch}/${f.combo.mkclean}/${f.combo.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lostBytes).padStart(4)} bytes  #${f.index}, ${f.statements} statements  ${fileOf(f)}`),
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
+    };
+    // A shard leaves its summary next to its findings, for explore-merge.
+    if (shard !== undefined) {
+      mkdirSync(out, { recursive: true });
+      writeOutput('explore', path.join(out, SUMMARY_FILE), jsonText(summary, 2));
+    }
+    if (values.json === true) process.stdout.write(jsonText(summary));
+    else {
+      const head = `explore: seed ${seed}${shard !== undefined ? `, shard ${shard.index}/${shard.count}` : ''}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}, started in ${res.startupSeconds.toFixed(1)} s`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`;
+      process.stdout.write(summaryText(head, summary));
     }
     if (signal !== null) return SIGNAL_EXIT[signal];
     return res.findings.length > 0 ? 1 : 0;
   },
 };
+
+/** What explore --json prints, and what a shard writes to DIR/explore-summary.json. */
+export interface ExploreSummary {
+  seed: number;
+  arches: string[];
+  mkclean: string[];
+  persistence: string;
+  /** --count (the whole seed's, for a shard too), or null with --time alone. */
+  count: number | null;
+  shard: { index: number; count: number } | null;
+  workers: number;
+  scenarios: number;
+  runs: number;
+  seconds: number;
+  startup_seconds: number;
+  search_seconds: number;
+  scenarios_per_second: number;
+  per_worker: Array<{ startup_seconds: number; scenarios: number; batches: number; busy_seconds: number }>;
+  findings: Array<{ signature: string; arch: string; mkclean: string; persistence: string; cause: string; lost_bytes: number; lost: unknown[]; scenario: number; statements: number; original_statements: number; file: string }>;
+  out: string;
+  stopped_by: string | null;
+}
+
+export const SUMMARY_FILE = 'explore-summary.json';
+
+/** The text report: a head line, then one line per finding. */
+export function summaryText(head: string, s: ExploreSummary): string {
+  const lines = [
+    head,
+    s.findings.length === 0 ? 'no durability violation found' : `${s.findings.length} distinct violation${s.findings.length === 1 ? '' : 's'} (arch/mkclean/persistence/cause), replay with: daxsim run FILE`,
+    ...(s.stopped_by !== null ? [`stopped by ${s.stopped_by} after ${s.scenarios} scenarios`] : []),
+    ...s.findings.map((f) => `  ${`${f.arch}/${f.mkclean}/${f.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lost_bytes).padStart(4)} bytes  #${f.scenario}, ${f.statements} statements  ${f.file}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** `I/N` with 0 <= I < N. */
+function parseShard(v: string): { index: number; count: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(v);
+  const index = m !== null ? Number(m[1]) : NaN;
+  const n = m !== null ? Number(m[2]) : NaN;
+  if (!(n >= 1 && n <= 1_000_000 && index >= 0 && index < n)) throw new InputError('explore', `--shard must be I/N with 0 <= I < N <= 1000000, not '${v}'`);
+  return { index, count: n };
+}
