@@ -111,7 +111,6 @@ export function guardPipes(): void {
   }
 }
 
-
 type Write = typeof process.stdout.write;
 
 function redirect(io: CliIo): () => void {

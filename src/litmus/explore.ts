@@ -78,6 +78,10 @@ export const MAX_MILLIS = 60_000;
  * the machine states, is what exhausts memory. */
 export const MAX_OUTCOMES = 1_000_000;
 
+export function tooManyOutcomes(max = MAX_OUTCOMES): string {
+  return `more than ${max} distinct crash outcomes (every unflushed line may or may not persist); flush and fence some stores, or use fewer`;
+}
+
 // op kinds
 const KW = 0; // store
 const KN = 1; // ntstore
@@ -548,7 +552,7 @@ export class Explorer {
   private checkOutcomes(): void {
     const n = this.results.size;
     if (n > this.maxOutcomes) {
-      throw new Budget(`more than ${this.maxOutcomes} distinct crash outcomes (every unflushed line may or may not persist); flush and fence some stores, or use fewer`);
+      throw new Budget(tooManyOutcomes(this.maxOutcomes));
     }
     if ((++this.outcomeSteps & 4095) === 0 && Date.now() > this.deadline) {
       throw new Budget(`exploration exceeds ${MAX_MILLIS / 1000} s (${n} crash outcomes so far); use fewer threads or operations`);

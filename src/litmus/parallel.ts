@@ -12,7 +12,7 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../cli/errors.ts';
-import { Explorer, MAX_MILLIS, MAX_STATES, type Outcome } from './explore.ts';
+import { Explorer, MAX_MILLIS, MAX_OUTCOMES, MAX_STATES, tooManyOutcomes, type Outcome } from './explore.ts';
 import type { LitmusTest } from './parse.ts';
 import type { Failure, LitmusWorkerApi } from './worker.ts';
 
@@ -118,6 +118,8 @@ export async function exploreParallel(t: LitmusTest, opts: { workers?: number; m
       for (const row of r.rows) rows.add(row);
       visited += r.visited;
     }
+    // each worker kept its own outcomes under the budget; together they may not exceed it either
+    if (rows.size > MAX_OUTCOMES) throw new InputError(`${t.file}:${t.threads[t.threads.length - 1]!.line}`, tooManyOutcomes());
     // decoding needs only the test's interned values, the same in every explorer
     return { ...new Explorer(t, maxStates, deadline).outcome(rows, visited), workers };
   } finally {

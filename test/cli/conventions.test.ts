@@ -116,6 +116,18 @@ describe('user errors and internal errors', () => {
   });
 });
 
+describe('compare', () => {
+  it('a row that could not run is exit 2 with its reason, not a row of zeros that passes', async () => {
+    // offset 4 KiB is not page aligned on ppc64-radix's 64 KiB pages (EINVAL): that row fails
+    const p = file('cmp.dax', 'file F size 2M\nproc A\nA mmap m F offset 4K length 4K\nA write m 0 8\nA fsync F\ncrash\nexpect durable\n');
+    const r = await runCliCaptured(['compare', p, '--mkclean', 'range', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^daxsim: compare: 1 of 4 rows failed \(ppc64-radix\/range: .*cmp\.dax:3: offset 4096 is not page aligned \(EINVAL\)\)\n$/);
+    const d = JSON.parse(r.stdout) as { rows: Array<{ arch: string; error: string | null }> };
+    expect(d.rows.filter((x) => x.error !== null).map((x) => x.arch)).toEqual(['ppc64-radix']);
+  });
+});
+
 describe('output paths are refused before any work', () => {
   const cases: Array<[string, string[], RegExp]> = [
     ['--trace into a missing directory', ['run', SEED, '--trace', '/nonexistent-dir/t.json'], /^daxsim: run: cannot write \/nonexistent-dir\/t\.json \(ENOENT\)\n$/],

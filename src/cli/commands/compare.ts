@@ -53,6 +53,9 @@ export const command: Command = {
     const svgPath = values.svg ?? (values['json-out'] !== undefined ? svgPathFor(values['json-out']) : undefined);
     if (svgPath !== undefined) writeOut(svgPath, compareSvg(res));
     process.stdout.write(values.json === true ? json : formatCompareTable(res));
+    // a row that could not run is no result (its zeros mean nothing): exit 2, the first reason on stderr
+    const failed = res.rows.filter((r) => r.error !== null);
+    if (failed.length > 0) throw new InputError('compare', `${failed.length} of ${res.rows.length} rows failed (${failed[0]!.arch}/${failed[0]!.mkclean}: ${failed[0]!.error})`);
     return res.rows.every(agrees) ? 0 : 1;
   },
 };
