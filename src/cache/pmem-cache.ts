@@ -91,8 +91,9 @@ interface Line {
   hist: Array<{ version: number; data: Uint8Array }> | null;
   /** Not yet completed flush / WC entries of every CPU on this line, oldest (lowest version)
    * first: what uncertainLines() offers and what a same-line store must complete, found
-   * without scanning every CPU's queue (which made both quadratic in the dirty lines). */
-  queue: Pending[];
+   * without scanning every CPU's queue (which made both quadratic in the dirty lines); null
+   * until the line's first flush (most dirty lines are never flushed before a fence). */
+  queue: Pending[] | null;
 }
 
 const enum Kind {
@@ -125,8 +126,10 @@ export class PmemCache {
    * compacted away (`live` counts the others). */
   private readonly pend: Pending[][];
   private readonly live: number[];
-  /** Per CPU: its pending clflushes (a store or clflush of that CPU must complete them first). */
+  /** Per CPU: its pending clflushes (a store or clflush of that CPU must complete them first),
+   * and whether there are any (the store fast path reads only the flag). */
   private readonly clflushes: Pending[][];
+  private readonly hasClflush: boolean[];
   private seq = 0;
   private readonly pmemBase: number;
   private readonly pmemEnd: number;
@@ -144,6 +147,7 @@ export class PmemCache {
     this.pend = Array.from({ length: opts.cpus }, () => []);
     this.live = new Array<number>(opts.cpus).fill(0);
     this.clflushes = Array.from({ length: opts.cpus }, () => []);
+    this.hasClflush = new Array<boolean>(opts.cpus).fill(false);
     this.pmemBase = mem.pmem.base;
     this.pmemEnd = mem.pmem.end;
     this.baseNo = Math.floor(mem.pmem.base / LINE_SIZE);
@@ -169,7 +173,7 @@ export class PmemCache {
       this.mem.writeBytes(pa, src, srcOffset, len);
       return;
     }
-    if (this.clflushes[cpu]!.length > 0) this.completeOrdered(cpu, -1);
+    if (this.hasClflush[cpu]) this.completeOrdered(cpu, -1);
     // Fast path: a small store inside one line already dirty, nothing pending on it.
     const no0 = Math.floor(pa / LINE_SIZE);
     const l0 = this.lines.get(no0 - this.baseNo);
@@ -346,13 +350,13 @@ export class PmemCache {
       if (this.persistence === 'eadr') {
         if (l.ntPending === 0) continue;
         cands.push(l.eadrBase ?? this.media(no));
-        for (const p of l.queue) if (p.kind === Kind.Nt) cands.push(p.data);
+        for (const p of l.queue ?? []) if (p.kind === Kind.Nt) cands.push(p.data);
         cands.push(l.data);
       } else {
         cands.push(this.media(no));
         if (l.hist !== null) for (const h of l.hist) cands.push(h.data);
         else {
-          for (const p of l.queue) if (p.version > l.persistedVersion) cands.push(p.data);
+          for (const p of l.queue ?? []) if (p.version > l.persistedVersion) cands.push(p.data);
           cands.push(l.data);
         }
       }
@@ -380,6 +384,7 @@ export class PmemCache {
       this.pend[c]!.length = 0;
       this.live[c] = 0;
       this.clflushes[c]!.length = 0;
+      this.hasClflush[c] = false;
     }
   }
 
@@ -413,7 +418,7 @@ export class PmemCache {
   private dirty(no: number): Line {
     let l = this.lines.get(no - this.baseNo);
     if (l === undefined) {
-      l = { no, data: this.media(no), version: 0, persistedVersion: 0, pending: 0, ntPending: 0, eadrBase: null, hist: this.history ? [] : null, queue: [] };
+      l = { no, data: this.media(no), version: 0, persistedVersion: 0, pending: 0, ntPending: 0, eadrBase: null, hist: this.history ? [] : null, queue: null };
       l.version = l.persistedVersion = ++this.seq;
       this.lines.set(no - this.baseNo, l);
       this.sortedNos = null;
@@ -430,7 +435,7 @@ export class PmemCache {
     this.counters.flushInstructions++;
     if (!this.isPmem(pa, 1)) return;
     const no = Math.floor(pa / LINE_SIZE);
-    if (kind === Kind.Clflush && this.clflushes[cpu]!.length > 0) this.completeOrdered(cpu, -1);
+    if (kind === Kind.Clflush && this.hasClflush[cpu]) this.completeOrdered(cpu, -1);
     if (this.lines.has(no - this.baseNo)) this.flushNo(cpu, no, kind);
   }
 
@@ -444,10 +449,13 @@ export class PmemCache {
   private enqueue(cpu: number, kind: Kind, line: Line): void {
     const p: Pending = { kind, cpu, done: false, no: line.no, line, version: line.version, data: line.data.slice() };
     line.pending++;
-    line.queue.push(p);
+    (line.queue ??= []).push(p);
     this.pend[cpu]!.push(p);
     this.live[cpu]!++;
-    if (kind === Kind.Clflush) this.clflushes[cpu]!.push(p);
+    if (kind === Kind.Clflush) {
+      this.clflushes[cpu]!.push(p);
+      this.hasClflush[cpu] = true;
+    }
   }
 
   /** This CPU's write (or clflush) is about to become visible: every pending entry ordered
@@ -464,13 +472,14 @@ export class PmemCache {
     const cl = this.clflushes[cpu]!;
     for (const c of cl) if (!c.done) this.completeLineUpTo(c.line, cpu, c);
     cl.length = 0;
+    this.hasClflush[cpu] = false;
     this.compact(cpu);
   }
 
   /** Completes `cpu`'s entries on `line`, oldest first, up to and including `last` (null: all). */
   private completeLineUpTo(line: Line, cpu: number, last: Pending | null): void {
     const mine: Pending[] = [];
-    for (const p of line.queue) {
+    for (const p of line.queue ?? []) {
       if (p.cpu !== cpu) continue;
       mine.push(p);
       if (p === last) break;
@@ -492,6 +501,7 @@ export class PmemCache {
     if (list.length === 0) return;
     this.pend[cpu] = [];
     this.clflushes[cpu]!.length = 0;
+    this.hasClflush[cpu] = false;
     for (const p of list) if (!p.done) this.complete(p);
   }
 
@@ -500,7 +510,7 @@ export class PmemCache {
     const l = p.line;
     p.done = true;
     this.live[p.cpu]!--;
-    const q = l.queue;
+    const q = l.queue!;
     if (q[0] === p) q.shift();
     else q.splice(q.indexOf(p), 1);
     l.pending--;
