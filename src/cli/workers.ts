@@ -1,9 +1,10 @@
 // How many worker threads a command may start: at most the machine's cores (more only share
-// them) and what memory allows (each explore or litmus worker is a V8 isolate with its own
-// machines: measured about 40 MiB each, src/explore/pool.ts), half of the free memory at most.
+// them) and what memory allows: each explore or litmus worker is a V8 isolate with its own
+// machines, about 38 MiB resident for an explore worker (issue 17's reliability campaign), so
+// the workers may take half of the free memory at WORKER_BYTES each.
 import os from 'node:os';
 
-/** Resident memory one worker needs (explore: a machine per arch x persistence, ~38 MiB measured). */
+/** Resident memory reserved per worker: the ~38 MiB measured, with some headroom. */
 export const WORKER_BYTES = 48 * 2 ** 20;
 
 export function workerLimit(): { max: number; why: string } {
