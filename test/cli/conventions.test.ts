@@ -2,7 +2,7 @@
 // command, user errors (exit 2) apart from internal errors (exit 3, naming the statement),
 // output paths refused before any work, "schema": 2 on every JSON document, run --json's
 // counters, messages that name the option and cut what they echo.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -66,7 +66,8 @@ describe('user errors and internal errors', () => {
     const r = await runCliCaptured(['run', SEED]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`daxsim: internal error: ${SEED}:12 (A write a): RangeError: index 9 out of range\n`);
+    const line = readFileSync(SEED, 'utf8').split('\n').findIndex((l) => l.startsWith('A write a')) + 1;
+    expect(r.stderr).toBe(`daxsim: internal error: ${SEED}:${line} (A write a): RangeError: index 9 out of range\n`);
   });
 
   it('a refusal of the scenario by the model stays bad input (exit 2)', async () => {
@@ -112,7 +113,7 @@ describe('user errors and internal errors', () => {
 
   it('an unknown statement lists the valid ones', async () => {
     const r = await runCliCaptured(['run', file('unknown.dax', 'file F size 2M\nfrobnicate now\n')]);
-    expect(r.stderr).toMatch(/:2: unknown process or statement 'frobnicate' \(expected arch, mkclean, persistence, pmd, file, proc, crash, expect, or P mmap\|write\|read\|flush\|sfence\|fsync\|msync\|munmap/);
+    expect(r.stderr).toMatch(/:2: unknown process or statement 'frobnicate' \(expected arch, .*mkclean, .*file, proc, crash, expect, or P mmap\|write\|read\|flush\|sfence\|fsync\|msync\|munmap/);
   });
 });
 
