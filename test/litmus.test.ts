@@ -89,7 +89,7 @@ describe('litmus command', () => {
     expect(txt.stdout).toBe('X=0 Y=0\nX=1 Y=0\nX=1 Y=1\n');
     const js = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'litmus', file, '--json'], { cwd: root, encoding: 'utf8' });
     expect(js.status).toBe(0);
-    expect(JSON.parse(js.stdout)).toEqual({ states: [{ X: 0, Y: 0 }, { X: 1, Y: 0 }, { X: 1, Y: 1 }] });
+    expect(JSON.parse(js.stdout)).toEqual({ schema: 2, states: [{ X: 0, Y: 0 }, { X: 1, Y: 0 }, { X: 1, Y: 1 }], expect: { ok: true, missing: [], unexpected: [] } });
     const bad = spawnSync('npx', ['tsx', 'src/cli/main.ts', 'litmus', join(dir, 'missing.litmus')], { cwd: root, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

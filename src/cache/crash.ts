@@ -35,16 +35,20 @@ export function crashStates(cache: PmemCache, opts: CrashEnumOptions = {}): Cras
   let total = 1;
   for (const l of lines) total *= l.candidates.length;
   if (!Number.isFinite(total) || total > Number.MAX_SAFE_INTEGER) total = Infinity;
-  const pick = (choice: ArrayLike<number>): CrashImage => {
+  // A state is kept sparse: only the lines not at their worst case (candidate 0, what `base`
+  // shows) are overlaid, so the single-line deviations cost O(1) each instead of O(lines).
+  const pick = (choice: ReadonlyMap<number, number>): CrashImage => {
     const over = new Map<number, Uint8Array>();
-    for (let i = 0; i < lines.length; i++) over.set(lines[i]!.pa / LINE_SIZE, lines[i]!.candidates[choice[i]!]!);
+    for (const [i, c] of choice) over.set(lines[i]!.pa / LINE_SIZE, lines[i]!.candidates[c]!);
     return new LayeredImage(base, new OverlayImage(cache.mem, over), over);
   };
   const images: CrashImage[] = [];
   if (total <= limit) {
     const digits = new Array<number>(lines.length).fill(0);
     for (let n = 0; n < total; n++) {
-      images.push(pick(digits));
+      const choice = new Map<number, number>();
+      digits.forEach((d, i) => d !== 0 && choice.set(i, d));
+      images.push(pick(choice));
       for (let i = 0; i < digits.length; i++) {
         if (++digits[i]! < lines[i]!.candidates.length) break;
         digits[i] = 0;
@@ -53,25 +57,21 @@ export function crashStates(cache: PmemCache, opts: CrashEnumOptions = {}): Cras
     return { total, exhaustive: true, images };
   }
   const seen = new Set<string>();
-  const add = (choice: number[]): void => {
-    const k = choice.join(',');
-    if (images.length >= limit || seen.has(k)) return;
+  const add = (choice: Map<number, number>): void => {
+    if (images.length >= limit) return;
+    const k = [...choice].map(([i, c]) => `${i}:${c}`).join(',');
+    if (seen.has(k)) return;
     seen.add(k);
     images.push(pick(choice));
   };
-  const zero = new Array<number>(lines.length).fill(0);
-  add(zero);
-  add(lines.map((l) => l.candidates.length - 1));
+  add(new Map());
+  add(new Map(lines.map((l, i) => [i, l.candidates.length - 1])));
   for (let i = 0; i < lines.length && images.length < limit; i++) {
-    for (let c = 1; c < lines[i]!.candidates.length; c++) {
-      const ch = zero.slice();
-      ch[i] = c;
-      add(ch);
-    }
+    for (let c = 1; c < lines[i]!.candidates.length; c++) add(new Map([[i, c]]));
   }
   let s = (opts.seed ?? 1) >>> 0 || 1;
   const rnd = (n: number): number => {
-    // xorshift32: deterministic for a seed (design.md "Determinism")
+    // xorshift32: deterministic for a seed
     s ^= s << 13;
     s >>>= 0;
     s ^= s >>> 17;
@@ -79,7 +79,14 @@ export function crashStates(cache: PmemCache, opts: CrashEnumOptions = {}): Cras
     s >>>= 0;
     return s % n;
   };
-  for (let tries = 0; images.length < limit && tries < limit * 4; tries++) add(lines.map((l) => rnd(l.candidates.length)));
+  for (let tries = 0; images.length < limit && tries < limit * 4; tries++) {
+    const choice = new Map<number, number>();
+    lines.forEach((l, i) => {
+      const c = rnd(l.candidates.length);
+      if (c !== 0) choice.set(i, c);
+    });
+    add(choice);
+  }
   return { total, exhaustive: false, images };
 }
 

@@ -89,6 +89,11 @@ interface Line {
   eadrBase: Uint8Array | null;
   /** history mode: snapshots newer than persistedVersion, oldest first. */
   hist: Array<{ version: number; data: Uint8Array }> | null;
+  /** Not yet completed flush / WC entries of every CPU on this line, oldest (lowest version)
+   * first: what uncertainLines() offers and what a same-line store must complete, found
+   * without scanning every CPU's queue (which made both quadratic in the dirty lines); null
+   * until the line's first flush (most dirty lines are never flushed before a fence). */
+  queue: Pending[] | null;
 }
 
 const enum Kind {
@@ -99,6 +104,9 @@ const enum Kind {
 
 interface Pending {
   kind: Kind;
+  cpu: number;
+  /** Completed (by a fence, a later ordered write or a clflush) and only waiting to be dropped from its CPU's list. */
+  done: boolean;
   no: number;
   line: Line;
   version: number;
@@ -114,8 +122,13 @@ export class PmemCache {
   private readonly lines = new Map<number, Line>();
   /** The keys' line numbers sorted (wbRange over ranges larger than the dirty set); null when stale. */
   private sortedNos: number[] | null = null;
+  /** Per CPU: its flush / WC entries in program order; completed ones are skipped and
+   * compacted away (`live` counts the others). */
   private readonly pend: Pending[][];
-  /** Per CPU: does `pend` hold a clflush (so stores must complete it first)? */
+  private readonly live: number[];
+  /** Per CPU: its pending clflushes (a store or clflush of that CPU must complete them first),
+   * and whether there are any (the store fast path reads only the flag). */
+  private readonly clflushes: Pending[][];
   private readonly hasClflush: boolean[];
   private seq = 0;
   private readonly pmemBase: number;
@@ -132,6 +145,8 @@ export class PmemCache {
     this.cpus = opts.cpus;
     this.history = opts.history ?? false;
     this.pend = Array.from({ length: opts.cpus }, () => []);
+    this.live = new Array<number>(opts.cpus).fill(0);
+    this.clflushes = Array.from({ length: opts.cpus }, () => []);
     this.hasClflush = new Array<boolean>(opts.cpus).fill(false);
     this.pmemBase = mem.pmem.base;
     this.pmemEnd = mem.pmem.end;
@@ -143,10 +158,7 @@ export class PmemCache {
   reset(): void {
     this.lines.clear();
     this.sortedNos = null;
-    for (let c = 0; c < this.cpus; c++) {
-      this.pend[c]!.length = 0;
-      this.hasClflush[c] = false;
-    }
+    this.clearPending();
     this.seq = 0;
     const k = this.counters;
     k.stores = k.loads = k.linesWrittenBack = k.bytesWrittenBack = k.fences = k.flushInstructions = 0;
@@ -178,7 +190,7 @@ export class PmemCache {
       const no = Math.floor(at / LINE_SIZE);
       const off = at - no * LINE_SIZE;
       const n = Math.min(len - done, LINE_SIZE - off);
-      if (this.pend[cpu]!.length > 0 && (this.lines.get(no - this.baseNo)?.pending ?? 0) > 0) this.completeOrdered(cpu, no);
+      if (this.live[cpu]! > 0 && (this.lines.get(no - this.baseNo)?.pending ?? 0) > 0) this.completeOrdered(cpu, no);
       const line = this.dirty(no);
       line.data.set(src.subarray(srcOffset + done, srcOffset + done + n), off);
       if (line.ntPending > 0) {
@@ -231,8 +243,7 @@ export class PmemCache {
       line.data.set(src.subarray(srcOffset + done, srcOffset + done + n), off);
       this.bump(line);
       line.ntPending++;
-      line.pending++;
-      this.pend[cpu]!.push({ kind: Kind.Nt, no, line, version: line.version, data: line.data.slice() });
+      this.enqueue(cpu, Kind.Nt, line);
       done += n;
     }
   }
@@ -306,7 +317,7 @@ export class PmemCache {
 
   /** Flushes still pending on `cpu` (waiting for its next fence). */
   pendingFlushes(cpu: number): number {
-    return this.pend[cpu]!.length;
+    return this.live[cpu]!;
   }
 
   /** Worst case: nothing not guaranteed persistent survives. ADR: the media only. eADR: the
@@ -339,13 +350,13 @@ export class PmemCache {
       if (this.persistence === 'eadr') {
         if (l.ntPending === 0) continue;
         cands.push(l.eadrBase ?? this.media(no));
-        for (const p of this.pendingOf(no)) if (p.kind === Kind.Nt) cands.push(p.data);
+        for (const p of l.queue ?? []) if (p.kind === Kind.Nt) cands.push(p.data);
         cands.push(l.data);
       } else {
         cands.push(this.media(no));
         if (l.hist !== null) for (const h of l.hist) cands.push(h.data);
         else {
-          for (const p of this.pendingOf(no)) if (p.version > l.persistedVersion) cands.push(p.data);
+          for (const p of l.queue ?? []) if (p.version > l.persistedVersion) cands.push(p.data);
           cands.push(l.data);
         }
       }
@@ -365,8 +376,14 @@ export class PmemCache {
     }
     this.lines.clear();
     this.sortedNos = null;
+    this.clearPending();
+  }
+
+  private clearPending(): void {
     for (let c = 0; c < this.cpus; c++) {
       this.pend[c]!.length = 0;
+      this.live[c] = 0;
+      this.clflushes[c]!.length = 0;
       this.hasClflush[c] = false;
     }
   }
@@ -401,7 +418,7 @@ export class PmemCache {
   private dirty(no: number): Line {
     let l = this.lines.get(no - this.baseNo);
     if (l === undefined) {
-      l = { no, data: this.media(no), version: 0, persistedVersion: 0, pending: 0, ntPending: 0, eadrBase: null, hist: this.history ? [] : null };
+      l = { no, data: this.media(no), version: 0, persistedVersion: 0, pending: 0, ntPending: 0, eadrBase: null, hist: this.history ? [] : null, queue: null };
       l.version = l.persistedVersion = ++this.seq;
       this.lines.set(no - this.baseNo, l);
       this.sortedNos = null;
@@ -424,11 +441,21 @@ export class PmemCache {
 
   /** Queues the write-back of dirty line `no` on `cpu`. Returns true. */
   private flushNo(cpu: number, no: number, kind: Kind): boolean {
-    const l = this.lines.get(no - this.baseNo)!;
-    l.pending++;
-    this.pend[cpu]!.push({ kind, no, line: l, version: l.version, data: l.data.slice() });
-    if (kind === Kind.Clflush) this.hasClflush[cpu] = true;
+    this.enqueue(cpu, kind, this.lines.get(no - this.baseNo)!);
     return true;
+  }
+
+  /** A flush or WC entry of `line`'s content now, waiting on `cpu`. */
+  private enqueue(cpu: number, kind: Kind, line: Line): void {
+    const p: Pending = { kind, cpu, done: false, no: line.no, line, version: line.version, data: line.data.slice() };
+    line.pending++;
+    (line.queue ??= []).push(p);
+    this.pend[cpu]!.push(p);
+    this.live[cpu]!++;
+    if (kind === Kind.Clflush) {
+      this.clflushes[cpu]!.push(p);
+      this.hasClflush[cpu] = true;
+    }
   }
 
   /** This CPU's write (or clflush) is about to become visible: every pending entry ordered
@@ -436,35 +463,56 @@ export class PmemCache {
    * and clflushes, SDM Vol. 2 CLFLUSH) and, for a write to line `no`, each entry on that line
    * (flushes and WC data are ordered with later writes to their own line, SDM Vol. 2
    * CLFLUSHOPT/CLWB; same-address order of streaming stores, Vol. 3A §8.2.2), together with
-   * the earlier entries on the same lines that those entries are themselves ordered after. */
+   * the earlier entries on the same lines that those entries are themselves ordered after.
+   * Found through the lines' queues, so the cost is the entries completed, not the CPU's
+   * whole list (a store over a range just flushed without a fence stays linear). */
   private completeOrdered(cpu: number, no: number): void {
-    const list = this.pend[cpu]!;
-    const mark = list.map((p) => p.kind === Kind.Clflush || p.no === no);
-    for (let i = list.length - 1; i >= 0; i--) {
-      if (!mark[i]) continue;
-      for (let j = 0; j < i; j++) if (list[j]!.no === list[i]!.no) mark[j] = true;
-    }
-    const keep: Pending[] = [];
-    for (let i = 0; i < list.length; i++) {
-      if (mark[i]) this.complete(list[i]!);
-      else keep.push(list[i]!);
-    }
-    this.pend[cpu] = keep;
+    const line = no >= 0 ? this.lines.get(no - this.baseNo) : undefined;
+    if (line !== undefined) this.completeLineUpTo(line, cpu, null);
+    const cl = this.clflushes[cpu]!;
+    for (const c of cl) if (!c.done) this.completeLineUpTo(c.line, cpu, c);
+    cl.length = 0;
     this.hasClflush[cpu] = false;
+    this.compact(cpu);
+  }
+
+  /** Completes `cpu`'s entries on `line`, oldest first, up to and including `last` (null: all). */
+  private completeLineUpTo(line: Line, cpu: number, last: Pending | null): void {
+    const mine: Pending[] = [];
+    for (const p of line.queue ?? []) {
+      if (p.cpu !== cpu) continue;
+      mine.push(p);
+      if (p === last) break;
+    }
+    for (const p of mine) this.complete(p);
+  }
+
+  /** Drops completed entries from `cpu`'s list once they are the majority (amortised linear). */
+  private compact(cpu: number): void {
+    const list = this.pend[cpu]!;
+    if (list.length < 64 || this.live[cpu]! * 2 > list.length) return;
+    let k = 0;
+    for (const p of list) if (!p.done) list[k++] = p;
+    list.length = k;
   }
 
   private drain(cpu: number): void {
     const list = this.pend[cpu]!;
     if (list.length === 0) return;
     this.pend[cpu] = [];
+    this.clflushes[cpu]!.length = 0;
     this.hasClflush[cpu] = false;
-    for (const p of list) this.complete(p);
+    for (const p of list) if (!p.done) this.complete(p);
   }
 
   /** A flush or WC entry reaches the memory controller: its snapshot becomes persistent. */
   private complete(p: Pending): void {
     const l = p.line;
-    if (this.lines.get(p.no - this.baseNo) !== l) return; // cannot happen: a line with pending entries stays
+    p.done = true;
+    this.live[p.cpu]!--;
+    const q = l.queue!;
+    if (q[0] === p) q.shift();
+    else q.splice(q.indexOf(p), 1);
     l.pending--;
     if (p.kind === Kind.Nt) {
       l.ntPending--;
@@ -485,12 +533,6 @@ export class PmemCache {
       this.lines.delete(p.no - this.baseNo); // clean
       this.sortedNos = null;
     }
-  }
-
-  private pendingOf(no: number): Pending[] {
-    const r: Pending[] = [];
-    for (const list of this.pend) for (const p of list) if (p.no === no) r.push(p);
-    return r.sort((a, b) => a.version - b.version);
   }
 }
 

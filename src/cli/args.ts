@@ -3,9 +3,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InputError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs returns for these options in strict mode with positionals (named, so the
+ * declaration emitted for this module can spell it). */
+export type ParsedArgs<O extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true; strict: true }>>;
 
-export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O, positionals: { min: number; max: number; usage: string }) {
-  let parsed;
+export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O, positionals: { min: number; max: number; usage: string }): ParsedArgs<O> {
+  let parsed: ParsedArgs<O>;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {

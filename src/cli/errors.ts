@@ -1,14 +1,58 @@
-// Bad input is reported as one line, `daxsim: <where>: <what is wrong>`, and exit code 2
-// (../shared/docs/interface.md). Anything that throws InputError is bad input; anything else
-// escaping a command is a daxsim bug and is still reported in one line, with exit code 2.
+// Errors as the CLI reports them (README, "Exit codes"):
+// - InputError: bad input or usage, one line `daxsim: <where>: <what is wrong>`, exit 2.
+// - InternalError: a daxsim bug met while running a statement, one line
+//   `daxsim: internal error: <file>:<line> (<statement>): <what>`, exit 3.
+// - anything else escaping a command is a daxsim bug too: `daxsim: internal error: <what>`, exit 3.
+// Words echoed from the input are cut (`echo`) so a 200 KB word cannot fill the terminal.
 
 import { InputError } from '../scenario/errors.ts';
 
 // The class lives with the code that reads input (src/scenario/errors.ts).
 export { InputError };
 
+export class InternalError extends Error {
+  /** `where` is the statement being run when the model failed, as `file:line (text)`. */
+  constructor(
+    readonly where: string,
+    readonly cause: unknown,
+  ) {
+    super(`${where}: ${describe(cause)}`);
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_INPUT = 2;
+export const EXIT_INTERNAL = 3;
+
+/** Longest word echoed back in a message. */
+export const ECHO_MAX = 40;
+
+/** A word from the input as messages quote it: at most ECHO_MAX characters, then `...`. */
+export function echo(word: string): string {
+  return word.length <= ECHO_MAX ? word : `${word.slice(0, ECHO_MAX)}... (${word.length} characters)`;
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message.split('\n')[0]}`;
+  return String(e).split('\n')[0]!;
+}
+
+export function exitCodeOf(e: unknown): number {
+  return e instanceof InputError ? EXIT_INPUT : EXIT_INTERNAL;
+}
+
+/** Longest message printed: the line stays one readable line whatever the input held. */
+const MESSAGE_MAX = 400;
+
+/** Cuts every quoted word longer than ECHO_MAX, then the whole line at MESSAGE_MAX. */
+export function cutMessage(s: string): string {
+  const cut = s.replace(new RegExp(`'([^'\n]{${ECHO_MAX + 1},})'`, 'g'), (_, w: string) => `'${echo(w)}'`).replace(/[\r\n]+/g, ' ');
+  return cut.length <= MESSAGE_MAX ? cut : `${cut.slice(0, MESSAGE_MAX)}... (message cut)`;
+}
+
 export function formatError(e: unknown): string {
-  if (e instanceof InputError) return `daxsim: ${e.where}: ${e.message}`;
-  const msg = e instanceof Error ? e.message : String(e);
-  return `daxsim: internal error: ${msg.split('\n')[0]}`;
+  if (e instanceof InputError) return cutMessage(`daxsim: ${e.where}: ${e.message}`);
+  if (e instanceof InternalError) return cutMessage(`daxsim: internal error: ${e.message}`);
+  return cutMessage(`daxsim: internal error: ${describe(e)}`);
 }

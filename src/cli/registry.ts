@@ -3,6 +3,7 @@ import type { Command } from './command.ts';
 import { command as arches } from './commands/arches.ts';
 import { command as compare } from './commands/compare.ts';
 import { command as explore } from './commands/explore.ts';
+import { command as exploreMerge } from './commands/explore-merge.ts';
 import { command as layout } from './commands/layout.ts';
 import { command as litmus } from './commands/litmus.ts';
 import { command as run } from './commands/run.ts';
@@ -20,4 +21,5 @@ export const commands = new Map<string, Command>([
   ['explore', explore],
   ['vtop', vtop],
   ['verify', verify],
+  ['explore-merge', exploreMerge],
 ]);

@@ -3,7 +3,10 @@
 // Commands write to process.stdout / process.stderr; while a command runs, runCli sends
 // those writes to `io` when one is given (calls must then not overlap).
 
-import { formatError, InputError } from './errors.ts';
+import { readFileSync } from 'node:fs';
+import { exitCodeOf, formatError, InputError } from './errors.ts';
+import { helpText } from './help.ts';
+import { checkOutputs } from './output.ts';
 import { commands } from './registry.ts';
 
 export interface CliIo {
@@ -16,14 +19,15 @@ export const processIo: CliIo = {
   err: (s) => void process.stderr.write(s),
 };
 
-/** Runs one daxsim invocation; never throws: errors become one line on `io.err` and exit 2. */
+/** Runs one daxsim invocation; never throws: errors become one line on `io.err`, exit 2 for
+ * bad input, 3 for an internal error. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   const restore = io === processIo ? () => {} : redirect(io);
   try {
     return await dispatch([...argv], io);
   } catch (e) {
     io.err(formatError(e) + '\n');
-    return 2;
+    return exitCodeOf(e);
   } finally {
     restore();
   }
@@ -39,20 +43,72 @@ export async function runCliCaptured(argv: readonly string[]): Promise<{ code: n
 
 async function dispatch(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.out(`daxsim ${version()}\n`);
+    return 0;
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage());
-    if (name === undefined) throw new InputError('usage', `no command given (try: ${[...commands.keys()].join(', ')})`);
+    if (name === undefined) {
+      io.out(usage());
+      throw new InputError('usage', `no command given (try: ${[...commands.keys()].join(', ')})`);
+    }
+    const topic = rest[0];
+    const c = topic !== undefined ? commands.get(topic) : undefined;
+    io.out(c !== undefined ? helpText(topic!, c.summary) : usage());
     return 0;
   }
   const cmd = commands.get(name);
-  if (cmd === undefined) throw new InputError('usage', `unknown command '${name}' (try: ${[...commands.keys()].join(', ')})`);
+  if (cmd === undefined) throw new InputError('usage', `unknown command '${name}' (try: ${[...commands.keys()].join(', ')}; daxsim --help)`);
+  const end = rest.indexOf('--');
+  const own = end >= 0 ? rest.slice(0, end) : rest;
+  if (own.includes('--help') || own.includes('-h')) {
+    io.out(helpText(name, cmd.summary));
+    return 0;
+  }
+  checkOutputs(name, rest);
   return cmd.run(rest);
 }
 
 export function usage(): string {
-  const lines = ['usage: daxsim <command> [arguments] [options]', '', 'commands:'];
-  for (const [name, c] of commands) lines.push(`  ${name.padEnd(9)} ${c.summary}`);
+  const width = Math.max(...[...commands.keys()].map((n) => n.length));
+  const lines = ['usage: daxsim <command> [arguments] [options]', '       daxsim <command> --help | daxsim --version', '', 'commands:'];
+  for (const [name, c] of commands) lines.push(`  ${name.padEnd(width)}  ${c.summary}`);
+  lines.push('', 'exit status: 0 success, 1 an expect failed or a violation was found, 2 bad input or usage, 3 a bug in daxsim');
   return lines.join('\n') + '\n';
+}
+
+let cachedVersion: string | null = null;
+
+/** The package's version, from the package.json above this module (sources or build). */
+export function version(): string {
+  if (cachedVersion !== null) return cachedVersion;
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'daxsim' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
+    } catch {
+      // not here: one level up
+    }
+    if (dir.pathname === '/') return (cachedVersion = 'unknown');
+  }
+}
+
+/**
+ * A reader that closed the pipe (`daxsim arches | head -1`) ends the output quietly: EPIPE on
+ * stdout or stderr is swallowed (Node ignores SIGPIPE and reports it as an 'error' event,
+ * which would otherwise be an uncaught exception with a stack trace), and later writes to
+ * that stream are dropped. The command finishes and exits with its own status.
+ */
+export function guardPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        stream.write = (() => true) as typeof stream.write;
+        return;
+      }
+      process.exitCode = 3;
+    });
+  }
 }
 
 type Write = typeof process.stdout.write;

@@ -40,6 +40,14 @@ export interface ExploreConfig {
   strategies: Strategy[];
   persistence: Persistence;
   seed: number;
+  /** explore --shard I/N: this run's scenario k is the seed's scenario I + k * N, so the shards
+   * of one seed never overlap and together run what one machine would. */
+  shard?: { index: number; count: number };
+}
+
+/** The seed's scenario number of this run's k-th scenario (itself without a shard). */
+export function globalIndex(cfg: ExploreConfig, k: number): number {
+  return cfg.shard === undefined ? k : cfg.shard.index + k * cfg.shard.count;
 }
 
 export interface Candidate {
@@ -197,7 +205,8 @@ export function exploreBatch(cfg: ExploreConfig, start: number, count: number): 
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
   let runs = 0;
-  for (let i = start; i < start + count; i++) {
+  for (let k = start; k < start + count; k++) {
+    const i = globalIndex(cfg, k);
     for (const [ps, cs] of byPage) {
       const g = generate(cfg, i, ps);
       for (const c of cs) {

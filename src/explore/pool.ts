@@ -21,11 +21,26 @@ import { Worker } from 'node:worker_threads';
 import { exploreBatch, shrinkCandidate, type BatchResult, type Candidate, type ExploreConfig, type Finding } from './engine.ts';
 import type { WorkerApi } from './worker.ts';
 
+/** The worker's module: compiled (dist/, as installed and as the bin runs), worker.js next to
+ * this one; from the TypeScript sources (tests, tsx), worker-entry.mjs, which registers tsx
+ * before loading worker.ts. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker-entry.mjs', import.meta.url);
+
 export interface Limits {
   /** Scenarios to run (numbers 0 .. count-1), or null for no count limit. */
   count: number | null;
   /** Seconds of search (from the first worker ready), or null for no time limit. */
   seconds: number | null;
+}
+
+/** What the caller may do while a search runs. */
+export interface ExploreHooks {
+  onProgress?: (p: Progress) => void;
+  /** Called with each finding as soon as it is shrunk (so it is written before the next one). */
+  onFinding?: (f: Finding) => void;
+  /** Set `stopped` (a signal) to stop handing out scenarios: batches in flight finish, what was
+   * found is shrunk and returned. */
+  stop?: { stopped: boolean };
 }
 
 export interface Progress {
@@ -57,6 +72,8 @@ export interface ExploreResult {
   startupSeconds: number;
   /** Seconds of search, from the first worker ready to the last batch back. */
   searchSeconds: number;
+  /** True when hooks.stop ended the search before its limit. */
+  stopped: boolean;
   workers: number;
   perWorker: WorkerStats[];
   findings: Finding[];
@@ -91,7 +108,7 @@ function inProcess(): Backend {
 }
 
 function threaded(): Backend {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+  const worker = new Worker(WORKER_URL);
   const api: Remote<WorkerApi> = wrap<WorkerApi>(nodeEndpoint(worker));
   let closing = false;
   // A worker that fails to load or dies rejects whatever is waiting on it, instead of hanging.
@@ -132,7 +149,8 @@ function threaded(): Backend {
   };
 }
 
-export async function explore(cfg: ExploreConfig, limits: Limits, workers: number, onProgress?: (p: Progress) => void): Promise<ExploreResult> {
+export async function explore(cfg: ExploreConfig, limits: Limits, workers: number, hooks: ExploreHooks = {}): Promise<ExploreResult> {
+  const { onProgress, onFinding, stop } = hooks;
   const t0 = performance.now();
   const backends = workers <= 0 ? [inProcess()] : Array.from({ length: workers }, threaded);
   const stats: WorkerStats[] = backends.map(() => ({ startupSeconds: 0, scenarios: 0, batches: 0, busySeconds: 0 }));
@@ -150,6 +168,7 @@ export async function explore(cfg: ExploreConfig, limits: Limits, workers: numbe
   const report = (phase: Progress['phase']): void => onProgress?.({ scenarios, runs, findings: best.size, elapsed: searchElapsed(), fraction: fraction(), phase });
   /** The next range for a backend running `rate` scenarios per millisecond (null: unknown yet). */
   const take = (rate: number | null): [number, number] | null => {
+    if (stop?.stopped === true) return null;
     let size = rate === null ? FIRST_BATCH : Math.round(rate * BATCH_MS);
     if (limits.count !== null) {
       const left = limits.count - next;
@@ -204,11 +223,13 @@ export async function explore(cfg: ExploreConfig, limits: Limits, workers: numbe
       backends.map(async (b) => {
         for (let i = k++; i < todo.length; i = k++) {
           findings[i] = await b.shrink(cfg, todo[i]!);
+          onFinding?.(findings[i]!);
           report('shrink');
         }
       }),
     );
-    return { scenarios, runs, elapsed: (performance.now() - t0) / 1000, startupSeconds, searchSeconds, workers: Math.max(0, workers), perWorker: stats, findings };
+    const stopped = stop?.stopped === true && (limits.count === null || scenarios < limits.count);
+    return { scenarios, runs, elapsed: (performance.now() - t0) / 1000, startupSeconds, searchSeconds, stopped, workers: Math.max(0, workers), perWorker: stats, findings };
   } finally {
     await Promise.all(backends.map((b) => b.close()));
   }

@@ -73,6 +73,14 @@ import type { LitmusTest } from './parse.ts';
 export const MAX_STATES = 4_000_000;
 /** Wall-clock budget, so that no input can make the command hang (ms). */
 export const MAX_MILLIS = 60_000;
+/** Most distinct crash outcomes printed: lines persist independently, so n uncertain lines give
+ * up to 2^n outcomes (16 unflushed stores in each of 2 threads: 2^32), and the set of them, not
+ * the machine states, is what exhausts memory. */
+export const MAX_OUTCOMES = 1_000_000;
+
+export function tooManyOutcomes(max = MAX_OUTCOMES): string {
+  return `more than ${max} distinct crash outcomes (every unflushed line may or may not persist); flush and fence some stores, or use fewer`;
+}
 
 // op kinds
 const KW = 0; // store
@@ -219,6 +227,7 @@ export class Explorer {
     readonly test: LitmusTest,
     private readonly maxStates = MAX_STATES,
     private readonly deadline = Date.now() + MAX_MILLIS,
+    private readonly maxOutcomes = MAX_OUTCOMES,
   ) {
     const t = test;
     this.eadr = t.persistence === 'eadr';
@@ -390,6 +399,7 @@ export class Explorer {
         row[r0 + i] = this.contents[choices[lo.line]![pick[lo.line]!]! * 8 + lo.word]!;
       }
       this.results.add(String.fromCharCode(...row));
+      this.checkOutcomes();
       let i = 0;
       for (; i < this.nL; i++) {
         if (++pick[i]! < choices[i]!.length) break;
@@ -533,6 +543,19 @@ export class Explorer {
     if (n > this.maxStates) this.tooMany();
     if ((n & 1023) === 0 && Date.now() > this.deadline) {
       throw new Budget(`exploration exceeds ${MAX_MILLIS / 1000} s (${n} machine states); use fewer threads or operations`);
+    }
+  }
+
+  private outcomeSteps = 0;
+
+  /** The outcome product is enumerated lazily, but still bounded by count and by the clock. */
+  private checkOutcomes(): void {
+    const n = this.results.size;
+    if (n > this.maxOutcomes) {
+      throw new Budget(tooManyOutcomes(this.maxOutcomes));
+    }
+    if ((++this.outcomeSteps & 4095) === 0 && Date.now() > this.deadline) {
+      throw new Budget(`exploration exceeds ${MAX_MILLIS / 1000} s (${n} crash outcomes so far); use fewer threads or operations`);
     }
   }
 

@@ -5,7 +5,7 @@ import { explore, type Outcome } from './explore.ts';
 import { parseLitmus, type LitmusTest } from './parse.ts';
 
 export { parseLitmus, MAX_OPS, MAX_OPS_PER_THREAD, MAX_THREADS, type LitmusTest, type Op, type OpKind, type Loc, type Thread } from './parse.ts';
-export { explore, formatState, toJson, Explorer, MAX_STATES, MAX_MILLIS, type Outcome } from './explore.ts';
+export { explore, formatState, toJson, Explorer, MAX_STATES, MAX_MILLIS, MAX_OUTCOMES, type Outcome } from './explore.ts';
 export { exploreParallel, defaultLitmusWorkers, SMALL_STATES, type ParallelOutcome } from './parallel.ts';
 
 /** Reads and parses a .litmus file. */

@@ -12,9 +12,14 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../cli/errors.ts';
-import { Explorer, MAX_MILLIS, MAX_STATES, type Outcome } from './explore.ts';
+import { Explorer, MAX_MILLIS, MAX_OUTCOMES, MAX_STATES, tooManyOutcomes, type Outcome } from './explore.ts';
 import type { LitmusTest } from './parse.ts';
 import type { Failure, LitmusWorkerApi } from './worker.ts';
+
+/** The worker's module: compiled (dist/, as installed and as the bin runs), worker.js next to
+ * this one; from the TypeScript sources (tests, tsx), worker-entry.mjs, which registers tsx
+ * before loading worker.ts. */
+const WORKER_URL = new URL(import.meta.url.endsWith('.js') ? './worker.js' : './worker-entry.mjs', import.meta.url);
 
 /** A test whose state graph has at most this many states is explored in-process. */
 export const SMALL_STATES = 100_000;
@@ -54,7 +59,7 @@ export async function exploreParallel(t: LitmusTest, opts: { workers?: number; m
     if (trial.runWithin(Math.min(SMALL_STATES, maxStates))) return { ...trial.outcome(trial.rows(), trial.visited), workers: 0 };
   }
   const threads = Array.from({ length: workers }, () => {
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+    const worker = new Worker(WORKER_URL);
     let failure: Error | null = null;
     worker.on('error', (e) => {
       failure = e;
@@ -113,6 +118,8 @@ export async function exploreParallel(t: LitmusTest, opts: { workers?: number; m
       for (const row of r.rows) rows.add(row);
       visited += r.visited;
     }
+    // each worker kept its own outcomes under the budget; together they may not exceed it either
+    if (rows.size > MAX_OUTCOMES) throw new InputError(`${t.file}:${t.threads[t.threads.length - 1]!.line}`, tooManyOutcomes());
     // decoding needs only the test's interned values, the same in every explorer
     return { ...new Explorer(t, maxStates, deadline).outcome(rows, visited), workers };
   } finally {

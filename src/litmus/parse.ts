@@ -1,15 +1,17 @@
-// Parser for .litmus files (shared/docs/interface.md, "Litmus files"):
+// Parser for .litmus files (README, "Language reference"):
 //   persistence adr|eadr
 //   T0: store X 1; clwb X; sfence; store Y 1
 //   T1: store Z 1
 // `#` starts a comment. A location is a name (its own 64-byte line) or `name+off`, off a
 // multiple of 8 below 64 (another 8-byte word of the same line). Values are 64-bit words,
 // given in decimal or 0x hex, at most 2^53-1 (exact JS numbers).
-// Extension: comment lines `# expect: T1:r=1 X=1 Y=0` list the expected outcome set (used by
-// the test suite; the command ignores them).
+// Comment lines `# expect: T1:r=1 X=1 Y=0` list the expected outcome set, and one herd7-style
+// condition line (`exists (X=0 /\ Y=1)`, `~exists (...)`, `forall (...)`, condition.ts) states
+// the expected verdict; `litmus` checks both.
 
 import { InputError } from '../cli/errors.ts';
 import type { Persistence } from '../cache/pmem-cache.ts';
+import { isConditionLine, parseCondition, unknownKeys, type Condition } from './condition.ts';
 
 export type OpKind = 'store' | 'ntstore' | 'load' | 'clflush' | 'clflushopt' | 'clwb' | 'sfence' | 'mfence';
 
@@ -50,6 +52,10 @@ export interface LitmusTest {
   regs: Array<{ thread: number; name: string; key: string }>;
   /** `# expect:` outcome lines, as written (normalised spacing). */
   expect: string[];
+  /** Line of the first `# expect:` comment (0 when there is none). */
+  expectLine: number;
+  /** The herd7-style final condition, if the file states one. */
+  condition: Condition | null;
 }
 
 /** Limits that keep exploration bounded (the explorer also caps visited states). */
@@ -76,6 +82,8 @@ export function parseLitmus(text: string, file: string): LitmusTest {
   const regByKey = new Map<string, number>();
   const regs: LitmusTest['regs'] = [];
   const expect: string[] = [];
+  let expectLine = 0;
+  let condition: Condition | null = null;
 
   const loc = (s: string, where: string): Loc => {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\+([0-9]+|0[xX][0-9a-fA-F]+))?$/.exec(s);
@@ -105,11 +113,19 @@ export function parseLitmus(text: string, file: string): LitmusTest {
     const hash = raw.indexOf('#');
     if (hash >= 0) {
       const ex = /^\s*#\s*expect:\s*(.*)$/.exec(raw);
-      if (ex !== null) expect.push(ex[1]!.trim().split(/\s+/).filter((w) => w !== '').join(' '));
+      if (ex !== null) {
+        expect.push(ex[1]!.trim().split(/\s+/).filter((w) => w !== '').join(' '));
+        if (expectLine === 0) expectLine = i + 1;
+      }
     }
     const body = (hash >= 0 ? raw.slice(0, hash) : raw).trim();
     if (body === '') continue;
     const words = body.split(/\s+/);
+    if (isConditionLine(body)) {
+      if (condition !== null) throw new InputError(where, `a second condition (the first is on line ${condition.line})`);
+      condition = parseCondition(body, where, i + 1);
+      continue;
+    }
     if (words[0] === 'persistence') {
       if (words.length !== 2 || (words[1] !== 'adr' && words[1] !== 'eadr')) throw new InputError(where, `expected 'persistence adr' or 'persistence eadr'`);
       if (persistence !== null) throw new InputError(where, 'persistence given twice');
@@ -117,7 +133,7 @@ export function parseLitmus(text: string, file: string): LitmusTest {
       continue;
     }
     const tm = /^T([0-9]+)\s*:(.*)$/.exec(body);
-    if (tm === null) throw new InputError(where, `expected 'persistence adr|eadr' or 'T<n>: op; op; ...', not '${words[0]}'`);
+    if (tm === null) throw new InputError(where, `expected 'persistence adr|eadr', 'T<n>: op; op; ...' or a condition (exists|~exists|forall (...)), not '${words[0]}'`);
     const id = Number(tm[1]);
     if (threads.has(id)) throw new InputError(where, `thread T${id} defined twice`);
     if (id >= MAX_THREADS) throw new InputError(where, `at most ${MAX_THREADS} threads (T0..T${MAX_THREADS - 1}) can be explored`);
@@ -177,8 +193,16 @@ export function parseLitmus(text: string, file: string): LitmusTest {
   const ordered = ids.map((k) => threads.get(k)!);
   const total = ordered.reduce((n, t) => n + t.ops.length, 0);
   if (total > MAX_OPS) throw new InputError(`${file}:${ordered[ordered.length - 1]!.line}`, `${total} operations in all; at most ${MAX_OPS} can be explored`);
+  const cond = condition as Condition | null;
+  if (cond !== null) {
+    const names = [...regs.map((r) => r.key), ...locByName.keys()];
+    const bad = unknownKeys(cond.prop, names);
+    if (bad.length > 0) throw new InputError(`${file}:${cond.line}`, `condition names '${bad[0]}', which no thread loads or stores (known: ${names.join(', ')})`);
+  }
   return {
     file,
+    expectLine,
+    condition: cond,
     persistence: persistence ?? 'adr',
     threads: ordered,
     lineNames,

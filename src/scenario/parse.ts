@@ -1,4 +1,4 @@
-// The scenario language (.dax files, README "Scenario files"): one statement a line,
+// The scenario language (.dax files, README "Language reference"): one statement a line,
 // `#` comments, blank-separated words, numbers in decimal or 0x hex with an optional K/M/G
 // binary suffix. Parsing checks everything that can be checked without running: arity,
 // numbers, names declared before use and not reused, settings before the first action,
@@ -77,6 +77,8 @@ export const LIMITS = {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'file', 'proc', 'crash', 'expect']);
+/** What an unknown statement's error lists (the forms this parser accepts). */
+const STATEMENT_FORMS = 'arch, kernel, mkclean, persistence, pmd, file, proc, crash, expect, or P mmap|write|read|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -113,6 +115,7 @@ export function parseScenario(text: string, file: string): Scenario {
     if (touched > LIMITS.totalTouched) throw new InputError(where, `writes, reads and flushes touch more than ${LIMITS.totalTouched} bytes in total (the limit)`);
   };
   const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline ends the last line
   if (lines.length > LIMITS.statements) throw new InputError(`${file}:${LIMITS.statements + 1}`, `too many lines (limit ${LIMITS.statements})`);
 
   lines.forEach((raw, i) => {
@@ -237,9 +240,9 @@ export function parseScenario(text: string, file: string): Scenario {
     }
 
     // P <verb> ...
-    if (words.length < 2) fail(`unknown statement '${head}'`);
+    if (words.length < 2) fail(`unknown statement '${head}' (expected ${STATEMENT_FORMS})`);
     const proc = head;
-    if (!procs.has(proc)) fail(NAME.test(proc) ? `unknown process or statement '${proc}'` : `'${proc}' is not a name`);
+    if (!procs.has(proc)) fail(NAME.test(proc) ? `unknown process or statement '${proc}' (expected ${STATEMENT_FORMS}, P a declared process)` : `'${proc}' is not a name (expected ${STATEMENT_FORMS})`);
     const verb = words[1]!;
     acted = true;
     switch (verb) {
@@ -334,8 +337,9 @@ export function parseScenario(text: string, file: string): Scenario {
         return;
       }
       default:
-        fail(`unknown statement '${proc} ${verb}'`);
+        fail(`unknown statement '${proc} ${verb}' (expected ${STATEMENT_FORMS})`);
     }
   });
+  if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
   return { file, settings, settingLines, stmts };
 }

@@ -1,15 +1,19 @@
-// Runs a parsed scenario on a Simulation and builds its report (README "Command line"):
+// Runs a parsed scenario on a Simulation and builds the report `run --json` prints (README, "JSON output"):
 // {"arch","kernel","mkclean","persistence","fs_dax_limited","fs_dax_pmd","durable","lost","faults","expects",...}.
-// Any error while running a statement becomes a one-line InputError naming its line.
+// An error the model raises as a refusal of the scenario (SimulationError, the kernel's
+// KernelError for EINVAL-style refusals, a UserFault's SIGSEGV/SIGBUS) becomes a one-line
+// InputError naming its line (exit 2); anything else is a daxsim bug, an InternalError naming
+// the statement being run (exit 3).
 
+import { InternalError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
-import { ALL_STRATEGIES, type Strategy } from '../kernel/kernel.ts';
+import { ALL_STRATEGIES, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { Simulation, type PmdSetting, type Process } from '../sim/simulation.ts';
+import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
 
@@ -76,10 +80,10 @@ export interface RunReport {
 }
 
 function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'kernel' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
-  if (override !== undefined) return { value: override, where: 'options' };
+  if (override !== undefined) return { value: override, where: `--${key}` };
   const v = scn.settings[key] as T | undefined;
   if (v !== undefined) return { value: v, where: `${scn.file}:${scn.settingLines[key]}` };
-  return { value: fallback, where: 'options' };
+  return { value: fallback, where: `--${key}` };
 }
 
 export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): Simulation {
@@ -94,7 +98,8 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
   try {
     return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
-    throw new InputError(arch.where, e instanceof Error ? e.message : String(e));
+    if (e instanceof SimulationError) throw new InputError(arch.where, e.message);
+    throw e;
   }
 }
 
@@ -182,8 +187,9 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       }
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      throw new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
+      if (e instanceof InputError || e instanceof InternalError) throw e;
+      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault) throw new InputError(where, e.message.split('\n')[0]!);
+      throw new InternalError(`${where} (${statementText(s)})`, e);
     }
   }
 

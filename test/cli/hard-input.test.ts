@@ -1,5 +1,5 @@
 // Bad scenario input: one line `daxsim: file:line: ...` on stderr, exit 2, for every kind of
-// mistake interface.md's statements allow, and resource limits refused up front.
+// mistake the README's language reference allows, and resource limits refused up front.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ const cases: Array<[string, string, RegExp]> = [
   ['negative', HEAD + 'A read m -1 4\n', /:4: offset: '-1' is not a number/],
   ['too large', 'file F size 99999999999999999999\n', /:1: size: .* is too large/],
   ['unknown arch', 'arch vax\nfile F size 2M\n', /:1: unknown arch 'vax'/],
-  ['unknown strategy', 'mkclean sloppy\n', /:1: unknown mkclean strategy 'sloppy'/],
+  ['unknown strategy', 'mkclean sloppy\nfile F size 2M\n', /:1: unknown mkclean strategy 'sloppy'/],
   ['unknown persistence', 'persistence nvdimm\n', /:1: persistence must be adr or eadr/],
   ['unknown process', HEAD + 'B write m 0 4\n', /:4: unknown process or statement 'B'/],
   ['unknown mapping', HEAD + 'A write q 0 4\n', /:4: unknown mapping 'q'/],

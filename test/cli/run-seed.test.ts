@@ -1,4 +1,4 @@
-// The `run` and `seed` commands as a user runs them (interface.md): exit codes, --json shape,
+// The `run` and `seed` commands as a user runs them (README, "Command line"): exit codes, --json shape,
 // one-line errors.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('daxsim run', () => {
     const unknownArch = daxsim('run', 'test/scenarios/seed-buggy.dax', '--arch', 'vax');
     expect(unknownArch.code).toBe(2);
     expect(unknownArch.err.trim().split('\n')).toHaveLength(1);
-    expect(unknownArch.err).toMatch(/^daxsim: options: unknown arch 'vax'/);
+    expect(unknownArch.err).toMatch(/^daxsim: run: --arch: unknown arch 'vax'/);
     const missing = daxsim('run', 'no/such.dax');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/^daxsim: no\/such.dax: cannot read file/);

@@ -73,10 +73,12 @@ describe('explore pool', () => {
   it('a time limit stops the search with the scenarios 0 .. n-1 run, and reports progress', async () => {
     const phases = new Set<string>();
     let last = 0;
-    const res = await explore({ ...buggy, strategies: ['range'] }, { count: null, seconds: 1 }, 0, (p) => {
-      phases.add(p.phase);
-      expect(p.scenarios).toBeGreaterThanOrEqual(last);
-      last = p.scenarios;
+    const res = await explore({ ...buggy, strategies: ['range'] }, { count: null, seconds: 1 }, 0, {
+      onProgress: (p) => {
+        phases.add(p.phase);
+        expect(p.scenarios).toBeGreaterThanOrEqual(last);
+        last = p.scenarios;
+      },
     });
     expect(res.scenarios).toBeGreaterThan(0);
     expect(res.scenarios).toBe(res.perWorker[0]!.scenarios);

@@ -4,6 +4,7 @@
 import { layouts } from '../../../arch/index.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
+import { SCHEMA } from '../json.ts';
 import { hugeSizes, layoutSummaryJson, parseCommandArgs, sizeText, textTable } from './layout.ts';
 
 export const command: Command = {
@@ -12,7 +13,9 @@ export const command: Command = {
     const { json, positionals } = parseCommandArgs('arches', args);
     if (positionals.length > 0) throw new InputError('arches', `unexpected argument '${positionals[0]}'`);
     if (json) {
-      const list = layouts.map((l) => ({ name: l.name, ...layoutSummaryJson(l) }));
+      // The document is an array (one object per arch) as it always was; being no object, it
+      // carries "schema": 2 in each element.
+      const list = layouts.map((l) => ({ schema: SCHEMA, name: l.name, ...layoutSummaryJson(l) }));
       process.stdout.write(JSON.stringify(list, null, 2) + '\n');
       return 0;
     }

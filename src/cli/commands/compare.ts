@@ -51,11 +51,14 @@ export const command: Command = {
     const path = positionals[0];
     const scenario = path !== undefined ? { source: readInput(path), path } : undefined;
     const res = compare({ scenario, strategies, persistence, kernel });
-    const json = JSON.stringify(res, null, 2) + '\n';
+    const json = JSON.stringify({ schema: 2, ...res }, null, 2) + '\n';
     if (values['json-out'] !== undefined) writeOut(values['json-out'], json);
     const svgPath = values.svg ?? (values['json-out'] !== undefined ? svgPathFor(values['json-out']) : undefined);
     if (svgPath !== undefined) writeOut(svgPath, compareSvg(res));
     process.stdout.write(values.json === true ? json : formatCompareTable(res));
+    // a row that could not run is no result (its zeros mean nothing): exit 2, the first reason on stderr
+    const failed = res.rows.filter((r) => r.error !== null);
+    if (failed.length > 0) throw new InputError('compare', `${failed.length} of ${res.rows.length} rows failed (${failed[0]!.arch}/${failed[0]!.mkclean}: ${failed[0]!.error})`);
     return res.rows.every(agrees) ? 0 : 1;
   },
 };

@@ -3,25 +3,39 @@
 // property test's generator) on every arch x strategy chosen, in comlink worker threads, and
 // writes each distinct durability violation, shrunk, as a .dax file that `daxsim run`
 // replays (exit 1: its `expect durable` fails). Exit 1 when something was found.
+// --out is checked before the search starts; each finding is written as soon as it is shrunk;
+// SIGINT / SIGTERM stop handing out scenarios, the findings so far are shrunk and written, the
+// summary printed, and the exit status is 130 / 143 (128 + the signal, as a shell reports it).
+// A second signal exits at once (what was written stays).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { findLayout, layouts } from '../../../arch/index.ts';
 import { ALL_STRATEGIES, STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
 import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
-import { defaultWorkers, explore, type Progress } from '../../explore/pool.ts';
-import type { ExploreConfig } from '../../explore/engine.ts';
+import { explore, type Progress } from '../../explore/pool.ts';
+import type { ExploreConfig, Finding } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
 import { writeOutput } from '../../report/dumps.ts';
 import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
+import { jsonText } from '../json.ts';
+import { checkOutputDir } from '../output.ts';
+import { workerLimit } from '../workers.ts';
 
-const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--out DIR] [--json]';
+/** Where findings go without --out (relative to the working directory). */
+export const DEFAULT_OUT = 'explore-findings';
 
-function count(option: string, v: string | undefined, min: number, max: number): number | null {
+const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--out DIR] [--json]';
+
+/** Exit status after a signal: 128 + its number (SIGINT 2, SIGTERM 15). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+
+
+function count(option: string, v: string | undefined, min: number, max: number, why?: string): number | null {
   if (v === undefined) return null;
   const n = parseNumber(v, 'explore', `--${option}`);
-  if (n < min || n > max) throw new InputError('explore', `--${option} must be between ${min} and ${max}, not ${n}`);
+  if (n < min || n > max) throw new InputError('explore', `--${option} must be between ${min} and ${max}${why !== undefined ? ` (${why})` : ''}, not ${n}`);
   return n;
 }
 
@@ -50,24 +64,51 @@ export const command: Command = {
       count: { type: 'string' },
       time: { type: 'string' },
       out: { type: 'string' },
+      shard: { type: 'string' },
       json: { type: 'boolean' },
     }, { min: 0, max: 0, usage: USAGE });
+    const tty = process.stderr.isTTY === true;
     const archSel = values.arch ?? 'all';
     if (archSel !== 'all' && findLayout(archSel) === undefined) throw new InputError('explore', `unknown arch '${archSel}' (known: ${layouts.map((l) => l.name).join(', ')}, all)`);
     const arches = archSel === 'all' ? layouts.map((l) => l.name) : [archSel];
     const mkSel = values.mkclean ?? 'all';
     const strategies: Strategy[] = mkSel === 'all' ? [...STRATEGIES] : [oneOf('explore', 'mkclean', mkSel, ALL_STRATEGIES)!];
     const persistence = oneOf('explore', 'persistence', values.persistence, ['adr', 'eadr'] as const) ?? 'adr';
-    const workers = count('workers', values.workers, 0, 256) ?? defaultWorkers();
+    const limit = workerLimit();
+    const workers = count('workers', values.workers, 0, limit.max, limit.why) ?? limit.max;
     const seed = count('seed', values.seed, 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
-    let scenarios = count('count', values.count, 1, 10_000_000);
+    let total = count('count', values.count, 1, 10_000_000);
     const seconds = count('time', values.time, 1, 7 * 24 * 3600);
-    if (scenarios === null && seconds === null) scenarios = 200;
-    const out = values.out ?? 'explore-findings';
+    if (total === null && seconds === null) total = 200;
+    const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+    // A shard runs the seed's scenarios I, I + N, ... below the count: this many of them.
+    const scenarios = total === null || shard === undefined ? total : Math.max(0, Math.ceil((total - shard.index) / shard.count));
+    const out = values.out ?? DEFAULT_OUT;
+    checkOutputDir('explore', 'out', out);
     const kernel = oneOf('explore', 'kernel', values.kernel, KERNEL_VERSIONS);
-    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}) };
+    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}), ...(shard !== undefined ? { shard } : {}) };
 
-    const tty = process.stderr.isTTY === true;
+    const files = new Map<Finding, string>();
+    const write = (f: Finding): void => {
+      try {
+        mkdirSync(out, { recursive: true });
+      } catch (e) {
+        throw new InputError('explore', `cannot create ${out} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      const file = path.join(out, fileNameFor(f.signature));
+      writeOutput('explore', file, f.dax);
+      files.set(f, file);
+    };
+    const stop = { stopped: false };
+    let signal: keyof typeof SIGNAL_EXIT | null = null;
+    const onSignal = (s: keyof typeof SIGNAL_EXIT): void => {
+      if (signal !== null) process.exit(SIGNAL_EXIT[s]); // the second: at once
+      signal = s;
+      stop.stopped = true;
+      process.stderr.write(`${tty ? '\r\x1b[K' : ''}explore: ${s}: stopping; the findings so far are shrunk and written (again to quit at once)\n`);
+    };
+    const handlers = { SIGINT: () => onSignal('SIGINT'), SIGTERM: () => onSignal('SIGTERM') };
+
     let last = 0;
     const onProgress = (p: Progress): void => {
       const now = performance.now();
@@ -81,30 +122,25 @@ export const command: Command = {
       }
     };
     last = tty ? 0 : performance.now();
-    const res = await explore(cfg, { count: scenarios, seconds }, workers, onProgress);
-    if (tty) process.stderr.write('\r\x1b[K');
-
-    const files: string[] = [];
-    if (res.findings.length > 0) {
-      try {
-        mkdirSync(out, { recursive: true });
-      } catch (e) {
-        throw new InputError('explore', `cannot create ${out} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
-      for (const f of res.findings) {
-        const file = path.join(out, fileNameFor(f.signature));
-        writeOutput('explore', file, f.dax);
-        files.push(file);
-      }
+    process.on('SIGINT', handlers.SIGINT);
+    process.on('SIGTERM', handlers.SIGTERM);
+    let res;
+    try {
+      res = await explore(cfg, { count: scenarios, seconds }, workers, { onProgress, onFinding: write, stop });
+    } finally {
+      process.off('SIGINT', handlers.SIGINT);
+      process.off('SIGTERM', handlers.SIGTERM);
     }
+    if (tty) process.stderr.write('\r\x1b[K');
+    const fileOf = (f: Finding): string => files.get(f) ?? '';
     const rate = res.searchSeconds > 0 ? res.scenarios / res.searchSeconds : 0;
-    if (values.json === true) {
-      process.stdout.write(
-        JSON.stringify({
+    const summary: ExploreSummary = {
           seed,
           arches,
           mkclean: strategies,
           persistence,
+          count: total,
+          shard: shard ?? null,
           workers: res.workers,
           scenarios: res.scenarios,
           runs: res.runs,
@@ -113,7 +149,7 @@ export const command: Command = {
           search_seconds: Number(res.searchSeconds.toFixed(3)),
           scenarios_per_second: Number(rate.toFixed(2)),
           per_worker: res.perWorker.map((w) => ({ startup_seconds: Number(w.startupSeconds.toFixed(3)), scenarios: w.scenarios, batches: w.batches, busy_seconds: Number(w.busySeconds.toFixed(3)) })),
-          findings: res.findings.map((f, i) => ({
+          findings: res.findings.map((f) => ({
             signature: f.signature,
             arch: f.combo.arch,
             mkclean: f.combo.mkclean,
@@ -124,18 +160,66 @@ export const command: Command = {
             scenario: f.index,
             statements: f.statements,
             original_statements: f.originalStatements,
-            file: files[i],
+            file: fileOf(f),
           })),
-        }) + '\n',
-      );
-    } else {
-      const lines = [
-        `explore: seed ${seed}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}, started in ${res.startupSeconds.toFixed(1)} s`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`,
-        res.findings.length === 0 ? 'no durability violation found' : `${res.findings.length} distinct violation${res.findings.length === 1 ? '' : 's'} (arch/mkclean/persistence/cause), replay with: daxsim run FILE`,
-        ...res.findings.map((f, i) => `  ${`${f.combo.arch}/${f.combo.mkclean}/${f.combo.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lostBytes).padStart(4)} bytes  #${f.index}, ${f.statements} statements  ${files[i]}`),
-      ];
-      process.stdout.write(lines.join('\n') + '\n');
+          out,
+          stopped_by: signal,
+    };
+    // A shard leaves its summary next to its findings, for explore-merge.
+    if (shard !== undefined) {
+      mkdirSync(out, { recursive: true });
+      writeOutput('explore', path.join(out, SUMMARY_FILE), jsonText(summary, 2));
     }
+    if (values.json === true) process.stdout.write(jsonText(summary));
+    else {
+      const head = `explore: seed ${seed}${shard !== undefined ? `, shard ${shard.index}/${shard.count}` : ''}, ${res.scenarios} scenarios x ${arches.length * strategies.length} settings = ${res.runs} runs in ${res.searchSeconds.toFixed(1)} s (${rate.toFixed(1)} scenarios/s, ${res.workers === 0 ? 'in-process' : `${res.workers} worker${res.workers === 1 ? '' : 's'}, started in ${res.startupSeconds.toFixed(1)} s`}), shrinking ${res.findings.length} in ${(res.elapsed - res.searchSeconds).toFixed(1)} s`;
+      process.stdout.write(summaryText(head, summary));
+    }
+    if (signal !== null) return SIGNAL_EXIT[signal];
     return res.findings.length > 0 ? 1 : 0;
   },
 };
+
+/** What explore --json prints, and what a shard writes to DIR/explore-summary.json. */
+export interface ExploreSummary {
+  seed: number;
+  arches: string[];
+  mkclean: string[];
+  persistence: string;
+  /** --count (the whole seed's, for a shard too), or null with --time alone. */
+  count: number | null;
+  shard: { index: number; count: number } | null;
+  workers: number;
+  scenarios: number;
+  runs: number;
+  seconds: number;
+  startup_seconds: number;
+  search_seconds: number;
+  scenarios_per_second: number;
+  per_worker: Array<{ startup_seconds: number; scenarios: number; batches: number; busy_seconds: number }>;
+  findings: Array<{ signature: string; arch: string; mkclean: string; persistence: string; cause: string; lost_bytes: number; lost: unknown[]; scenario: number; statements: number; original_statements: number; file: string }>;
+  out: string;
+  stopped_by: string | null;
+}
+
+export const SUMMARY_FILE = 'explore-summary.json';
+
+/** The text report: a head line, then one line per finding. */
+export function summaryText(head: string, s: ExploreSummary): string {
+  const lines = [
+    head,
+    s.findings.length === 0 ? 'no durability violation found' : `${s.findings.length} distinct violation${s.findings.length === 1 ? '' : 's'} (arch/mkclean/persistence/cause), replay with: daxsim run FILE`,
+    ...(s.stopped_by !== null ? [`stopped by ${s.stopped_by} after ${s.scenarios} scenarios`] : []),
+    ...s.findings.map((f) => `  ${`${f.arch}/${f.mkclean}/${f.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lost_bytes).padStart(4)} bytes  #${f.scenario}, ${f.statements} statements  ${f.file}`),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+/** `I/N` with 0 <= I < N. */
+function parseShard(v: string): { index: number; count: number } {
+  const m = /^([0-9]+)\/([0-9]+)$/.exec(v);
+  const index = m !== null ? Number(m[1]) : NaN;
+  const n = m !== null ? Number(m[2]) : NaN;
+  if (!(n >= 1 && n <= 1_000_000 && index >= 0 && index < n)) throw new InputError('explore', `--shard must be I/N with 0 <= I < N <= 1000000, not '${v}'`);
+  return { index, count: n };
+}

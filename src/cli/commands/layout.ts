@@ -1,5 +1,5 @@
 // `daxsim layout <arch> [--json]`: one architecture's page-table layout, as arch/ models it
-// from the kernel headers (../shared/docs/interface.md, "layout --json").
+// from the kernel headers (README, "Command line": `layout --json`).
 
 import { parseArgs } from 'node:util';
 import { findLayout, layouts } from '../../../arch/index.ts';
@@ -7,6 +7,7 @@ import { hex, hex64 } from '../../../arch/bits.ts';
 import type { Layout } from '../../../arch/types.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
+import { jsonText } from '../json.ts';
 
 /** Every field of `layout --json` except `flags`: what `arches --json` lists per arch. */
 export interface LayoutSummaryJson {
@@ -56,7 +57,7 @@ export function layoutJson(l: Layout): LayoutJson {
   const s = layoutSummaryJson(l);
   const flags: Record<string, string> = {};
   for (const [name, v] of Object.entries(l.flags)) flags[name] = hex(v);
-  // Key order as interface.md shows it: flags after pfn, before devmap.
+  // Key order as the README documents `layout --json`: flags after pfn, before devmap.
   return {
     arch: s.arch,
     description: s.description,
@@ -136,7 +137,7 @@ export const command: Command = {
     const name = positionals[0]!;
     const l = findLayout(name);
     if (l === undefined) throw new InputError('layout', `unknown architecture '${name}' (one of: ${names})`);
-    process.stdout.write(json ? JSON.stringify(layoutJson(l), null, 2) + '\n' : layoutText(l));
+    process.stdout.write(json ? jsonText(layoutJson(l), 2) : layoutText(l));
     return 0;
   },
 };

@@ -98,7 +98,7 @@ export const command: Command = {
       }
     }
     if (values.html !== undefined) writeOutput('seed', values.html, renderHtml('daxsim seed: a PTE missed by DAX mkclean', runs));
-    if (values.json === true) process.stdout.write(JSON.stringify({ scenario: 'seed', kernel, persistence, results: cells }) + '\n');
+    if (values.json === true) process.stdout.write(JSON.stringify({ schema: 2, scenario: 'seed', kernel, persistence, results: cells }) + '\n');
     else process.stdout.write(formatSeedTable(cells, persistence, kernel));
     return cells.every((c) => c.as_expected) ? 0 : 1;
   },

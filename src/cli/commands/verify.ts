@@ -11,25 +11,10 @@ import { readInput } from './run.ts';
 
 const USAGE = 'verify <file.dax>... [--kernel-image debian|PATH] [--json] [--prepare] [--accel tcg|kvm] [--timeout SECONDS]';
 
-const HELP = `usage: daxsim ${USAGE}
-Runs each scenario on the model and on Debian's Linux 6.1 kernel under QEMU (one boot for all
-files) and compares, after every statement, each process's faults by kind and every
-page-table level of every page the mappings cover. Exit 1 on a difference, 2 when the real
-kernel cannot be run here.
-  --kernel-image debian|PATH  boot Debian's kernel (default) or PATH, an image of the same release
-  --json                      one JSON document: {"schema":2,"statements":[...],"kernel_release","accel",...}
-  --prepare                   download and build what a boot needs (cached), print where it went
-  --accel tcg|kvm             QEMU accelerator (default tcg)
-  --timeout SECONDS           kill a boot that has not powered off by then (default 120 + 60 per file)
-`;
 
 export const command: Command = {
   summary: 'run scenarios on the model and on a real Linux 6.1 kernel under QEMU and compare them statement by statement',
   async run(args) {
-    if (args.includes('--help') || args.includes('-h')) {
-      process.stdout.write(HELP);
-      return 0;
-    }
     const { values, positionals } = parseCommandArgs('verify', args, {
       'kernel-image': { type: 'string' },
       json: { type: 'boolean' },
