@@ -25,6 +25,8 @@ export interface KernelConfig {
   readonly fsDaxPmd: boolean;
   /** FS_DAX_PMD forced on where Kconfig would not allow it: DAX PMDs without a devmap bit (a what-if). */
   readonly pmdWhatIf: boolean;
+  /** The `bug` switches in effect (bugs.ts): each reverts one fix; the strategy already reflects the mkclean ones. */
+  readonly bugs: readonly string[];
 }
 
 export interface MachinePorts {
@@ -112,6 +114,12 @@ export class KernelContext {
   readonly metadataDirty = new Set<DaxFile>();
   events: KernelEvents = {};
   readonly scratch = new Scratch();
+  /**
+   * The kernel log: the WARN/BUG conditions the modelled paths check, recorded rather than
+   * thrown so a run goes on as the kernel does after a WARN_ON (`expect dmesg`). Each line
+   * starts `WARNING:` or `BUG:` as the kernel's report does (lib/bug.c report_bug).
+   */
+  readonly log: string[] = [];
 
   constructor(
     readonly machine: MachinePorts,
@@ -131,6 +139,22 @@ export class KernelContext {
   fileAt(pa: number): DaxFile | undefined {
     for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return f;
     return undefined;
+  }
+
+  /**
+   * The (huge) zero page's pfn, once a hole is read through one (dax_load_hole,
+   * dax_pmd_load_hole); none is mapped before, so nothing maps it.
+   */
+  zeroPfns: ReadonlySet<number> = new Set();
+
+  isZeroPfn(pfn: number): boolean {
+    return this.zeroPfns.has(pfn);
+  }
+
+  /** WARN_ON_ONCE(cond) at `where` (the kernel function): logged once per place, the path goes on. */
+  warnOnce(where: string, what: string): void {
+    const line = `WARNING: ${where}: ${what}`;
+    if (!this.log.includes(line)) this.log.push(line);
   }
 
   countFault(mm: Mm, kind: FaultKind): void {

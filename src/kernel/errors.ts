@@ -13,3 +13,9 @@ export class UserFault extends Error {
     super(message);
   }
 }
+
+/**
+ * The same fault taken again and again without the page tables changing: the user access
+ * never completes (a livelock in the kernel; `expect last livelock`).
+ */
+export class FaultLivelock extends KernelError {}

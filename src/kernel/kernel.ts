@@ -5,7 +5,7 @@
 // kernel function modelled, and import only context.ts.
 
 import { KernelContext, type KernelConfig, type MachinePorts } from './context.ts';
-import { KernelError } from './errors.ts';
+import { FaultLivelock, KernelError } from './errors.ts';
 import { handleMmFault } from './fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
@@ -13,7 +13,7 @@ import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
-export { KernelError, UserFault } from './errors.ts';
+export { FaultLivelock, KernelError, UserFault } from './errors.ts';
 export type { Counters, DecodedEntry, KernelConfig, MachinePorts } from './context.ts';
 
 /** The system calls and user accesses, on the kernel's state. */
@@ -183,7 +183,7 @@ export class Kernel extends KernelContext {
       if (pa >= 0) return pa;
       handleMmFault(this, mm, va, access === ACCESS_WRITE, mmu.lastFault());
     }
-    throw new KernelError(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
+    throw new FaultLivelock(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
   }
 
   // -- helpers used by the kernel modules -------------------------------------------

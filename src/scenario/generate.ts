@@ -181,6 +181,7 @@ function stmtText(s: Stmt): string {
       return 'crash';
     case 'expect-durable':
     case 'expect-pte':
+    default: // the other expect statements (parse.ts ExpectStmt) carry their text too
       return s.text;
   }
 }

@@ -6,6 +6,7 @@
 import { findLayout, layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
 import { DurabilityChecker, type LostRange } from '../check/durability.ts';
+import { BUG_LIBRARY, bugsOfStrategy, bugStrategy, resolveBug, type BugInfo } from '../kernel/bugs.ts';
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
@@ -25,6 +26,11 @@ export interface SimulationOptions {
   kernel?: KernelVersion;
   /** mkclean strategy; default the kernel's own (buggy on 5.17, range on 5.19 and 6.1). */
   mkclean?: Strategy;
+  /**
+   * `bug` switches (src/kernel/bugs.ts): library names or fix commits, each reverting one fix.
+   * The mkclean ones choose the strategy unless `mkclean` is given.
+   */
+  bugs?: readonly string[];
   /** Persistence domain; default adr. */
   persistence?: Persistence;
   /** FS_DAX_PMD; `auto` follows Kconfig. Default auto. */
@@ -88,6 +94,8 @@ export class Simulation {
   readonly kernel: Kernel;
   readonly kernelVersion: KernelVersion;
   readonly strategy: Strategy;
+  /** The `bug` switches in effect, in library order (src/kernel/bugs.ts). */
+  readonly bugs: readonly string[];
   readonly persistence: Persistence;
   readonly fsDaxPmd: boolean;
   readonly pmdWhatIf: boolean;
@@ -102,18 +110,29 @@ export class Simulation {
     const version = opts.kernel ?? DEFAULT_KERNEL;
     if (!isKernelVersion(version)) throw new SimulationError(`unknown kernel '${String(version)}' (known: ${KERNEL_VERSIONS.join(', ')})`);
     const rules = KERNEL_RULES[version];
-    const strategy = opts.mkclean ?? rules.mkclean;
+    const bugs: BugInfo[] = [];
+    for (const name of opts.bugs ?? []) {
+      const b = resolveBug(name);
+      if (typeof b === 'string') throw new SimulationError(b);
+      if (!bugs.includes(b)) bugs.push(b);
+    }
+    const strategy = opts.mkclean ?? bugStrategy(bugs) ?? rules.mkclean;
     if (!ALL_STRATEGIES.includes(strategy)) throw new SimulationError(`unknown mkclean strategy '${String(strategy)}' (known: ${ALL_STRATEGIES.join(', ')})`);
     this.layout = layout;
     this.kernelVersion = version;
     this.strategy = strategy;
+    // `mkclean buggy` is `bug seed-pte-in-pmd`, `mkclean pre-f729c8c9b24f` is `bug pmd-wrprotect`:
+    // a strategy chosen explicitly is a switch too (a version's default is not).
+    const names = new Set(bugs.map((b) => b.name));
+    if (opts.mkclean !== undefined) for (const n of bugsOfStrategy(opts.mkclean)) names.add(n);
+    this.bugs = BUG_LIBRARY.filter((b) => names.has(b.name)).map((b) => b.name);
     this.persistence = opts.persistence ?? 'adr';
     const pmd = resolvePmd(layout, opts.pmd ?? 'auto');
     this.fsDaxPmd = pmd.fsDaxPmd;
     this.pmdWhatIf = pmd.whatIf;
     const machineOpts = { layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb };
     this.machine = opts.reuseMachine === true ? Machine.reusable(machineOpts) : new Machine(machineOpts);
-    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
+    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf, bugs: this.bugs });
     if (opts.check === false) {
       this.checker = null;
     } else {

@@ -1,0 +1,112 @@
+// The bug library: historical filesystem-DAX bugs, each named after what goes wrong and
+// identified by the commit that fixed it. A `bug NAME` switch (scenario line or `--bug`)
+// reverts exactly that one fix and leaves everything else as the chosen kernel. Each switch
+// daxsim models is a small named variant next to the fixed code it replaces (the `variant`
+// field says where); the rest of the library is listed so that `daxsim bugs` shows the whole
+// history, and refused as a switch until its variant exists.
+
+import type { Strategy } from './strategies.ts';
+import type { KernelVersion } from './versions.ts';
+
+export interface BugInfo {
+  readonly name: string;
+  /** The fixing commit, 12 hex digits (the library's identifier, accepted as a switch). */
+  readonly fix: string;
+  /** Kernels that have the bug, as far as daxsim's sources say (Fixes: tags, README). */
+  readonly buggy: string;
+  /** What goes wrong, in one line. */
+  readonly what: string;
+  /**
+   * How the switch is modelled, or null while it is not: the kernel its replay
+   * (test/bugs/NAME.dax) runs on, and the function whose variant it selects.
+   */
+  readonly model: BugModel | null;
+}
+
+export interface BugModel {
+  /** The kernel version the replay runs on with and without the switch. */
+  readonly kernel: KernelVersion;
+  /** The fixed function and its reverted variant (file and function names). */
+  readonly variant: string;
+  /** The mkclean strategy the switch selects, for the fixes that changed dax_writeback_one's mkclean. */
+  readonly strategy?: Strategy;
+  /** The bug needs a PMD DAX entry (CONFIG_FS_DAX_PMD): not reproducible on a layout without a devmap bit. */
+  readonly needsPmd?: boolean;
+}
+
+export const BUG_LIBRARY: readonly BugInfo[] = [
+  {
+    name: 'seed-pte-in-pmd',
+    fix: '06083a0921fd',
+    buggy: 'v4.10 .. v5.18 (dax_entry_mkclean; fixed in v5.19)',
+    what: "fsync's mkclean misses a 4 KiB PTE mapping inside a 2 MiB PMD DAX entry: the PTE stays writable, later stores are never written back",
+    model: { kernel: '6.1', variant: 'src/kernel/mkclean.ts daxEntryMkclean (mkclean buggy) in place of rangeMkclean (pfn_mkclean_range)', strategy: 'buggy', needsPmd: true },
+  },
+  {
+    name: 'pmd-wrprotect',
+    fix: 'f729c8c9b24f',
+    buggy: '4b4bb46d00b3 .. f729c8c9b24f^ (v4.10 development; Fixes: 4b4bb46d00b3)',
+    what: 'dax_mapping_entry_mkclean cleans the DAX entry but leaves its PMD mapping dirty and writable: later stores take no fault and the next fsync skips them',
+    model: { kernel: '5.17', variant: 'src/kernel/mkclean.ts daxEntryMkclean without its PMD branch (mkclean pre-f729c8c9b24f)', strategy: 'pre-f729c8c9b24f', needsPmd: true },
+  },
+  { name: 'pmd-livelock', fix: '01871e59af5c', buggy: 'before 01871e59af5c', what: 'not modelled yet', model: null },
+  { name: 'dirty-tags-never-cleared', fix: '4b4bb46d00b3', buggy: 'before 4b4bb46d00b3', what: 'not modelled yet', model: null },
+  { name: 'dax-fsync-missing', fix: '9973c98ecfda', buggy: 'before 9973c98ecfda', what: 'not modelled yet', model: null },
+  { name: 'layout-busy-cows', fix: 'd75996dd022b', buggy: 'before d75996dd022b', what: 'not modelled yet', model: null },
+  { name: 'stale-huge-zero-pmd', fix: 'cd656375f946', buggy: 'before cd656375f946', what: 'not modelled yet', model: null },
+  { name: 'map-sync-metadata', fix: 'v4.15 MAP_SYNC', buggy: 'before v4.15', what: 'without the MAP_SYNC series user-space flushing persists the data of fault-allocated blocks but not their allocation', model: null },
+  { name: 'pmd-flush-cache-range', fix: 'e583b5c472bd', buggy: 'before e583b5c472bd', what: 'a negative control: reverting the fix makes no observable difference on any configuration that builds', model: null },
+  { name: 'insert-pfn-set-pte-at', fix: 'cae85cb8add3', buggy: 'before cae85cb8add3', what: 'not modelled yet', model: null },
+  { name: 'pmd-unaligned-access-flags', fix: 'fce86ff5802b', buggy: 'before fce86ff5802b', what: 'not modelled yet', model: null },
+  { name: 'fault-races-write', fix: 'Jan Kara 2017', buggy: 'before the fix', what: '"dax: Fix data corruption when fault races with write" (needs task interleaving: part 2)', model: null },
+  { name: 'simultaneous-write-faults', fix: '843172978bb9', buggy: 'before 843172978bb9', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'missed-wakeup-pmd', fix: '23c84eb78375', buggy: 'before 23c84eb78375', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'mkclean-vs-dontneed', fix: '024eee0e83f0', buggy: 'before 024eee0e83f0', what: '"mm: page_mkclean vs MADV_DONTNEED race": pmdp_huge_clear_flush made the PMD none while MADV_DONTNEED tests pmd_none unlocked (needs task interleaving: part 2)', model: null },
+  { name: 'punch-vs-fault', fix: 'ea3d7209ca01', buggy: 'before ea3d7209ca01', what: 'CVE-2015-8839, a page fault racing with hole punch (needs task interleaving: part 2)', model: null },
+  { name: 'pinned-truncate', fix: '5fac7408d828', buggy: 'before 5fac7408d828', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: 'before 7851bf649d42', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
+  { name: 'arm64-pmd-leaf', fix: '23bc8f69f0ec', buggy: 'before 23bc8f69f0ec', what: 'needs the arm64 layouts', model: null },
+  { name: 'btt-nocache-4byte', fix: 'a82eee7424', buggy: 'before a82eee7424', what: 'a litmus case', model: null },
+];
+
+/** The library entry named `nameOrFix`: its name, or its fix commit (12 hex digits, any case). */
+export function findBug(nameOrFix: string): BugInfo | undefined {
+  const lower = nameOrFix.toLowerCase();
+  return BUG_LIBRARY.find((b) => b.name === nameOrFix || (/^[0-9a-f]{12}$/.test(lower) && b.fix === lower));
+}
+
+/** The bugs whose switch daxsim models. */
+export const MODELLED_BUGS: readonly BugInfo[] = BUG_LIBRARY.filter((b) => b.model !== null);
+
+/**
+ * The library entry a `bug` switch names, or the one-line reason it cannot be used:
+ * not in the library (listing the valid names), or in it but not modelled yet.
+ */
+export function resolveBug(nameOrFix: string): BugInfo | string {
+  const b = findBug(nameOrFix);
+  if (b === undefined) return `unknown bug '${nameOrFix}' (known: ${BUG_LIBRARY.map((x) => x.name).join(', ')}; or a fix's 12-digit commit id)`;
+  if (b.model === null) return `bug '${b.name}' (${b.fix}) is in the library but daxsim does not model its fix yet (modelled: ${MODELLED_BUGS.map((x) => x.name).join(', ')})`;
+  return b;
+}
+
+/**
+ * The mkclean strategy a set of switches selects, or undefined to keep the kernel's own.
+ * pmd-wrprotect's variant (no PMD branch) is older than seed-pte-in-pmd's and has its bug too
+ * (dax_mapping_entry_mkclean also queries i_mmap at one index), so it wins when both are on.
+ * On 5.19 and later, where pfn_mkclean_range replaced that function, `bug pmd-wrprotect`
+ * therefore brings the 2016 function back whole: its replay runs on 5.17, where it is exact.
+ */
+export function bugStrategy(bugs: readonly BugInfo[]): Strategy | undefined {
+  const names = new Set(bugs.map((b) => b.name));
+  if (names.has('pmd-wrprotect')) return 'pre-f729c8c9b24f';
+  if (names.has('seed-pte-in-pmd')) return 'buggy';
+  return undefined;
+}
+
+/** The switches a `mkclean` strategy is the same as (`mkclean buggy` == `bug seed-pte-in-pmd`). */
+export function bugsOfStrategy(s: Strategy): readonly string[] {
+  return MODELLED_BUGS.filter((b) => b.model!.strategy === s).map((b) => b.name);
+}
