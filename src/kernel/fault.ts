@@ -13,9 +13,10 @@ import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
-import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
+import { blockPa } from './file.ts';
+import { findVma, linearPageIndex, type DaxFile, type Mm, type Vma } from './mm.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
-import { vfsFsyncRange } from './writeback.ts';
+import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
 
 /**
  * Whether a new leaf is young whatever its pgprot says. s390 keeps young in software and
@@ -146,7 +147,8 @@ function doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): stri
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
   try {
-    copyToAnon(k, vma, va, index, ptePa, vma.file.phys + index * k.pageSize);
+    // dax_fault_cow_page: a hole or unwritten extent gives a cleared page (clear_user_highpage)
+    copyToAnon(k, vma, va, index, ptePa, blockPa(vma.file, index, k.pageSize));
   } finally {
     e.locked = false; // dax_unlock_entry
   }
@@ -172,7 +174,8 @@ function copyToAnon(k: KernelContext, vma: Vma, va: number, index: number, ptePa
   const m = k.machine;
   const page = m.dramFrames.alloc(ps);
   const buf = new Uint8Array(ps);
-  if (m.mem.pmem.contains(srcPa, ps)) m.cache.load(vma.mm.cpu, srcPa, ps, buf);
+  if (srcPa < 0) buf.fill(0); // a hole: nothing to copy
+  else if (m.mem.pmem.contains(srcPa, ps)) m.cache.load(vma.mm.cpu, srcPa, ps, buf);
   else m.mem.readBytes(srcPa, ps, buf);
   m.mem.writeBytes(page, buf);
   const old = vma.cowPages.get(index);
@@ -239,6 +242,9 @@ function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: numb
     if (e === undefined && entries.hasPageEntryInPmd(head)) return null;
     if (e !== undefined && e.order < order) return null;
   } else if (e !== undefined && e.order > 0 && e.kind !== 'real') {
+    // pmd_downgrade: unmap_mapping_pages(mapping, index & ~PG_PMD_COLOUR, PG_PMD_NR, false)
+    // takes the huge zero page out of every VMA before the PMD entry is deleted.
+    if (e.kind === 'zero') unmapMappingPages(k, vma.file, e.index, 2 ** e.order, false);
     entries.delete(e);
     e = undefined;
   }
@@ -257,9 +263,15 @@ function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: numb
  * reads included (versions.ts). __mark_inode_dirty(I_DIRTY_PAGES) goes with it; that is not
  * datasync metadata, so it never makes a MAP_SYNC fault synchronous.
  */
-function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boolean, sync: boolean): void {
+function daxInsertEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, write: boolean, sync: boolean, zeroPage = false): void {
+  // "we are replacing a zero page with block mapping": unmap_mapping_pages of the PMD range
+  // or of the one index, even_cows false (fs/dax.c dax_insert_entry).
+  if (!zeroPage && e.kind === 'zero') {
+    if (e.order > 0) unmapMappingPages(k, file, e.index, 2 ** e.order, false);
+    else unmapMappingPages(k, file, index, 1, false);
+  }
   if (e.kind !== 'real') {
-    e.kind = 'real';
+    e.kind = zeroPage ? 'zero' : 'real';
     e.pfn = pfn;
   }
   const dirty = k.config.rules.dirtyOnReadFault ? !sync : write && !sync;
@@ -271,6 +283,12 @@ function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boole
  * reports IOMAP_F_DIRTY, i.e. the inode has uncommitted datasync metadata (Kernel.metadataDirty).
  */
 function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
+  // bug map-sync-metadata: the kernel before the v4.15 MAP_SYNC series (for ext4 b8a6176c214c
+  // "ext4: Support for synchronous DAX faults": ext4_iomap_begin reports IOMAP_F_DIRTY, the
+  // fault handler calls dax_finish_sync_fault). Before it MAP_SYNC was an unknown flag a
+  // MAP_SHARED mmap ignored, and no fault was synchronous: a block a write fault allocated is
+  // mapped writable before its allocation is committed.
+  if (k.bug('map-sync-metadata')) return false;
   return write && vma.flags.sync && k.metadataDirty.has(vma.file);
 }
 
@@ -278,11 +296,28 @@ function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
 function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number): string {
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
-  const pfn = vma.file.phys / k.pageSize + index;
+  let pa = blockPa(vma.file, index, k.pageSize);
+  if (pa < 0 && !write) {
+    try {
+      return daxLoadHole(k, vma, va, index, e, ptePa);
+    } finally {
+      e.locked = false;
+    }
+  }
+  if (pa < 0) {
+    // ext4_iomap_begin(IOMAP_WRITE) -> ext4_iomap_alloc: the hole gets a block (IOMAP_F_NEW)
+    pa = k.allocBlocks(vma.mm.cpu, vma.file, index, 1, k.pageSize);
+    if (pa < 0) {
+      e.locked = false;
+      if (e.kind === 'empty') vma.file.mapping.entries.delete(e);
+      throw new UserFault('SIGBUS', `no space left on the pmem device for a block at 0x${va.toString(16)} (ENOSPC)`);
+    }
+  }
+  const pfn = pa / k.pageSize;
   let sync = false;
   try {
     sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, e, e.order > 0 ? e.pfn : pfn, write, sync);
+    daxInsertEntry(k, vma.file, e, index, e.order > 0 ? e.pfn : pfn, write, sync);
     // dax_fault_is_synchronous: VM_FAULT_NEEDDSYNC, nothing mapped yet.
     if (!sync) insertPfn(k, vma, va, pfn, write, ptePa);
   } finally {
@@ -290,6 +325,60 @@ function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean
   }
   if (!sync) return write ? 'pte write' : 'pte read';
   return daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
+}
+
+/**
+ * dax_load_hole (fs/dax.c): a read of a hole maps the shared zero page (my_zero_pfn) read-only
+ * with vmf_insert_mixed, and the entry becomes a DAX_ZERO_PAGE entry, marked DIRTY as any
+ * entry dax_insert_entry makes (6.1: `!dax_fault_is_synchronous`, so yes; 5.17/5.19: a read
+ * never dirties it). The zero page is a normal page without PFN_DEV: special, not devmap.
+ */
+function daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry, ptePa: number): string {
+  const pfn = k.zeroPfn();
+  daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  const scratch = k.scratch.faultEntry;
+  k.readEntry(ptePa, scratch);
+  if (!k.layout.isNone(k.pt.last, scratch)) return 'pte hole (already mapped)';
+  k.layout.mkLeaf(k.pt.last, pfn, { ...leafProt(k, vma, false, false), special: true }, scratch);
+  k.writeEntry(ptePa, scratch);
+  return 'pte hole (zero page)';
+}
+
+/**
+ * dax_pmd_load_hole (fs/dax.c): the huge zero page (mm_get_huge_zero_page) mapped read-only
+ * by a PMD, pmd_mkhuge(mk_pmd(zero_page, vm_page_prot)): neither devmap nor special; a PMD
+ * that is no longer none falls back.
+ */
+function daxPmdLoadHole(k: KernelContext, vma: Vma, pmdAddr: number, index: number, e: DaxEntry, pmdPa: number): DaxResult {
+  const scratch = k.scratch.faultEntry;
+  const lv = k.pmdLevel;
+  const pfn = k.hugeZeroPagePfn();
+  daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  k.readEntry(pmdPa, scratch);
+  if (!k.layout.isNone(lv, scratch)) return 'fallback';
+  k.layout.mkLeaf(lv, pfn, { ...leafProt(k, vma, false, false), special: false }, scratch);
+  k.writeEntry(pmdPa, scratch);
+  return 'nopage';
+}
+
+/**
+ * What ext4_iomap_begin reports for the PMD at `index` of a sparse file: the extent's
+ * physical address when all its blocks are allocated, contiguous and PMD-aligned (what
+ * dax_iomap_direct_access needs for a PMD pfn), 'hole' when none is, and 'mixed' otherwise
+ * (iomap_length < PMD_SIZE, or a misaligned pfn: VM_FAULT_FALLBACK).
+ */
+function pmdExtent(k: KernelContext, file: DaxFile, index: number, nr: number): number | 'hole' | 'mixed' {
+  if (file.blocks === undefined) return file.phys + index * k.pageSize;
+  const head = file.blocks.pa.get(index);
+  let holes = 0;
+  for (let i = 0; i < nr; i++) {
+    const pa = file.blocks.pa.get(index + i);
+    if (pa === undefined) holes++;
+    else if (head === undefined || pa !== head + i * k.pageSize) return 'mixed';
+  }
+  if (holes === nr) return 'hole';
+  if (holes > 0 || head! % k.pmdSize !== 0) return 'mixed';
+  return head!;
 }
 
 /**
@@ -378,13 +467,23 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
   if (index + nr - 1 >= maxPgoff) return 'fallback'; // (xas.xa_index | PG_PMD_COLOUR) >= max_pgoff
   const e = grabMappingEntry(k, vma, index, k.pmdOrder);
   if (e === null) return 'fallback';
-  const pfn = vma.file.phys / ps + index;
+  let pfn = 0;
   let sync = false;
   try {
+    let ext = pmdExtent(k, vma.file, index, nr);
+    if (ext === 'mixed') return 'fallback';
+    if (ext === 'hole' && !write) return daxPmdLoadHole(k, vma, pmdAddr, index, e, pmdPa);
     // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
     if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
+    if (ext === 'hole') {
+      // ext4_iomap_alloc of the whole PMD (alloc.ts: one aligned extent, or fall back)
+      const pa = k.allocBlocks(vma.mm.cpu, vma.file, index, nr, k.pmdSize);
+      if (pa < 0) return 'fallback';
+      ext = pa;
+    }
+    pfn = ext / ps;
     sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, e, pfn, write, sync);
+    daxInsertEntry(k, vma.file, e, index, pfn, write, sync);
     if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
   } finally {
     if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind

@@ -18,26 +18,33 @@ export type { Counters, DecodedEntry, KernelConfig, MachinePorts } from './conte
 
 /** The system calls and user accesses, on the kernel's state. */
 export class Kernel extends KernelContext {
-  private nextPmem: number;
   /** mmap_base: top-down search starts here for every mm (below 2^46 on every layout). */
   static readonly MMAP_BASE = 0x3f00_0000_0000;
 
   constructor(machine: MachinePorts, config: KernelConfig) {
     super(machine, config);
-    this.nextPmem = machine.mem.pmem.base;
   }
 
   // -- setup ------------------------------------------------------------------------
 
-  /** A file of `size` bytes whose blocks are one 2 MiB-aligned extent of the pmem device. */
-  createFile(name: string, size: number): DaxFile {
+  /**
+   * A file of `size` bytes whose blocks are one 2 MiB-aligned extent of the pmem device, the
+   * lowest the device's allocator has free; `sparse`: every block a hole until something
+   * allocates it (alloc.ts, Kernel context allocBlocks).
+   */
+  createFile(name: string, size: number, sparse = false): DaxFile {
     if (size <= 0 || size % this.pageSize !== 0) throw new KernelError(`file size ${size} must be a positive multiple of the page size (${this.pageSize})`);
-    const align = Math.max(this.pmdSize, 2 * 1024 * 1024);
-    const phys = Math.ceil(this.nextPmem / align) * align;
-    if (phys + size > this.machine.mem.pmem.end) {
-      throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${this.machine.mem.pmem.end - phys} free)`);
+    if (sparse) {
+      const f = newDaxFile(name, size, NaN, this.pmdOrder, true);
+      this.files.push(f);
+      return f;
     }
-    this.nextPmem = phys + size;
+    const align = Math.max(this.pmdSize, 2 * 1024 * 1024);
+    const phys = this.blockAlloc.alloc(size, align);
+    if (phys < 0) {
+      const lowest = this.blockAlloc.peek(this.pageSize, align);
+      throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${lowest < 0 ? 0 : this.machine.mem.pmem.end - lowest} free)`);
+    }
     const f = newDaxFile(name, size, phys, this.pmdOrder);
     this.files.push(f);
     return f;
@@ -140,8 +147,8 @@ export class Kernel extends KernelContext {
     for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
       const pa = this.translateUser(mm, a, ACCESS_READ);
       this.machine.cache.clwb(mm.cpu, pa);
-      const file = this.fileAt(pa);
-      if (file !== undefined) this.events.userFlush?.(mm.cpu, file, pa - file.phys);
+      const at = this.fileOffsetAt(pa);
+      if (at !== undefined) this.events.userFlush?.(mm.cpu, at.file, at.offset);
     }
   }
 
@@ -161,8 +168,8 @@ export class Kernel extends KernelContext {
       if (mem.pmem.contains(pa, n)) {
         if (write) {
           this.machine.cache.store(mm.cpu, pa, buf, done, n);
-          const file = this.fileAt(pa);
-          if (file !== undefined) this.events.fileStore?.(file, pa - file.phys, n, mm.cpu);
+          const at = this.fileOffsetAt(pa);
+          if (at !== undefined) this.events.fileStore?.(at.file, at.offset, n, mm.cpu);
         } else {
           this.machine.cache.load(mm.cpu, pa, n, buf, done);
         }

@@ -30,6 +30,9 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
   // clears the inode's datasync metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
   k.machine.cache.sfence(cpu);
   k.metadataDirty.delete(file);
+  // The journal commit makes the file's new blocks durable metadata: a crash no longer
+  // reverts them to holes (the checker reads through committedPa, file.ts).
+  file.blocks?.uncommitted.clear();
   if (userCall) k.events.fileSynced?.(file, start, end);
 }
 
@@ -49,7 +52,11 @@ export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: Da
 
 /** dax_writeback_one (fs/dax.c). */
 export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e: DaxEntry): void {
-  if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
+  // An unlocked zero entry (6.1 tags the entries of read faults too, dax_load_hole's
+  // included) goes through like any other: its pfn is the zero page's, the mkclean finds
+  // only read-only zero-page leaves, the flush writes nothing back (dax_writeback_one has no
+  // test for it outside its locked-entry branch). An empty entry is never tagged.
+  if (e.kind === 'empty') return;
   k.events.writebackStart?.(file, e);
   e.locked = true;
   e.towrite = false;
@@ -66,8 +73,25 @@ export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e:
 }
 
 
-/** zap_page_range over [start, end) of one VMA: clear every leaf, then flush the TLB range. */
-export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number): void {
+/**
+ * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c): zap every VMA's leaves
+ * mapping file pages [index, index + nr), found through i_mmap. Without even_cows the
+ * anonymous copies private VMAs made are kept (zap_details.even_cows: should_zap_page skips
+ * PageAnon pages); the zero page and DAX pfns have no anonymous page and go.
+ */
+export function unmapMappingPages(k: KernelContext, file: DaxFile, index: number, nr: number, evenCows: boolean): void {
+  const ps = k.pageSize;
+  for (const vma of file.mapping.iMmap.query(index, index + nr - 1)) {
+    const first = Math.max(index, vma.pgoff);
+    const lastIndex = Math.min(index + nr, vma.pgoff + (vma.end - vma.start) / ps);
+    const start = vma.start + (first - vma.pgoff) * ps;
+    const end = vma.start + (lastIndex - vma.pgoff) * ps;
+    if (start < end) zapVmaRange(k, vma, start, end, !evenCows);
+  }
+}
+
+/** zap_page_range over [start, end) of one VMA: clear every leaf (but anonymous copies with `keepCows`), then flush the TLB range. */
+export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number, keepCows = false): void {
   const zapSlot = k.scratch.zapSlot;
   const none = k.scratch.none;
   const l = k.layout;
@@ -77,11 +101,19 @@ export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: numb
     k.counters.ptRefs += zapSlot.level + 1;
     const lv = zapSlot.level;
     const size = 2 ** l.levels[lv]!.shift;
-    if (!l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
+    const anon = keepCows && l.isPresent(lv, zapSlot.entry) && isAnonCopy(k, vma, l.leafPfn(lv, zapSlot.entry));
+    if (!anon && !l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
       l.mkNone(lv, none);
       k.writeEntry(zapSlot.pa, none);
     }
     va = (Math.floor(va / size) + 1) * size;
   }
   flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
+}
+
+/** A private VMA's anonymous copy of a file page (vma.cowPages), as opposed to a pmem or zero-page pfn. */
+function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
+  const pa = pfn * k.pageSize;
+  for (const p of vma.cowPages.values()) if (p === pa) return true;
+  return false;
 }

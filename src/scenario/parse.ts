@@ -29,7 +29,7 @@ export interface Settings {
 export type Guard = 'bug' | 'fixed';
 
 export type Stmt =
-  | { op: 'file'; line: number; name: string; size: number }
+  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
   | { op: 'proc'; line: number; name: string }
   | { op: 'mmap'; line: number; proc: string; name: string; file: string; offset: number; length: number; write: boolean; shared: boolean; sync: boolean }
   | { op: 'write'; line: number; proc: string; map: string; offset: number; length: number; byte: number | null }
@@ -244,8 +244,18 @@ export function parseScenario(text: string, file: string): Scenario {
         return;
       }
       case 'file': {
-        arity(4, 4, 'file F size N');
-        if (words[2] !== 'size') fail(`expected 'file F size N'`);
+        arity(4, 7, 'file F size N [sparse] [fs ext4]');
+        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4]'`);
+        let sparse = false;
+        let fs: string | null = null;
+        for (let i = 4; i < words.length; i++) {
+          const w = words[i]!;
+          if (w === 'sparse' && !sparse) sparse = true;
+          else if (w === 'fs' && fs === null && i + 1 < words.length) fs = words[++i]!;
+          else fail(`unexpected '${w}' (expected sparse, fs ext4, each at most once)`);
+        }
+        // Only ext4's DAX rules are modelled (ext4_iomap_begin, ext4_inode_datasync_dirty).
+        if (fs !== null && fs !== 'ext4') fail(fs === 'xfs' || fs === 'virtiofs' ? `fs ${fs} is not modelled yet (ext4 only)` : `fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
         if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
@@ -258,7 +268,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (files.size >= LIMITS.files) fail(`too many files (limit ${LIMITS.files})`);
         files.set(n, size);
         acted = true;
-        stmts.push({ op: 'file', line, name: n, size });
+        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}) });
         return;
       }
       case 'proc': {

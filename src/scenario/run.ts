@@ -136,7 +136,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const exec = (s: Stmt): void => {
     switch (s.op) {
       case 'file':
-        files.set(s.name, sim.file(s.name, s.size));
+        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true }));
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));

@@ -10,7 +10,7 @@ import { BUG_LIBRARY, bugsOfStrategy, bugStrategy, resolveBug, type BugInfo } fr
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
-import type { DaxFile } from '../kernel/file.ts';
+import { blockPa, committedPa, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
@@ -137,7 +137,11 @@ export class Simulation {
       this.checker = null;
     } else {
       const cache = this.machine.cache;
-      this.checker = new DurabilityChecker((file, offset, len, out) => cache.load(0, file.phys + offset, len, out));
+      const ps = this.kernel.pageSize;
+      this.checker = new DurabilityChecker(
+        (file, offset, len, out) => readFileNow(cache, file, offset, len, out, ps),
+        (file, off) => committedPa(file, off, ps),
+      );
       if (opts.reuseMachine === true) {
         lastChecker.get(this.machine)?.recycle();
         lastChecker.set(this.machine, this.checker);
@@ -172,9 +176,10 @@ export class Simulation {
 
   // -- building the scene --------------------------------------------------------------
 
-  file(name: string, size: number): DaxFile {
+  /** A file on the pmem device; `sparse`: every block a hole until a fault or write allocates it. */
+  file(name: string, size: number, opts: { sparse?: boolean } = {}): DaxFile {
     this.live();
-    return this.kernel.createFile(name, size);
+    return this.kernel.createFile(name, size, opts.sparse === true);
   }
 
   process(name: string): Process {
@@ -227,9 +232,12 @@ export class Simulation {
     const out = new Uint8Array(length);
     if (this.crashed !== null) {
       const image = this.machine.cache.crashImage();
-      for (let i = 0; i < length; i++) out[i] = image.readByte(file.phys + offset + i);
+      for (let i = 0; i < length; i++) {
+        const pa = committedPa(file, offset + i, this.pageSize);
+        out[i] = pa < 0 ? 0 : image.readByte(pa);
+      }
     } else {
-      this.machine.cache.load(0, file.phys + offset, length, out);
+      readFileNow(this.machine.cache, file, offset, length, out, this.pageSize);
     }
     return out;
   }
@@ -251,6 +259,24 @@ export class Simulation {
 
   counters(): Counters & { cache: Record<string, number>; mmu: Record<string, number> } {
     return { ...this.kernel.counters, cache: { ...this.machine.cache.counters }, mmu: this.machine.mmuCounters() };
+  }
+}
+
+/** What the file holds now at [offset, offset + len): through the cache, zeros in holes. */
+function readFileNow(cache: Machine['cache'], file: DaxFile, offset: number, len: number, out: Uint8Array, pageSize: number): void {
+  if (file.blocks === undefined) {
+    cache.load(0, file.phys + offset, len, out);
+    return;
+  }
+  let done = 0;
+  while (done < len) {
+    const at = offset + done;
+    const index = Math.floor(at / pageSize);
+    const n = Math.min(len - done, (index + 1) * pageSize - at);
+    const pa = blockPa(file, index, pageSize);
+    if (pa < 0) out.fill(0, done, done + n);
+    else cache.load(0, pa + (at - index * pageSize), n, out, done);
+    done += n;
   }
 }
 

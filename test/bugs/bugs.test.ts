@@ -122,7 +122,7 @@ describe('bad input for the new statements', () => {
   const HEAD = 'file F size 4M\nproc A\nA mmap m F offset 0 length 2M\n';
   const cases: Array<[string, string, RegExp]> = [
     ['unknown bug', 'bug nope\n', /:1: unknown bug 'nope' \(known: seed-pte-in-pmd, /],
-    ['unmodelled bug', 'bug stale-huge-zero-pmd\n', /:1: bug 'stale-huge-zero-pmd' \(cd656375f946\) is in the library but daxsim does not model its fix yet/],
+    ['unmodelled bug', 'bug arm64-pmd-leaf\n', /:1: bug 'arm64-pmd-leaf' \(23bc8f69f0ec\) is in the library but daxsim does not model its fix yet/],
     ['bug twice', 'bug seed-pte-in-pmd\nbug 06083a0921fd\n', /:2: bug 'seed-pte-in-pmd' is set twice \(first on line 1\)/],
     ['bug after an action', HEAD + 'bug seed-pte-in-pmd\n', /:4: setting 'bug' must come before the first action/],
     ['guard of a non-expect', HEAD + 'if bug A write m 0 1\n', /:4: 'if bug' guards expect statements only/],
