@@ -53,7 +53,13 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   { name: 'dirty-tags-never-cleared', fix: '4b4bb46d00b3', buggy: 'before 4b4bb46d00b3', what: 'not modelled yet', model: null },
   { name: 'dax-fsync-missing', fix: '9973c98ecfda', buggy: 'before 9973c98ecfda', what: 'not modelled yet', model: null },
   { name: 'layout-busy-cows', fix: 'd75996dd022b', buggy: 'before d75996dd022b', what: 'not modelled yet', model: null },
-  { name: 'stale-huge-zero-pmd', fix: 'cd656375f946', buggy: 'before cd656375f946', what: 'not modelled yet', model: null },
+  {
+    name: 'stale-huge-zero-pmd',
+    fix: 'cd656375f946',
+    buggy: 'c6dcf52c23d2 .. cd656375f946^ (Fixes: c6dcf52c23d2; Cc: stable)',
+    what: 'write(2) into a hole read through the 2 MiB zero page leaves that zero PMD mapped: loads through the mmap keep returning zeros where read(2) returns the data',
+    model: { kernel: '6.1', variant: 'src/kernel/rw.ts invalidateInodePages2Range without its unmap_mapping_pages', needsPmd: true },
+  },
   {
     name: 'map-sync-metadata',
     fix: 'v4.15 MAP_SYNC',

@@ -10,6 +10,7 @@ import { handleMmFault } from './fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
+import { daxIomapRead, daxIomapWrite } from './rw.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
@@ -127,6 +128,18 @@ export class Kernel extends KernelContext {
     const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
     const fstart = vma.pgoff * ps + offset;
     vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
+  }
+
+  /** pwrite(fd, data, offset) on the calling process's CPU (rw.ts); ENOSPC when the device is full. */
+  pwrite(mm: Mm, file: DaxFile, offset: number, data: Uint8Array): void {
+    if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
+    if (!daxIomapWrite(this, mm.cpu, file, offset, data)) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+  }
+
+  /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
+  pread(mm: Mm, file: DaxFile, offset: number, out: Uint8Array): void {
+    if (offset < 0 || offset + out.length > file.size) throw new KernelError(`pread [${offset}, ${offset + out.length}) is past the end of file ${file.name}`);
+    daxIomapRead(this, mm.cpu, file, offset, out);
   }
 
   // -- user-space accesses ------------------------------------------------------------

@@ -179,6 +179,9 @@ function stmtText(s: Stmt): string {
       return `${s.proc} munmap ${s.map}`;
     case 'crash':
       return 'crash';
+    case 'pwrite':
+    case 'pread':
+      return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
     case 'expect-durable':
     case 'expect-pte':
     default: // the other expect statements (parse.ts ExpectStmt) carry their text too

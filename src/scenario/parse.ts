@@ -37,6 +37,8 @@ export type Stmt =
   | { op: 'flush'; line: number; proc: string; map: string; offset: number; length: number }
   | { op: 'sfence'; line: number; proc: string }
   | { op: 'fsync'; line: number; proc: string; file: string }
+  | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
+  | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -467,6 +469,30 @@ export function parseScenario(text: string, file: string): Scenario {
         arity(2, 2, 'P sfence');
         stmts.push({ op: 'sfence', line, proc });
         return;
+      case 'pwrite':
+      case 'pread': {
+        const usage = verb === 'pwrite' ? 'P pwrite F O L [byte B]' : 'P pread F O L';
+        if (words.length !== 5 && !(verb === 'pwrite' && words.length === 7)) fail(`expected '${usage}'`);
+        const size = fileNamed(words[2]!);
+        const offset = num(words[3]!, 'offset');
+        const length = num(words[4]!, 'length');
+        fileRange(size, offset, length);
+        touch(where, length);
+        if (verb === 'pread') {
+          stmts.push({ op: 'pread', line, proc, file: words[2]!, offset, length });
+          return;
+        }
+        let byte: number | null = null;
+        if (words.length === 7) {
+          if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
+          byte = num(words[6]!, 'byte');
+          if (byte > 255) fail(`byte ${byte} does not fit in a byte`);
+        }
+        written += length;
+        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });
+        return;
+      }
       case 'fsync': {
         arity(3, 3, 'P fsync F');
         if (!files.has(words[2]!)) fail(`unknown file '${words[2]}'`);

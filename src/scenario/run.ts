@@ -159,6 +159,12 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'fsync':
         procs.get(s.proc)!.fsync(files.get(s.file)!);
         return;
+      case 'pwrite':
+        procs.get(s.proc)!.pwrite(files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+        return;
+      case 'pread':
+        procs.get(s.proc)!.pread(files.get(s.file)!, s.offset, s.length);
+        return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
         return;
@@ -405,7 +411,9 @@ function statementText(s: Stmt): string {
     case 'sfence':
       return `${s.proc} sfence`;
     case 'fsync':
-      return `${s.proc} fsync ${s.file}`;
+    case 'pwrite':
+    case 'pread':
+      return `${s.proc} ${s.op} ${s.file}`;
     case 'crash':
       return 'crash';
     case 'write':

@@ -334,6 +334,26 @@ export class Process {
     this.sim.kernel.userFence(this.mm);
   }
 
+  /** write(2) of `length` bytes at `offset` of `file`: `byte` everywhere, or a value unique to this write. */
+  pwrite(file: DaxFile, offset: number, length: number, byte?: number): void {
+    this.sim.live();
+    const data = new Uint8Array(length);
+    if (byte !== undefined) data.fill(byte);
+    else {
+      const w = this.sim.takeWriteId();
+      for (let i = 0; i < length; i++) data[i] = this.sim.patternFor(w, offset + i);
+    }
+    this.sim.kernel.pwrite(this.mm, file, offset, data);
+  }
+
+  /** read(2) of `length` bytes at `offset` of `file`. */
+  pread(file: DaxFile, offset: number, length: number): Uint8Array {
+    this.sim.live();
+    const out = new Uint8Array(length);
+    this.sim.kernel.pread(this.mm, file, offset, out);
+    return out;
+  }
+
   fsync(file: DaxFile): void {
     this.sim.live();
     this.sim.kernel.fsync(this.mm, file);

@@ -27,8 +27,9 @@ describe('bugs run', () => {
       expect(doc.bugs.map((b) => b.name)).toEqual(MODELLED_BUGS.map((b) => b.name));
       for (const b of doc.bugs) {
         expect(b.as_history, `${b.name} on ${arch}`).toBe(true);
-        // both modelled bugs lose the write their second fsync promised; their fixes do not
-        expect(b.buggy.durable).toBe(false);
+        // the data-loss bugs lose what was promised and their fixes do not; a stale zero
+        // PMD loses nothing (pmem holds the data), it shows the wrong bytes
+        expect(b.buggy.durable).toBe(b.name === 'stale-huge-zero-pmd');
         expect(b.fixed.durable).toBe(true);
       }
       expect(r.code).toBe(0);
