@@ -500,6 +500,11 @@ function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, wr
   const lv = k.pmdLevel;
   k.readEntry(pmdPa, scratch);
   if (!l.isNone(lv, scratch)) {
+    // bug pmd-livelock: before 01871e59af5c "mm, dax: fix livelock, allow dax pmd mappings
+    // to become writeable", insert_pfn_pmd left a present PMD as it was: a write fault on a
+    // read-only DAX PMD returned VM_FAULT_NOPAGE without making it writable, and the access
+    // faulted again, forever.
+    if (k.bug('pmd-livelock')) return;
     if (!write || l.leafPfn(lv, scratch) !== pfn) return;
     l.mkyoung(lv, scratch);
     l.mkdirty(lv, scratch);

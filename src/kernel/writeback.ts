@@ -38,6 +38,10 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
 
 /** dax_writeback_mapping_range (fs/dax.c). */
 export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): void {
+  // bug dax-fsync-missing: before 9973c98ecfda "dax: add support for fsync/sync" DAX tracked
+  // no dirty entries and fsync wrote no CPU cache line back (the journal commit and its
+  // flush still ran).
+  if (k.bug('dax-fsync-missing')) return;
   const entries = file.mapping.entries;
   if (entries.nrpages === 0) return;
   const startIndex = Math.floor(start / k.pageSize);
@@ -62,14 +66,19 @@ export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e:
   e.towrite = false;
   const count = 2 ** e.order;
   const index = e.index; // xa_index & ~(count - 1)
-  mkcleanEntry(k, file, e, index, e.pfn, count);
+  // bug dirty-tags-never-cleared: before 4b4bb46d00b3 "dax: clear dirty entry tags on cache
+  // flush" dax_writeback_one flushed the entry and cleared TOWRITE only: no mkclean (the
+  // mappings stay writable, so no fault re-dirties) and PAGECACHE_TAG_DIRTY stays, so every
+  // later fsync flushes every entry ever written again.
+  const neverClean = k.bug('dirty-tags-never-cleared');
+  if (!neverClean) mkcleanEntry(k, file, e, index, e.pfn, count);
   // dax_flush(dax_dev, page_address(pfn), count * PAGE_SIZE): the whole entry.
   const lines = k.machine.pmemFlush(cpu, e.pfn * k.pageSize, count * k.pageSize);
   k.counters.entriesWrittenBack++;
   k.counters.linesWrittenBack += lines;
   k.events.writeback?.(file, e, lines);
   e.locked = false;
-  e.dirty = false;
+  if (!neverClean) e.dirty = false;
 }
 
 

@@ -384,7 +384,10 @@ export function parseScenario(text: string, file: string): Scenario {
           arity(3, 3, `expect last ${OUTCOMES.join('|')}`);
           const o = words[2]!;
           if (!(OUTCOMES as readonly string[]).includes(o)) fail(`expected one of ${OUTCOMES.join(', ')}, not '${o}'`);
-          const prev = stmts[stmts.length - 1];
+          // the statement before this run of `expect last` lines (`if bug` and `if fixed` pairs)
+          let back = stmts.length - 1;
+          while (back >= 0 && stmts[back]!.op === 'expect-last') back--;
+          const prev = stmts[back];
           if (prev === undefined || prev.op.startsWith('expect') || prev.op === 'file' || prev.op === 'proc') fail(`'expect last' needs a statement of a process right before it`);
           pushExpect({ op: 'expect-last', line, text, outcome: o as Outcome });
           return;
