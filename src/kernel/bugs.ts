@@ -32,6 +32,11 @@ export interface BugModel {
   readonly strategy?: Strategy;
   /** The bug needs a PMD DAX entry (CONFIG_FS_DAX_PMD): not reproducible on a layout without a devmap bit. */
   readonly needsPmd?: boolean;
+  /** The arch its replay runs on when `bugs run` is given none (default x86_64). */
+  readonly arch?: string;
+  /** The arch families whose code shows the bug (default every one), and why the others cannot. */
+  readonly families?: readonly string[];
+  readonly familiesWhy?: string;
 }
 
 export const BUG_LIBRARY: readonly BugInfo[] = [
@@ -86,8 +91,20 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     model: { kernel: '6.1', variant: 'src/kernel/fault.ts isSynchronous: no fault is synchronous (no IOMAP_F_DIRTY, no dax_finish_sync_fault)' },
   },
   { name: 'pmd-flush-cache-range', fix: 'e583b5c472bd', buggy: 'before e583b5c472bd', what: 'a negative control: reverting the fix makes no observable difference on any configuration that builds', model: null },
-  { name: 'insert-pfn-set-pte-at', fix: 'cae85cb8add3', buggy: 'before cae85cb8add3', what: 'not modelled yet', model: null },
-  { name: 'pmd-unaligned-access-flags', fix: 'fce86ff5802b', buggy: 'before fce86ff5802b', what: 'not modelled yet', model: null },
+  {
+    name: 'insert-pfn-set-pte-at',
+    fix: 'cae85cb8add3',
+    buggy: 'before cae85cb8add3 "mm/memory.c: fix modifying of page protection by insert_pfn()" (Jan Kara, 2019)',
+    what: "insert_pfn makes a present PTE writable with set_pte_at: powerpc's set_pte_at warns (VM_WARN_ON, CONFIG_DEBUG_VM) on a write fault to a read-faulted DAX page",
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', families: ['ppc64'], familiesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
+  },
+  {
+    name: 'pmd-unaligned-access-flags',
+    fix: 'fce86ff5802b',
+    buggy: 'from the use of pmdp_set_access_flags in insert_pfn_pmd (2019) until fce86ff5802b (v5.2)',
+    what: "the DAX PMD fault hands insert_pfn_pmd the unaligned fault address: x86's pmdp_set_access_flags hits VM_BUG_ON(address & ~HPAGE_PMD_MASK) on a write to a read-only PMD",
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, families: ['x86'], familiesWhy: "only x86's pmdp_set_access_flags asserts the alignment" },
+  },
   { name: 'fault-races-write', fix: 'Jan Kara 2017', buggy: 'before the fix', what: '"dax: Fix data corruption when fault races with write" (needs task interleaving: part 2)', model: null },
   { name: 'simultaneous-write-faults', fix: '843172978bb9', buggy: 'before 843172978bb9', what: 'needs task interleaving (part 2)', model: null },
   { name: 'missed-wakeup-pmd', fix: '23c84eb78375', buggy: 'before 23c84eb78375', what: 'needs task interleaving (part 2)', model: null },

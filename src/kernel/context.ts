@@ -10,6 +10,7 @@ import type { FrameAllocator } from '../mem/frames.ts';
 import type { PhysMem } from '../mem/phys.ts';
 import type { KernelEvents, FaultKind } from './events.ts';
 import { BlockAllocator } from './alloc.ts';
+import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
@@ -28,6 +29,11 @@ export interface KernelConfig {
   readonly pmdWhatIf: boolean;
   /** The `bug` switches in effect (bugs.ts): each reverts one fix; the strategy already reflects the mkclean ones. */
   readonly bugs: readonly string[];
+  /**
+   * CONFIG_DEBUG_VM: VM_WARN_ON and VM_BUG_ON check their condition (include/linux/mmdebug.h);
+   * without it they compile to nothing. Debian 12's 6.1 builds without it (the default).
+   */
+  readonly debugVm?: boolean;
 }
 
 export interface MachinePorts {
@@ -220,6 +226,19 @@ export class KernelContext {
 
   isZeroPfn(pfn: number): boolean {
     return this.zeroPfns.has(pfn);
+  }
+
+  /** VM_WARN_ON(cond) at `where`: a warning with CONFIG_DEBUG_VM, nothing without (include/linux/mmdebug.h). */
+  vmWarnOn(where: string, what: string): void {
+    if (this.config.debugVm === true) this.log.push(`WARNING: ${where}: ${what}`);
+  }
+
+  /** VM_BUG_ON(cond) at `where`: with CONFIG_DEBUG_VM the kernel BUG()s and the task dies; without, nothing. */
+  vmBugOn(where: string, what: string): void {
+    if (this.config.debugVm !== true) return;
+    const line = `BUG: kernel BUG at ${where}: ${what}`;
+    this.log.push(line);
+    throw new KernelBug(line);
   }
 
   /** WARN_ON_ONCE(cond) at `where` (the kernel function): logged once per place, the path goes on. */

@@ -19,3 +19,6 @@ export class UserFault extends Error {
  * never completes (a livelock in the kernel; `expect last livelock`).
  */
 export class FaultLivelock extends KernelError {}
+
+/** A BUG() / VM_BUG_ON the kernel hit: the task is killed (the oops), the log says where (`expect last bug`). */
+export class KernelBug extends KernelError {}

@@ -27,6 +27,19 @@ import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
  */
 const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
 
+/**
+ * Whose set_pte_at refuses to overwrite a valid entry: powerpc's VM_WARN_ON
+ * (arch/powerpc/mm/pgtable.c set_pte_at). x86's (native_set_pte) and s390's store the value
+ * with no such check.
+ */
+const SET_PTE_AT_CHECKS_VALID: Readonly<Record<string, boolean>> = { ppc64: true };
+
+/**
+ * Whose pmdp_set_access_flags asserts a PMD-aligned address: x86's
+ * `VM_BUG_ON(address & ~HPAGE_PMD_MASK)` (arch/x86/mm/pgtable.c).
+ */
+const PMDP_SET_ACCESS_FLAGS_ALIGNED: Readonly<Record<string, boolean>> = { x86: true };
+
 type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
@@ -424,7 +437,19 @@ function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite:
   k.readEntry(ptePa, scratch);
   if (!l.isNone(last, scratch)) {
     if (!mkwrite) return;
-    if (l.leafPfn(last, scratch) !== pfn) return; // WARN_ON_ONCE: racing with truncate
+    if (l.leafPfn(last, scratch) !== pfn) {
+      // a different pfn is mapped: only the zero page may be (insert_pfn, mm/memory.c)
+      if (!k.isZeroPfn(l.leafPfn(last, scratch))) k.warnOnce('insert_pfn (mm/memory.c)', 'WARN_ON_ONCE(!is_zero_pfn(pte_pfn(*pte)))');
+      return;
+    }
+    // bug insert-pfn-set-pte-at: before cae85cb8add3 "mm/memory.c: fix modifying of page
+    // protection by insert_pfn()" the upgrade fell through to set_pte_at over the present
+    // entry, which powerpc's set_pte_at forbids (arch/powerpc/mm/pgtable.c:
+    // VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep))); the fix uses
+    // ptep_set_access_flags. The value written is the same.
+    if (k.bug('insert-pfn-set-pte-at') && SET_PTE_AT_CHECKS_VALID[l.family] === true) {
+      k.vmWarnOn('set_pte_at (arch/powerpc/mm/pgtable.c)', 'VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)) from insert_pfn');
+    }
     l.mkyoung(last, scratch);
     l.mkdirty(last, scratch);
     if (vma.flags.write) l.mkwrite(last, scratch);
@@ -484,7 +509,7 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
     pfn = ext / ps;
     sync = isSynchronous(k, vma, write);
     daxInsertEntry(k, vma.file, e, index, pfn, write, sync);
-    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
+    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa, va);
   } finally {
     if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind
     e.locked = false;
@@ -493,8 +518,8 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
   return 'nopage';
 }
 
-/** insert_pfn_pmd (mm/huge_memory.c). */
-function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+/** insert_pfn_pmd (mm/huge_memory.c); `faultVa` is the faulting address `haddr` is aligned from. */
+function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number, faultVa = haddr): void {
   const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const lv = k.pmdLevel;
@@ -505,7 +530,19 @@ function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, wr
     // read-only DAX PMD returned VM_FAULT_NOPAGE without making it writable, and the access
     // faulted again, forever.
     if (k.bug('pmd-livelock')) return;
-    if (!write || l.leafPfn(lv, scratch) !== pfn) return;
+    if (!write) return;
+    if (l.leafPfn(lv, scratch) !== pfn) {
+      if (!k.isZeroPfn(l.leafPfn(lv, scratch))) k.warnOnce('insert_pfn_pmd (mm/huge_memory.c)', 'WARN_ON_ONCE(!is_huge_zero_pmd(*pmd))');
+      return;
+    }
+    // pmdp_set_access_flags(vma, addr, ...). bug pmd-unaligned-access-flags: before
+    // fce86ff5802b "mm/huge_memory: fix vmf_insert_pfn_{pmd, pud}() crash, handle unaligned
+    // addresses" the DAX fault passed vmf->address itself, not `& PMD_MASK`, and x86's
+    // assertion on it fired.
+    const addr = k.bug('pmd-unaligned-access-flags') ? faultVa : haddr;
+    if (addr % k.pmdSize !== 0 && PMDP_SET_ACCESS_FLAGS_ALIGNED[l.family] === true) {
+      k.vmBugOn('pmdp_set_access_flags (arch/x86/mm/pgtable.c)', 'VM_BUG_ON(address & ~HPAGE_PMD_MASK)');
+    }
     l.mkyoung(lv, scratch);
     l.mkdirty(lv, scratch);
     if (vma.flags.write) l.mkwrite(lv, scratch);

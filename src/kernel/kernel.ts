@@ -14,7 +14,7 @@ import { daxIomapRead, daxIomapWrite } from './rw.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
-export { FaultLivelock, KernelError, UserFault } from './errors.ts';
+export { FaultLivelock, KernelBug, KernelError, UserFault } from './errors.ts';
 export type { Counters, DecodedEntry, KernelConfig, MachinePorts } from './context.ts';
 
 /** The system calls and user accesses, on the kernel's state. */

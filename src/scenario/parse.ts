@@ -19,6 +19,8 @@ export interface Settings {
   mkclean?: string;
   persistence?: Persistence;
   pmd?: PmdSetting;
+  /** `debug_vm on|off`: CONFIG_DEBUG_VM (VM_WARN_ON, VM_BUG_ON); default off, as Debian 12's 6.1. */
+  debug_vm?: 'on' | 'off';
 }
 
 /**
@@ -110,7 +112,7 @@ export const LIMITS = {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -233,6 +235,7 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'kernel':
       case 'mkclean':
       case 'persistence':
+      case 'debug_vm':
       case 'pmd': {
         arity(2, 2, `${head} VALUE`);
         if (acted) fail(`setting '${head}' must come before the first action`);
@@ -240,6 +243,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const v = words[1]!;
         if (head === 'persistence' && v !== 'adr' && v !== 'eadr') fail(`persistence must be adr or eadr, not '${v}'`);
         if (head === 'pmd' && v !== 'on' && v !== 'off' && v !== 'auto') fail(`pmd must be on, off or auto, not '${v}'`);
+        if (head === 'debug_vm' && v !== 'on' && v !== 'off') fail(`debug_vm must be on or off, not '${v}'`);
         if (head === 'kernel' && !isKernelVersion(v)) fail(`kernel must be one of ${KERNEL_VERSIONS.join(', ')}, not '${v}'`);
         (settings as Record<string, string>)[head] = v;
         settingLines[head] = line;

@@ -5,7 +5,7 @@
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
-import { ALL_STRATEGIES, FaultLivelock, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
+import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
@@ -106,7 +106,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
   const pmd = pickSetting<PmdSetting>(scn, 'pmd', opts.pmd, 'auto');
   if (!ALL_STRATEGIES.includes(mk.value as Strategy)) throw new InputError(mk.where, `unknown mkclean strategy '${mk.value}' (known: ${ALL_STRATEGIES.join(', ')})`);
   try {
-    return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: explicitMkclean ? (mk.value as Strategy) : undefined, bugs, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
+    return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: explicitMkclean ? (mk.value as Strategy) : undefined, bugs, debugVm: scn.settings.debug_vm === 'on', persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
     throw new InputError(arch.where, e instanceof Error ? e.message : String(e));
   }
@@ -276,6 +276,12 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
       if (e instanceof InputError) throw e;
+      // A kernel BUG is the kernel's outcome, not the scenario's error: logged (dmesg), the
+      // statement ends there, and the run goes on as the rest of the machine would.
+      if (e instanceof KernelBug) {
+        last = 'bug';
+        continue;
+      }
       throw new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
     }
   }
@@ -307,6 +313,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
 function outcomeOf(e: unknown): Outcome | null {
   if (e instanceof UserFault) return e.signal;
   if (e instanceof FaultLivelock) return 'livelock';
+  if (e instanceof KernelBug) return 'bug';
   if (e instanceof KernelError) {
     const m = /\((E[A-Z]+)\)/.exec(e.message);
     if (m !== null && (m[1] === 'EINVAL' || m[1] === 'EBUSY')) return m[1];

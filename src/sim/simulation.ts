@@ -31,6 +31,8 @@ export interface SimulationOptions {
    * The mkclean ones choose the strategy unless `mkclean` is given.
    */
   bugs?: readonly string[];
+  /** CONFIG_DEBUG_VM: VM_WARN_ON / VM_BUG_ON check (default false, as Debian 12's 6.1). */
+  debugVm?: boolean;
   /** Persistence domain; default adr. */
   persistence?: Persistence;
   /** FS_DAX_PMD; `auto` follows Kconfig. Default auto. */
@@ -132,7 +134,7 @@ export class Simulation {
     this.pmdWhatIf = pmd.whatIf;
     const machineOpts = { layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb };
     this.machine = opts.reuseMachine === true ? Machine.reusable(machineOpts) : new Machine(machineOpts);
-    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf, bugs: this.bugs });
+    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf, bugs: this.bugs, debugVm: opts.debugVm === true });
     if (opts.check === false) {
       this.checker = null;
     } else {

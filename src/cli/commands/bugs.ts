@@ -77,9 +77,9 @@ export function replayBug(bug: BugInfo, arch: string, file = `${REPLAY_DIR}${bug
   const model = bug.model!;
   const base = { name: bug.name, fix: bug.fix, kernel: model.kernel, arch, file: file.startsWith(REPLAY_DIR) ? `test/bugs/${file.slice(REPLAY_DIR.length)}` : file };
   const layout = findLayout(arch)!;
-  if (model.needsPmd === true && !resolvePmd(layout, 'auto').fsDaxPmd) {
-    return { ...base, not_applicable: `FS_DAX_PMD is off on ${arch} (no devmap bit): every DAX entry is one page, so there is no PMD entry to get wrong`, buggy: null, fixed: null, as_history: true };
-  }
+  const na = (why: string): BugReplay => ({ ...base, not_applicable: why, buggy: null, fixed: null, as_history: true });
+  if (model.needsPmd === true && !resolvePmd(layout, 'auto').fsDaxPmd) return na(`FS_DAX_PMD is off on ${arch} (no devmap bit): every DAX entry is one page, so there is no PMD entry to get wrong`);
+  if (model.families !== undefined && !model.families.includes(layout.family)) return na(`${arch}: ${model.familiesWhy ?? 'the bug is in another architecture\'s code'}`);
   const scn = parseScenario(readFileSync(file, 'utf8'), base.file);
   const buggy = summarise(runScenario(scn, { arch, kernel: model.kernel, bugs: [bug.name] }), 'bug');
   const fixed = summarise(runScenario(scn, { arch, kernel: model.kernel }), 'fixed');
@@ -104,8 +104,8 @@ export const command: Command = {
       return listLibrary(json);
     }
     if (positionals[0] !== 'run') throw new InputError('bugs', `unknown subcommand '${positionals[0]}' (usage: daxsim ${USAGE})`);
-    const arch = values.arch ?? 'x86_64';
-    if (findLayout(arch) === undefined) throw new InputError('bugs', `--arch: unknown arch '${arch}' (known: ${layouts.map((l) => l.name).join(', ')})`);
+    const arch = values.arch;
+    if (arch !== undefined && findLayout(arch) === undefined) throw new InputError('bugs', `--arch: unknown arch '${arch}' (known: ${layouts.map((l) => l.name).join(', ')})`);
     const which = positionals[1] ?? 'all';
     let bugs: readonly BugInfo[];
     if (which === 'all') bugs = MODELLED_BUGS;
@@ -114,10 +114,11 @@ export const command: Command = {
       if (typeof b === 'string') throw new InputError('bugs', b);
       bugs = [b];
     }
-    const replays = bugs.map((b) => replayBug(b, arch));
+    // without --arch each bug replays on its own arch (BugModel.arch, x86_64 by default)
+    const replays = bugs.map((b) => replayBug(b, arch ?? b.model!.arch ?? 'x86_64'));
     const ok = replays.every((r) => r.as_history);
     if (json) {
-      process.stdout.write(JSON.stringify({ schema: 2, arch, as_history: ok, bugs: replays }) + '\n');
+      process.stdout.write(JSON.stringify({ schema: 2, arch: arch ?? null, as_history: ok, bugs: replays }) + '\n');
       return ok ? 0 : 1;
     }
     const out: string[] = [];
