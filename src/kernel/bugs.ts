@@ -37,6 +37,11 @@ export interface BugModel {
   /** The arch families whose code shows the bug (default every one), and why the others cannot. */
   readonly families?: readonly string[];
   readonly familiesWhy?: string;
+  /**
+   * A negative control: reverting the fix must change nothing observable, so its replay has
+   * no `if bug` / `if fixed` lines and both runs must give the same report.
+   */
+  readonly negativeControl?: boolean;
 }
 
 export const BUG_LIBRARY: readonly BugInfo[] = [
@@ -90,7 +95,13 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     what: 'a write fault into a hole maps the new block writable before its allocation is committed: data the user flushed with clwb + sfence reads back as a hole after a crash',
     model: { kernel: '6.1', variant: 'src/kernel/fault.ts isSynchronous: no fault is synchronous (no IOMAP_F_DIRTY, no dax_finish_sync_fault)' },
   },
-  { name: 'pmd-flush-cache-range', fix: 'e583b5c472bd', buggy: 'before e583b5c472bd', what: 'a negative control: reverting the fix makes no observable difference on any configuration that builds', model: null },
+  {
+    name: 'pmd-flush-cache-range',
+    fix: 'e583b5c472bd',
+    buggy: 'before e583b5c472bd "dax: fix cache flush on PMD-mapped pages" (v5.19 series)',
+    what: 'mkclean flushes the virtually indexed cache of one page of a PMD mapping, not all of it: no difference on any configuration that builds, since DAX needs non-aliasing caches (a negative control)',
+    model: { kernel: '5.17', variant: 'src/kernel/mkclean.ts cleanLeaf: flush_cache_page in place of flush_cache_range', needsPmd: true, negativeControl: true },
+  },
   {
     name: 'insert-pfn-set-pte-at',
     fix: 'cae85cb8add3',

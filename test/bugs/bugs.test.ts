@@ -73,6 +73,23 @@ describe('bugs run', () => {
     expect(r2.as_history).toBe(false);
   });
 
+  it('a negative control passes only with no guarded lines and the same report from both runs', () => {
+    const bug = findBug('pmd-flush-cache-range')!;
+    const ok = replayBug(bug, 'x86_64');
+    expect(ok).toMatchObject({ as_history: true, negative_control: true, same: true });
+    const own = readFileSync(path.join(REPLAY_DIR, 'pmd-flush-cache-range.dax'), 'utf8');
+    const file = path.join(dir, 'control.dax');
+    // a guarded line, even one that holds, makes it no control
+    writeFileSync(file, own + 'if bug expect dmesg none\n');
+    expect(replayBug(bug, 'x86_64', file).as_history).toBe(false);
+    // the seed's unguarded lines: the same under pmd-flush-cache-range's switch, different
+    // under seed-pte-in-pmd's (B's store lost), which as a control must then fail
+    const seedUnguarded = seedReplay.split('\n').filter((l) => !l.startsWith('if ')).join('\n');
+    writeFileSync(file, seedUnguarded + '\nexpect dmesg none\n');
+    expect(replayBug(bug, 'x86_64', file).same).toBe(true);
+    expect(replayBug({ ...findBug('seed-pte-in-pmd')!, model: { ...findBug('seed-pte-in-pmd')!.model!, negativeControl: true } }, 'x86_64', file)).toMatchObject({ same: false, as_history: false });
+  });
+
   it('exits 2 for an unknown or an unmodelled bug, one line listing the names', async () => {
     const unknown = await runCliCaptured(['bugs', 'run', 'no-such-bug']);
     expect(unknown.code).toBe(2);

@@ -54,8 +54,17 @@ export interface BugReplay {
   not_applicable: string | null;
   buggy: RunSummary | null;
   fixed: RunSummary | null;
-  /** Both runs held and each set of expectations fails on the other kernel. */
+  /** Both runs held and each set of expectations fails on the other kernel (a negative control: both runs the same). */
   as_history: boolean;
+  /** A negative control (BugModel.negativeControl), and whether its two runs reported the same. */
+  negative_control?: boolean;
+  same?: boolean;
+}
+
+/** Two runs' reports agree in everything a kernel engineer could observe (the switch and strategy aside). */
+function sameOutcome(a: RunReport, b: RunReport): boolean {
+  const view = (r: RunReport): string => JSON.stringify({ durable: r.durable, lost: r.lost, faults: r.faults, counters: r.counters, dmesg: r.dmesg, expects: r.expects.map((e) => [e.line, e.ok, e.actual ?? null]) });
+  return view(a) === view(b);
 }
 
 function summarise(r: RunReport, guard: 'bug' | 'fixed'): RunSummary {
@@ -81,8 +90,19 @@ export function replayBug(bug: BugInfo, arch: string, file = `${REPLAY_DIR}${bug
   if (model.needsPmd === true && !resolvePmd(layout, 'auto').fsDaxPmd) return na(`FS_DAX_PMD is off on ${arch} (no devmap bit): every DAX entry is one page, so there is no PMD entry to get wrong`);
   if (model.families !== undefined && !model.families.includes(layout.family)) return na(`${arch}: ${model.familiesWhy ?? 'the bug is in another architecture\'s code'}`);
   const scn = parseScenario(readFileSync(file, 'utf8'), base.file);
-  const buggy = summarise(runScenario(scn, { arch, kernel: model.kernel, bugs: [bug.name] }), 'bug');
-  const fixed = summarise(runScenario(scn, { arch, kernel: model.kernel }), 'fixed');
+  const buggyReport = runScenario(scn, { arch, kernel: model.kernel, bugs: [bug.name] });
+  const fixedReport = runScenario(scn, { arch, kernel: model.kernel });
+  if (model.negativeControl === true) {
+    // No guarded lines, every expectation holds in both runs, and the reports agree in
+    // everything but the switch itself: outcome, faults, counters, the kernel log.
+    const same = sameOutcome(buggyReport, fixedReport);
+    const guarded = scn.stmts.some((s) => 'when' in s && s.when !== undefined);
+    const ok = (r: RunReport): boolean => runExitCode(r) === 0 && r.expects.length > 0;
+    const summary = (r: RunReport): RunSummary => ({ ...summarise(r, 'bug'), ok: ok(r) });
+    return { ...base, not_applicable: null, buggy: summary(buggyReport), fixed: summary(fixedReport), negative_control: true, same, as_history: same && !guarded && ok(buggyReport) && ok(fixedReport) };
+  }
+  const buggy = summarise(buggyReport, 'bug');
+  const fixed = summarise(fixedReport, 'fixed');
   return { ...base, not_applicable: null, buggy, fixed, as_history: buggy.ok && fixed.ok && buggy.other_failed > 0 && fixed.other_failed > 0 };
 }
 
@@ -129,6 +149,7 @@ export const command: Command = {
         continue;
       }
       out.push(...describeRun('bug', r.buggy!), ...describeRun('fixed', r.fixed!));
+      if (r.negative_control === true) out.push(`  negative control: the two runs report ${r.same === true ? 'the same' : 'DIFFERENT'} outcome, faults, counters and log`);
       out.push(`  ${r.as_history ? 'as the kernel history says' : 'DISAGREES with the kernel history'}`);
     }
     out.push(`${replays.filter((r) => r.as_history).length} of ${replays.length} bugs as the kernel history says`);
