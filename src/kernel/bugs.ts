@@ -80,7 +80,13 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     what: 'DAX tracks no dirty entries and fsync writes no CPU cache line back: stores through mmap that fsync promised are lost',
     model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackMappingRange returning at once' },
   },
-  { name: 'layout-busy-cows', fix: 'd75996dd022b', buggy: 'before d75996dd022b', what: 'not modelled yet', model: null },
+  {
+    name: 'layout-busy-cows',
+    fix: 'd75996dd022b',
+    buggy: 'before d75996dd022b "dax: dax_layout_busy_page() should not unmap cow pages" (Vivek Goyal, v5.3)',
+    what: "breaking layouts (fallocate, truncate) unmaps private mappings' copy-on-write pages too: the next load reads the file's data, the process's own private stores are gone",
+    model: { kernel: '6.1', variant: 'src/kernel/truncate.ts daxLayoutBusyPageRange with even_cows' },
+  },
   {
     name: 'stale-huge-zero-pmd',
     fix: 'cd656375f946',

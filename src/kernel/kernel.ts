@@ -11,6 +11,7 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
+import { ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
@@ -134,6 +135,12 @@ export class Kernel extends KernelContext {
   pwrite(mm: Mm, file: DaxFile, offset: number, data: Uint8Array): void {
     if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
     if (!daxIomapWrite(this, mm.cpu, file, offset, data)) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+  }
+
+  /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
+  fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
+    ext4ZeroRange(this, mm.cpu, file, offset, length);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */

@@ -182,6 +182,8 @@ function stmtText(s: Stmt): string {
     case 'pwrite':
     case 'pread':
       return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'fallocate':
+      return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
     case 'expect-durable':
     case 'expect-pte':
     default: // the other expect statements (parse.ts ExpectStmt) carry their text too

@@ -41,6 +41,7 @@ export type Stmt =
   | { op: 'fsync'; line: number; proc: string; file: string }
   | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
+  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero'; offset: number; length: number }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -498,6 +499,19 @@ export function parseScenario(text: string, file: string): Scenario {
         written += length;
         if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
         stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });
+        return;
+      }
+      case 'fallocate': {
+        arity(6, 6, 'P fallocate F punch|zero O L');
+        const size = fileNamed(words[2]!);
+        const mode = words[3];
+        if (mode === 'punch') fail(`fallocate punch is not modelled yet (zero is)`);
+        if (mode !== 'zero') fail(`expected punch or zero, not '${mode}'`);
+        const offset = num(words[4]!, 'offset');
+        const length = num(words[5]!, 'length');
+        if (length <= 0) fail('length must be positive');
+        if (offset + length > size) fail(`offset ${offset} + length ${length} is past the end of the file (${size} bytes)`);
+        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: 'zero', offset, length });
         return;
       }
       case 'fsync': {

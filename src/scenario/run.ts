@@ -165,6 +165,9 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'pread':
         procs.get(s.proc)!.pread(files.get(s.file)!, s.offset, s.length);
         return;
+      case 'fallocate':
+        procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
         return;
@@ -420,6 +423,7 @@ function statementText(s: Stmt): string {
     case 'fsync':
     case 'pwrite':
     case 'pread':
+    case 'fallocate':
       return `${s.proc} ${s.op} ${s.file}`;
     case 'crash':
       return 'crash';

@@ -348,6 +348,12 @@ export class Process {
     this.sim.kernel.pwrite(this.mm, file, offset, data);
   }
 
+  /** fallocate(FALLOC_FL_ZERO_RANGE) of [offset, offset + length) of `file`. */
+  fallocateZero(file: DaxFile, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.fallocateZero(this.mm, file, offset, length);
+  }
+
   /** read(2) of `length` bytes at `offset` of `file`. */
   pread(file: DaxFile, offset: number, length: number): Uint8Array {
     this.sim.live();

@@ -69,3 +69,38 @@ describe('pwrite / pread', () => {
     expect(() => parseScenario('file F size 2M\nproc A\nA pwrite F 0 1 bite 2\n', 'x.dax')).toThrow(/expected 'byte B', not 'bite'/);
   });
 });
+
+describe('fallocate zero (ext4_zero_range)', () => {
+  it('breaks every layout of the file, drops the range’s entries, and the range reads as zeros', () => {
+    run([
+      'file F size 4M',
+      'proc A',
+      'proc B',
+      'A mmap a F offset 0 length 4M',
+      'B mmap b F offset 2M length 16K',
+      'A write a 0 64 byte 4',
+      'B write b 4K 64 byte 5',
+      'expect pte A a 0 present rw dirty pmd',
+      'A fallocate F zero 2M 8K',
+      // ext4_break_layouts: dax_layout_busy_page unmaps the whole file, far from the range too
+      'expect pte A a 0 absent',
+      'expect pte B b 4K absent',
+      'expect entry F 2M absent',
+      'expect entry F 0 real pmd dirty',
+      'expect data F 2M 8K zero',
+      'expect view B b 4K 64 zero',
+      'expect view A a 0 64 byte 4',
+    ]);
+  });
+
+  it('keeps private copies (even_cows 0)', () => {
+    run(['file F size 2M', 'proc A', 'A mmap p F offset 0 length 8K rw private', 'A write p 0 8 byte 9', 'A fallocate F zero 4K 4K', 'expect pte A p 0 present rw dirty pte', 'expect view A p 0 8 byte 9']);
+  });
+
+  it('bad input', () => {
+    expect(() => parseScenario('file F size 2M\nproc A\nA fallocate F punch 0 4K\n', 'x.dax')).toThrow(/fallocate punch is not modelled yet/);
+    expect(() => parseScenario('file F size 2M\nproc A\nA fallocate F trim 0 4K\n', 'x.dax')).toThrow(/expected punch or zero, not 'trim'/);
+    expect(() => parseScenario('file F size 2M\nproc A\nA fallocate F zero 2M 4K\n', 'x.dax')).toThrow(/past the end of the file/);
+    expect(() => parseScenario('file F size 2M\nproc A\nA fallocate F zero 0\n', 'x.dax')).toThrow(/expected 'P fallocate F punch\|zero O L'/);
+  });
+});
