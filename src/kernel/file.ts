@@ -24,6 +24,23 @@ export function blockPa(file: DaxFile, index: number, pageSize: number): number 
 }
 
 /**
+ * Walks [offset, offset + length) of the file block by block: `fn(pa, done, n)` for each
+ * piece inside one block, `pa` the piece's physical address or -1 in a hole, `done` the bytes
+ * before it.
+ */
+export function forEachBlock(file: DaxFile, offset: number, length: number, pageSize: number, fn: (pa: number, done: number, n: number) => void): void {
+  let done = 0;
+  while (done < length) {
+    const at = offset + done;
+    const index = Math.floor(at / pageSize);
+    const n = Math.min(length - done, (index + 1) * pageSize - at);
+    const pa = blockPa(file, index, pageSize);
+    fn(pa < 0 ? -1 : pa + (at - index * pageSize), done, n);
+    done += n;
+  }
+}
+
+/**
  * Where byte `offset` of the file is on the device after a crash: the block as the journal
  * last committed it, or -1 where that is a hole (a block allocated since is reverted).
  */

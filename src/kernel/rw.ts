@@ -6,7 +6,7 @@
 // with dax_copy_from_iter, the pmem driver's _copy_from_iter_flushcache.
 
 import type { KernelContext } from './context.ts';
-import { blockPa } from './file.ts';
+import { blockPa, forEachBlock } from './file.ts';
 import type { DaxFile } from './mm.ts';
 import { unmapMappingPages } from './writeback.ts';
 
@@ -30,32 +30,20 @@ export function daxIomapWrite(k: KernelContext, cpu: number, file: DaxFile, offs
     invalidateInodePages2Range(k, file, i, i + n - 1);
     i += n;
   }
-  let done = 0;
-  while (done < data.length) {
-    const at = offset + done;
-    const index = Math.floor(at / ps);
-    const len = Math.min(data.length - done, (index + 1) * ps - at);
-    const pa = blockPa(file, index, ps) + (at - index * ps);
-    copyFromIterFlushcache(k, cpu, pa, data.subarray(done, done + len));
-    k.events.fileStore?.(file, at, len, cpu);
-    done += len;
-  }
+  // every block is allocated now
+  forEachBlock(file, offset, data.length, ps, (pa, done, n) => {
+    copyFromIterFlushcache(k, cpu, pa, data.subarray(done, done + n));
+    k.events.fileStore?.(file, offset + done, n, cpu);
+  });
   return true;
 }
 
 /** read(2): the file's bytes through the cache, zeros for holes (dax_iomap_iter, !write). */
 export function daxIomapRead(k: KernelContext, cpu: number, file: DaxFile, offset: number, out: Uint8Array): void {
-  const ps = k.pageSize;
-  let done = 0;
-  while (done < out.length) {
-    const at = offset + done;
-    const index = Math.floor(at / ps);
-    const len = Math.min(out.length - done, (index + 1) * ps - at);
-    const pa = blockPa(file, index, ps);
-    if (pa < 0) out.fill(0, done, done + len);
-    else k.machine.cache.load(cpu, pa + (at - index * ps), len, out, done);
-    done += len;
-  }
+  forEachBlock(file, offset, out.length, k.pageSize, (pa, done, n) => {
+    if (pa < 0) out.fill(0, done, done + n);
+    else k.machine.cache.load(cpu, pa, n, out, done);
+  });
 }
 
 /**

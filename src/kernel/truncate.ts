@@ -4,7 +4,7 @@
 // (fs/ext4/extents.c ext4_zero_range) on top of them.
 
 import type { KernelContext } from './context.ts';
-import { blockPa } from './file.ts';
+import { forEachBlock } from './file.ts';
 import type { DaxFile } from './mm.ts';
 import { unmapMappingPages } from './writeback.ts';
 
@@ -47,14 +47,8 @@ export function ext4ZeroRange(k: KernelContext, cpu: number, file: DaxFile, offs
   const ps = k.pageSize;
   daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / ps) - 1);
   truncatePagecacheRange(k, file, offset, offset + length - 1);
-  let done = 0;
-  while (done < length) {
-    const at = offset + done;
-    const index = Math.floor(at / ps);
-    const n = Math.min(length - done, (index + 1) * ps - at);
-    const pa = blockPa(file, index, ps);
-    if (pa >= 0) k.machine.cache.ntstore(cpu, pa + (at - index * ps), new Uint8Array(n));
-    done += n;
-  }
+  forEachBlock(file, offset, length, ps, (pa, _done, n) => {
+    if (pa >= 0) k.machine.cache.ntstore(cpu, pa, new Uint8Array(n));
+  });
   k.metadataDirty.add(file);
 }

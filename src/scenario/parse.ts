@@ -191,6 +191,14 @@ export function parseScenario(text: string, file: string): Scenario {
       if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${m}' (${info.length} bytes)`);
     };
     const head = words[0]!;
+    /** `byte B` as words 5 and 6 of a write or pwrite, or null without them. */
+    const byteOption = (): number | null => {
+      if (words.length !== 7) return null;
+      if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
+      const b = num(words[6]!, 'byte');
+      if (b > 255) fail(`byte ${b} does not fit in a byte`);
+      return b;
+    };
     const pushExpect = (st: Stmt): void => {
       stmts.push(guard === undefined ? st : ({ ...st, when: guard } as Stmt));
     };
@@ -450,12 +458,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const offset = num(words[3]!, 'offset');
         const length = num(words[4]!, 'length');
         range(info, words[2]!, offset, length);
-        let byte: number | null = null;
-        if (words.length === 7) {
-          if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
-          byte = num(words[6]!, 'byte');
-          if (byte > 255) fail(`byte ${byte} does not fit in a byte`);
-        }
+        const byte = byteOption();
         written += length;
         touch(where, length);
         if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
@@ -490,12 +493,7 @@ export function parseScenario(text: string, file: string): Scenario {
           stmts.push({ op: 'pread', line, proc, file: words[2]!, offset, length });
           return;
         }
-        let byte: number | null = null;
-        if (words.length === 7) {
-          if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
-          byte = num(words[6]!, 'byte');
-          if (byte > 255) fail(`byte ${byte} does not fit in a byte`);
-        }
+        const byte = byteOption();
         written += length;
         if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
         stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });

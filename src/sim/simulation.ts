@@ -10,7 +10,7 @@ import { BUG_LIBRARY, bugsOfStrategy, bugStrategy, resolveBug, type BugInfo } fr
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
-import { blockPa, committedPa, type DaxFile } from '../kernel/file.ts';
+import { committedPa, forEachBlock, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
@@ -270,16 +270,10 @@ function readFileNow(cache: Machine['cache'], file: DaxFile, offset: number, len
     cache.load(0, file.phys + offset, len, out);
     return;
   }
-  let done = 0;
-  while (done < len) {
-    const at = offset + done;
-    const index = Math.floor(at / pageSize);
-    const n = Math.min(len - done, (index + 1) * pageSize - at);
-    const pa = blockPa(file, index, pageSize);
+  forEachBlock(file, offset, len, pageSize, (pa, done, n) => {
     if (pa < 0) out.fill(0, done, done + n);
-    else cache.load(0, pa + (at - index * pageSize), n, out, done);
-    done += n;
-  }
+    else cache.load(0, pa, n, out, done);
+  });
 }
 
 export class Process {
