@@ -48,7 +48,7 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   {
     name: 'seed-pte-in-pmd',
     fix: '06083a0921fd',
-    buggy: 'v4.10 .. v5.18 (dax_entry_mkclean; fixed in v5.19)',
+    buggy: '4b4bb46d00b3 .. v5.18 (Fixes: 4b4bb46d00b3; fixed in v5.19)',
     what: "fsync's mkclean misses a 4 KiB PTE mapping inside a 2 MiB PMD DAX entry: the PTE stays writable, later stores are never written back",
     model: { kernel: '6.1', variant: 'src/kernel/mkclean.ts daxEntryMkclean (mkclean buggy) in place of rangeMkclean (pfn_mkclean_range)', strategy: 'buggy', needsPmd: true },
   },
@@ -83,7 +83,7 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   {
     name: 'layout-busy-cows',
     fix: 'd75996dd022b',
-    buggy: 'before d75996dd022b "dax: dax_layout_busy_page() should not unmap cow pages" (Vivek Goyal, v5.3)',
+    buggy: 'before d75996dd022b "dax: dax_layout_busy_page() should not unmap cow pages" (Vivek Goyal)',
     what: "breaking layouts (fallocate, truncate) unmaps private mappings' copy-on-write pages too: the next load reads the file's data, the process's own private stores are gone",
     model: { kernel: '6.1', variant: 'src/kernel/truncate.ts daxLayoutBusyPageRange with even_cows' },
   },
