@@ -47,8 +47,11 @@ export function ext4ZeroRange(k: KernelContext, cpu: number, file: DaxFile, offs
   const ps = k.pageSize;
   daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / ps) - 1);
   truncatePagecacheRange(k, file, offset, offset + length - 1);
-  forEachBlock(file, offset, length, ps, (pa, _done, n) => {
-    if (pa >= 0) k.machine.cache.ntstore(cpu, pa, new Uint8Array(n));
+  forEachBlock(file, offset, length, ps, (pa, done, n) => {
+    if (pa < 0) return;
+    k.machine.cache.ntstore(cpu, pa, new Uint8Array(n));
+    // the file's bytes are zeros now: what a later fsync promises (the durability checker)
+    k.events.fileStore?.(file, offset + done, n, cpu);
   });
   k.metadataDirty.add(file);
 }

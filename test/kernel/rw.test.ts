@@ -104,3 +104,9 @@ describe('fallocate zero (ext4_zero_range)', () => {
     expect(() => parseScenario('file F size 2M\nproc A\nA fallocate F zero 0\n', 'x.dax')).toThrow(/expected 'P fallocate F punch\|zero O L'/);
   });
 });
+
+describe('fallocate zero and the promise', () => {
+  it('zeroed bytes are what the next msync promises, not the store they replaced', () => {
+    run(['file F size 2M', 'proc A', 'A mmap a F offset 0 length 2M', 'A write a 64K 8 byte 4', 'A fallocate F zero 0 128K', 'A msync a', 'crash', 'expect durable', 'expect data F 64K 8 zero']);
+  });
+});
