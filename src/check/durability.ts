@@ -54,7 +54,16 @@ export class DurabilityChecker {
   /** Per CPU: file lines clwb'd since that CPU's last fence, with their content at clwb time. */
   private readonly pendingFlush = new Map<number, Array<{ file: DaxFile; line: number; value: Uint8Array }>>();
 
-  constructor(private readonly readStored: (file: DaxFile, offset: number, len: number, out: Uint8Array) => void) {}
+  /**
+   * `readStored` reads what a file holds now; `crashPa` says where byte `off` of a file is on
+   * the device after a crash, -1 where the committed metadata has a hole there (a block
+   * allocated since the last commit is reverted, so the byte reads as zero): file.ts
+   * committedPa. By default a file is its one extent at file.phys.
+   */
+  constructor(
+    private readonly readStored: (file: DaxFile, offset: number, len: number, out: Uint8Array) => void,
+    private readonly crashPa: (file: DaxFile, off: number) => number = (file, off) => file.phys + off,
+  ) {}
 
   /** The kernel events this checker listens to; merge into Kernel.events. */
   events(): KernelEvents {
@@ -213,7 +222,10 @@ export class DurabilityChecker {
 
   /** Promised bytes the image does not hold, per file, as maximal ranges. */
   check(image: SurvivingImage, fileList: readonly DaxFile[]): LostRange[] {
-    return this.collect(fileList, (file, off) => image.readByte(file.phys + off));
+    return this.collect(fileList, (file, off) => {
+      const pa = this.crashPa(file, off);
+      return pa < 0 ? 0 : image.readByte(pa);
+    });
   }
 
   /**
@@ -226,7 +238,8 @@ export class DurabilityChecker {
     const candidatesAt = new Map<number, readonly Uint8Array[]>();
     for (const u of uncertain) candidatesAt.set(u.pa, u.candidates);
     return this.collect(fileList, (file, off) => {
-      const pa = file.phys + off;
+      const pa = this.crashPa(file, off);
+      if (pa < 0) return 0; // a reverted block: a hole reads zeros in every state
       const worst = image.readByte(pa);
       if (!this.keeps(file, off, worst)) return worst;
       const line = pa - (pa % LINE);

@@ -45,9 +45,9 @@ export function exitCodeOf(e: unknown): number {
 /** Longest message printed: the line stays one readable line whatever the input held. */
 const MESSAGE_MAX = 400;
 
-/** Cuts every quoted word longer than ECHO_MAX, then the whole line at MESSAGE_MAX. */
+/** Cuts every quoted word (no blanks inside: words are blank-separated) longer than ECHO_MAX, then the whole line at MESSAGE_MAX. */
 export function cutMessage(s: string): string {
-  const cut = s.replace(new RegExp(`'([^'\n]{${ECHO_MAX + 1},})'`, 'g'), (_, w: string) => `'${echo(w)}'`).replace(/[\r\n]+/g, ' ');
+  const cut = s.replace(new RegExp(`'([^'\\s]{${ECHO_MAX + 1},})'`, 'g'), (_, w: string) => `'${echo(w)}'`).replace(/[\r\n]+/g, ' ');
   return cut.length <= MESSAGE_MAX ? cut : `${cut.slice(0, MESSAGE_MAX)}... (message cut)`;
 }
 

@@ -29,6 +29,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ['--arch A', "architecture, overriding the file's `arch` (default x86_64)"],
       ['--kernel V', "kernel version, overriding the file's `kernel`: 6.1 (default), 5.19, 5.17"],
       ['--mkclean S', "mkclean strategy, overriding the file's `mkclean` (default range)"],
+      ['--bug NAME', 'revert one fix of the bug library (daxsim bugs lists them; repeatable)'],
       ['--persistence adr|eadr', "persistence domain, overriding the file's (default adr)"],
       ['--pmd on|off|auto', 'FS_DAX_PMD; auto (default) follows Kconfig for the arch, on elsewhere is a what-if'],
       ['--all-states', 'check every crash state the cache model allows, not only the worst case'],
@@ -75,6 +76,15 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ['--mkclean S', "mkclean strategy, overriding the file's"],
       PERSISTENCE,
       ['--pmd on|off|auto', "FS_DAX_PMD, overriding the file's"],
+      JSON_OPT,
+      HELP_OPT,
+    ],
+  },
+  bugs: {
+    usage: 'daxsim bugs [--json] | daxsim bugs run [NAME|all] [--arch A] [--json]',
+    options: [
+      ['run [NAME|all]', 'replay a bug (or all) on its buggy and its fixed kernel; exit 1 unless each shows what the kernel history says'],
+      ['--arch A', 'with run: replay on this architecture instead of each bug\'s own'],
       JSON_OPT,
       HELP_OPT,
     ],

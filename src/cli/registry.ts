@@ -1,6 +1,7 @@
 // The commands daxsim knows, in the order `daxsim --help` lists them.
 import type { Command } from './command.ts';
 import { command as arches } from './commands/arches.ts';
+import { command as bugs } from './commands/bugs.ts';
 import { command as compare } from './commands/compare.ts';
 import { command as explore } from './commands/explore.ts';
 import { command as exploreMerge } from './commands/explore-merge.ts';
@@ -22,4 +23,5 @@ export const commands = new Map<string, Command>([
   ['vtop', vtop],
   ['verify', verify],
   ['explore-merge', exploreMerge],
+  ['bugs', bugs],
 ]);

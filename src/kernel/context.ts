@@ -9,6 +9,8 @@ import type { Entry, Layout } from '../../arch/types.ts';
 import type { FrameAllocator } from '../mem/frames.ts';
 import type { PhysMem } from '../mem/phys.ts';
 import type { KernelEvents, FaultKind } from './events.ts';
+import { BlockAllocator } from './alloc.ts';
+import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
@@ -25,6 +27,13 @@ export interface KernelConfig {
   readonly fsDaxPmd: boolean;
   /** FS_DAX_PMD forced on where Kconfig would not allow it: DAX PMDs without a devmap bit (a what-if). */
   readonly pmdWhatIf: boolean;
+  /** The `bug` switches in effect (bugs.ts): each reverts one fix; the strategy already reflects the mkclean ones. */
+  readonly bugs: readonly string[];
+  /**
+   * CONFIG_DEBUG_VM: VM_WARN_ON and VM_BUG_ON check their condition (include/linux/mmdebug.h);
+   * without it they compile to nothing. Debian 12's 6.1 builds without it (the default).
+   */
+  readonly debugVm?: boolean;
 }
 
 export interface MachinePorts {
@@ -112,6 +121,12 @@ export class KernelContext {
   readonly metadataDirty = new Set<DaxFile>();
   events: KernelEvents = {};
   readonly scratch = new Scratch();
+  /**
+   * The kernel log: the WARN/BUG conditions the modelled paths check, recorded rather than
+   * thrown so a run goes on as the kernel does after a WARN_ON (`expect dmesg`). Each line
+   * starts `WARNING:` or `BUG:` as the kernel's report does (lib/bug.c report_bug).
+   */
+  readonly log: string[] = [];
 
   constructor(
     readonly machine: MachinePorts,
@@ -125,12 +140,111 @@ export class KernelContext {
     this.pmdSize = 2 ** this.pmdShift;
     this.pmdOrder = this.pmdShift - this.pageShift;
     this.pt = new PageTables(this.layout, machine.mem, machine.dramFrames);
+    this.blockAlloc = new BlockAllocator(machine.mem.pmem.base, machine.mem.pmem.end);
+    this.bugSet = new Set(config.bugs);
+  }
+
+  /** The `bug` switches in effect, for the variants that test them (bugs.ts). */
+  private readonly bugSet: ReadonlySet<string>;
+
+  /** Whether the fix of library bug `name` is reverted in this run. */
+  bug(name: string): boolean {
+    return this.bugSet.has(name);
+  }
+
+  /** The pmem device's block allocator (alloc.ts). */
+  readonly blockAlloc: BlockAllocator;
+  /** Which sparse file and page index each allocated block holds, by the block's physical address. */
+  readonly blockOwner = new Map<number, { file: DaxFile; index: number }>();
+  private zeroPagePfn = -1;
+  private hugeZeroPfn = -1;
+
+  /** The file and byte offset physical address `pa` holds, if it is a file's block. */
+  fileOffsetAt(pa: number): { file: DaxFile; offset: number } | undefined {
+    const blockStart = Math.floor(pa / this.pageSize) * this.pageSize;
+    const owner = this.blockOwner.get(blockStart);
+    if (owner !== undefined) return { file: owner.file, offset: owner.index * this.pageSize + (pa - blockStart) };
+    for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return { file: f, offset: pa - f.phys };
+    return undefined;
+  }
+
+  /**
+   * ZERO_PAGE / my_zero_pfn (the kernel's empty_zero_page, in DRAM), for dax_load_hole: made
+   * the first time a hole is read so that runs without holes allocate nothing new.
+   */
+  zeroPfn(): number {
+    if (this.zeroPagePfn < 0) {
+      this.zeroPagePfn = this.machine.dramFrames.alloc(this.pageSize) / this.pageSize;
+      this.zeroPfns.add(this.zeroPagePfn);
+    }
+    return this.zeroPagePfn;
+  }
+
+  /** mm_get_huge_zero_page (mm/huge_memory.c): a PMD-size zeroed DRAM page, allocated on first use. */
+  hugeZeroPagePfn(): number {
+    if (this.hugeZeroPfn < 0) {
+      this.hugeZeroPfn = this.machine.dramFrames.alloc(this.pmdSize) / this.pageSize;
+      this.zeroPfns.add(this.hugeZeroPfn);
+    }
+    return this.hugeZeroPfn;
+  }
+
+  /**
+   * ext4_iomap_alloc -> ext4_map_blocks(EXT4_GET_BLOCKS_CREATE_ZERO) for `count` pages at
+   * `index` of a sparse file (fs/ext4/inode.c): one extent aligned to `align` from the device
+   * allocator, zeroed before anything maps or writes it (ext4_issue_zeroout: the pmem driver's
+   * write_pmem, memcpy_flushcache's non-temporal stores, persistent at the CPU's next fence),
+   * recorded as uncommitted metadata of the inode (ext4_update_inode_fsync_trans with
+   * datasync: i_datasync_tid moves, so a MAP_SYNC fault becomes synchronous). Returns the
+   * extent's physical address, or -1 when the device has no such extent.
+   */
+  allocBlocks(cpu: number, file: DaxFile, index: number, count: number, align: number): number {
+    const blocks = file.blocks!;
+    const size = count * this.pageSize;
+    const pa = this.blockAlloc.alloc(size, align);
+    if (pa < 0) return -1;
+    this.machine.cache.ntstore(cpu, pa, new Uint8Array(size));
+    for (let i = 0; i < count; i++) {
+      blocks.pa.set(index + i, pa + i * this.pageSize);
+      blocks.uncommitted.add(index + i);
+      this.blockOwner.set(pa + i * this.pageSize, { file, index: index + i });
+    }
+    this.metadataDirty.add(file);
+    return pa;
   }
 
   /** The file whose blocks hold physical address `pa`. */
   fileAt(pa: number): DaxFile | undefined {
-    for (const f of this.files) if (pa >= f.phys && pa < f.phys + f.size) return f;
-    return undefined;
+    return this.fileOffsetAt(pa)?.file;
+  }
+
+  /**
+   * The (huge) zero page's pfn, once a hole is read through one (dax_load_hole,
+   * dax_pmd_load_hole); none is mapped before, so nothing maps it.
+   */
+  readonly zeroPfns = new Set<number>();
+
+  isZeroPfn(pfn: number): boolean {
+    return this.zeroPfns.has(pfn);
+  }
+
+  /** VM_WARN_ON(cond) at `where`: a warning with CONFIG_DEBUG_VM, nothing without (include/linux/mmdebug.h). */
+  vmWarnOn(where: string, what: string): void {
+    if (this.config.debugVm === true) this.log.push(`WARNING: ${where}: ${what}`);
+  }
+
+  /** VM_BUG_ON(cond) at `where`: with CONFIG_DEBUG_VM the kernel BUG()s and the task dies; without, nothing. */
+  vmBugOn(where: string, what: string): void {
+    if (this.config.debugVm !== true) return;
+    const line = `BUG: kernel BUG at ${where}: ${what}`;
+    this.log.push(line);
+    throw new KernelBug(line);
+  }
+
+  /** WARN_ON_ONCE(cond) at `where` (the kernel function): logged once per place, the path goes on. */
+  warnOnce(where: string, what: string): void {
+    const line = `WARNING: ${where}: ${what}`;
+    if (!this.log.includes(line)) this.log.push(line);
   }
 
   countFault(mm: Mm, kind: FaultKind): void {

@@ -13,3 +13,12 @@ export class UserFault extends Error {
     super(message);
   }
 }
+
+/**
+ * The same fault taken again and again without the page tables changing: the user access
+ * never completes (a livelock in the kernel; `expect last livelock`).
+ */
+export class FaultLivelock extends KernelError {}
+
+/** A BUG() / VM_BUG_ON the kernel hit: the task is killed (the oops), the log says where (`expect last bug`). */
+export class KernelBug extends KernelError {}

@@ -13,9 +13,10 @@ import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
-import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
+import { blockPa } from './file.ts';
+import { findVma, linearPageIndex, type DaxFile, type Mm, type Vma } from './mm.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
-import { vfsFsyncRange } from './writeback.ts';
+import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
 
 /**
  * Whether a new leaf is young whatever its pgprot says. s390 keeps young in software and
@@ -25,6 +26,19 @@ import { vfsFsyncRange } from './writeback.ts';
  * PAGE_READONLY, _PAGE_BASE), which leafProt reads from the layout.
  */
 const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
+
+/**
+ * Whose set_pte_at refuses to overwrite a valid entry: powerpc's VM_WARN_ON
+ * (arch/powerpc/mm/pgtable.c set_pte_at). x86's (native_set_pte) and s390's store the value
+ * with no such check.
+ */
+const SET_PTE_AT_CHECKS_VALID: Readonly<Record<string, boolean>> = { ppc64: true };
+
+/**
+ * Whose pmdp_set_access_flags asserts a PMD-aligned address: x86's
+ * `VM_BUG_ON(address & ~HPAGE_PMD_MASK)` (arch/x86/mm/pgtable.c).
+ */
+const PMDP_SET_ACCESS_FLAGS_ALIGNED: Readonly<Record<string, boolean>> = { x86: true };
 
 type DaxResult = 'nopage' | 'fallback';
 
@@ -146,7 +160,8 @@ function doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): stri
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
   try {
-    copyToAnon(k, vma, va, index, ptePa, vma.file.phys + index * k.pageSize);
+    // dax_fault_cow_page: a hole or unwritten extent gives a cleared page (clear_user_highpage)
+    copyToAnon(k, vma, va, index, ptePa, blockPa(vma.file, index, k.pageSize));
   } finally {
     e.locked = false; // dax_unlock_entry
   }
@@ -172,7 +187,8 @@ function copyToAnon(k: KernelContext, vma: Vma, va: number, index: number, ptePa
   const m = k.machine;
   const page = m.dramFrames.alloc(ps);
   const buf = new Uint8Array(ps);
-  if (m.mem.pmem.contains(srcPa, ps)) m.cache.load(vma.mm.cpu, srcPa, ps, buf);
+  if (srcPa < 0) buf.fill(0); // a hole: nothing to copy
+  else if (m.mem.pmem.contains(srcPa, ps)) m.cache.load(vma.mm.cpu, srcPa, ps, buf);
   else m.mem.readBytes(srcPa, ps, buf);
   m.mem.writeBytes(page, buf);
   const old = vma.cowPages.get(index);
@@ -239,6 +255,9 @@ function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: numb
     if (e === undefined && entries.hasPageEntryInPmd(head)) return null;
     if (e !== undefined && e.order < order) return null;
   } else if (e !== undefined && e.order > 0 && e.kind !== 'real') {
+    // pmd_downgrade: unmap_mapping_pages(mapping, index & ~PG_PMD_COLOUR, PG_PMD_NR, false)
+    // takes the huge zero page out of every VMA before the PMD entry is deleted.
+    if (e.kind === 'zero') unmapMappingPages(k, vma.file, e.index, 2 ** e.order, false);
     entries.delete(e);
     e = undefined;
   }
@@ -257,9 +276,15 @@ function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: numb
  * reads included (versions.ts). __mark_inode_dirty(I_DIRTY_PAGES) goes with it; that is not
  * datasync metadata, so it never makes a MAP_SYNC fault synchronous.
  */
-function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boolean, sync: boolean): void {
+function daxInsertEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, write: boolean, sync: boolean, zeroPage = false): void {
+  // "we are replacing a zero page with block mapping": unmap_mapping_pages of the PMD range
+  // or of the one index, even_cows false (fs/dax.c dax_insert_entry).
+  if (!zeroPage && e.kind === 'zero') {
+    if (e.order > 0) unmapMappingPages(k, file, e.index, 2 ** e.order, false);
+    else unmapMappingPages(k, file, index, 1, false);
+  }
   if (e.kind !== 'real') {
-    e.kind = 'real';
+    e.kind = zeroPage ? 'zero' : 'real';
     e.pfn = pfn;
   }
   const dirty = k.config.rules.dirtyOnReadFault ? !sync : write && !sync;
@@ -271,6 +296,12 @@ function daxInsertEntry(k: KernelContext, e: DaxEntry, pfn: number, write: boole
  * reports IOMAP_F_DIRTY, i.e. the inode has uncommitted datasync metadata (Kernel.metadataDirty).
  */
 function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
+  // bug map-sync-metadata: the kernel before the v4.15 MAP_SYNC series (for ext4 b8a6176c214c
+  // "ext4: Support for synchronous DAX faults": ext4_iomap_begin reports IOMAP_F_DIRTY, the
+  // fault handler calls dax_finish_sync_fault). Before it MAP_SYNC was an unknown flag a
+  // MAP_SHARED mmap ignored, and no fault was synchronous: a block a write fault allocated is
+  // mapped writable before its allocation is committed.
+  if (k.bug('map-sync-metadata')) return false;
   return write && vma.flags.sync && k.metadataDirty.has(vma.file);
 }
 
@@ -278,11 +309,28 @@ function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
 function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number): string {
   const index = checkIndex(k, vma, va);
   const e = grabMappingEntry(k, vma, index, 0)!;
-  const pfn = vma.file.phys / k.pageSize + index;
+  let pa = blockPa(vma.file, index, k.pageSize);
+  if (pa < 0 && !write) {
+    try {
+      return daxLoadHole(k, vma, va, index, e, ptePa);
+    } finally {
+      e.locked = false;
+    }
+  }
+  if (pa < 0) {
+    // ext4_iomap_begin(IOMAP_WRITE) -> ext4_iomap_alloc: the hole gets a block (IOMAP_F_NEW)
+    pa = k.allocBlocks(vma.mm.cpu, vma.file, index, 1, k.pageSize);
+    if (pa < 0) {
+      e.locked = false;
+      if (e.kind === 'empty') vma.file.mapping.entries.delete(e);
+      throw new UserFault('SIGBUS', `no space left on the pmem device for a block at 0x${va.toString(16)} (ENOSPC)`);
+    }
+  }
+  const pfn = pa / k.pageSize;
   let sync = false;
   try {
     sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, e, e.order > 0 ? e.pfn : pfn, write, sync);
+    daxInsertEntry(k, vma.file, e, index, e.order > 0 ? e.pfn : pfn, write, sync);
     // dax_fault_is_synchronous: VM_FAULT_NEEDDSYNC, nothing mapped yet.
     if (!sync) insertPfn(k, vma, va, pfn, write, ptePa);
   } finally {
@@ -290,6 +338,60 @@ function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean
   }
   if (!sync) return write ? 'pte write' : 'pte read';
   return daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
+}
+
+/**
+ * dax_load_hole (fs/dax.c): a read of a hole maps the shared zero page (my_zero_pfn) read-only
+ * with vmf_insert_mixed, and the entry becomes a DAX_ZERO_PAGE entry, marked DIRTY as any
+ * entry dax_insert_entry makes (6.1: `!dax_fault_is_synchronous`, so yes; 5.17/5.19: a read
+ * never dirties it). The zero page is a normal page without PFN_DEV: special, not devmap.
+ */
+function daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry, ptePa: number): string {
+  const pfn = k.zeroPfn();
+  daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  const scratch = k.scratch.faultEntry;
+  k.readEntry(ptePa, scratch);
+  if (!k.layout.isNone(k.pt.last, scratch)) return 'pte hole (already mapped)';
+  k.layout.mkLeaf(k.pt.last, pfn, { ...leafProt(k, vma, false, false), special: true }, scratch);
+  k.writeEntry(ptePa, scratch);
+  return 'pte hole (zero page)';
+}
+
+/**
+ * dax_pmd_load_hole (fs/dax.c): the huge zero page (mm_get_huge_zero_page) mapped read-only
+ * by a PMD, pmd_mkhuge(mk_pmd(zero_page, vm_page_prot)): neither devmap nor special; a PMD
+ * that is no longer none falls back.
+ */
+function daxPmdLoadHole(k: KernelContext, vma: Vma, pmdAddr: number, index: number, e: DaxEntry, pmdPa: number): DaxResult {
+  const scratch = k.scratch.faultEntry;
+  const lv = k.pmdLevel;
+  const pfn = k.hugeZeroPagePfn();
+  daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  k.readEntry(pmdPa, scratch);
+  if (!k.layout.isNone(lv, scratch)) return 'fallback';
+  k.layout.mkLeaf(lv, pfn, { ...leafProt(k, vma, false, false), special: false }, scratch);
+  k.writeEntry(pmdPa, scratch);
+  return 'nopage';
+}
+
+/**
+ * What ext4_iomap_begin reports for the PMD at `index` of a sparse file: the extent's
+ * physical address when all its blocks are allocated, contiguous and PMD-aligned (what
+ * dax_iomap_direct_access needs for a PMD pfn), 'hole' when none is, and 'mixed' otherwise
+ * (iomap_length < PMD_SIZE, or a misaligned pfn: VM_FAULT_FALLBACK).
+ */
+function pmdExtent(k: KernelContext, file: DaxFile, index: number, nr: number): number | 'hole' | 'mixed' {
+  if (file.blocks === undefined) return file.phys + index * k.pageSize;
+  const head = file.blocks.pa.get(index);
+  let holes = 0;
+  for (let i = 0; i < nr; i++) {
+    const pa = file.blocks.pa.get(index + i);
+    if (pa === undefined) holes++;
+    else if (head === undefined || pa !== head + i * k.pageSize) return 'mixed';
+  }
+  if (holes === nr) return 'hole';
+  if (holes > 0 || head! % k.pmdSize !== 0) return 'mixed';
+  return head!;
 }
 
 /**
@@ -335,7 +437,19 @@ function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite:
   k.readEntry(ptePa, scratch);
   if (!l.isNone(last, scratch)) {
     if (!mkwrite) return;
-    if (l.leafPfn(last, scratch) !== pfn) return; // WARN_ON_ONCE: racing with truncate
+    if (l.leafPfn(last, scratch) !== pfn) {
+      // a different pfn is mapped: only the zero page may be (insert_pfn, mm/memory.c)
+      if (!k.isZeroPfn(l.leafPfn(last, scratch))) k.warnOnce('insert_pfn (mm/memory.c)', 'WARN_ON_ONCE(!is_zero_pfn(pte_pfn(*pte)))');
+      return;
+    }
+    // bug insert-pfn-set-pte-at: before cae85cb8add3 "mm/memory.c: fix modifying of page
+    // protection by insert_pfn()" the upgrade fell through to set_pte_at over the present
+    // entry, which powerpc's set_pte_at forbids (arch/powerpc/mm/pgtable.c:
+    // VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep))); the fix uses
+    // ptep_set_access_flags. The value written is the same.
+    if (k.bug('insert-pfn-set-pte-at') && SET_PTE_AT_CHECKS_VALID[l.family] === true) {
+      k.vmWarnOn('set_pte_at (arch/powerpc/mm/pgtable.c)', 'VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)) from insert_pfn');
+    }
     l.mkyoung(last, scratch);
     l.mkdirty(last, scratch);
     if (vma.flags.write) l.mkwrite(last, scratch);
@@ -378,14 +492,24 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
   if (index + nr - 1 >= maxPgoff) return 'fallback'; // (xas.xa_index | PG_PMD_COLOUR) >= max_pgoff
   const e = grabMappingEntry(k, vma, index, k.pmdOrder);
   if (e === null) return 'fallback';
-  const pfn = vma.file.phys / ps + index;
+  let pfn = 0;
   let sync = false;
   try {
+    let ext = pmdExtent(k, vma.file, index, nr);
+    if (ext === 'mixed') return 'fallback';
+    if (ext === 'hole' && !write) return daxPmdLoadHole(k, vma, pmdAddr, index, e, pmdPa);
     // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
     if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
+    if (ext === 'hole') {
+      // ext4_iomap_alloc of the whole PMD (alloc.ts: one aligned extent, or fall back)
+      const pa = k.allocBlocks(vma.mm.cpu, vma.file, index, nr, k.pmdSize);
+      if (pa < 0) return 'fallback';
+      ext = pa;
+    }
+    pfn = ext / ps;
     sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, e, pfn, write, sync);
-    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa);
+    daxInsertEntry(k, vma.file, e, index, pfn, write, sync);
+    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa, va);
   } finally {
     if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind
     e.locked = false;
@@ -394,14 +518,31 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
   return 'nopage';
 }
 
-/** insert_pfn_pmd (mm/huge_memory.c). */
-function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number): void {
+/** insert_pfn_pmd (mm/huge_memory.c); `faultVa` is the faulting address `haddr` is aligned from. */
+function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number, faultVa = haddr): void {
   const scratch = k.scratch.faultEntry;
   const l = k.layout;
   const lv = k.pmdLevel;
   k.readEntry(pmdPa, scratch);
   if (!l.isNone(lv, scratch)) {
-    if (!write || l.leafPfn(lv, scratch) !== pfn) return;
+    // bug pmd-livelock: before 01871e59af5c "mm, dax: fix livelock, allow dax pmd mappings
+    // to become writeable", insert_pfn_pmd left a present PMD as it was: a write fault on a
+    // read-only DAX PMD returned VM_FAULT_NOPAGE without making it writable, and the access
+    // faulted again, forever.
+    if (k.bug('pmd-livelock')) return;
+    if (!write) return;
+    if (l.leafPfn(lv, scratch) !== pfn) {
+      if (!k.isZeroPfn(l.leafPfn(lv, scratch))) k.warnOnce('insert_pfn_pmd (mm/huge_memory.c)', 'WARN_ON_ONCE(!is_huge_zero_pmd(*pmd))');
+      return;
+    }
+    // pmdp_set_access_flags(vma, addr, ...). bug pmd-unaligned-access-flags: before
+    // fce86ff5802b "mm/huge_memory: fix vmf_insert_pfn_{pmd, pud}() crash, handle unaligned
+    // addresses" the DAX fault passed vmf->address itself, not `& PMD_MASK`, and x86's
+    // assertion on it fired.
+    const addr = k.bug('pmd-unaligned-access-flags') ? faultVa : haddr;
+    if (addr % k.pmdSize !== 0 && PMDP_SET_ACCESS_FLAGS_ALIGNED[l.family] === true) {
+      k.vmBugOn('pmdp_set_access_flags (arch/x86/mm/pgtable.c)', 'VM_BUG_ON(address & ~HPAGE_PMD_MASK)');
+    }
     l.mkyoung(lv, scratch);
     l.mkdirty(lv, scratch);
     if (vma.flags.write) l.mkwrite(lv, scratch);

@@ -5,39 +5,48 @@
 // kernel function modelled, and import only context.ts.
 
 import { KernelContext, type KernelConfig, type MachinePorts } from './context.ts';
-import { KernelError } from './errors.ts';
+import { FaultLivelock, KernelError } from './errors.ts';
 import { handleMmFault } from './fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
+import { daxIomapRead, daxIomapWrite } from './rw.ts';
+import { ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
-export { KernelError, UserFault } from './errors.ts';
+export { FaultLivelock, KernelBug, KernelError, UserFault } from './errors.ts';
 export type { Counters, DecodedEntry, KernelConfig, MachinePorts } from './context.ts';
 
 /** The system calls and user accesses, on the kernel's state. */
 export class Kernel extends KernelContext {
-  private nextPmem: number;
   /** mmap_base: top-down search starts here for every mm (below 2^46 on every layout). */
   static readonly MMAP_BASE = 0x3f00_0000_0000;
 
   constructor(machine: MachinePorts, config: KernelConfig) {
     super(machine, config);
-    this.nextPmem = machine.mem.pmem.base;
   }
 
   // -- setup ------------------------------------------------------------------------
 
-  /** A file of `size` bytes whose blocks are one 2 MiB-aligned extent of the pmem device. */
-  createFile(name: string, size: number): DaxFile {
+  /**
+   * A file of `size` bytes whose blocks are one 2 MiB-aligned extent of the pmem device, the
+   * lowest the device's allocator has free; `sparse`: every block a hole until something
+   * allocates it (alloc.ts, Kernel context allocBlocks).
+   */
+  createFile(name: string, size: number, sparse = false): DaxFile {
     if (size <= 0 || size % this.pageSize !== 0) throw new KernelError(`file size ${size} must be a positive multiple of the page size (${this.pageSize})`);
-    const align = Math.max(this.pmdSize, 2 * 1024 * 1024);
-    const phys = Math.ceil(this.nextPmem / align) * align;
-    if (phys + size > this.machine.mem.pmem.end) {
-      throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${this.machine.mem.pmem.end - phys} free)`);
+    if (sparse) {
+      const f = newDaxFile(name, size, NaN, this.pmdOrder, true);
+      this.files.push(f);
+      return f;
     }
-    this.nextPmem = phys + size;
+    const align = Math.max(this.pmdSize, 2 * 1024 * 1024);
+    const phys = this.blockAlloc.alloc(size, align);
+    if (phys < 0) {
+      const lowest = this.blockAlloc.peek(this.pageSize, align);
+      throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${lowest < 0 ? 0 : this.machine.mem.pmem.end - lowest} free)`);
+    }
     const f = newDaxFile(name, size, phys, this.pmdOrder);
     this.files.push(f);
     return f;
@@ -136,6 +145,24 @@ export class Kernel extends KernelContext {
     vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }
 
+  /** pwrite(fd, data, offset) on the calling process's CPU (rw.ts); ENOSPC when the device is full. */
+  pwrite(mm: Mm, file: DaxFile, offset: number, data: Uint8Array): void {
+    if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
+    if (!daxIomapWrite(this, mm.cpu, file, offset, data)) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+  }
+
+  /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
+  fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
+    ext4ZeroRange(this, mm.cpu, file, offset, length);
+  }
+
+  /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
+  pread(mm: Mm, file: DaxFile, offset: number, out: Uint8Array): void {
+    if (offset < 0 || offset + out.length > file.size) throw new KernelError(`pread [${offset}, ${offset + out.length}) is past the end of file ${file.name}`);
+    daxIomapRead(this, mm.cpu, file, offset, out);
+  }
+
   // -- user-space accesses ------------------------------------------------------------
 
   /** Stores `data` at `va` in `mm` through the MMU, taking faults as needed. */
@@ -154,8 +181,8 @@ export class Kernel extends KernelContext {
     for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
       const pa = this.translateUser(mm, a, ACCESS_READ);
       this.machine.cache.clwb(mm.cpu, pa);
-      const file = this.fileAt(pa);
-      if (file !== undefined) this.events.userFlush?.(mm.cpu, file, pa - file.phys);
+      const at = this.fileOffsetAt(pa);
+      if (at !== undefined) this.events.userFlush?.(mm.cpu, at.file, at.offset);
     }
   }
 
@@ -175,8 +202,8 @@ export class Kernel extends KernelContext {
       if (mem.pmem.contains(pa, n)) {
         if (write) {
           this.machine.cache.store(mm.cpu, pa, buf, done, n);
-          const file = this.fileAt(pa);
-          if (file !== undefined) this.events.fileStore?.(file, pa - file.phys, n, mm.cpu);
+          const at = this.fileOffsetAt(pa);
+          if (at !== undefined) this.events.fileStore?.(at.file, at.offset, n, mm.cpu);
         } else {
           this.machine.cache.load(mm.cpu, pa, n, buf, done);
         }
@@ -197,7 +224,7 @@ export class Kernel extends KernelContext {
       if (pa >= 0) return pa;
       handleMmFault(this, mm, va, access === ACCESS_WRITE, mmu.lastFault());
     }
-    throw new KernelError(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
+    throw new FaultLivelock(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
   }
 
   // -- helpers used by the kernel modules -------------------------------------------

@@ -95,6 +95,20 @@ function pgoffAddress(k: KernelContext, index: number, vma: Vma): number {
 }
 
 /**
+ * flush_cache_page / flush_cache_range before a leaf is changed: include/asm-generic/
+ * cacheflush.h's empty functions on every family daxsim models (x86, powerpc and s390 keep
+ * the generic ones), since no DAX kernel runs where data caches alias (fs/Kconfig: FS_DAX
+ * depends on !(ARM || MIPS || SPARC), d92576f1167c "dax: does not work correctly with virtual
+ * aliasing caches"). What range is flushed therefore changes nothing: the reason
+ * pmd-flush-cache-range is a negative control.
+ */
+const FLUSH_CACHE: Readonly<Record<string, (vma: Vma, start: number, end: number) => void>> = {
+  x86: () => {},
+  ppc64: () => {},
+  s390: () => {},
+};
+
+/**
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
  * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
  */
@@ -102,6 +116,11 @@ function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numbe
   const cleared = k.scratch.cleared;
   const l = k.layout;
   if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+  // The PMD branch flushes the whole huge page: e583b5c472bd "dax: fix cache flush on
+  // PMD-mapped pages" (dax_entry_mkclean) and 7f9c9b607dc2 (page_vma_mkclean_one) replaced
+  // flush_cache_page, which covers one page; bug pmd-flush-cache-range brings it back.
+  const flushEnd = lv === k.pmdLevel && !k.bug('pmd-flush-cache-range') ? va + k.pmdSize : va + k.pageSize;
+  FLUSH_CACHE[l.family]?.(vma, va, flushEnd);
   // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
   // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
   l.mkNone(lv, cleared);

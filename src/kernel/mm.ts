@@ -16,9 +16,23 @@ export interface DaxFile {
   readonly name: string;
   /** i_size in bytes. */
   readonly size: number;
-  /** Physical address of the extent on the pmem device (block 0 of the file). */
+  /** Physical address of the extent on the pmem device (block 0 of the file); NaN for a sparse file. */
   readonly phys: number;
   readonly mapping: AddressSpace;
+  /** A sparse file's blocks (`file F size N sparse`); absent for a file allocated whole. */
+  readonly blocks?: FileBlocks;
+}
+
+/**
+ * The block map of a sparse file (the extent tree ext4 keeps), by page index: a hole until a
+ * write fault, pwrite or fallocate allocates the block. A block allocated since the last
+ * journal commit is metadata not yet durable: a crash reverts it to a hole.
+ */
+export interface FileBlocks {
+  /** Physical address of each allocated block. */
+  readonly pa: Map<number, number>;
+  /** Blocks allocated since the last commit (fsync, msync, the sync of a MAP_SYNC fault). */
+  readonly uncommitted: Set<number>;
 }
 
 /** The vm_flags bits the DAX paths test (include/linux/mm.h). */

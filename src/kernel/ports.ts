@@ -25,6 +25,8 @@ export interface MmuPort {
 export interface CachePort {
   store(cpu: number, pa: number, src: Uint8Array, srcOffset?: number, len?: number): void;
   load(cpu: number, pa: number, len: number, out: Uint8Array, outOffset?: number): void;
+  /** MOVNTI: around the cache, persistent at the CPU's next fence (the pmem driver's memcpy_flushcache). */
+  ntstore(cpu: number, pa: number, src: Uint8Array, srcOffset?: number, len?: number): void;
   clwb(cpu: number, pa: number): void;
   sfence(cpu: number): void;
 }

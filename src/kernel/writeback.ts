@@ -30,11 +30,18 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
   // clears the inode's datasync metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
   k.machine.cache.sfence(cpu);
   k.metadataDirty.delete(file);
+  // The journal commit makes the file's new blocks durable metadata: a crash no longer
+  // reverts them to holes (the checker reads through committedPa, file.ts).
+  file.blocks?.uncommitted.clear();
   if (userCall) k.events.fileSynced?.(file, start, end);
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */
 export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): void {
+  // bug dax-fsync-missing: before 9973c98ecfda "dax: add support for fsync/sync" DAX tracked
+  // no dirty entries and fsync wrote no CPU cache line back (the journal commit and its
+  // flush still ran).
+  if (k.bug('dax-fsync-missing')) return;
   const entries = file.mapping.entries;
   if (entries.nrpages === 0) return;
   const startIndex = Math.floor(start / k.pageSize);
@@ -49,25 +56,51 @@ export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: Da
 
 /** dax_writeback_one (fs/dax.c). */
 export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e: DaxEntry): void {
-  if (e.kind !== 'real') return; // -EIO in the kernel; entries here are never tagged while empty
+  // An unlocked zero entry (6.1 tags the entries of read faults too, dax_load_hole's
+  // included) goes through like any other: its pfn is the zero page's, the mkclean finds
+  // only read-only zero-page leaves, the flush writes nothing back (dax_writeback_one has no
+  // test for it outside its locked-entry branch). An empty entry is never tagged.
+  if (e.kind === 'empty') return;
   k.events.writebackStart?.(file, e);
   e.locked = true;
   e.towrite = false;
   const count = 2 ** e.order;
   const index = e.index; // xa_index & ~(count - 1)
-  mkcleanEntry(k, file, e, index, e.pfn, count);
+  // bug dirty-tags-never-cleared: before 4b4bb46d00b3 "dax: clear dirty entry tags on cache
+  // flush" dax_writeback_one flushed the entry and cleared TOWRITE only: no mkclean (the
+  // mappings stay writable, so no fault re-dirties) and PAGECACHE_TAG_DIRTY stays, so every
+  // later fsync flushes every entry ever written again.
+  const neverClean = k.bug('dirty-tags-never-cleared');
+  if (!neverClean) mkcleanEntry(k, file, e, index, e.pfn, count);
   // dax_flush(dax_dev, page_address(pfn), count * PAGE_SIZE): the whole entry.
   const lines = k.machine.pmemFlush(cpu, e.pfn * k.pageSize, count * k.pageSize);
   k.counters.entriesWrittenBack++;
   k.counters.linesWrittenBack += lines;
   k.events.writeback?.(file, e, lines);
   e.locked = false;
-  e.dirty = false;
+  if (!neverClean) e.dirty = false;
 }
 
 
-/** zap_page_range over [start, end) of one VMA: clear every leaf, then flush the TLB range. */
-export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number): void {
+/**
+ * unmap_mapping_pages(mapping, start, nr, even_cows) (mm/memory.c): zap every VMA's leaves
+ * mapping file pages [index, index + nr), found through i_mmap. Without even_cows the
+ * anonymous copies private VMAs made are kept (zap_details.even_cows: should_zap_page skips
+ * PageAnon pages); the zero page and DAX pfns have no anonymous page and go.
+ */
+export function unmapMappingPages(k: KernelContext, file: DaxFile, index: number, nr: number, evenCows: boolean): void {
+  const ps = k.pageSize;
+  for (const vma of file.mapping.iMmap.query(index, index + nr - 1)) {
+    const first = Math.max(index, vma.pgoff);
+    const lastIndex = Math.min(index + nr, vma.pgoff + (vma.end - vma.start) / ps);
+    const start = vma.start + (first - vma.pgoff) * ps;
+    const end = vma.start + (lastIndex - vma.pgoff) * ps;
+    if (start < end) zapVmaRange(k, vma, start, end, !evenCows);
+  }
+}
+
+/** zap_page_range over [start, end) of one VMA: clear every leaf (but anonymous copies with `keepCows`), then flush the TLB range. */
+export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number, keepCows = false): void {
   const zapSlot = k.scratch.zapSlot;
   const none = k.scratch.none;
   const l = k.layout;
@@ -77,11 +110,19 @@ export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: numb
     k.counters.ptRefs += zapSlot.level + 1;
     const lv = zapSlot.level;
     const size = 2 ** l.levels[lv]!.shift;
-    if (!l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
+    const anon = keepCows && l.isPresent(lv, zapSlot.entry) && isAnonCopy(k, vma, l.leafPfn(lv, zapSlot.entry));
+    if (!anon && !l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
       l.mkNone(lv, none);
       k.writeEntry(zapSlot.pa, none);
     }
     va = (Math.floor(va / size) + 1) * size;
   }
   flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
+}
+
+/** A private VMA's anonymous copy of a file page (vma.cowPages), as opposed to a pmem or zero-page pfn. */
+function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
+  const pa = pfn * k.pageSize;
+  for (const p of vma.cowPages.values()) if (p === pa) return true;
+  return false;
 }

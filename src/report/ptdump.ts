@@ -92,8 +92,8 @@ export function collectPtRows(sim: Simulation, mm: Mm): PtRow[] {
     const flags = names[level]!.filter((f) => (value & f.mask) !== 0n).map((f) => f.name);
     const pfn = present ? layout.leafPfn(level, e) : 0;
     const pa = pfn * 2 ** layout.pageShift;
-    const file = present ? kernel.fileAt(pa) : undefined;
-    const target = !present ? '-' : file !== undefined ? `${file.name}+0x${(pa - file.phys).toString(16)}` : sim.machine.mem.pmem.contains(pa) ? `pmem 0x${pa.toString(16)}` : `dram 0x${pa.toString(16)}`;
+    const file = present ? kernel.fileOffsetAt(pa) : undefined; // sparse files: by block (src/kernel/context.ts)
+    const target = !present ? '-' : file !== undefined ? `${file.file.name}+0x${file.offset.toString(16)}` : sim.machine.mem.pmem.contains(pa) ? `pmem 0x${pa.toString(16)}` : `dram 0x${pa.toString(16)}`;
     const row: PtRow = {
       start: va,
       end: va + size,
@@ -183,8 +183,8 @@ export function collectCacheRows(sim: Simulation): CacheRow[] {
     rows.push({ pa: l.pa, end: l.pa + 64, lines: 1, pending: l.pending, target: '' });
   }
   for (const r of rows) {
-    const f = sim.kernel.fileAt(r.pa);
-    r.target = f !== undefined ? `${f.name}[0x${(r.pa - f.phys).toString(16)}-0x${(r.end - f.phys).toString(16)})` : 'no file';
+    const f = sim.kernel.fileOffsetAt(r.pa);
+    r.target = f !== undefined ? `${f.file.name}[0x${f.offset.toString(16)}-0x${(f.offset + r.end - r.pa).toString(16)})` : 'no file';
   }
   return rows;
 }

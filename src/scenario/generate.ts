@@ -179,8 +179,14 @@ function stmtText(s: Stmt): string {
       return `${s.proc} munmap ${s.map}`;
     case 'crash':
       return 'crash';
+    case 'pwrite':
+    case 'pread':
+      return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'fallocate':
+      return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
     case 'expect-durable':
     case 'expect-pte':
+    default: // the other expect statements (parse.ts ExpectStmt) carry their text too
       return s.text;
   }
 }

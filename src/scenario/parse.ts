@@ -5,6 +5,7 @@
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
+import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 
@@ -18,10 +19,19 @@ export interface Settings {
   mkclean?: string;
   persistence?: Persistence;
   pmd?: PmdSetting;
+  /** `debug_vm on|off`: CONFIG_DEBUG_VM (VM_WARN_ON, VM_BUG_ON); default off, as Debian 12's 6.1. */
+  debug_vm?: 'on' | 'off';
 }
 
+/**
+ * `if bug expect ...` / `if fixed expect ...`: an expectation for the run with a `bug` switch
+ * on (a `bug` line, `--bug`, or a mkclean that is one) or for the run with none, so one replay
+ * file under test/bugs/ carries the buggy and the fixed kernel's behaviour (README, "The bug library").
+ */
+export type Guard = 'bug' | 'fixed';
+
 export type Stmt =
-  | { op: 'file'; line: number; name: string; size: number }
+  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
   | { op: 'proc'; line: number; name: string }
   | { op: 'mmap'; line: number; proc: string; name: string; file: string; offset: number; length: number; write: boolean; shared: boolean; sync: boolean }
   | { op: 'write'; line: number; proc: string; map: string; offset: number; length: number; byte: number | null }
@@ -29,10 +39,13 @@ export type Stmt =
   | { op: 'flush'; line: number; proc: string; map: string; offset: number; length: number }
   | { op: 'sfence'; line: number; proc: string }
   | { op: 'fsync'; line: number; proc: string; file: string }
+  | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
+  | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
+  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero'; offset: number; length: number }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
-  | { op: 'expect-durable'; line: number; lost: boolean; text: string }
+  | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }
   | {
       op: 'expect-pte';
       line: number;
@@ -44,7 +57,29 @@ export type Stmt =
       write: boolean | null;
       dirty: boolean | null;
       level: 'pte' | 'pmd' | null;
-    };
+      /** `zero`: the leaf maps the (huge) zero page. */
+      zero?: boolean;
+      when?: Guard;
+    }
+  | ExpectStmt;
+
+/** What `expect view|data` compare the bytes with. */
+export type BytesWanted = { kind: 'zero' } | { kind: 'file' } | { kind: 'written' } | { kind: 'byte'; byte: number };
+
+/** The outcome of a statement, as `expect last` names it. */
+export type Outcome = 'ok' | 'blocked' | 'livelock' | 'bug' | 'EINVAL' | 'EBUSY' | 'SIGBUS' | 'SIGSEGV';
+export const OUTCOMES: readonly Outcome[] = ['ok', 'blocked', 'livelock', 'bug', 'EINVAL', 'EBUSY', 'SIGBUS', 'SIGSEGV'];
+
+/** The expectations of interface.md's Additions, one line in the report and one object in --json's expects each. */
+export type ExpectStmt = { line: number; text: string; when?: Guard } & (
+  | { op: 'expect-entry'; file: string; offset: number; kind: 'absent' | 'empty' | 'zero' | 'real'; level: 'pte' | 'pmd' | null; dirty: boolean | null; locked: boolean }
+  | { op: 'expect-writeback'; file: string; entries: number }
+  | { op: 'expect-faults'; proc: string; read: number; write: number; wp: number }
+  | { op: 'expect-data'; file: string; offset: number; length: number; want: BytesWanted }
+  | { op: 'expect-view'; proc: string; map: string; offset: number; length: number; want: BytesWanted }
+  | { op: 'expect-last'; outcome: Outcome }
+  | { op: 'expect-dmesg'; contains: string | null }
+);
 
 export interface Scenario {
   readonly file: string;
@@ -52,6 +87,8 @@ export interface Scenario {
   /** Line of each setting, for errors about its value. */
   readonly settingLines: Partial<Record<keyof Settings, number>>;
   readonly stmts: readonly Stmt[];
+  /** `bug NAME` lines (repeatable), by library name, with their lines. */
+  readonly bugs?: readonly { readonly name: string; readonly line: number }[];
 }
 
 /** Limits checked up front so no scenario can exhaust the host. */
@@ -76,9 +113,9 @@ export const LIMITS = {
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, persistence, pmd, file, proc, crash, expect, or P mmap|write|read|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -101,6 +138,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const settings: Settings = {};
   const settingLines: Partial<Record<keyof Settings, number>> = {};
   const stmts: Stmt[] = [];
+  const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
   const maps = new Map<string, MapInfo>();
@@ -121,8 +159,15 @@ export function parseScenario(text: string, file: string): Scenario {
   lines.forEach((raw, i) => {
     const line = i + 1;
     const where = `${file}:${line}`;
-    const words = raw.replace(/#.*/, '').trim().split(/\s+/).filter((w) => w.length > 0);
+    let words = raw.replace(/#.*/, '').trim().split(/\s+/).filter((w) => w.length > 0);
     if (words.length === 0) return;
+    let guard: Guard | undefined;
+    if (words[0] === 'if') {
+      if (words[1] !== 'bug' && words[1] !== 'fixed') throw new InputError(where, `expected 'if bug expect ...' or 'if fixed expect ...'`);
+      if (words[2] !== 'expect') throw new InputError(where, `'if ${words[1]}' guards expect statements only`);
+      guard = words[1];
+      words = words.slice(2);
+    }
     const text = words.join(' ');
     const fail = (msg: string): never => {
       throw new InputError(where, msg);
@@ -149,7 +194,52 @@ export function parseScenario(text: string, file: string): Scenario {
       if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${m}' (${info.length} bytes)`);
     };
     const head = words[0]!;
+    /** `byte B` as words 5 and 6 of a write or pwrite, or null without them. */
+    const byteOption = (): number | null => {
+      if (words.length !== 7) return null;
+      if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
+      const b = num(words[6]!, 'byte');
+      if (b > 255) fail(`byte ${b} does not fit in a byte`);
+      return b;
+    };
+    const pushExpect = (st: Stmt): void => {
+      stmts.push(guard === undefined ? st : ({ ...st, when: guard } as Stmt));
+    };
+    /** `zero|written|byte B` (and `file` where allowed) from words[i..]. */
+    const wanted = (i: number, allowFile: boolean): BytesWanted => {
+      const w = words[i];
+      const choices = allowFile ? 'zero|file|written|byte B' : 'zero|written|byte B';
+      if (w === 'byte') {
+        if (words.length !== i + 2) fail(`expected 'byte B'`);
+        const b = num(words[i + 1]!, 'byte');
+        if (b > 255) fail(`byte ${b} does not fit in a byte`);
+        return { kind: 'byte', byte: b };
+      }
+      if (words.length !== i + 1) fail(`expected ${choices} at the end`);
+      if (w === 'zero' || w === 'written' || (allowFile && w === 'file')) return { kind: w };
+      return fail(`expected ${choices}, not '${w ?? ''}'`);
+    };
+    const fileNamed = (w: string): number => {
+      const size = files.get(w);
+      if (size === undefined) return fail(`unknown file '${w}'`);
+      return size;
+    };
+    const fileRange = (size: number, offset: number, length: number): void => {
+      if (length <= 0) fail('length must be positive');
+      if (length > LIMITS.accessBytes) fail(`length ${length} exceeds the limit of ${LIMITS.accessBytes} bytes per access`);
+      if (offset + length > size) fail(`offset ${offset} + length ${length} is past the end of the file (${size} bytes)`);
+    };
 
+    if (head === 'bug') {
+      arity(2, 2, 'bug NAME');
+      if (acted) fail(`setting 'bug' must come before the first action`);
+      const b = resolveBug(words[1]!);
+      if (typeof b === 'string') fail(b);
+      const known = bugs.find((x) => x.name === (b as { name: string }).name);
+      if (known !== undefined) fail(`bug '${known.name}' is set twice (first on line ${known.line})`);
+      bugs.push({ name: (b as { name: string }).name, line });
+      return;
+    }
     if (crashed && head !== 'expect') fail(`'${head}' after crash: only expect statements may follow a crash`);
 
     switch (head) {
@@ -157,6 +247,7 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'kernel':
       case 'mkclean':
       case 'persistence':
+      case 'debug_vm':
       case 'pmd': {
         arity(2, 2, `${head} VALUE`);
         if (acted) fail(`setting '${head}' must come before the first action`);
@@ -164,14 +255,25 @@ export function parseScenario(text: string, file: string): Scenario {
         const v = words[1]!;
         if (head === 'persistence' && v !== 'adr' && v !== 'eadr') fail(`persistence must be adr or eadr, not '${v}'`);
         if (head === 'pmd' && v !== 'on' && v !== 'off' && v !== 'auto') fail(`pmd must be on, off or auto, not '${v}'`);
+        if (head === 'debug_vm' && v !== 'on' && v !== 'off') fail(`debug_vm must be on or off, not '${v}'`);
         if (head === 'kernel' && !isKernelVersion(v)) fail(`kernel must be one of ${KERNEL_VERSIONS.join(', ')}, not '${v}'`);
         (settings as Record<string, string>)[head] = v;
         settingLines[head] = line;
         return;
       }
       case 'file': {
-        arity(4, 4, 'file F size N');
-        if (words[2] !== 'size') fail(`expected 'file F size N'`);
+        arity(4, 7, 'file F size N [sparse] [fs ext4]');
+        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4]'`);
+        let sparse = false;
+        let fs: string | null = null;
+        for (let i = 4; i < words.length; i++) {
+          const w = words[i]!;
+          if (w === 'sparse' && !sparse) sparse = true;
+          else if (w === 'fs' && fs === null && i + 1 < words.length) fs = words[++i]!;
+          else fail(`unexpected '${w}' (expected sparse, fs ext4, each at most once)`);
+        }
+        // Only ext4's DAX rules are modelled (ext4_iomap_begin, ext4_inode_datasync_dirty).
+        if (fs !== null && fs !== 'ext4') fail(fs === 'xfs' || fs === 'virtiofs' ? `fs ${fs} is not modelled yet (ext4 only)` : `fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
         if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
@@ -184,7 +286,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (files.size >= LIMITS.files) fail(`too many files (limit ${LIMITS.files})`);
         files.set(n, size);
         acted = true;
-        stmts.push({ op: 'file', line, name: n, size });
+        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}) });
         return;
       }
       case 'proc': {
@@ -209,11 +311,11 @@ export function parseScenario(text: string, file: string): Scenario {
         if (what === 'durable' || what === 'lost') {
           arity(2, 2, `expect ${what}`);
           if (!crashed) fail(`'expect ${what}' needs a crash before it`);
-          stmts.push({ op: 'expect-durable', line, lost: what === 'lost', text });
+          pushExpect({ op: 'expect-durable', line, lost: what === 'lost', text });
           return;
         }
         if (what === 'pte') {
-          arity(6, 9, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd]');
+          arity(6, 10, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero]');
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
@@ -225,17 +327,94 @@ export function parseScenario(text: string, file: string): Scenario {
           let write: boolean | null = null;
           let dirty: boolean | null = null;
           let level: 'pte' | 'pmd' | null = null;
+          let zero = false;
           for (const w of words.slice(6)) {
-            if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
+            if (w === 'zero' && !zero) zero = true;
+            else if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
             else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
             else if ((w === 'pte' || w === 'pmd') && level === null) level = w;
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, pte|pmd, each at most once)`);
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, pte|pmd, zero, each at most once)`);
           }
-          if (state === 'absent' && (write !== null || dirty !== null || level !== null)) fail('an absent entry has no rw/dirty/level to check');
-          stmts.push({ op: 'expect-pte', line, text, proc, map: words[3]!, offset, present: state === 'present', write, dirty, level });
+          if (state === 'absent' && (write !== null || dirty !== null || level !== null || zero)) fail('an absent entry has no rw/dirty/level/zero to check');
+          pushExpect({ op: 'expect-pte', line, text, proc, map: words[3]!, offset, present: state === 'present', write, dirty, level, ...(zero ? { zero } : {}) });
           return;
         }
-        return fail(`expected 'expect durable', 'expect lost' or 'expect pte ...'`);
+        if (what === 'entry') {
+          arity(5, 8, 'expect entry F O absent|empty|zero|real [pte|pmd] [dirty|clean] [locked]');
+          const size = fileNamed(words[2]!);
+          const offset = num(words[3]!, 'offset');
+          if (offset >= size) fail(`offset ${offset} is past the end of file '${words[2]}' (${size} bytes)`);
+          const kind = words[4];
+          if (kind !== 'absent' && kind !== 'empty' && kind !== 'zero' && kind !== 'real') fail(`expected absent, empty, zero or real, not '${kind}'`);
+          let level: 'pte' | 'pmd' | null = null;
+          let dirty: boolean | null = null;
+          let locked = false;
+          for (const w of words.slice(5)) {
+            if ((w === 'pte' || w === 'pmd') && level === null) level = w;
+            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
+            else if (w === 'locked' && !locked) locked = true;
+            else fail(`unexpected '${w}' (expected pte|pmd, dirty|clean, locked, each at most once)`);
+          }
+          if (kind === 'absent' && (level !== null || dirty !== null || locked)) fail('an absent entry has no level/dirty/locked to check');
+          pushExpect({ op: 'expect-entry', line, text, file: words[2]!, offset, kind: kind as 'absent' | 'empty' | 'zero' | 'real', level, dirty, locked });
+          return;
+        }
+        if (what === 'writeback') {
+          arity(4, 4, 'expect writeback F N');
+          fileNamed(words[2]!);
+          pushExpect({ op: 'expect-writeback', line, text, file: words[2]!, entries: num(words[3]!, 'entries') });
+          return;
+        }
+        if (what === 'faults') {
+          arity(9, 9, 'expect faults P read N write N wp N');
+          const proc = words[2]!;
+          if (!procs.has(proc)) fail(`unknown process '${proc}'`);
+          if (words[3] !== 'read' || words[5] !== 'write' || words[7] !== 'wp') fail(`expected 'expect faults P read N write N wp N'`);
+          pushExpect({ op: 'expect-faults', line, text, proc, read: num(words[4]!, 'read'), write: num(words[6]!, 'write'), wp: num(words[8]!, 'wp') });
+          return;
+        }
+        if (what === 'data') {
+          if (words.length < 6) fail(`expected 'expect data F O L zero|written|byte B'`);
+          const size = fileNamed(words[2]!);
+          const offset = num(words[3]!, 'offset');
+          const length = num(words[4]!, 'length');
+          fileRange(size, offset, length);
+          touch(where, length);
+          pushExpect({ op: 'expect-data', line, text, file: words[2]!, offset, length, want: wanted(5, false) });
+          return;
+        }
+        if (what === 'view') {
+          if (words.length < 7) fail(`expected 'expect view P M O L zero|file|written|byte B'`);
+          if (crashed) fail(`'expect view' loads through a mapping: it cannot follow a crash (use 'expect data')`);
+          const proc = words[2]!;
+          if (!procs.has(proc)) fail(`unknown process '${proc}'`);
+          const info = mapOf(proc, words[3]!);
+          const offset = num(words[4]!, 'offset');
+          const length = num(words[5]!, 'length');
+          range(info, words[3]!, offset, length);
+          touch(where, length);
+          pushExpect({ op: 'expect-view', line, text, proc, map: words[3]!, offset, length, want: wanted(6, true) });
+          return;
+        }
+        if (what === 'last') {
+          arity(3, 3, `expect last ${OUTCOMES.join('|')}`);
+          const o = words[2]!;
+          if (!(OUTCOMES as readonly string[]).includes(o)) fail(`expected one of ${OUTCOMES.join(', ')}, not '${o}'`);
+          // the statement before this run of `expect last` lines (`if bug` and `if fixed` pairs)
+          let back = stmts.length - 1;
+          while (back >= 0 && stmts[back]!.op === 'expect-last') back--;
+          const prev = stmts[back];
+          if (prev === undefined || prev.op.startsWith('expect') || prev.op === 'file' || prev.op === 'proc') fail(`'expect last' needs a statement of a process right before it`);
+          pushExpect({ op: 'expect-last', line, text, outcome: o as Outcome });
+          return;
+        }
+        if (what === 'dmesg') {
+          if (words.length < 3) fail(`expected 'expect dmesg none|TEXT'`);
+          const rest = words.slice(2).join(' ');
+          pushExpect({ op: 'expect-dmesg', line, text, contains: rest === 'none' ? null : rest });
+          return;
+        }
+        return fail(`expected 'expect durable|lost|pte|entry|writeback|faults|data|view|last|dmesg ...'`);
       }
     }
 
@@ -282,12 +461,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const offset = num(words[3]!, 'offset');
         const length = num(words[4]!, 'length');
         range(info, words[2]!, offset, length);
-        let byte: number | null = null;
-        if (words.length === 7) {
-          if (words[5] !== 'byte') fail(`expected 'byte B', not '${words[5]}'`);
-          byte = num(words[6]!, 'byte');
-          if (byte > 255) fail(`byte ${byte} does not fit in a byte`);
-        }
+        const byte = byteOption();
         written += length;
         touch(where, length);
         if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
@@ -309,6 +483,38 @@ export function parseScenario(text: string, file: string): Scenario {
         arity(2, 2, 'P sfence');
         stmts.push({ op: 'sfence', line, proc });
         return;
+      case 'pwrite':
+      case 'pread': {
+        const usage = verb === 'pwrite' ? 'P pwrite F O L [byte B]' : 'P pread F O L';
+        if (words.length !== 5 && !(verb === 'pwrite' && words.length === 7)) fail(`expected '${usage}'`);
+        const size = fileNamed(words[2]!);
+        const offset = num(words[3]!, 'offset');
+        const length = num(words[4]!, 'length');
+        fileRange(size, offset, length);
+        touch(where, length);
+        if (verb === 'pread') {
+          stmts.push({ op: 'pread', line, proc, file: words[2]!, offset, length });
+          return;
+        }
+        const byte = byteOption();
+        written += length;
+        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });
+        return;
+      }
+      case 'fallocate': {
+        arity(6, 6, 'P fallocate F punch|zero O L');
+        const size = fileNamed(words[2]!);
+        const mode = words[3];
+        if (mode === 'punch') fail(`fallocate punch is not modelled yet (zero is)`);
+        if (mode !== 'zero') fail(`expected punch or zero, not '${mode}'`);
+        const offset = num(words[4]!, 'offset');
+        const length = num(words[5]!, 'length');
+        if (length <= 0) fail('length must be positive');
+        if (offset + length > size) fail(`offset ${offset} + length ${length} is past the end of the file (${size} bytes)`);
+        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: 'zero', offset, length });
+        return;
+      }
       case 'fsync': {
         arity(3, 3, 'P fsync F');
         if (!files.has(words[2]!)) fail(`unknown file '${words[2]}'`);
@@ -341,5 +547,5 @@ export function parseScenario(text: string, file: string): Scenario {
     }
   });
   if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
-  return { file, settings, settingLines, stmts };
+  return { file, settings, settingLines, stmts, ...(bugs.length > 0 ? { bugs } : {}) };
 }

@@ -9,13 +9,13 @@ import { InternalError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
-import { ALL_STRATEGIES, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
+import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError } from './errors.ts';
-import type { Scenario, Stmt } from './parse.ts';
+import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
 
 /**
  * What the runner asks of a trace writer (src/scenario/trace.ts TraceRecorder implements it):
@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Kernel version (`--kernel`); overrides the file's `kernel` line. */
   kernel?: string;
   mkclean?: string;
+  /** `--bug` switches, added to the file's `bug` lines. */
+  bugs?: readonly string[];
   persistence?: Persistence;
   pmd?: PmdSetting;
   /** Check every crash state instead of the worst case. */
@@ -58,6 +60,8 @@ export interface ExpectResult {
   text: string;
   /** What was found, when it differs. */
   actual?: string;
+  /** `if bug` / `if fixed`: the run this expectation is for. */
+  when?: Guard;
 }
 
 export interface RunReport {
@@ -77,6 +81,12 @@ export interface RunReport {
   faults: Record<string, { read: number; write: number; wp: number }>;
   expects: ExpectResult[];
   counters: ReturnType<Simulation['counters']>;
+  /** The `bug` switches in effect (src/kernel/bugs.ts), in library order. */
+  bugs: readonly string[];
+  /** Guarded expectations for the other run (`if bug` in a fixed run, `if fixed` in a buggy one): evaluated, not counted. */
+  expects_skipped: ExpectResult[];
+  /** The kernel log (WARN/BUG lines). */
+  dmesg: string[];
 }
 
 function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'kernel' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
@@ -92,11 +102,15 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
   if (!isKernelVersion(kernel.value)) throw new InputError(kernel.where, `unknown kernel '${kernel.value}' (known: ${KERNEL_VERSIONS.join(', ')})`);
   // `kernel 5.17` implies `mkclean buggy` unless a mkclean line or option says otherwise.
   const mk = pickSetting<string>(scn, 'mkclean', opts.mkclean, KERNEL_RULES[kernel.value].mkclean);
+  // A strategy given explicitly is a bug switch when it is one (mkclean buggy); the version's
+  // default is not, and leaves the choice to the `bug` switches (src/kernel/bugs.ts bugStrategy).
+  const explicitMkclean = opts.mkclean !== undefined || scn.settings.mkclean !== undefined;
+  const bugs = [...(scn.bugs ?? []).map((b) => b.name), ...(opts.bugs ?? [])];
   const persistence = pickSetting<Persistence>(scn, 'persistence', opts.persistence, 'adr');
   const pmd = pickSetting<PmdSetting>(scn, 'pmd', opts.pmd, 'auto');
   if (!ALL_STRATEGIES.includes(mk.value as Strategy)) throw new InputError(mk.where, `unknown mkclean strategy '${mk.value}' (known: ${ALL_STRATEGIES.join(', ')})`);
   try {
-    return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: mk.value as Strategy, persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
+    return new Simulation({ arch: arch.value, kernel: kernel.value, mkclean: explicitMkclean ? (mk.value as Strategy) : undefined, bugs, debugVm: scn.settings.debug_vm === 'on', persistence: persistence.value, pmd: pmd.value, cpus, reuseMachine: opts.reuseMachine });
   } catch (e) {
     if (e instanceof SimulationError) throw new InputError(arch.where, e.message);
     throw e;
@@ -111,14 +125,23 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const maps = new Map<string, Vma>();
   const names: RunNames = { files, procs, maps };
   const expects: ExpectResult[] = [];
+  const skipped: ExpectResult[] = [];
   let crashLine: number | null = null;
   if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents());
   if (opts.events !== undefined) sim.listen(opts.events);
+  const observe = observeFor(scn, sim);
+  const bugOn = sim.bugs.length > 0;
+  let last: Outcome = 'ok';
+  const record = (s: { line: number; text: string; when?: Guard }, ok: boolean, actual: string): void => {
+    const r: ExpectResult = { line: s.line, ok, text: s.text, ...(ok ? {} : { actual }), ...(s.when !== undefined ? { when: s.when } : {}) };
+    if (s.when === undefined || (s.when === 'bug') === bugOn) expects.push(r);
+    else skipped.push(r);
+  };
 
   const exec = (s: Stmt): void => {
     switch (s.op) {
       case 'file':
-        files.set(s.name, sim.file(s.name, s.size));
+        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true }));
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));
@@ -141,6 +164,15 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'fsync':
         procs.get(s.proc)!.fsync(files.get(s.file)!);
         return;
+      case 'pwrite':
+        procs.get(s.proc)!.pwrite(files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+        return;
+      case 'pread':
+        procs.get(s.proc)!.pread(files.get(s.file)!, s.offset, s.length);
+        return;
+      case 'fallocate':
+        procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
         return;
@@ -154,7 +186,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'expect-durable': {
         const r = sim.crashResult!;
         const ok = s.lost ? !r.durable : r.durable;
-        expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual: r.durable ? 'durable' : `lost ${describeLost(r.lost)}` }) });
+        record(s, ok, r.durable ? 'durable' : `lost ${describeLost(r.lost)}`);
         return;
       }
       case 'expect-pte': {
@@ -166,28 +198,98 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
           (s.write === null || e.write === s.write) &&
           (s.dirty === null || e.dirty === s.dirty) &&
           (s.level === null || e.level === s.level);
-        const actual = e.present ? `present ${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'} ${e.level}` : 'absent';
-        expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
+        const zero = e.present && sim.kernel.isZeroPfn(e.pfn);
+        const actual = e.present ? `present ${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'} ${e.level}${zero ? ' zero' : ''}` : 'absent';
+        record(s, ok && (s.zero !== true || zero), actual);
+        return;
+      }
+      case 'expect-entry': {
+        const file = files.get(s.file)!;
+        const e = file.mapping.entries.find(Math.floor(s.offset / sim.pageSize));
+        const level = e === undefined ? null : e.order > 0 ? 'pmd' : 'pte';
+        const ok =
+          e === undefined
+            ? s.kind === 'absent'
+            : e.kind === s.kind && (s.level === null || level === s.level) && (s.dirty === null || e.dirty === s.dirty) && (!s.locked || e.locked);
+        record(s, ok, e === undefined ? 'absent' : `${e.kind} ${level} ${e.dirty ? 'dirty' : 'clean'}${e.locked ? ' locked' : ''}`);
+        return;
+      }
+      case 'expect-writeback': {
+        const n = observe.lastWriteback.get(files.get(s.file)!);
+        record(s, n === s.entries, n === undefined ? `no fsync or msync of ${s.file} yet` : `${n} entries`);
+        return;
+      }
+      case 'expect-faults': {
+        const f = sim.faults(procs.get(s.proc)!);
+        record(s, f.read === s.read && f.write === s.write && f.wp === s.wp, `read ${f.read} write ${f.write} wp ${f.wp}`);
+        return;
+      }
+      case 'expect-data': {
+        const file = files.get(s.file)!;
+        const got = sim.fileBytes(file, s.offset, s.length);
+        const r = compareBytes(got, s.want, s.offset, () => sim.fileBytes(file, s.offset, s.length), observe.written(file, s.offset, s.length));
+        record(s, r === null, r ?? '');
+        return;
+      }
+      case 'expect-view': {
+        const vma = maps.get(s.map)!;
+        const got = procs.get(s.proc)!.read(vma, s.offset, s.length);
+        const fileOffset = vma.pgoff * sim.pageSize + s.offset;
+        const r = compareBytes(got, s.want, fileOffset, () => sim.fileBytes(vma.file, fileOffset, s.length), observe.written(vma.file, fileOffset, s.length));
+        record(s, r === null, r ?? '');
+        return;
+      }
+      case 'expect-last':
+        record(s, last === s.outcome, last);
+        return;
+      case 'expect-dmesg': {
+        const log = sim.kernel.log;
+        const ok = s.contains === null ? !log.some((l) => /^(WARNING|BUG):/.test(l)) : log.some((l) => l.includes(s.contains!));
+        record(s, ok, log.length === 0 ? 'an empty log' : log.join(' | '));
         return;
       }
     }
   };
 
-  for (const s of scn.stmts) {
+  const stmts = scn.stmts;
+  for (let i = 0; i < stmts.length; i++) {
+    const s = stmts[i]!;
     const where = `${scn.file}:${s.line}`;
+    if (!s.op.startsWith('expect')) {
+      // An outcome other than ok is an error of the scenario unless the next statement
+      // expects it (`expect last`): then it is recorded and the run goes on.
+      last = 'ok';
+      if (stmts[i + 1]?.op === 'expect-last') {
+        try {
+          observe.run(s, files, maps, () => exec(s));
+        } catch (e) {
+          const o = outcomeOf(e);
+          if (o === null) throw e instanceof InputError ? e : new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
+          last = o;
+        }
+        opts.afterStatement?.(s, sim, names);
+        continue;
+      }
+    }
     try {
       if (opts.trace !== undefined) {
         const proc = 'proc' in s ? procs.get(s.proc) : undefined;
         const tid = proc !== undefined ? proc.mm.cpu + 1 : 0;
         const before = sim.machine.mmuCounters();
-        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.mm.cpu})` : 'kernel / machine', () => exec(s));
+        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.mm.cpu})` : 'kernel / machine', () => observe.run(s, files, maps, () => exec(s)));
         opts.trace.walks(tid, before, sim.machine.mmuCounters());
       } else {
-        exec(s);
+        observe.run(s, files, maps, () => exec(s));
       }
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
       if (e instanceof InputError || e instanceof InternalError) throw e;
+      // A kernel BUG is the kernel's outcome, not the scenario's error: logged (dmesg), the
+      // statement ends there, and the run goes on as the rest of the machine would.
+      if (e instanceof KernelBug) {
+        last = 'bug';
+        continue;
+      }
       if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault) throw new InputError(where, e.message.split('\n')[0]!);
       throw new InternalError(`${where} (${statementText(s)})`, e);
     }
@@ -210,7 +312,102 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     faults,
     expects,
     counters: sim.counters(),
+    bugs: sim.bugs,
+    expects_skipped: skipped,
+    dmesg: [...sim.kernel.log],
   };
+}
+
+/** What a statement's error means as an outcome (`expect last`), or null for an error of the scenario. */
+function outcomeOf(e: unknown): Outcome | null {
+  if (e instanceof UserFault) return e.signal;
+  if (e instanceof FaultLivelock) return 'livelock';
+  if (e instanceof KernelBug) return 'bug';
+  if (e instanceof KernelError) {
+    const m = /\((E[A-Z]+)\)/.exec(e.message);
+    if (m !== null && (m[1] === 'EINVAL' || m[1] === 'EBUSY')) return m[1];
+  }
+  return null;
+}
+
+/**
+ * What some expectations need recorded while the scenario runs, listened for only when the
+ * scenario has such an expectation (so other runs' counters and events stay as they were):
+ * the bytes each file last received from a store (`written`), and how many DAX entries the
+ * last fsync/msync of each file wrote back (`expect writeback`).
+ */
+interface Observer {
+  readonly lastWriteback: Map<DaxFile, number>;
+  /** The bytes last stored at [offset, offset + length) of the file (zeros where nothing was). */
+  written(file: DaxFile, offset: number, length: number): Uint8Array;
+  /** Runs one statement, counting the writebacks of an fsync/msync. */
+  run(s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>, body: () => void): void;
+}
+
+function observeFor(scn: Scenario, sim: Simulation): Observer {
+  const wantsWritten = scn.stmts.some((s) => (s.op === 'expect-data' || s.op === 'expect-view') && s.want.kind === 'written');
+  const wantsWriteback = scn.stmts.some((s) => s.op === 'expect-writeback');
+  const chunk = 4096; // the shadow's granularity, not a page size
+  const shadow = new Map<DaxFile, Map<number, Uint8Array>>();
+  const lastWriteback = new Map<DaxFile, number>();
+  const written = new Map<DaxFile, number>();
+  if (wantsWritten) {
+    sim.listen({
+      fileStore(file, offset, len) {
+        const bytes = sim.fileBytes(file, offset, len);
+        let pages = shadow.get(file);
+        if (pages === undefined) shadow.set(file, (pages = new Map()));
+        for (let i = 0; i < len; i++) {
+          const at = offset + i;
+          const key = Math.floor(at / chunk);
+          let page = pages.get(key);
+          if (page === undefined) pages.set(key, (page = new Uint8Array(chunk)));
+          page[at - key * chunk] = bytes[i]!;
+        }
+      },
+    });
+  }
+  if (wantsWriteback) {
+    sim.listen({
+      writeback(file) {
+        written.set(file, (written.get(file) ?? 0) + 1);
+      },
+    });
+  }
+  return {
+    lastWriteback,
+    written(file, offset, length) {
+      const out = new Uint8Array(length);
+      const pages = shadow.get(file);
+      if (pages === undefined) return out;
+      for (let i = 0; i < length; i++) {
+        const at = offset + i;
+        const page = pages.get(Math.floor(at / chunk));
+        if (page !== undefined) out[i] = page[at % chunk]!;
+      }
+      return out;
+    },
+    run(s, files, maps, body) {
+      const file = !wantsWriteback ? undefined : s.op === 'fsync' ? files.get(s.file) : s.op === 'msync' ? maps.get(s.map)?.file : undefined;
+      if (file === undefined) return body();
+      const before = written.get(file) ?? 0;
+      body();
+      lastWriteback.set(file, (written.get(file) ?? 0) - before);
+    },
+  };
+}
+
+/** null when `got` is what `want` says, else the first difference in one line. */
+function compareBytes(got: Uint8Array, want: BytesWanted, fileOffset: number, fileNow: () => Uint8Array, written: Uint8Array): string | null {
+  const expected = want.kind === 'zero' ? new Uint8Array(got.length) : want.kind === 'byte' ? new Uint8Array(got.length).fill(want.byte) : want.kind === 'file' ? fileNow() : written;
+  for (let i = 0; i < got.length; i++) {
+    if (got[i] !== expected[i]) {
+      const hex = (b: number): string => '0x' + b.toString(16).padStart(2, '0');
+      const zeros = got.every((b) => b === 0);
+      return `${zeros ? 'all zero: ' : ''}byte ${hex(got[i]!)} at file offset 0x${(fileOffset + i).toString(16)} where ${want.kind === 'byte' ? `byte ${want.byte}` : want.kind} is ${hex(expected[i]!)}`;
+    }
+  }
+  return null;
 }
 
 export function describeLost(lost: readonly LostRange[]): string {
@@ -230,21 +427,28 @@ function statementText(s: Stmt): string {
     case 'sfence':
       return `${s.proc} sfence`;
     case 'fsync':
-      return `${s.proc} fsync ${s.file}`;
+    case 'pwrite':
+    case 'pread':
+    case 'fallocate':
+      return `${s.proc} ${s.op} ${s.file}`;
     case 'crash':
       return 'crash';
-    case 'expect-durable':
-    case 'expect-pte':
-      return s.text;
-    default:
+    case 'write':
+    case 'read':
+    case 'flush':
+    case 'msync':
+    case 'munmap':
       return `${s.proc} ${s.op} ${s.map}`;
+    default:
+      return s.text;
   }
 }
 
 /** Exit status of `run`: 1 if an expect failed, or if data was lost and the scenario did not say `expect lost`. */
 export function runExitCode(r: RunReport): number {
   if (r.expects.some((e) => !e.ok)) return 1;
-  const hasDurabilityExpect = r.expects.some((e) => /^expect (durable|lost)$/.test(e.text));
+  // A guarded `if bug expect lost` counts as saying so too, for either run of its file.
+  const hasDurabilityExpect = [...r.expects, ...(r.expects_skipped ?? [])].some((e) => /^expect (durable|lost)$/.test(e.text));
   if (!hasDurabilityExpect && !r.durable) return 1;
   return 0;
 }

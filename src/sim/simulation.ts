@@ -6,10 +6,11 @@
 import { findLayout, layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
 import { DurabilityChecker, type LostRange } from '../check/durability.ts';
+import { BUG_LIBRARY, bugsOfStrategy, bugStrategy, resolveBug, type BugInfo } from '../kernel/bugs.ts';
 import type { DaxEntry } from '../kernel/dax-entries.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
-import type { DaxFile } from '../kernel/file.ts';
+import { committedPa, forEachBlock, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
@@ -25,6 +26,13 @@ export interface SimulationOptions {
   kernel?: KernelVersion;
   /** mkclean strategy; default the kernel's own (buggy on 5.17, range on 5.19 and 6.1). */
   mkclean?: Strategy;
+  /**
+   * `bug` switches (src/kernel/bugs.ts): library names or fix commits, each reverting one fix.
+   * The mkclean ones choose the strategy unless `mkclean` is given.
+   */
+  bugs?: readonly string[];
+  /** CONFIG_DEBUG_VM: VM_WARN_ON / VM_BUG_ON check (default false, as Debian 12's 6.1). */
+  debugVm?: boolean;
   /** Persistence domain; default adr. */
   persistence?: Persistence;
   /** FS_DAX_PMD; `auto` follows Kconfig. Default auto. */
@@ -88,6 +96,8 @@ export class Simulation {
   readonly kernel: Kernel;
   readonly kernelVersion: KernelVersion;
   readonly strategy: Strategy;
+  /** The `bug` switches in effect, in library order (src/kernel/bugs.ts). */
+  readonly bugs: readonly string[];
   readonly persistence: Persistence;
   readonly fsDaxPmd: boolean;
   readonly pmdWhatIf: boolean;
@@ -102,23 +112,38 @@ export class Simulation {
     const version = opts.kernel ?? DEFAULT_KERNEL;
     if (!isKernelVersion(version)) throw new SimulationError(`unknown kernel '${String(version)}' (known: ${KERNEL_VERSIONS.join(', ')})`);
     const rules = KERNEL_RULES[version];
-    const strategy = opts.mkclean ?? rules.mkclean;
+    const bugs: BugInfo[] = [];
+    for (const name of opts.bugs ?? []) {
+      const b = resolveBug(name);
+      if (typeof b === 'string') throw new SimulationError(b);
+      if (!bugs.includes(b)) bugs.push(b);
+    }
+    const strategy = opts.mkclean ?? bugStrategy(bugs) ?? rules.mkclean;
     if (!ALL_STRATEGIES.includes(strategy)) throw new SimulationError(`unknown mkclean strategy '${String(strategy)}' (known: ${ALL_STRATEGIES.join(', ')})`);
     this.layout = layout;
     this.kernelVersion = version;
     this.strategy = strategy;
+    // `mkclean buggy` is `bug seed-pte-in-pmd`, `mkclean pre-f729c8c9b24f` is `bug pmd-wrprotect`:
+    // a strategy chosen explicitly is a switch too (a version's default is not).
+    const names = new Set(bugs.map((b) => b.name));
+    if (opts.mkclean !== undefined) for (const n of bugsOfStrategy(opts.mkclean)) names.add(n);
+    this.bugs = BUG_LIBRARY.filter((b) => names.has(b.name)).map((b) => b.name);
     this.persistence = opts.persistence ?? 'adr';
     const pmd = resolvePmd(layout, opts.pmd ?? 'auto');
     this.fsDaxPmd = pmd.fsDaxPmd;
     this.pmdWhatIf = pmd.whatIf;
     const machineOpts = { layout, persistence: this.persistence, cpus: opts.cpus ?? 64, pmemBytes: opts.pmemBytes, tlb: opts.tlb };
     this.machine = opts.reuseMachine === true ? Machine.reusable(machineOpts) : new Machine(machineOpts);
-    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf });
+    this.kernel = new Kernel(this.machine, { version, rules, strategy, fsDaxPmd: pmd.fsDaxPmd, pmdWhatIf: pmd.whatIf, bugs: this.bugs, debugVm: opts.debugVm === true });
     if (opts.check === false) {
       this.checker = null;
     } else {
       const cache = this.machine.cache;
-      this.checker = new DurabilityChecker((file, offset, len, out) => cache.load(0, file.phys + offset, len, out));
+      const ps = this.kernel.pageSize;
+      this.checker = new DurabilityChecker(
+        (file, offset, len, out) => readFileNow(cache, file, offset, len, out, ps),
+        (file, off) => committedPa(file, off, ps),
+      );
       if (opts.reuseMachine === true) {
         lastChecker.get(this.machine)?.recycle();
         lastChecker.set(this.machine, this.checker);
@@ -153,9 +178,10 @@ export class Simulation {
 
   // -- building the scene --------------------------------------------------------------
 
-  file(name: string, size: number): DaxFile {
+  /** A file on the pmem device; `sparse`: every block a hole until a fault or write allocates it. */
+  file(name: string, size: number, opts: { sparse?: boolean } = {}): DaxFile {
     this.live();
-    return this.kernel.createFile(name, size);
+    return this.kernel.createFile(name, size, opts.sparse === true);
   }
 
   process(name: string): Process {
@@ -208,9 +234,12 @@ export class Simulation {
     const out = new Uint8Array(length);
     if (this.crashed !== null) {
       const image = this.machine.cache.crashImage();
-      for (let i = 0; i < length; i++) out[i] = image.readByte(file.phys + offset + i);
+      for (let i = 0; i < length; i++) {
+        const pa = committedPa(file, offset + i, this.pageSize);
+        out[i] = pa < 0 ? 0 : image.readByte(pa);
+      }
     } else {
-      this.machine.cache.load(0, file.phys + offset, length, out);
+      readFileNow(this.machine.cache, file, offset, length, out, this.pageSize);
     }
     return out;
   }
@@ -233,6 +262,18 @@ export class Simulation {
   counters(): Counters & { cache: Record<string, number>; mmu: Record<string, number> } {
     return { ...this.kernel.counters, cache: { ...this.machine.cache.counters }, mmu: this.machine.mmuCounters() };
   }
+}
+
+/** What the file holds now at [offset, offset + len): through the cache, zeros in holes. */
+function readFileNow(cache: Machine['cache'], file: DaxFile, offset: number, len: number, out: Uint8Array, pageSize: number): void {
+  if (file.blocks === undefined) {
+    cache.load(0, file.phys + offset, len, out);
+    return;
+  }
+  forEachBlock(file, offset, len, pageSize, (pa, done, n) => {
+    if (pa < 0) out.fill(0, done, done + n);
+    else cache.load(0, pa, n, out, done);
+  });
 }
 
 export class Process {
@@ -287,6 +328,32 @@ export class Process {
   sfence(): void {
     this.sim.live();
     this.sim.kernel.userFence(this.mm);
+  }
+
+  /** write(2) of `length` bytes at `offset` of `file`: `byte` everywhere, or a value unique to this write. */
+  pwrite(file: DaxFile, offset: number, length: number, byte?: number): void {
+    this.sim.live();
+    const data = new Uint8Array(length);
+    if (byte !== undefined) data.fill(byte);
+    else {
+      const w = this.sim.takeWriteId();
+      for (let i = 0; i < length; i++) data[i] = this.sim.patternFor(w, offset + i);
+    }
+    this.sim.kernel.pwrite(this.mm, file, offset, data);
+  }
+
+  /** fallocate(FALLOC_FL_ZERO_RANGE) of [offset, offset + length) of `file`. */
+  fallocateZero(file: DaxFile, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.fallocateZero(this.mm, file, offset, length);
+  }
+
+  /** read(2) of `length` bytes at `offset` of `file`. */
+  pread(file: DaxFile, offset: number, length: number): Uint8Array {
+    this.sim.live();
+    const out = new Uint8Array(length);
+    this.sim.kernel.pread(this.mm, file, offset, out);
+    return out;
   }
 
   fsync(file: DaxFile): void {

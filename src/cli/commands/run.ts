@@ -14,8 +14,9 @@ import { oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText, snakeKeys } from '../json.ts';
+import { checkBugs } from './bugs.ts';
 
-const USAGE = 'run <file.dax> [--arch A] [--kernel 6.1|5.19|5.17] [--mkclean S] [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]';
+const USAGE = 'run <file.dax> [--arch A] [--kernel 6.1|5.19|5.17] [--mkclean S] [--bug NAME]... [--persistence adr|eadr] [--pmd on|off|auto] [--all-states] [--json] [--trace out.json] [--dump P] [--dump-tlb P] [--dump-cache] [--at LINE] [--html report.html]';
 
 export function readInput(path: string): string {
   try {
@@ -33,6 +34,7 @@ export const command: Command = {
       arch: { type: 'string' },
       kernel: { type: 'string' },
       mkclean: { type: 'string' },
+      bug: { type: 'string', multiple: true },
       persistence: { type: 'string' },
       pmd: { type: 'string' },
       'all-states': { type: 'boolean' },
@@ -56,6 +58,7 @@ export const command: Command = {
       arch: values.arch,
       kernel: oneOf('run', 'kernel', values.kernel, KERNEL_VERSIONS),
       mkclean: oneOf('run', 'mkclean', values.mkclean, ALL_STRATEGIES),
+      bugs: checkBugs('run', values.bug),
       persistence: oneOf('run', 'persistence', values.persistence, ['adr', 'eadr'] as const),
       pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
       allStates: values['all-states'] === true,
@@ -104,9 +107,10 @@ function crashStateCount(sim: Simulation): { uncertain_lines: number; states: nu
 
 export function formatReport(path: string, r: RunReport): string {
   const out: string[] = [];
-  out.push(`${path}: arch ${r.arch}, kernel ${r.kernel}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}`);
+  out.push(`${path}: arch ${r.arch}, kernel ${r.kernel}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}${r.bugs.length > 0 ? `, bug ${r.bugs.join(', ')}` : ''}`);
   for (const [p, f] of Object.entries(r.faults)) out.push(`  faults ${p}: read ${f.read}, write ${f.write}, wp ${f.wp}`);
   out.push(`  crash${r.crash_line === null ? ' (at the end: the scenario has none)' : ` at line ${r.crash_line}`}: ${r.durable ? 'durable, nothing promised was lost' : `LOST ${describeLost(r.lost)}`}`);
-  for (const e of r.expects) out.push(`  line ${e.line}: ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}${e.ok ? '' : ` (found: ${e.actual})`}`);
+  for (const e of r.expects) out.push(`  line ${e.line}: ${e.ok ? 'ok  ' : 'FAIL'} ${e.when !== undefined ? `if ${e.when} ` : ''}${e.text}${e.ok ? '' : ` (found: ${e.actual})`}`);
+  for (const l of r.dmesg) out.push(`  dmesg: ${l}`);
   return out.join('\n') + '\n';
 }

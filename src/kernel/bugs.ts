@@ -1,0 +1,176 @@
+// The bug library: historical filesystem-DAX bugs, each named after what goes wrong and
+// identified by the commit that fixed it. A `bug NAME` switch (scenario line or `--bug`)
+// reverts exactly that one fix and leaves everything else as the chosen kernel. Each switch
+// daxsim models is a small named variant next to the fixed code it replaces (the `variant`
+// field says where); the rest of the library is listed so that `daxsim bugs` shows the whole
+// history, and refused as a switch until its variant exists.
+
+import type { Strategy } from './strategies.ts';
+import type { KernelVersion } from './versions.ts';
+
+export interface BugInfo {
+  readonly name: string;
+  /** The fixing commit, 12 hex digits (the library's identifier, accepted as a switch). */
+  readonly fix: string;
+  /** Kernels that have the bug, as far as daxsim's sources say (Fixes: tags, README). */
+  readonly buggy: string;
+  /** What goes wrong, in one line. */
+  readonly what: string;
+  /**
+   * How the switch is modelled, or null while it is not: the kernel its replay
+   * (test/bugs/NAME.dax) runs on, and the function whose variant it selects.
+   */
+  readonly model: BugModel | null;
+}
+
+export interface BugModel {
+  /** The kernel version the replay runs on with and without the switch. */
+  readonly kernel: KernelVersion;
+  /** The fixed function and its reverted variant (file and function names). */
+  readonly variant: string;
+  /** The mkclean strategy the switch selects, for the fixes that changed dax_writeback_one's mkclean. */
+  readonly strategy?: Strategy;
+  /** The bug needs a PMD DAX entry (CONFIG_FS_DAX_PMD): not reproducible on a layout without a devmap bit. */
+  readonly needsPmd?: boolean;
+  /** The arch its replay runs on when `bugs run` is given none (default x86_64). */
+  readonly arch?: string;
+  /** The arch families whose code shows the bug (default every one), and why the others cannot. */
+  readonly families?: readonly string[];
+  readonly familiesWhy?: string;
+  /**
+   * A negative control: reverting the fix must change nothing observable, so its replay has
+   * no `if bug` / `if fixed` lines and both runs must give the same report.
+   */
+  readonly negativeControl?: boolean;
+}
+
+export const BUG_LIBRARY: readonly BugInfo[] = [
+  {
+    name: 'seed-pte-in-pmd',
+    fix: '06083a0921fd',
+    buggy: '4b4bb46d00b3 .. v5.18 (Fixes: 4b4bb46d00b3; fixed in v5.19)',
+    what: "fsync's mkclean misses a 4 KiB PTE mapping inside a 2 MiB PMD DAX entry: the PTE stays writable, later stores are never written back",
+    model: { kernel: '6.1', variant: 'src/kernel/mkclean.ts daxEntryMkclean (mkclean buggy) in place of rangeMkclean (pfn_mkclean_range)', strategy: 'buggy', needsPmd: true },
+  },
+  {
+    name: 'pmd-wrprotect',
+    fix: 'f729c8c9b24f',
+    buggy: '4b4bb46d00b3 .. f729c8c9b24f^ (v4.10 development; Fixes: 4b4bb46d00b3)',
+    what: 'dax_mapping_entry_mkclean cleans the DAX entry but leaves its PMD mapping dirty and writable: later stores take no fault and the next fsync skips them',
+    model: { kernel: '5.17', variant: 'src/kernel/mkclean.ts daxEntryMkclean without its PMD branch (mkclean pre-f729c8c9b24f)', strategy: 'pre-f729c8c9b24f', needsPmd: true },
+  },
+  {
+    name: 'pmd-livelock',
+    fix: '01871e59af5c',
+    buggy: 'before 01871e59af5c "mm, dax: fix livelock, allow dax pmd mappings to become writeable"',
+    what: 'insert_pfn_pmd leaves a present read-only PMD read-only: the write fault returns without progress and is retried forever',
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd without its upgrade of a present PMD', needsPmd: true },
+  },
+  {
+    name: 'dirty-tags-never-cleared',
+    fix: '4b4bb46d00b3',
+    buggy: '9973c98ecfda .. 4b4bb46d00b3^ ("dax: clear dirty entry tags on cache flush")',
+    what: 'dax_writeback_one flushes an entry but neither write-protects its mappings nor clears its DIRTY tag: every fsync writes back everything ever written again (cost, not loss)',
+    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackOne without mkclean and without clearing DIRTY' },
+  },
+  {
+    name: 'dax-fsync-missing',
+    fix: '9973c98ecfda',
+    buggy: 'before 9973c98ecfda "dax: add support for fsync/sync"',
+    what: 'DAX tracks no dirty entries and fsync writes no CPU cache line back: stores through mmap that fsync promised are lost',
+    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackMappingRange returning at once' },
+  },
+  {
+    name: 'layout-busy-cows',
+    fix: 'd75996dd022b',
+    buggy: 'before d75996dd022b "dax: dax_layout_busy_page() should not unmap cow pages" (Vivek Goyal)',
+    what: "breaking layouts (fallocate, truncate) unmaps private mappings' copy-on-write pages too: the next load reads the file's data, the process's own private stores are gone",
+    model: { kernel: '6.1', variant: 'src/kernel/truncate.ts daxLayoutBusyPageRange with even_cows' },
+  },
+  {
+    name: 'stale-huge-zero-pmd',
+    fix: 'cd656375f946',
+    buggy: 'c6dcf52c23d2 .. cd656375f946^ (Fixes: c6dcf52c23d2; Cc: stable)',
+    what: 'write(2) into a hole read through the 2 MiB zero page leaves that zero PMD mapped: loads through the mmap keep returning zeros where read(2) returns the data',
+    model: { kernel: '6.1', variant: 'src/kernel/rw.ts invalidateInodePages2Range without its unmap_mapping_pages', needsPmd: true },
+  },
+  {
+    name: 'map-sync-metadata',
+    fix: 'v4.15 MAP_SYNC',
+    buggy: 'before v4.15 (the MAP_SYNC series; for ext4 b8a6176c214c "ext4: Support for synchronous DAX faults")',
+    what: 'a write fault into a hole maps the new block writable before its allocation is committed: data the user flushed with clwb + sfence reads back as a hole after a crash',
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts isSynchronous: no fault is synchronous (no IOMAP_F_DIRTY, no dax_finish_sync_fault)' },
+  },
+  {
+    name: 'pmd-flush-cache-range',
+    fix: 'e583b5c472bd',
+    buggy: 'before e583b5c472bd "dax: fix cache flush on PMD-mapped pages" (v5.19 series)',
+    what: 'mkclean flushes the virtually indexed cache of one page of a PMD mapping, not all of it: no difference on any configuration that builds, since DAX needs non-aliasing caches (a negative control)',
+    model: { kernel: '5.17', variant: 'src/kernel/mkclean.ts cleanLeaf: flush_cache_page in place of flush_cache_range', needsPmd: true, negativeControl: true },
+  },
+  {
+    name: 'insert-pfn-set-pte-at',
+    fix: 'cae85cb8add3',
+    buggy: 'before cae85cb8add3 "mm/memory.c: fix modifying of page protection by insert_pfn()" (Jan Kara, 2019)',
+    what: "insert_pfn makes a present PTE writable with set_pte_at: powerpc's set_pte_at warns (VM_WARN_ON, CONFIG_DEBUG_VM) on a write fault to a read-faulted DAX page",
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', families: ['ppc64'], familiesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
+  },
+  {
+    name: 'pmd-unaligned-access-flags',
+    fix: 'fce86ff5802b',
+    buggy: 'from the use of pmdp_set_access_flags in insert_pfn_pmd (2019) until fce86ff5802b (v5.2)',
+    what: "the DAX PMD fault hands insert_pfn_pmd the unaligned fault address: x86's pmdp_set_access_flags hits VM_BUG_ON(address & ~HPAGE_PMD_MASK) on a write to a read-only PMD",
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, families: ['x86'], familiesWhy: "only x86's pmdp_set_access_flags asserts the alignment" },
+  },
+  { name: 'fault-races-write', fix: 'Jan Kara 2017', buggy: 'before the fix', what: '"dax: Fix data corruption when fault races with write" (needs task interleaving: part 2)', model: null },
+  { name: 'simultaneous-write-faults', fix: '843172978bb9', buggy: 'before 843172978bb9', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'missed-wakeup-pmd', fix: '23c84eb78375', buggy: 'before 23c84eb78375', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'mkclean-vs-dontneed', fix: '024eee0e83f0', buggy: 'before 024eee0e83f0', what: '"mm: page_mkclean vs MADV_DONTNEED race": pmdp_huge_clear_flush made the PMD none while MADV_DONTNEED tests pmd_none unlocked (needs task interleaving: part 2)', model: null },
+  { name: 'punch-vs-fault', fix: 'ea3d7209ca01', buggy: 'before ea3d7209ca01', what: 'CVE-2015-8839, a page fault racing with hole punch (needs task interleaving: part 2)', model: null },
+  { name: 'pinned-truncate', fix: '5fac7408d828', buggy: 'before 5fac7408d828', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: 'before 7851bf649d42', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
+  { name: 'arm64-pmd-leaf', fix: '23bc8f69f0ec', buggy: 'before 23bc8f69f0ec', what: 'needs the arm64 layouts', model: null },
+  { name: 'btt-nocache-4byte', fix: 'a82eee7424', buggy: 'before a82eee7424', what: 'a litmus case', model: null },
+];
+
+/** The library entry named `nameOrFix`: its name, or its fix commit (12 hex digits, any case). */
+export function findBug(nameOrFix: string): BugInfo | undefined {
+  const lower = nameOrFix.toLowerCase();
+  return BUG_LIBRARY.find((b) => b.name === nameOrFix || (/^[0-9a-f]{12}$/.test(lower) && b.fix === lower));
+}
+
+/** The bugs whose switch daxsim models. */
+export const MODELLED_BUGS: readonly BugInfo[] = BUG_LIBRARY.filter((b) => b.model !== null);
+
+/**
+ * The library entry a `bug` switch names, or the one-line reason it cannot be used:
+ * not in the library (listing the valid names), or in it but not modelled yet.
+ */
+export function resolveBug(nameOrFix: string): BugInfo | string {
+  const b = findBug(nameOrFix);
+  if (b === undefined) return `unknown bug '${nameOrFix}' (known: ${BUG_LIBRARY.map((x) => x.name).join(', ')}; or a fix's 12-digit commit id)`;
+  if (b.model === null) return `bug '${b.name}' (${b.fix}) is in the library but daxsim does not model its fix yet (modelled: ${MODELLED_BUGS.map((x) => x.name).join(', ')})`;
+  return b;
+}
+
+/**
+ * The mkclean strategy a set of switches selects, or undefined to keep the kernel's own.
+ * pmd-wrprotect's variant (no PMD branch) is older than seed-pte-in-pmd's and has its bug too
+ * (dax_mapping_entry_mkclean also queries i_mmap at one index), so it wins when both are on.
+ * On 5.19 and later, where pfn_mkclean_range replaced that function, `bug pmd-wrprotect`
+ * therefore brings the 2016 function back whole: its replay runs on 5.17, where it is exact.
+ */
+export function bugStrategy(bugs: readonly BugInfo[]): Strategy | undefined {
+  const names = new Set(bugs.map((b) => b.name));
+  if (names.has('pmd-wrprotect')) return 'pre-f729c8c9b24f';
+  if (names.has('seed-pte-in-pmd')) return 'buggy';
+  return undefined;
+}
+
+/** The switches a `mkclean` strategy is the same as (`mkclean buggy` == `bug seed-pte-in-pmd`). */
+export function bugsOfStrategy(s: Strategy): readonly string[] {
+  return MODELLED_BUGS.filter((b) => b.model!.strategy === s).map((b) => b.name);
+}
