@@ -54,12 +54,10 @@ export class DurabilityChecker {
   /** Per CPU: file lines clwb'd since that CPU's last fence, with their content at clwb time. */
   private readonly pendingFlush = new Map<number, Array<{ file: DaxFile; line: number; value: Uint8Array }>>();
 
-  constructor(private readonly readStored: (file: DaxFile, offset: number, len: number, out: Uint8Array) => void) {}
-
   /** The kernel events this checker listens to; merge into Kernel.events. */
   events(): KernelEvents {
     return {
-      fileStore: (file, offset, len) => this.stored(file, offset, len),
+      fileStore: (file, offset, len, _cpu, data, dataOffset) => this.stored(file, offset, len, data, dataOffset),
       fileSynced: (file, start, end) => this.promise(file, start, end),
       userFlush: (cpu, file, lineOffset) => this.userFlush(cpu, file, lineOffset),
       userFence: (cpu) => this.userFence(cpu),
@@ -112,10 +110,11 @@ export class DurabilityChecker {
     this.pendingFlush.clear();
   }
 
-  /** A store of `len` bytes at `offset` completed: read back what it stored. */
-  private stored(file: DaxFile, offset: number, len: number): void {
-    const buf = new Uint8Array(len);
-    this.readStored(file, offset, len, buf);
+  /**
+   * A store of `len` bytes at `offset` completed; the event carries the bytes (data[dataOffset ..]),
+   * so the checker never reads back from the cache whose crash it judges.
+   */
+  private stored(file: DaxFile, offset: number, len: number, data: Uint8Array, dataOffset: number): void {
     for (let i = 0; i < len; ) {
       const at = offset + i;
       const p = this.page(file, Math.floor(at / PAGE));
@@ -124,7 +123,7 @@ export class DurabilityChecker {
       if (o < p.writtenLo) p.writtenLo = o;
       if (o + n > p.writtenHi) p.writtenHi = o + n;
       for (let j = 0; j < n; j++) {
-        const v = buf[i + j]!;
+        const v = data[dataOffset + i + j]!;
         p.current[o + j] = v;
         p.written[o + j] = 1;
         if (p.hasPromise[o + j] === 1) {

@@ -181,6 +181,7 @@ function stmtText(s: Stmt): string {
       return 'crash';
     case 'expect-durable':
     case 'expect-pte':
+    case 'expect-tlb':
       return s.text;
   }
 }

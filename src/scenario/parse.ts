@@ -44,6 +44,18 @@ export type Stmt =
       write: boolean | null;
       dirty: boolean | null;
       level: 'pte' | 'pmd' | null;
+    }
+  | {
+      /** What P's CPU's TLB holds for the page at offset O of M (Mmu.tlbProbe: no walk, no side effect). */
+      op: 'expect-tlb';
+      line: number;
+      text: string;
+      proc: string;
+      map: string;
+      offset: number;
+      cached: boolean;
+      write: boolean | null;
+      dirty: boolean | null;
     };
 
 export interface Scenario {
@@ -78,7 +90,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, persistence, pmd, file, proc, crash, expect, or P mmap|write|read|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, persistence, pmd, file, proc, crash, expect durable|lost|pte|tlb, or P mmap|write|read|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -212,14 +224,19 @@ export function parseScenario(text: string, file: string): Scenario {
           stmts.push({ op: 'expect-durable', line, lost: what === 'lost', text });
           return;
         }
-        if (what === 'pte') {
-          arity(6, 9, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd]');
+        // `expect pte|tlb P M O ...`: the process, its mapping and an offset inside it.
+        const target = (): { proc: string; map: string; offset: number } => {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
           if (info === undefined || info.proc !== proc) fail(`unknown mapping '${words[3]}' of ${proc}`);
           const offset = num(words[4]!, 'offset');
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
+          return { proc, map: words[3]!, offset };
+        };
+        if (what === 'pte') {
+          arity(6, 9, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd]');
+          const t = target();
           const state = words[5];
           if (state !== 'present' && state !== 'absent') fail(`expected present or absent, not '${state}'`);
           let write: boolean | null = null;
@@ -232,10 +249,26 @@ export function parseScenario(text: string, file: string): Scenario {
             else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, pte|pmd, each at most once)`);
           }
           if (state === 'absent' && (write !== null || dirty !== null || level !== null)) fail('an absent entry has no rw/dirty/level to check');
-          stmts.push({ op: 'expect-pte', line, text, proc, map: words[3]!, offset, present: state === 'present', write, dirty, level });
+          stmts.push({ op: 'expect-pte', line, text, ...t, present: state === 'present', write, dirty, level });
           return;
         }
-        return fail(`expected 'expect durable', 'expect lost' or 'expect pte ...'`);
+        if (what === 'tlb') {
+          arity(6, 8, 'expect tlb P M O cached|empty [rw|ro] [dirty|clean]');
+          const t = target();
+          const state = words[5];
+          if (state !== 'cached' && state !== 'empty') fail(`expected cached or empty, not '${state}'`);
+          let write: boolean | null = null;
+          let dirty: boolean | null = null;
+          for (const w of words.slice(6)) {
+            if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
+            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, each at most once)`);
+          }
+          if (state === 'empty' && (write !== null || dirty !== null)) fail('an empty TLB slot has no rw/dirty to check');
+          stmts.push({ op: 'expect-tlb', line, text, ...t, cached: state === 'cached', write, dirty });
+          return;
+        }
+        return fail(`expected 'expect durable', 'expect lost', 'expect pte ...' or 'expect tlb ...'`);
       }
     }
 

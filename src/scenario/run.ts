@@ -13,6 +13,7 @@ import { ALL_STRATEGIES, KernelError, UserFault, type Strategy } from '../kernel
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
+import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
@@ -22,7 +23,7 @@ import type { Scenario, Stmt } from './parse.ts';
  * an interface here, so the runner does not import the writer that imports its report type.
  */
 export interface StatementTracer {
-  kernelEvents(): KernelEvents;
+  kernelEvents(sim: Simulation): KernelEvents;
   statement(line: number, text: string, tid: number, trackName: string, body: () => void): void;
   walks(tid: number, before: Record<string, number>, after: Record<string, number>): void;
 }
@@ -112,7 +113,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const names: RunNames = { files, procs, maps };
   const expects: ExpectResult[] = [];
   let crashLine: number | null = null;
-  if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents());
+  if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents(sim));
   if (opts.events !== undefined) sim.listen(opts.events);
 
   const exec = (s: Stmt): void => {
@@ -167,6 +168,17 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
           (s.dirty === null || e.dirty === s.dirty) &&
           (s.level === null || e.level === s.level);
         const actual = e.present ? `present ${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'} ${e.level}` : 'absent';
+        expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
+        return;
+      }
+      case 'expect-tlb': {
+        // What the process's CPU would use for the page without walking: a stale entry counts.
+        const proc = procs.get(s.proc)!;
+        const t = sim.machine.hwMmu.tlbProbe(proc.mm.cpu, maps.get(s.map)!.start + s.offset);
+        const write = t !== null && (t.perms & Perm.W) !== 0;
+        const dirty = t !== null && (t.perms & Perm.D) !== 0;
+        const ok = (t !== null) === s.cached && (t === null || ((s.write === null || write === s.write) && (s.dirty === null || dirty === s.dirty)));
+        const actual = t !== null ? `cached ${write ? 'rw' : 'ro'} ${dirty ? 'dirty' : 'clean'} (${t.pageSize / 1024}K page)` : 'empty';
         expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
         return;
       }
@@ -235,6 +247,7 @@ function statementText(s: Stmt): string {
       return 'crash';
     case 'expect-durable':
     case 'expect-pte':
+    case 'expect-tlb':
       return s.text;
     default:
       return `${s.proc} ${s.op} ${s.map}`;

@@ -117,8 +117,7 @@ export class Simulation {
     if (opts.check === false) {
       this.checker = null;
     } else {
-      const cache = this.machine.cache;
-      this.checker = new DurabilityChecker((file, offset, len, out) => cache.load(0, file.phys + offset, len, out));
+      this.checker = new DurabilityChecker();
       if (opts.reuseMachine === true) {
         lastChecker.get(this.machine)?.recycle();
         lastChecker.set(this.machine, this.checker);

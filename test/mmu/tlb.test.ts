@@ -149,7 +149,7 @@ describe('TLB off and counters', () => {
     expect(s).toMatchObject({ translations: 10, walks: 1, tlbHits: 9, tlbMisses: 1, tlbFills: 1 });
     mmu.setTlbEnabled(false);
     expect(mmu.tlbCount(0)).toBe(0);
-    expect(() => mmu.translate(0, 0x400000, 3, true)).toThrow(RangeError);
+    expect(() => mmu.translate(0, 0x400000, 3 as Access, true)).toThrow(RangeError); // a JS caller can pass any number
     expect(() => mmu.translate(1.5, 0x400000, Access.Read, true)).toThrow(RangeError);
   });
 
