@@ -5,7 +5,6 @@
 // InputError naming its line (exit 2); anything else is a daxsim bug, an InternalError naming
 // the statement being run (exit 3).
 
-import { InternalError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
@@ -15,7 +14,7 @@ import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type Ke
 import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
-import { InputError } from './errors.ts';
+import { InputError, InternalError } from './errors.ts';
 import type { Scenario, Stmt } from './parse.ts';
 
 /**
