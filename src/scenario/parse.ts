@@ -224,7 +224,18 @@ export function parseScenario(text: string, file: string): Scenario {
           stmts.push({ op: 'expect-durable', line, lost: what === 'lost', text });
           return;
         }
-        // `expect pte|tlb P M O ...`: the process, its mapping and an offset inside it.
+        // `expect pte|tlb P M O ... [rw|ro] [dirty|clean] [pte|pmd]`: each qualifier at most once.
+        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null } => {
+          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null } = { write: null, dirty: null, level: null };
+          for (const w of ws) {
+            if ((w === 'rw' || w === 'ro') && q.write === null) q.write = w === 'rw';
+            else if ((w === 'dirty' || w === 'clean') && q.dirty === null) q.dirty = w === 'dirty';
+            else if (levels && (w === 'pte' || w === 'pmd') && q.level === null) q.level = w;
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd' : ''}, each at most once)`);
+          }
+          return q;
+        };
+        // The process, its mapping and an offset inside it.
         const target = (): { proc: string; map: string; offset: number } => {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
@@ -234,38 +245,25 @@ export function parseScenario(text: string, file: string): Scenario {
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
           return { proc, map: words[3]!, offset };
         };
-        if (what === 'pte') {
-          arity(6, 9, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd]');
+        // `expect pte|tlb P M O yes|no [qualifiers]`: qualifiers only after the `yes` word.
+        const expectForm = (yes: string, no: string, noQualifiers: string, levels: boolean) => {
           const t = target();
           const state = words[5];
-          if (state !== 'present' && state !== 'absent') fail(`expected present or absent, not '${state}'`);
-          let write: boolean | null = null;
-          let dirty: boolean | null = null;
-          let level: 'pte' | 'pmd' | null = null;
-          for (const w of words.slice(6)) {
-            if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
-            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
-            else if ((w === 'pte' || w === 'pmd') && level === null) level = w;
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, pte|pmd, each at most once)`);
-          }
-          if (state === 'absent' && (write !== null || dirty !== null || level !== null)) fail('an absent entry has no rw/dirty/level to check');
-          stmts.push({ op: 'expect-pte', line, text, ...t, present: state === 'present', write, dirty, level });
+          if (state !== yes && state !== no) fail(`expected ${yes} or ${no}, not '${state}'`);
+          const q = qualifiers(words.slice(6), levels);
+          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null)) fail(noQualifiers);
+          return { t, there: state === yes, q };
+        };
+        if (what === 'pte') {
+          arity(6, 9, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd]');
+          const { t, there, q } = expectForm('present', 'absent', 'an absent entry has no rw/dirty/level to check', true);
+          stmts.push({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level });
           return;
         }
         if (what === 'tlb') {
           arity(6, 8, 'expect tlb P M O cached|empty [rw|ro] [dirty|clean]');
-          const t = target();
-          const state = words[5];
-          if (state !== 'cached' && state !== 'empty') fail(`expected cached or empty, not '${state}'`);
-          let write: boolean | null = null;
-          let dirty: boolean | null = null;
-          for (const w of words.slice(6)) {
-            if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
-            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, each at most once)`);
-          }
-          if (state === 'empty' && (write !== null || dirty !== null)) fail('an empty TLB slot has no rw/dirty to check');
-          stmts.push({ op: 'expect-tlb', line, text, ...t, cached: state === 'cached', write, dirty });
+          const { t, there, q } = expectForm('cached', 'empty', 'an empty TLB slot has no rw/dirty to check', false);
+          stmts.push({ op: 'expect-tlb', line, text, ...t, cached: there, write: q.write, dirty: q.dirty });
           return;
         }
         return fail(`expected 'expect durable', 'expect lost', 'expect pte ...' or 'expect tlb ...'`);
@@ -375,4 +373,35 @@ export function parseScenario(text: string, file: string): Scenario {
   });
   if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
   return { file, settings, settingLines, stmts };
+}
+
+/** A statement in the scenario language, as parseScenario reads it back (the generator writes scenarios with it). */
+export function formatStmt(s: Stmt): string {
+  switch (s.op) {
+    case 'file':
+      return `file ${s.name} size ${s.size}`;
+    case 'proc':
+      return `proc ${s.name}`;
+    case 'mmap':
+      return `${s.proc} mmap ${s.name} ${s.file} offset ${s.offset} length ${s.length} ${s.write ? 'rw' : 'ro'} ${s.shared ? 'shared' : 'private'}${s.sync ? ' sync' : ''}`;
+    case 'write':
+      return `${s.proc} write ${s.map} ${s.offset} ${s.length}${s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'read':
+    case 'flush':
+      return `${s.proc} ${s.op} ${s.map} ${s.offset} ${s.length}`;
+    case 'sfence':
+      return `${s.proc} sfence`;
+    case 'fsync':
+      return `${s.proc} fsync ${s.file}`;
+    case 'msync':
+      return s.length === null ? `${s.proc} msync ${s.map}` : `${s.proc} msync ${s.map} ${s.offset} ${s.length}`;
+    case 'munmap':
+      return `${s.proc} munmap ${s.map}`;
+    case 'crash':
+      return 'crash';
+    case 'expect-durable':
+    case 'expect-pte':
+    case 'expect-tlb':
+      return s.text;
+  }
 }

@@ -15,7 +15,7 @@ import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError, InternalError } from './errors.ts';
-import type { Scenario, Stmt } from './parse.ts';
+import { formatStmt, type Scenario, type Stmt } from './parse.ts';
 
 /**
  * What the runner asks of a trace writer (src/scenario/trace.ts TraceRecorder implements it):
@@ -230,27 +230,27 @@ export function describeLost(lost: readonly LostRange[]): string {
   return `${total} bytes: ${parts.join(', ')}${lost.length > 4 ? ', ...' : ''}`;
 }
 
+/** How many words of a statement name it in a trace slice or an internal error (an expect: all of it). */
+const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
+  file: 2,
+  proc: 2,
+  mmap: 3,
+  write: 3,
+  read: 3,
+  flush: 3,
+  sfence: 2,
+  fsync: 3,
+  msync: 3,
+  munmap: 3,
+  crash: 1,
+  'expect-durable': Infinity,
+  'expect-pte': Infinity,
+  'expect-tlb': Infinity,
+};
+
+/** A statement's short name: `A write a`, `file F`, or an expect's whole text. */
 function statementText(s: Stmt): string {
-  switch (s.op) {
-    case 'file':
-      return `file ${s.name}`;
-    case 'proc':
-      return `proc ${s.name}`;
-    case 'mmap':
-      return `${s.proc} mmap ${s.name}`;
-    case 'sfence':
-      return `${s.proc} sfence`;
-    case 'fsync':
-      return `${s.proc} fsync ${s.file}`;
-    case 'crash':
-      return 'crash';
-    case 'expect-durable':
-    case 'expect-pte':
-    case 'expect-tlb':
-      return s.text;
-    default:
-      return `${s.proc} ${s.op} ${s.map}`;
-  }
+  return formatStmt(s).split(' ').slice(0, LABEL_WORDS[s.op]).join(' ');
 }
 
 /** Exit status of `run`: 1 if an expect failed, or if data was lost and the scenario did not say `expect lost`. */
