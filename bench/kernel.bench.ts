@@ -33,7 +33,7 @@ import type { DaxFile } from '../src/kernel/file.ts';
 import { SEED_STRATEGIES, STRATEGIES, type Counters, type Kernel, type Strategy } from '../src/kernel/kernel.ts';
 import type { Mm, Vma } from '../src/kernel/mm.ts';
 import { newSlot } from '../src/kernel/pgtable.ts';
-import { ACCESS_READ } from '../src/kernel/ports.ts';
+import { Access } from '../src/kernel/ports.ts';
 import { Simulation, type Process } from '../src/sim/simulation.ts';
 import type { BenchCase } from './case.ts';
 
@@ -88,7 +88,7 @@ class RigBuilder {
       if (this.slot.level === k.pmdLevel) this.pmdLeaves++;
       else this.pteLeaves++;
     }
-    if (replay) this.stores.push([k.translateUser(proc.mm, va, ACCESS_READ), proc.mm.cpu]);
+    if (replay) this.stores.push([k.translateUser(proc.mm, va, Access.Read), proc.mm.cpu]);
   }
 
   build(file: DaxFile, syncer: Mm): Rig {

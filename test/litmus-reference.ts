@@ -42,7 +42,9 @@
 // States are memoised (a string key of the whole machine), so shared suffixes of interleavings
 // are explored once; visited states are capped, never a hang.
 
-import { InputError } from '../src/cli/errors.ts';
+import { LitmusError } from '../src/litmus/errors.ts';
+// The outcome's shape, order and printing are shared with the explorer; the semantics are this file's own.
+import { cmpRow, cmpStr, type Outcome } from '../src/litmus/outcome.ts';
 import type { LitmusTest } from '../src/litmus/parse.ts';
 
 export const MAX_STATES = 200_000;
@@ -72,15 +74,6 @@ interface State {
   cur: number[][];
   /** ADR: the snapshots since the lower bound (as keys of `cur`-like arrays), lower bound first. */
   cands: number[][][];
-}
-
-export interface Outcome {
-  /** Output keys, in print order: registers `T<i>:<reg>` then locations. */
-  keys: string[];
-  /** One row of values per state, sorted. */
-  states: number[][];
-  /** Machine states visited. */
-  visited: number;
 }
 
 function blocks(p: Entry, e: Entry): boolean {
@@ -174,10 +167,10 @@ export function explore(t: LitmusTest, maxStates = MAX_STATES): Outcome {
     if (visited.has(key)) continue;
     visited.add(key);
     if (visited.size > maxStates) {
-      throw new InputError(`${t.file}:${lastLine}`, `exploration exceeds ${maxStates} machine states; use fewer threads or operations`);
+      throw new LitmusError(`${t.file}:${lastLine}`, `exploration exceeds ${maxStates} machine states; use fewer threads or operations`);
     }
     if ((visited.size & 1023) === 0 && Date.now() > deadline) {
-      throw new InputError(`${t.file}:${lastLine}`, `exploration exceeds ${MAX_MILLIS / 1000} s (${visited.size} machine states); use fewer threads or operations`);
+      throw new LitmusError(`${t.file}:${lastLine}`, `exploration exceeds ${MAX_MILLIS / 1000} s (${visited.size} machine states); use fewer threads or operations`);
     }
     let done = true;
     for (let ti = 0; ti < t.threads.length; ti++) {
@@ -247,22 +240,4 @@ export function explore(t: LitmusTest, maxStates = MAX_STATES): Outcome {
   const states = [...results].map((r) => (r === '' ? [] : r.split(',').map(Number)));
   states.sort(cmpRow);
   return { keys, states, visited: visited.size };
-}
-
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function cmpRow(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-/** `T1:r=1 X=1 Y=0` */
-export function formatState(keys: string[], row: number[]): string {
-  return keys.map((k, i) => `${k}=${row[i]}`).join(' ');
-}
-
-export function toJson(o: Outcome): { states: Array<Record<string, number>> } {
-  return { states: o.states.map((row) => Object.fromEntries(o.keys.map((k, i) => [k, row[i]!]))) };
 }

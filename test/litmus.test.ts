@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../src/cli/errors.ts';
+import { LitmusError } from '../src/litmus/errors.ts';
 import { explore, exploreParallel, formatState, parseLitmus, runLitmusFile, toJson } from '../src/litmus/index.ts';
 import { explore as exploreReference } from './litmus-reference.ts';
 
@@ -41,9 +41,9 @@ describe('litmus parser', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).where).toBe(where);
-    expect((err as InputError).message).toMatch(msg);
+    expect(err).toBeInstanceOf(LitmusError);
+    expect((err as LitmusError).where).toBe(where);
+    expect((err as LitmusError).message).toMatch(msg);
   };
 
   it('reports file:line for bad input', () => {

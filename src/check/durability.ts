@@ -55,20 +55,17 @@ export class DurabilityChecker {
   private readonly pendingFlush = new Map<number, Array<{ file: DaxFile; line: number; value: Uint8Array }>>();
 
   /**
-   * `readStored` reads what a file holds now; `crashPa` says where byte `off` of a file is on
-   * the device after a crash, -1 where the committed metadata has a hole there (a block
-   * allocated since the last commit is reverted, so the byte reads as zero): file.ts
-   * committedPa. By default a file is its one extent at file.phys.
+   * `crashPa` says where byte `off` of a file is on the device after a crash, -1 where the
+   * committed metadata has a hole there (a block allocated since the last commit is reverted,
+   * so the byte reads as zero): file.ts committedPa. By default a file is its one extent at
+   * file.phys.
    */
-  constructor(
-    private readonly readStored: (file: DaxFile, offset: number, len: number, out: Uint8Array) => void,
-    private readonly crashPa: (file: DaxFile, off: number) => number = (file, off) => file.phys + off,
-  ) {}
+  constructor(private readonly crashPa: (file: DaxFile, off: number) => number = (file, off) => file.phys + off) {}
 
   /** The kernel events this checker listens to; merge into Kernel.events. */
   events(): KernelEvents {
     return {
-      fileStore: (file, offset, len) => this.stored(file, offset, len),
+      fileStore: (file, offset, len, _cpu, data, dataOffset) => this.stored(file, offset, len, data, dataOffset),
       fileSynced: (file, start, end) => this.promise(file, start, end),
       userFlush: (cpu, file, lineOffset) => this.userFlush(cpu, file, lineOffset),
       userFence: (cpu) => this.userFence(cpu),
@@ -121,10 +118,11 @@ export class DurabilityChecker {
     this.pendingFlush.clear();
   }
 
-  /** A store of `len` bytes at `offset` completed: read back what it stored. */
-  private stored(file: DaxFile, offset: number, len: number): void {
-    const buf = new Uint8Array(len);
-    this.readStored(file, offset, len, buf);
+  /**
+   * A store of `len` bytes at `offset` completed; the event carries the bytes (data[dataOffset ..]),
+   * so the checker never reads back from the cache whose crash it judges.
+   */
+  private stored(file: DaxFile, offset: number, len: number, data: Uint8Array, dataOffset: number): void {
     for (let i = 0; i < len; ) {
       const at = offset + i;
       const p = this.page(file, Math.floor(at / PAGE));
@@ -133,7 +131,7 @@ export class DurabilityChecker {
       if (o < p.writtenLo) p.writtenLo = o;
       if (o + n > p.writtenHi) p.writtenHi = o + n;
       for (let j = 0; j < n; j++) {
-        const v = buf[i + j]!;
+        const v = data[dataOffset + i + j]!;
         p.current[o + j] = v;
         p.written[o + j] = 1;
         if (p.hasPromise[o + j] === 1) {

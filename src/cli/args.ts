@@ -25,3 +25,7 @@ export function oneOf<T extends string>(command: string, option: string, value: 
   if (!(allowed as readonly string[]).includes(value)) throw new InputError(command, `--${option} must be one of ${allowed.join(', ')}, not '${value}'`);
   return value as T;
 }
+
+const text = { type: 'string' } as const;
+/** The options that choose the machine and kernel a scenario runs on (`--arch` ... `--persistence`), shared by the commands that run one. */
+export const MACHINE_OPTIONS = { arch: text, kernel: text, mkclean: text, persistence: text } as const;

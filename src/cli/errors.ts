@@ -5,19 +5,16 @@
 // - anything else escaping a command is a daxsim bug too: `daxsim: internal error: <what>`, exit 3.
 // Words echoed from the input are cut (`echo`) so a 200 KB word cannot fill the terminal.
 
-import { InputError } from '../scenario/errors.ts';
+import { LitmusError } from '../litmus/errors.ts';
+import { firstLine as describe, InputError, InternalError } from '../scenario/errors.ts';
 
-// The class lives with the code that reads input (src/scenario/errors.ts).
-export { InputError };
+// Each error class lives in the layer that raises it (src/scenario/errors.ts, src/litmus/errors.ts);
+// the CLI only tells them apart and formats them.
+export { InputError, InternalError, LitmusError };
 
-export class InternalError extends Error {
-  /** `where` is the statement being run when the model failed, as `file:line (text)`. */
-  constructor(
-    readonly where: string,
-    readonly cause: unknown,
-  ) {
-    super(`${where}: ${describe(cause)}`);
-  }
+/** Bad input from any layer: a place (`file:line` or the command) and a reason; exit 2. */
+export function isUserError(e: unknown): e is InputError | LitmusError {
+  return e instanceof InputError || e instanceof LitmusError;
 }
 
 export const EXIT_OK = 0;
@@ -33,13 +30,8 @@ export function echo(word: string): string {
   return word.length <= ECHO_MAX ? word : `${word.slice(0, ECHO_MAX)}... (${word.length} characters)`;
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) return `${e.name === 'Error' ? '' : `${e.name}: `}${e.message.split('\n')[0]}`;
-  return String(e).split('\n')[0]!;
-}
-
 export function exitCodeOf(e: unknown): number {
-  return e instanceof InputError ? EXIT_INPUT : EXIT_INTERNAL;
+  return isUserError(e) ? EXIT_INPUT : EXIT_INTERNAL;
 }
 
 /** Longest message printed: the line stays one readable line whatever the input held. */
@@ -52,7 +44,7 @@ export function cutMessage(s: string): string {
 }
 
 export function formatError(e: unknown): string {
-  if (e instanceof InputError) return cutMessage(`daxsim: ${e.where}: ${e.message}`);
+  if (isUserError(e)) return cutMessage(`daxsim: ${e.where}: ${e.message}`);
   if (e instanceof InternalError) return cutMessage(`daxsim: internal error: ${e.message}`);
   return cutMessage(`daxsim: internal error: ${describe(e)}`);
 }

@@ -5,6 +5,7 @@
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
+import type { HwFault } from './ports.ts';
 
 export type FaultKind = 'read' | 'write' | 'wp';
 
@@ -14,10 +15,10 @@ export type MkcleanAction = 'cleaned' | 'already-clean' | 'pfn-mismatch' | 'not-
 export interface KernelEvents {
   /** A page fault enters handle_mm_fault (before any of its work; `fault` follows when it is handled). */
   faultStart?(mm: Mm, va: number, write: boolean): void;
-  /** A page fault the kernel handled: kind, and how (pte, pmd, fallback, cow, sync, spurious). */
-  fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: string): void;
-  /** A user store reached the file's blocks (through the CPU cache). */
-  fileStore?(file: DaxFile, offset: number, len: number, cpu: number): void;
+  /** A page fault the kernel handled: kind, how (pte, pmd, fallback, cow, sync, spurious), and the hardware's report. */
+  fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: HwFault): void;
+  /** A user store reached the file's blocks (through the CPU cache): the bytes are data[dataOffset .. dataOffset + len). */
+  fileStore?(file: DaxFile, offset: number, len: number, cpu: number, data: Uint8Array, dataOffset: number): void;
   /** fsync/msync of [start, end) bytes of the file returned successfully. */
   fileSynced?(file: DaxFile, start: number, end: number): void;
   /** A user clwb of the line at this file offset (CLWB from user space, MAP_SYNC style). */

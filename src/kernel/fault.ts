@@ -14,7 +14,8 @@ import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
 import { blockPa } from './file.ts';
-import { findVma, linearPageIndex, type DaxFile, type Mm, type Vma } from './mm.ts';
+import { linearPageIndex, type DaxFile, type Vma } from './mm.ts';
+import type { HwFault } from './ports.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
 
@@ -42,18 +43,14 @@ const PMDP_SET_ACCESS_FLAGS_ALIGNED: Readonly<Record<string, boolean>> = { x86: 
 
 type DaxResult = 'nopage' | 'fallback';
 
-/** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
-export function handleMmFault(k: KernelContext, mm: Mm, va: number, write: boolean, hw: string): void {
-  k.events.faultStart?.(mm, va, write);
-  const vma = findVma(mm, va);
-  if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${hw})`);
-  // access_error (arch/x86/mm/fault.c): a write needs VM_WRITE, a read VM_READ.
-  if (write ? !vma.flags.write : !vma.flags.read) {
-    throw new UserFault('SIGSEGV', `${write ? 'write to read-only' : 'read of unreadable'} mapping ${vma.name} at 0x${va.toString(16)} (${hw})`);
-  }
+/**
+ * handle_mm_fault, after the arch's fault entry (arch-fault.ts) found `vma` and checked
+ * access_error; `write` is FAULT_FLAG_WRITE, `hw` the hardware's report (for listeners).
+ */
+export function handleMmFault(k: KernelContext, vma: Vma, va: number, write: boolean, hw: HwFault): void {
   const how = handleFault(k, vma, va, write);
-  k.countFault(mm, how.kind);
-  k.events.fault?.(mm, va, how.kind, how.how, hw);
+  k.countFault(vma.mm, how.kind);
+  k.events.fault?.(vma.mm, va, how.kind, how.how, hw);
 }
 
 interface Handled {

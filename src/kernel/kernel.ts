@@ -6,10 +6,10 @@
 
 import { KernelContext, type KernelConfig, type MachinePorts } from './context.ts';
 import { FaultLivelock, KernelError } from './errors.ts';
-import { handleMmFault } from './fault.ts';
+import { doUserAddrFault } from './arch-fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
-import { ACCESS_READ, ACCESS_WRITE } from './ports.ts';
+import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
 import { ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
@@ -167,19 +167,19 @@ export class Kernel extends KernelContext {
 
   /** Stores `data` at `va` in `mm` through the MMU, taking faults as needed. */
   userWrite(mm: Mm, va: number, data: Uint8Array): void {
-    this.userAccess(mm, va, data, true);
+    this.userAccess(mm, va, data, Access.Write);
   }
 
   /** Loads `out.length` bytes at `va` through the MMU. */
   userRead(mm: Mm, va: number, out: Uint8Array): void {
-    this.userAccess(mm, va, out, false);
+    this.userAccess(mm, va, out, Access.Read);
   }
 
   /** clwb of every cache line of [va, va+len) from user space (translating as a load would). */
   userFlush(mm: Mm, va: number, len: number): void {
     const line = 64; // CLWB works on 64-byte lines (CPUID.01H:EBX[15:8] * 8, Intel SDM Vol. 2)
     for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
-      const pa = this.translateUser(mm, a, ACCESS_READ);
+      const pa = this.translateUser(mm, a, Access.Read);
       this.machine.cache.clwb(mm.cpu, pa);
       const at = this.fileOffsetAt(pa);
       if (at !== undefined) this.events.userFlush?.(mm.cpu, at.file, at.offset);
@@ -191,19 +191,20 @@ export class Kernel extends KernelContext {
     this.events.userFence?.(mm.cpu);
   }
 
-  private userAccess(mm: Mm, va: number, buf: Uint8Array, write: boolean): void {
+  private userAccess(mm: Mm, va: number, buf: Uint8Array, access: Access): void {
     const ps = this.pageSize;
+    const write = access === Access.Write;
     let done = 0;
     while (done < buf.length) {
       const at = va + done;
       const n = Math.min(buf.length - done, ps - (at % ps));
-      const pa = this.translateUser(mm, at, write ? ACCESS_WRITE : ACCESS_READ);
+      const pa = this.translateUser(mm, at, access);
       const mem = this.machine.mem;
       if (mem.pmem.contains(pa, n)) {
         if (write) {
           this.machine.cache.store(mm.cpu, pa, buf, done, n);
           const at = this.fileOffsetAt(pa);
-          if (at !== undefined) this.events.fileStore?.(at.file, at.offset, n, mm.cpu);
+          if (at !== undefined) this.events.fileStore?.(at.file, at.offset, n, mm.cpu, buf, done);
         } else {
           this.machine.cache.load(mm.cpu, pa, n, buf, done);
         }
@@ -217,14 +218,14 @@ export class Kernel extends KernelContext {
   }
 
   /** translate, handling faults as the CPU and kernel do: fault, fix up, retry the access. */
-  translateUser(mm: Mm, va: number, access: number): number {
+  translateUser(mm: Mm, va: number, access: Access): number {
     const mmu = this.machine.mmu;
     for (let attempt = 0; attempt < 4; attempt++) {
       const pa = mmu.translate(mm.cpu, va, access, true);
       if (pa >= 0) return pa;
-      handleMmFault(this, mm, va, access === ACCESS_WRITE, mmu.lastFault());
+      doUserAddrFault(this, mm, mmu.lastFault());
     }
-    throw new FaultLivelock(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.lastFault()})`);
+    throw new FaultLivelock(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.describeFault(mmu.lastFault())})`);
   }
 
   // -- helpers used by the kernel modules -------------------------------------------

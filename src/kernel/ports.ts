@@ -2,18 +2,22 @@
 // TLBs (src/mmu) and the CPU cache in front of pmem (src/cache). The kernel calls down, never
 // the reverse (README "What is modelled": dependencies point one way).
 
-/** Access kinds as the walker takes them. */
-export const ACCESS_READ = 0;
-export const ACCESS_WRITE = 1;
-export const ACCESS_EXEC = 2;
+import type { Access } from '../../arch/fault.ts';
+import type { HwFault } from '../mmu/fault.ts';
+
+// One access type from the runner to the walker: the MMU's own (arch/fault.ts).
+export { Access } from '../../arch/fault.ts';
+export type { HwFault } from '../mmu/fault.ts';
 
 export interface MmuPort {
   /** Load the page-table root (CR3 / PID / ASCE) of the mm this CPU runs. */
   setRoot(cpu: number, rootPa: number): void;
-  /** Physical address for `va`, or -1 on a fault (details from lastFault()). */
-  translate(cpu: number, va: number, access: number, user: boolean): number;
-  /** The last fault in the architecture's own words (error-code bit names, ...). */
-  lastFault(): string;
+  /** Physical address for `va`, or -1 on a fault (the fault itself from lastFault()). */
+  translate(cpu: number, va: number, access: Access, user: boolean): number;
+  /** The last fault as the hardware reported it: error code / DSISR / PGM code, address, access. */
+  lastFault(): HwFault;
+  /** A fault's one-line text in the architecture's words (for messages and traces only). */
+  describeFault(f: HwFault): string;
   /** flush_tlb_page: the translation of one page on this CPU, whatever its size. */
   flushPage(cpu: number, va: number): void;
   /** flush_tlb_range on this CPU. */

@@ -33,7 +33,7 @@ export function daxIomapWrite(k: KernelContext, cpu: number, file: DaxFile, offs
   // every block is allocated now
   forEachBlock(file, offset, data.length, ps, (pa, done, n) => {
     copyFromIterFlushcache(k, cpu, pa, data.subarray(done, done + n));
-    k.events.fileStore?.(file, offset + done, n, cpu);
+    k.events.fileStore?.(file, offset + done, n, cpu, data, done);
   });
   return true;
 }

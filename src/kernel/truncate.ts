@@ -49,9 +49,10 @@ export function ext4ZeroRange(k: KernelContext, cpu: number, file: DaxFile, offs
   truncatePagecacheRange(k, file, offset, offset + length - 1);
   forEachBlock(file, offset, length, ps, (pa, done, n) => {
     if (pa < 0) return;
-    k.machine.cache.ntstore(cpu, pa, new Uint8Array(n));
+    const zeros = new Uint8Array(n);
+    k.machine.cache.ntstore(cpu, pa, zeros);
     // the file's bytes are zeros now: what a later fsync promises (the durability checker)
-    k.events.fileStore?.(file, offset + done, n, cpu);
+    k.events.fileStore?.(file, offset + done, n, cpu, zeros, 0);
   });
   k.metadataDirty.add(file);
 }

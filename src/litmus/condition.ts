@@ -6,7 +6,7 @@
 // Atoms are `K=V` or `K!=V`, K a location (`X`, `X+8`) or a register, written `T1:r` as daxsim
 // prints it or `1:r` / `P1:r` as herd7 does; `/\` binds tighter than `\/`; `~` negates;
 // parentheses group; `true` and `false` are constants.
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
 
 export type CondKind = 'exists' | 'not-exists' | 'forall';
 
@@ -43,7 +43,7 @@ export function parseCondition(body: string, where: string, line: number): Condi
   let i = 0;
   const peek = (): string | undefined => toks[i];
   const take = (t: string): void => {
-    if (toks[i] !== t) throw new InputError(where, `condition: expected '${t}', found ${toks[i] === undefined ? 'the end' : `'${toks[i]}'`}`);
+    if (toks[i] !== t) throw new LitmusError(where, `condition: expected '${t}', found ${toks[i] === undefined ? 'the end' : `'${toks[i]}'`}`);
     i++;
   };
   const disj = (): Prop => {
@@ -64,7 +64,7 @@ export function parseCondition(body: string, where: string, line: number): Condi
   };
   const unary = (): Prop => {
     const t = peek();
-    if (t === undefined) throw new InputError(where, 'condition: expected a proposition, found the end');
+    if (t === undefined) throw new LitmusError(where, 'condition: expected a proposition, found the end');
     if (t === '~') {
       i++;
       return { op: 'not', arg: unary() };
@@ -80,18 +80,18 @@ export function parseCondition(body: string, where: string, line: number): Condi
       return { op: 'const', value: t === 'true' };
     }
     const key = registerKey(t);
-    if (!/^([A-Za-z_][A-Za-z0-9_]*(\+[0-9]+)?|T[0-9]+:[A-Za-z_][A-Za-z0-9_]*)$/.test(key)) throw new InputError(where, `condition: '${t}' is not a location or register (X, X+8, T1:r or 1:r)`);
+    if (!/^([A-Za-z_][A-Za-z0-9_]*(\+[0-9]+)?|T[0-9]+:[A-Za-z_][A-Za-z0-9_]*)$/.test(key)) throw new LitmusError(where, `condition: '${t}' is not a location or register (X, X+8, T1:r or 1:r)`);
     i++;
     const rel = peek();
-    if (rel !== '=' && rel !== '!=') throw new InputError(where, `condition: expected '=' or '!=' after '${t}'`);
+    if (rel !== '=' && rel !== '!=') throw new LitmusError(where, `condition: expected '=' or '!=' after '${t}'`);
     i++;
     const v = peek();
-    if (v === undefined || !/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v) || !Number.isSafeInteger(Number(v))) throw new InputError(where, `condition: expected a value after '${t}${rel}'`);
+    if (v === undefined || !/^(0[xX][0-9a-fA-F]+|[0-9]+)$/.test(v) || !Number.isSafeInteger(Number(v))) throw new LitmusError(where, `condition: expected a value after '${t}${rel}'`);
     i++;
     return { op: rel === '=' ? 'eq' : 'ne', key, value: Number(v) };
   };
   const prop = disj();
-  if (i < toks.length) throw new InputError(where, `condition: unexpected '${toks[i]}'`);
+  if (i < toks.length) throw new LitmusError(where, `condition: unexpected '${toks[i]}'`);
   return { kind: kw[1], prop, text: `${kw[0]} ${toks.join(' ').replace(/\( /g, '(').replace(/ \)/g, ')').replace(/ (!?=) /g, '$1').replace(/~ /g, '~')}`, line };
 }
 
@@ -109,7 +109,7 @@ function tokenize(s: string, where: string): string[] {
     if (/^\s*$/.test(s.slice(at))) break;
     re.lastIndex = at;
     const m = re.exec(s);
-    if (m === null) throw new InputError(where, `condition: unexpected '${s.slice(at).trim().slice(0, 20)}'`);
+    if (m === null) throw new LitmusError(where, `condition: unexpected '${s.slice(at).trim().slice(0, 20)}'`);
     toks.push(m[1]!);
     at = re.lastIndex;
   }

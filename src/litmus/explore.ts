@@ -1,43 +1,7 @@
 // Exhaustive explorer of a litmus test: every interleaving the machine allows, then power
 // fails, with every persistence outcome the model allows.
 //
-// The machine (an operational model in the style of Px86sim, Raad et al. POPL 2020 §4, with
-// the ordering table of the Intel SDM):
-// - Each thread has a FIFO store buffer (x86-TSO, SDM Vol. 3A §8.2.2, §8.2.3.5 "intra-processor
-//   forwarding"). store, ntstore, clflush, clflushopt, clwb and sfence enter it; a load reads
-//   the newest buffered store to its word, else the cache. mfence waits for an empty buffer
-//   (SDM Vol. 2 MFENCE: loads and stores after it wait for all earlier ones).
-// - An entry leaves the buffer when no earlier entry of the same buffer must go first:
-//     nothing passes an earlier sfence, and an sfence passes nothing (SDM Vol. 2 SFENCE;
-//       CLFLUSHOPT/CLWB "ordered with respect to fence instructions");
-//     entries to the same line keep their order (CLFLUSHOPT/CLWB "ordered with respect to
-//       older writes to the cache line being invalidated"; CLFLUSH likewise; same-address
-//       order for streaming stores);
-//     store and clflush keep their order with earlier stores and clflushes to any line
-//       (SDM §8.2.2 "writes are not reordered with other writes"; CLFLUSH "ordered with
-//       respect to writes ... other executions of CLFLUSH");
-//     clflushopt/clwb pass earlier stores and flushes to other lines (CLFLUSHOPT: "not
-//       ordered with respect to writes to other cache lines ... CLFLUSH and CLFLUSHOPT to other
-//       lines"), and later stores pass them (Px86 Fig. 2: x:=1; flushopt x; y:=1 may persist y
-//       without x);
-//     ntstore passes and is passed by stores to other lines (SDM §8.2.2: streaming stores are
-//       the exception to write-write order; Px86 treats an nt-write likewise).
-// - Leaving the buffer: a store becomes visible (enters the coherent cache), adding a
-//   snapshot of its line; a flush writes the line's current snapshot back (Px86: a flush is
-//   propagated only once every write to its location in the persistence buffer has
-//   persisted), so that snapshot becomes the line's persisted lower bound; an ntstore becomes
-//   visible and persistent at once (it goes around the cache to the memory controller,
-//   writing back and invalidating the line if cached, SDM Vol. 1 §10.4.6.2).
-// - A dirty line may be evicted at any moment, so under ADR a line persists as any of its
-//   snapshots from the lower bound to the newest (per-line persist order = visibility order,
-//   whole lines; no tearing inside a line). Lines are independent: all cross-line order comes
-//   from flushes, already folded into the lower bounds. Under eADR the cache is written back
-//   on power loss: each line persists as its newest visible snapshot; store buffers (and the
-//   WC data of ntstores still in them) are lost.
-// - Power fails after each thread's last operation has executed. A fence counts as executed
-//   once it has completed (left the buffer): at the crash no sfence remains buffered, so
-//   "clwb X; sfence" makes X persistent, while entries after a thread's last fence, and a
-//   clflush with no fence after it, may still be in flight and are lost.
+// The machine it explores, and the ordering table, are described in ops.ts.
 //
 // Encoding. Every value of the test is interned to a small index (0 is index 0); a line's
 // content (8 value indices) to a content id; a line's state (newest content, set of
@@ -67,103 +31,22 @@
 // drains an entry, so none repeats a state) reaches every terminal state, i.e. every crash
 // outcome, even with visited states cached, since the chosen set depends on the state only.
 
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
+import { compileOps, KL, KM, KN, KS, KW } from './ops.ts';
+import { cmpRow, cmpStr, MAX_OUTCOMES, tooManyOutcomes, type Outcome } from './outcome.ts';
 import type { LitmusTest } from './parse.ts';
+import { WordSet } from './word-set.ts';
+
+export { formatState, MAX_OUTCOMES, toJson, tooManyOutcomes, type Outcome } from './outcome.ts';
 
 export const MAX_STATES = 4_000_000;
 /** Wall-clock budget, so that no input can make the command hang (ms). */
 export const MAX_MILLIS = 60_000;
-/** Most distinct crash outcomes printed: lines persist independently, so n uncertain lines give
- * up to 2^n outcomes (16 unflushed stores in each of 2 threads: 2^32), and the set of them, not
- * the machine states, is what exhausts memory. */
-export const MAX_OUTCOMES = 1_000_000;
-
-export function tooManyOutcomes(max = MAX_OUTCOMES): string {
-  return `more than ${max} distinct crash outcomes (every unflushed line may or may not persist); flush and fence some stores, or use fewer`;
-}
-
-// op kinds
-const KW = 0; // store
-const KN = 1; // ntstore
-const KF = 2; // clflush
-const KO = 3; // clflushopt / clwb (same persistence and ordering, SDM Vol. 2 CLWB)
-const KS = 4; // sfence
-const KL = 5; // load
-const KM = 6; // mfence
-
 const PC_BITS = 5;
 const PC_MASK = (1 << PC_BITS) - 1;
 
-export interface Outcome {
-  /** Output keys, in print order: registers `T<i>:<reg>` then locations. */
-  keys: string[];
-  /** One row of values per state, sorted. */
-  states: number[][];
-  /** Machine states visited. */
-  visited: number;
-}
 
-/** Open-addressing hash set of fixed-length Uint32 keys. */
-class WordSet {
-  private keys: Uint32Array;
-  private table: Int32Array;
-  size = 0;
-  constructor(readonly stride: number) {
-    this.keys = new Uint32Array(Math.max(1, stride) * 1024);
-    this.table = new Int32Array(2048).fill(-1);
-  }
-
-  private hash(src: Uint32Array, off: number): number {
-    let h = 0x811c9dc5 ^ this.stride;
-    for (let i = 0; i < this.stride; i++) {
-      h = Math.imul(h ^ src[off + i]!, 0x01000193);
-      h ^= h >>> 15;
-    }
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-    return (h ^ (h >>> 13)) >>> 0;
-  }
-
-  /** Adds src[off .. off+stride); true when it was not there. */
-  add(src: Uint32Array, off: number): boolean {
-    const s = this.stride;
-    let mask = this.table.length - 1;
-    let i = this.hash(src, off) & mask;
-    for (;;) {
-      const k = this.table[i]!;
-      if (k < 0) break;
-      const base = k * s;
-      let eq = true;
-      for (let j = 0; j < s; j++) {
-        if (this.keys[base + j] !== src[off + j]) {
-          eq = false;
-          break;
-        }
-      }
-      if (eq) return false;
-      i = (i + 1) & mask;
-    }
-    const id = this.size++;
-    if ((id + 1) * s > this.keys.length) {
-      const k = new Uint32Array(this.keys.length * 2);
-      k.set(this.keys);
-      this.keys = k;
-    }
-    this.keys.set(src.subarray(off, off + s), id * s);
-    this.table[i] = id;
-    if (this.size * 2 > this.table.length) {
-      this.table = new Int32Array(this.table.length * 2).fill(-1);
-      mask = this.table.length - 1;
-      for (let k = 0; k < this.size; k++) {
-        let j = this.hash(this.keys, k * s) & mask;
-        while (this.table[j]! >= 0) j = (j + 1) & mask;
-        this.table[j] = k;
-      }
-    }
-    return true;
-  }
-}
-
-/** Thrown inside the search when a bound is hit; turned into an InputError by the caller. */
+/** Thrown inside the search when a bound is hit; turned into an LitmusError by the caller. */
 class Budget extends Error {}
 class Soft extends Error {}
 
@@ -253,70 +136,24 @@ export class Explorer {
       }
       return i;
     };
-    const n = t.threads.reduce((a, th) => a + th.ops.length, 0);
-    this.nOpsAll = n;
-    this.kind = new Int8Array(n);
-    this.oLine = new Int32Array(n).fill(-1);
-    this.oWord = new Int32Array(n);
-    this.oVal = new Int32Array(n);
-    this.oReg = new Int32Array(n).fill(-1);
-    this.blockMask = new Uint32Array(n);
-    this.fwdMask = new Uint32Array(n);
-    this.base = new Int32Array(this.nT);
-    this.nOps = new Int32Array(this.nT);
-    this.fenceMask = new Uint32Array(this.nT);
-    this.writeMask = new Uint32Array(this.nT * this.nL);
-    this.touchMask = new Uint32Array(this.nT * this.nL);
-    this.loadMask = new Uint32Array(this.nT * this.nL);
-    this.guarded = new Uint8Array(n);
-    this.loadsBefore = new Int32Array(this.nT * 17);
-    let g = 0;
-    for (let ti = 0; ti < this.nT; ti++) {
-      const ops = t.threads[ti]!.ops;
-      this.base[ti] = g;
-      this.nOps[ti] = ops.length;
-      for (let p = 0; p < ops.length; p++, g++) {
-        const op = ops[p]!;
-        const k =
-          op.kind === 'store' ? KW
-          : op.kind === 'ntstore' ? KN
-          : op.kind === 'clflush' ? KF
-          : op.kind === 'clflushopt' || op.kind === 'clwb' ? KO
-          : op.kind === 'sfence' ? KS
-          : op.kind === 'load' ? KL
-          : KM;
-        this.kind[g] = k;
-        if (op.loc !== undefined) {
-          this.oLine[g] = op.loc.line;
-          this.oWord[g] = op.loc.word;
-        }
-        if (op.value !== undefined) this.oVal[g] = val(op.value);
-        if (op.reg !== undefined) this.oReg[g] = op.reg;
-        if (k === KS) this.fenceMask[ti]! |= 1 << p;
-        if (k === KW || k === KN) this.writeMask[ti * this.nL + op.loc!.line]! |= 1 << p;
-        if (k === KW || k === KN || k === KF || k === KO) this.touchMask[ti * this.nL + op.loc!.line]! |= 1 << p;
-        if (k === KL) this.loadMask[ti * this.nL + op.loc!.line]! |= 1 << p;
-        this.loadsBefore[ti * 17 + p + 1] = this.loadsBefore[ti * 17 + p]! + (k === KL ? 1 : 0);
-        this.guarded[g] = ops.slice(p + 1).some((o) => o.kind === 'sfence' || o.kind === 'mfence') ? 1 : 0;
-        // the ordering table, as `blocks(earlier, later)` in the header comment
-        for (let j = 0; j < p; j++) {
-          const jg = this.base[ti]! + j;
-          const jk = this.kind[jg]!;
-          if (jk === KL || jk === KM) continue; // never buffered
-          if (k === KL) {
-            if ((jk === KW || jk === KN) && this.oLine[jg] === this.oLine[g] && this.oWord[jg] === this.oWord[g]) this.fwdMask[g]! |= 1 << j;
-            continue;
-          }
-          if (k === KM) continue;
-          let blocks: boolean;
-          if (jk === KS || k === KS) blocks = true;
-          else if (this.oLine[jg] === this.oLine[g]) blocks = true;
-          else if (k === KW || k === KF) blocks = jk === KW || jk === KF;
-          else blocks = false;
-          if (blocks) this.blockMask[g]! |= 1 << j;
-        }
-      }
-    }
+    const o = compileOps(t, this.nL, val);
+    this.nOpsAll = o.nOpsAll;
+    this.kind = o.kind;
+    this.oLine = o.oLine;
+    this.oWord = o.oWord;
+    this.oVal = o.oVal;
+    this.oReg = o.oReg;
+    this.blockMask = o.blockMask;
+    this.fwdMask = o.fwdMask;
+    this.base = o.base;
+    this.nOps = o.nOps;
+    this.fenceMask = o.fenceMask;
+    this.writeMask = o.writeMask;
+    this.touchMask = o.touchMask;
+    this.loadMask = o.loadMask;
+    this.loadsBefore = o.loadsBefore;
+    this.guarded = o.guarded;
+    const n = o.nOpsAll;
     const zero = this.content(new Array<number>(8).fill(0));
     this.lineState(zero, [zero]); // line state 0: all zero
     this.trans = new Int32Array(Math.max(1, n) * 16).fill(-1);
@@ -600,7 +437,7 @@ export class Explorer {
     try {
       return f();
     } catch (e) {
-      if (e instanceof Budget) throw new InputError(`${this.test.file}:${this.lastLine}`, e.message);
+      if (e instanceof Budget) throw new LitmusError(`${this.test.file}:${this.lastLine}`, e.message);
       throw e;
     }
   }
@@ -754,20 +591,3 @@ export function explore(t: LitmusTest, maxStates = MAX_STATES): Outcome {
   return x.outcome(x.rows(), x.visited);
 }
 
-function cmpStr(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function cmpRow(a: number[], b: number[]): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-  return 0;
-}
-
-/** `T1:r=1 X=1 Y=0` */
-export function formatState(keys: string[], row: number[]): string {
-  return keys.map((k, i) => `${k}=${row[i]}`).join(' ');
-}
-
-export function toJson(o: Outcome): { states: Array<Record<string, number>> } {
-  return { states: o.states.map((row) => Object.fromEntries(o.keys.map((k, i) => [k, row[i]!]))) };
-}

@@ -1,6 +1,6 @@
 // Litmus tests for the persistency model: parse, explore, format.
 import { readFileSync } from 'node:fs';
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
 import { explore, type Outcome } from './explore.ts';
 import { parseLitmus, type LitmusTest } from './parse.ts';
 
@@ -14,7 +14,7 @@ export function readLitmusFile(path: string): LitmusTest {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new InputError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new LitmusError(path, `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   return parseLitmus(text, path);
 }

@@ -11,7 +11,7 @@ import { transfer, wrap, type Remote } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
 import { Explorer, MAX_MILLIS, MAX_OUTCOMES, MAX_STATES, tooManyOutcomes, type Outcome } from './explore.ts';
 import type { LitmusTest } from './parse.ts';
 import type { Failure, LitmusWorkerApi } from './worker.ts';
@@ -72,7 +72,7 @@ export async function exploreParallel(t: LitmusTest, opts: { workers?: number; m
       } catch (e) {
         throw failure ?? e;
       }
-      if (failed(r)) throw new InputError(r.error.where, r.error.message);
+      if (failed(r)) throw new LitmusError(r.error.where, r.error.message);
       return r;
     };
     return { worker, api, call };
@@ -119,7 +119,7 @@ export async function exploreParallel(t: LitmusTest, opts: { workers?: number; m
       visited += r.visited;
     }
     // each worker kept its own outcomes under the budget; together they may not exceed it either
-    if (rows.size > MAX_OUTCOMES) throw new InputError(`${t.file}:${t.threads[t.threads.length - 1]!.line}`, tooManyOutcomes());
+    if (rows.size > MAX_OUTCOMES) throw new LitmusError(`${t.file}:${t.threads[t.threads.length - 1]!.line}`, tooManyOutcomes());
     // decoding needs only the test's interned values, the same in every explorer
     return { ...new Explorer(t, maxStates, deadline).outcome(rows, visited), workers };
   } finally {

@@ -9,7 +9,7 @@
 // condition line (`exists (X=0 /\ Y=1)`, `~exists (...)`, `forall (...)`, condition.ts) states
 // the expected verdict; `litmus` checks both.
 
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
 import type { Persistence } from '../cache/pmem-cache.ts';
 import { isConditionLine, parseCondition, unknownKeys, type Condition } from './condition.ts';
 
@@ -67,9 +67,9 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function parseNumber(s: string, where: string): number {
   const m = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/.exec(s);
-  if (m === null) throw new InputError(where, `'${s}' is not a number`);
+  if (m === null) throw new LitmusError(where, `'${s}' is not a number`);
   const v = Number(s);
-  if (!Number.isSafeInteger(v)) throw new InputError(where, `value ${s} is larger than 2^53-1`);
+  if (!Number.isSafeInteger(v)) throw new LitmusError(where, `value ${s} is larger than 2^53-1`);
   return v;
 }
 
@@ -87,10 +87,10 @@ export function parseLitmus(text: string, file: string): LitmusTest {
 
   const loc = (s: string, where: string): Loc => {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)(?:\+([0-9]+|0[xX][0-9a-fA-F]+))?$/.exec(s);
-    if (m === null) throw new InputError(where, `'${s}' is not a location (NAME or NAME+8 ... NAME+56)`);
+    if (m === null) throw new LitmusError(where, `'${s}' is not a location (NAME or NAME+8 ... NAME+56)`);
     const base = m[1]!;
     const off = m[2] === undefined ? 0 : Number(m[2]);
-    if (off % 8 !== 0 || off > 56) throw new InputError(where, `offset in '${s}' must be a multiple of 8 from 0 to 56`);
+    if (off % 8 !== 0 || off > 56) throw new LitmusError(where, `offset in '${s}' must be a multiple of 8 from 0 to 56`);
     let li = lineIndex.get(base);
     if (li === undefined) {
       li = lineNames.length;
@@ -122,31 +122,31 @@ export function parseLitmus(text: string, file: string): LitmusTest {
     if (body === '') continue;
     const words = body.split(/\s+/);
     if (isConditionLine(body)) {
-      if (condition !== null) throw new InputError(where, `a second condition (the first is on line ${condition.line})`);
+      if (condition !== null) throw new LitmusError(where, `a second condition (the first is on line ${condition.line})`);
       condition = parseCondition(body, where, i + 1);
       continue;
     }
     if (words[0] === 'persistence') {
-      if (words.length !== 2 || (words[1] !== 'adr' && words[1] !== 'eadr')) throw new InputError(where, `expected 'persistence adr' or 'persistence eadr'`);
-      if (persistence !== null) throw new InputError(where, 'persistence given twice');
+      if (words.length !== 2 || (words[1] !== 'adr' && words[1] !== 'eadr')) throw new LitmusError(where, `expected 'persistence adr' or 'persistence eadr'`);
+      if (persistence !== null) throw new LitmusError(where, 'persistence given twice');
       persistence = words[1];
       continue;
     }
     const tm = /^T([0-9]+)\s*:(.*)$/.exec(body);
-    if (tm === null) throw new InputError(where, `expected 'persistence adr|eadr', 'T<n>: op; op; ...' or a condition (exists|~exists|forall (...)), not '${words[0]}'`);
+    if (tm === null) throw new LitmusError(where, `expected 'persistence adr|eadr', 'T<n>: op; op; ...' or a condition (exists|~exists|forall (...)), not '${words[0]}'`);
     const id = Number(tm[1]);
-    if (threads.has(id)) throw new InputError(where, `thread T${id} defined twice`);
-    if (id >= MAX_THREADS) throw new InputError(where, `at most ${MAX_THREADS} threads (T0..T${MAX_THREADS - 1}) can be explored`);
+    if (threads.has(id)) throw new LitmusError(where, `thread T${id} defined twice`);
+    if (id >= MAX_THREADS) throw new LitmusError(where, `at most ${MAX_THREADS} threads (T0..T${MAX_THREADS - 1}) can be explored`);
     const ops: Op[] = [];
     const parts = tm[2]!.split(';').map((p) => p.trim());
     // a trailing ';' is allowed; an empty op elsewhere is not
     if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
     for (const p of parts) {
-      if (p === '') throw new InputError(where, `empty operation in T${id}`);
+      if (p === '') throw new LitmusError(where, `empty operation in T${id}`);
       const w = p.split(/\s+/);
       const op = w[0]!;
       const arity = (n: number, form: string): void => {
-        if (w.length !== n) throw new InputError(where, `'${p}': expected '${form}'`);
+        if (w.length !== n) throw new LitmusError(where, `'${p}': expected '${form}'`);
       };
       switch (op) {
         case 'store':
@@ -156,7 +156,7 @@ export function parseLitmus(text: string, file: string): LitmusTest {
           break;
         case 'load': {
           arity(3, 'load LOC REG');
-          if (!NAME.test(w[2]!)) throw new InputError(where, `'${w[2]}' is not a register name`);
+          if (!NAME.test(w[2]!)) throw new LitmusError(where, `'${w[2]}' is not a register name`);
           const key = `T${id}:${w[2]}`;
           let r = regByKey.get(key);
           if (r === undefined) {
@@ -179,25 +179,25 @@ export function parseLitmus(text: string, file: string): LitmusTest {
           ops.push({ kind: op, text: p });
           break;
         default:
-          throw new InputError(where, `unknown operation '${op}' (store, load, clflush, clflushopt, clwb, sfence, mfence, ntstore)`);
+          throw new LitmusError(where, `unknown operation '${op}' (store, load, clflush, clflushopt, clwb, sfence, mfence, ntstore)`);
       }
     }
-    if (ops.length > MAX_OPS_PER_THREAD) throw new InputError(where, `T${id} has ${ops.length} operations; at most ${MAX_OPS_PER_THREAD} per thread can be explored`);
+    if (ops.length > MAX_OPS_PER_THREAD) throw new LitmusError(where, `T${id} has ${ops.length} operations; at most ${MAX_OPS_PER_THREAD} per thread can be explored`);
     threads.set(id, { id, line: i + 1, ops });
   }
   const ids = [...threads.keys()].sort((a, b) => a - b);
-  if (ids.length === 0) throw new InputError(`${file}:1`, 'no threads (expected lines like "T0: store X 1")');
+  if (ids.length === 0) throw new LitmusError(`${file}:1`, 'no threads (expected lines like "T0: store X 1")');
   for (let k = 0; k < ids.length; k++) {
-    if (ids[k] !== k) throw new InputError(`${file}:${threads.get(ids[k]!)!.line}`, `threads must be numbered T0, T1, ... without gaps; T${k} is missing`);
+    if (ids[k] !== k) throw new LitmusError(`${file}:${threads.get(ids[k]!)!.line}`, `threads must be numbered T0, T1, ... without gaps; T${k} is missing`);
   }
   const ordered = ids.map((k) => threads.get(k)!);
   const total = ordered.reduce((n, t) => n + t.ops.length, 0);
-  if (total > MAX_OPS) throw new InputError(`${file}:${ordered[ordered.length - 1]!.line}`, `${total} operations in all; at most ${MAX_OPS} can be explored`);
+  if (total > MAX_OPS) throw new LitmusError(`${file}:${ordered[ordered.length - 1]!.line}`, `${total} operations in all; at most ${MAX_OPS} can be explored`);
   const cond = condition as Condition | null;
   if (cond !== null) {
     const names = [...regs.map((r) => r.key), ...locByName.keys()];
     const bad = unknownKeys(cond.prop, names);
-    if (bad.length > 0) throw new InputError(`${file}:${cond.line}`, `condition names '${bad[0]}', which no thread loads or stores (known: ${names.join(', ')})`);
+    if (bad.length > 0) throw new LitmusError(`${file}:${cond.line}`, `condition names '${bad[0]}', which no thread loads or stores (known: ${names.join(', ')})`);
   }
   return {
     file,

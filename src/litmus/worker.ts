@@ -1,10 +1,10 @@
 // One litmus worker thread: an Explorer, one part of a partitioned search (parallel.ts),
 // behind a comlink endpoint (node adapter). Bounds hit in the worker come back as values
-// (an InputError would lose its `where` on the way).
+// (a LitmusError would lose its class and `where` on the way).
 import { expose, transfer } from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { parentPort } from 'node:worker_threads';
-import { InputError } from '../cli/errors.ts';
+import { LitmusError } from './errors.ts';
 import { Explorer } from './explore.ts';
 import type { LitmusTest } from './parse.ts';
 
@@ -32,7 +32,7 @@ const api: LitmusWorkerApi = {
       const r = x!.step(inbox, first, maxRoots);
       return transfer(r, r.out.map((a) => a.buffer));
     } catch (e) {
-      if (e instanceof InputError) return { error: { where: e.where, message: e.message } };
+      if (e instanceof LitmusError) return { error: { where: e.where, message: e.message } };
       throw e;
     }
   },

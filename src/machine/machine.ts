@@ -7,7 +7,7 @@ import { archWbCachePmem, PmemCache, type ArchFamily, type Persistence } from '.
 import { FrameAllocator } from '../mem/frames.ts';
 import { PhysMem } from '../mem/phys.ts';
 import type { MmuPort } from '../kernel/ports.ts';
-import { Mmu, type HwFault } from '../mmu/index.ts';
+import { faultText, Mmu, type HwFault } from '../mmu/index.ts';
 
 export type { Persistence };
 
@@ -90,8 +90,9 @@ export class Machine {
     this.mmu = {
       // The root register value (layout.hooks.root: x86 CR3, s390 an ASCE), as the kernel encodes it.
       setRoot: (cpu, root) => hw.setRoot(cpu, root),
-      translate: (cpu, va, access, user) => hw.translate(cpu, va, access as 0 | 1 | 2, user),
-      lastFault: () => hw.fault.describe(),
+      translate: (cpu, va, access, user) => hw.translate(cpu, va, access, user),
+      lastFault: () => hw.fault.record(),
+      describeFault: (f) => faultText(hw.fault.hook, f),
       flushPage: (cpu, va) => hw.flushPage(cpu, va),
       flushRange: (cpu, start, end) => hw.flushRange(cpu, start, end),
       flushMm: (cpu) => hw.flushAsid(cpu),
@@ -117,7 +118,7 @@ export class Machine {
     this.hwMmu.counters.reset();
   }
 
-  /** The last fault as data (the arch's error code / DSISR / PGM code, address, access); the port's lastFault() is its text. */
+  /** The last fault as data (the arch's error code / DSISR / PGM code, address, access), as the kernel receives it. */
   lastFault(): HwFault {
     return this.hwMmu.fault.record();
   }

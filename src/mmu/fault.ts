@@ -26,6 +26,8 @@ export interface HwFault {
   readonly levelName: LevelName | null;
   /** The architecture's own report: x86 vector and error code, Power DSISR/SRR1, s390 PGM code and TEID. */
   readonly arch: ArchFault;
+  /** The same code as the layout's fault hook encoded it (what faultText() names). */
+  readonly code: Readonly<FaultCode>;
 }
 
 /** A plain copy of a FaultInfo, for logs and traces. */
@@ -122,12 +124,13 @@ export class FaultInfo implements FaultFacts, FaultCode {
       level: this.level,
       levelName: this.levelName,
       arch: this.hook.record(this, this.vaHi, this.vaLo),
+      code: { code: this.code, vector: this.vector, teidBits: this.teidBits },
     };
   }
 
   /** One line for humans: `#PF 0x7 [X86_PF_PROT|X86_PF_WRITE|X86_PF_USER] protection write user va=0x7f0000001000 at pte`. */
   describe(): string {
-    return describeFault(this.record(), this.hook.vectorName(this), this.code, this.codeNames(), this.hook.detail(this));
+    return faultText(this.hook, this.record());
   }
 
   snapshot(): FaultSnapshot {
@@ -145,6 +148,11 @@ export class FaultInfo implements FaultFacts, FaultCode {
       text: this.describe(),
     };
   }
+}
+
+/** A recorded fault's one-line text, named by the layout's fault hook that encoded it. */
+export function faultText(hook: FaultHook, f: HwFault): string {
+  return describeFault(f, hook.vectorName(f.code), f.code.code, hook.codeNames(f.code), hook.detail(f.code));
 }
 
 /** The one-line text of a fault: vector, code and its names, kind, access, mode, address, level. */

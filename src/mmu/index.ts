@@ -42,7 +42,7 @@
 
 export { Access, ACCESS_NAMES, Cause, FaultKind, FAULT_KIND_NAMES, Perm } from './consts.ts';
 export { C as CounterIndex, Counters, type CounterSnapshot } from './counters.ts';
-export { describeFault, FaultInfo, permNames, type FaultSnapshot, type HwFault } from './fault.ts';
+export { describeFault, FaultInfo, faultText, permNames, type FaultSnapshot, type HwFault } from './fault.ts';
 export type { ArchFault, FaultHook } from '../../arch/fault.ts';
 // The architectures' fault codes, where their hooks define them.
 export { X86_PF, X86_VECTOR_GP, X86_VECTOR_PF } from '../../arch/x86_64.ts';

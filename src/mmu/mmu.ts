@@ -74,16 +74,16 @@ export class Mmu {
    * inlined into its caller; where it is not, V8 boxes the returned double (a physical address
    * is beyond the small-integer range): use translateTo() there.
    */
-  readonly translate: (cpu: number, va: number, access: number, user: boolean) => number;
+  readonly translate: (cpu: number, va: number, access: Access, user: boolean) => number;
   /** translate() returning a small integer: 0 with the physical address in result[0], or -1 (fault). Never allocates. */
-  readonly translateTo: (cpu: number, va: number, access: number, user: boolean) => number;
+  readonly translateTo: (cpu: number, va: number, access: Access, user: boolean) => number;
   /**
    * translate() of vas[from .. from + count) into dst[0 .. count): the batched form, for callers
    * that translate many addresses at once (the TLB probe runs in one generated loop, the hit
    * counter is updated once). Returns how many were translated: count, or the index of the
    * first fault (this.fault describes it; dst holds the addresses before it). Never allocates.
    */
-  readonly translateMany: (cpu: number, vas: Float64Array, from: number, count: number, access: number, user: boolean, dst: Float64Array) => number;
+  readonly translateMany: (cpu: number, vas: Float64Array, from: number, count: number, access: Access, user: boolean, dst: Float64Array) => number;
   /** @internal The generated walk of hi:lo (int32 halves, range-checked): 0 with the address in out[0], or -1 with the fault filled. */
   readonly walkTo: (cpu: number, hi: number, lo: number, access: number, user: boolean) => number;
 

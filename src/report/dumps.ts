@@ -4,7 +4,7 @@
 // `info tlb` format (tlb-dump.ts), each under one `# ...` line naming the process and moment.
 
 import { writeFileSync } from 'node:fs';
-import { InputError } from '../cli/errors.ts';
+import { InputError } from '../scenario/errors.ts';
 import { parseNumber, type Scenario } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
 import type { Mm } from '../kernel/mm.ts';

@@ -6,6 +6,7 @@
 // scenario language's statements (genStatements) so every finding replays with `daxsim run`.
 
 import fc from 'fast-check';
+import { formatStmt } from './format.ts';
 import type { Stmt } from './parse.ts';
 
 export interface GenMapping {
@@ -156,44 +157,9 @@ export function genStatements(g: GenScenario, pageSize: number): Stmt[] {
   return stmts;
 }
 
-/** One statement of genStatements in the scenario language. */
-function stmtText(s: Stmt): string {
-  switch (s.op) {
-    case 'file':
-      return `file ${s.name} size ${s.size}`;
-    case 'proc':
-      return `proc ${s.name}`;
-    case 'mmap':
-      return `${s.proc} mmap ${s.name} ${s.file} offset ${s.offset} length ${s.length} ${s.write ? 'rw' : 'ro'} ${s.shared ? 'shared' : 'private'}${s.sync ? ' sync' : ''}`;
-    case 'write':
-    case 'read':
-    case 'flush':
-      return `${s.proc} ${s.op} ${s.map} ${s.offset} ${s.length}`;
-    case 'sfence':
-      return `${s.proc} sfence`;
-    case 'fsync':
-      return `${s.proc} fsync ${s.file}`;
-    case 'msync':
-      return s.length === null ? `${s.proc} msync ${s.map}` : `${s.proc} msync ${s.map} ${s.offset} ${s.length}`;
-    case 'munmap':
-      return `${s.proc} munmap ${s.map}`;
-    case 'crash':
-      return 'crash';
-    case 'pwrite':
-    case 'pread':
-      return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
-    case 'fallocate':
-      return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
-    case 'expect-durable':
-    case 'expect-pte':
-    default: // the other expect statements (parse.ts ExpectStmt) carry their text too
-      return s.text;
-  }
-}
-
 /** The scenario in the scenario language (without settings, so any arch/strategy can run it). */
 export function toDax(g: GenScenario, pageSize: number, header: readonly string[] = []): string {
-  const lines = [...header.map((h) => `# ${h}`), ...genStatements(g, pageSize).map(stmtText)];
+  const lines = [...header.map((h) => `# ${h}`), ...genStatements(g, pageSize).map(formatStmt)];
   return lines.join('\n') + '\n';
 }
 

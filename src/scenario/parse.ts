@@ -70,13 +70,15 @@ export type BytesWanted = { kind: 'zero' } | { kind: 'file' } | { kind: 'written
 export type Outcome = 'ok' | 'blocked' | 'livelock' | 'bug' | 'EINVAL' | 'EBUSY' | 'SIGBUS' | 'SIGSEGV';
 export const OUTCOMES: readonly Outcome[] = ['ok', 'blocked', 'livelock', 'bug', 'EINVAL', 'EBUSY', 'SIGBUS', 'SIGSEGV'];
 
-/** The expectations of interface.md's Additions, one line in the report and one object in --json's expects each. */
+/** The bug library's expectations (README "Language reference"), one line in the report and one object in --json's expects each. */
 export type ExpectStmt = { line: number; text: string; when?: Guard } & (
   | { op: 'expect-entry'; file: string; offset: number; kind: 'absent' | 'empty' | 'zero' | 'real'; level: 'pte' | 'pmd' | null; dirty: boolean | null; locked: boolean }
   | { op: 'expect-writeback'; file: string; entries: number }
   | { op: 'expect-faults'; proc: string; read: number; write: number; wp: number }
   | { op: 'expect-data'; file: string; offset: number; length: number; want: BytesWanted }
   | { op: 'expect-view'; proc: string; map: string; offset: number; length: number; want: BytesWanted }
+  /** What P's CPU's TLB holds for the page at offset O of M (Mmu.tlbProbe: no walk, no side effect). */
+  | { op: 'expect-tlb'; proc: string; map: string; offset: number; cached: boolean; write: boolean | null; dirty: boolean | null }
   | { op: 'expect-last'; outcome: Outcome }
   | { op: 'expect-dmesg'; contains: string | null }
 );
@@ -115,7 +117,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -314,29 +316,48 @@ export function parseScenario(text: string, file: string): Scenario {
           pushExpect({ op: 'expect-durable', line, lost: what === 'lost', text });
           return;
         }
-        if (what === 'pte') {
-          arity(6, 10, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero]');
+        // `expect pte|tlb P M O ... [rw|ro] [dirty|clean] [pte|pmd] [zero]`: each qualifier at most once
+        // (`pte|pmd` and `zero` only for page-table entries).
+        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } => {
+          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } = { write: null, dirty: null, level: null, zero: false };
+          for (const w of ws) {
+            if ((w === 'rw' || w === 'ro') && q.write === null) q.write = w === 'rw';
+            else if ((w === 'dirty' || w === 'clean') && q.dirty === null) q.dirty = w === 'dirty';
+            else if (levels && (w === 'pte' || w === 'pmd') && q.level === null) q.level = w;
+            else if (levels && w === 'zero' && !q.zero) q.zero = true;
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd, zero' : ''}, each at most once)`);
+          }
+          return q;
+        };
+        // The process, its mapping and an offset inside it.
+        const target = (): { proc: string; map: string; offset: number } => {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
           if (info === undefined || info.proc !== proc) fail(`unknown mapping '${words[3]}' of ${proc}`);
           const offset = num(words[4]!, 'offset');
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
+          return { proc, map: words[3]!, offset };
+        };
+        // `expect pte|tlb P M O yes|no [qualifiers]`: qualifiers only after the `yes` word.
+        const expectForm = (yes: string, no: string, noQualifiers: string, levels: boolean) => {
+          const t = target();
           const state = words[5];
-          if (state !== 'present' && state !== 'absent') fail(`expected present or absent, not '${state}'`);
-          let write: boolean | null = null;
-          let dirty: boolean | null = null;
-          let level: 'pte' | 'pmd' | null = null;
-          let zero = false;
-          for (const w of words.slice(6)) {
-            if (w === 'zero' && !zero) zero = true;
-            else if ((w === 'rw' || w === 'ro') && write === null) write = w === 'rw';
-            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
-            else if ((w === 'pte' || w === 'pmd') && level === null) level = w;
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean, pte|pmd, zero, each at most once)`);
-          }
-          if (state === 'absent' && (write !== null || dirty !== null || level !== null || zero)) fail('an absent entry has no rw/dirty/level/zero to check');
-          pushExpect({ op: 'expect-pte', line, text, proc, map: words[3]!, offset, present: state === 'present', write, dirty, level, ...(zero ? { zero } : {}) });
+          if (state !== yes && state !== no) fail(`expected ${yes} or ${no}, not '${state}'`);
+          const q = qualifiers(words.slice(6), levels);
+          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null || q.zero)) fail(noQualifiers);
+          return { t, there: state === yes, q };
+        };
+        if (what === 'pte') {
+          arity(6, 10, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero]');
+          const { t, there, q } = expectForm('present', 'absent', 'an absent entry has no rw/dirty/level/zero to check', true);
+          pushExpect({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level, ...(q.zero ? { zero: true } : {}) });
+          return;
+        }
+        if (what === 'tlb') {
+          arity(6, 8, 'expect tlb P M O cached|empty [rw|ro] [dirty|clean]');
+          const { t, there, q } = expectForm('cached', 'empty', 'an empty TLB slot has no rw/dirty to check', false);
+          pushExpect({ op: 'expect-tlb', line, text, ...t, cached: there, write: q.write, dirty: q.dirty });
           return;
         }
         if (what === 'entry') {
@@ -414,7 +435,7 @@ export function parseScenario(text: string, file: string): Scenario {
           pushExpect({ op: 'expect-dmesg', line, text, contains: rest === 'none' ? null : rest });
           return;
         }
-        return fail(`expected 'expect durable|lost|pte|entry|writeback|faults|data|view|last|dmesg ...'`);
+        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg ...'`);
       }
     }
 

@@ -5,7 +5,6 @@
 // InputError naming its line (exit 2); anything else is a daxsim bug, an InternalError naming
 // the statement being run (exit 3).
 
-import { InternalError } from '../cli/errors.ts';
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
 import type { DaxFile } from '../kernel/file.ts';
@@ -13,8 +12,10 @@ import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type 
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
+import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
-import { InputError } from './errors.ts';
+import { InputError, InternalError } from './errors.ts';
+import { formatStmt } from './format.ts';
 import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
 
 /**
@@ -22,7 +23,7 @@ import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
  * an interface here, so the runner does not import the writer that imports its report type.
  */
 export interface StatementTracer {
-  kernelEvents(): KernelEvents;
+  kernelEvents(sim: Simulation): KernelEvents;
   statement(line: number, text: string, tid: number, trackName: string, body: () => void): void;
   walks(tid: number, before: Record<string, number>, after: Record<string, number>): void;
 }
@@ -127,7 +128,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const expects: ExpectResult[] = [];
   const skipped: ExpectResult[] = [];
   let crashLine: number | null = null;
-  if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents());
+  if (opts.trace !== undefined) sim.listen(opts.trace.kernelEvents(sim));
   if (opts.events !== undefined) sim.listen(opts.events);
   const observe = observeFor(scn, sim);
   const bugOn = sim.bugs.length > 0;
@@ -246,6 +247,17 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         const log = sim.kernel.log;
         const ok = s.contains === null ? !log.some((l) => /^(WARNING|BUG):/.test(l)) : log.some((l) => l.includes(s.contains!));
         record(s, ok, log.length === 0 ? 'an empty log' : log.join(' | '));
+        return;
+      }
+      case 'expect-tlb': {
+        // What the process's CPU would use for the page without walking: a stale entry counts.
+        const proc = procs.get(s.proc)!;
+        const t = sim.machine.hwMmu.tlbProbe(proc.mm.cpu, maps.get(s.map)!.start + s.offset);
+        const write = t !== null && (t.perms & Perm.W) !== 0;
+        const dirty = t !== null && (t.perms & Perm.D) !== 0;
+        const ok = (t !== null) === s.cached && (t === null || ((s.write === null || write === s.write) && (s.dirty === null || dirty === s.dirty)));
+        const actual = t !== null ? `cached ${write ? 'rw' : 'ro'} ${dirty ? 'dirty' : 'clean'} (${t.pageSize / 1024}K page)` : 'empty';
+        expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
         return;
       }
     }
@@ -416,32 +428,37 @@ export function describeLost(lost: readonly LostRange[]): string {
   return `${total} bytes: ${parts.join(', ')}${lost.length > 4 ? ', ...' : ''}`;
 }
 
+/** How many words of a statement name it in a trace slice or an internal error (an expect: all of it). */
+const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
+  file: 2,
+  proc: 2,
+  mmap: 3,
+  write: 3,
+  read: 3,
+  flush: 3,
+  sfence: 2,
+  fsync: 3,
+  msync: 3,
+  munmap: 3,
+  pwrite: 3,
+  pread: 3,
+  fallocate: 3,
+  crash: 1,
+  'expect-durable': Infinity,
+  'expect-pte': Infinity,
+  'expect-tlb': Infinity,
+  'expect-entry': Infinity,
+  'expect-writeback': Infinity,
+  'expect-faults': Infinity,
+  'expect-data': Infinity,
+  'expect-view': Infinity,
+  'expect-last': Infinity,
+  'expect-dmesg': Infinity,
+};
+
+/** A statement's short name: `A write a`, `file F`, or an expect's whole text. */
 function statementText(s: Stmt): string {
-  switch (s.op) {
-    case 'file':
-      return `file ${s.name}`;
-    case 'proc':
-      return `proc ${s.name}`;
-    case 'mmap':
-      return `${s.proc} mmap ${s.name}`;
-    case 'sfence':
-      return `${s.proc} sfence`;
-    case 'fsync':
-    case 'pwrite':
-    case 'pread':
-    case 'fallocate':
-      return `${s.proc} ${s.op} ${s.file}`;
-    case 'crash':
-      return 'crash';
-    case 'write':
-    case 'read':
-    case 'flush':
-    case 'msync':
-    case 'munmap':
-      return `${s.proc} ${s.op} ${s.map}`;
-    default:
-      return s.text;
-  }
+  return formatStmt(s).split(' ').slice(0, LABEL_WORDS[s.op]).join(' ');
 }
 
 /** Exit status of `run`: 1 if an expect failed, or if data was lost and the scenario did not say `expect lost`. */

@@ -195,12 +195,14 @@ export class TraceRecorder {
     this.counter('DIRTY DAX entries', 'entries', sim.kernel.files.reduce((a, f) => a + f.mapping.entries.all().filter((e) => e.dirty).length, 0));
   }
 
-  kernelEvents(): KernelEvents {
+  kernelEvents(sim: Simulation): KernelEvents {
+    // The fault's text is built here, where it is printed; the kernel hands on the record.
+    const mmu = sim.machine.mmu;
     const own: KernelEvents = {
       faultStart: (mm, va, write) => this.begin(this.trackOf(mm.name, mm.cpu), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
       fault: (mm, va, kind, how, hw) => {
         const t = this.trackOf(mm.name, mm.cpu);
-        if (t.open.length > 0) this.end(t, { kind, how, hw, va: hex(va) });
+        if (t.open.length > 0) this.end(t, { kind, how, hw: mmu.describeFault(hw), va: hex(va) });
       },
       tlbFlush: (mm, start, end, why) => {
         const from = this.current;

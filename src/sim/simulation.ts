@@ -138,12 +138,8 @@ export class Simulation {
     if (opts.check === false) {
       this.checker = null;
     } else {
-      const cache = this.machine.cache;
       const ps = this.kernel.pageSize;
-      this.checker = new DurabilityChecker(
-        (file, offset, len, out) => readFileNow(cache, file, offset, len, out, ps),
-        (file, off) => committedPa(file, off, ps),
-      );
+      this.checker = new DurabilityChecker((file, off) => committedPa(file, off, ps));
       if (opts.reuseMachine === true) {
         lastChecker.get(this.machine)?.recycle();
         lastChecker.set(this.machine, this.checker);

@@ -85,6 +85,20 @@ for (const l of layouts) {
   const leaves = leafLevels(l);
   const tables = l.levels.slice(0, -1).map((_, i) => i);
   const hasDevmap = l.devmap !== null;
+  /** At every leaf level: a leaf of any pfn and pgprot, then any sequence of the pte_mk* modifiers, handed to `check`. */
+  const afterModifiers = (check: (level: number, pfn: number, e: Entry) => void): void => {
+    for (const level of leaves) {
+      fc.assert(
+        fc.property(pfnArb(l, level), protArb, fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 8 }), (pfn, prot, ops) => {
+          const e = newEntry();
+          l.mkLeaf(level, pfn, prot, e);
+          const fs = [l.mkclean, l.mkdirty, l.wrprotect, l.mkwrite, l.mkold, l.mkyoung];
+          for (const op of ops) fs[op]!(level, e);
+          check(level, pfn, e);
+        }),
+      );
+    }
+  };
 
   describe(`${l.name}: encode/decode round trips`, () => {
     it('mkLeaf then leafPfn and the predicates, at every leaf level', () => {
@@ -139,19 +153,11 @@ for (const l of layouts) {
     });
 
     it('modifiers leave the pfn alone', () => {
-      for (const level of leaves) {
-        fc.assert(
-          fc.property(pfnArb(l, level), protArb, fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 8 }), (pfn, prot, ops) => {
-            const e = newEntry();
-            l.mkLeaf(level, pfn, prot, e);
-            const fs = [l.mkclean, l.mkdirty, l.wrprotect, l.mkwrite, l.mkold, l.mkyoung];
-            for (const op of ops) fs[op]!(level, e);
-            expect(l.leafPfn(level, e)).toBe(pfn);
-            expect(l.isLeaf(level, e)).toBe(true);
-            expect(l.isPresent(level, e)).toBe(true);
-          }),
-        );
-      }
+      afterModifiers((level, pfn, e) => {
+        expect(l.leafPfn(level, e)).toBe(pfn);
+        expect(l.isLeaf(level, e)).toBe(true);
+        expect(l.isPresent(level, e)).toBe(true);
+      });
     });
   });
 
@@ -274,25 +280,17 @@ for (const l of layouts) {
     it('a store the hardware allows can never bypass the software dirty bit where there is no hardware change bit', () => {
       // x86/radix: the CPU sets D/C on the store. s390: no change bit, so a hw-writable leaf must
       // already be dirty (pte_mkclean sets _PAGE_PROTECT) -- the property writeback relies on.
-      for (const level of leaves) {
-        fc.assert(
-          fc.property(pfnArb(l, level), protArb, fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 8 }), (pfn, prot, ops) => {
-            const e = newEntry();
-            l.mkLeaf(level, pfn, prot, e);
-            const fs = [l.mkclean, l.mkdirty, l.wrprotect, l.mkwrite, l.mkold, l.mkyoung];
-            for (const op of ops) fs[op]!(level, e);
-            const hwWrite = holds(e, l.hw.write[level]!, l.hw.writeWhenSet[level]!);
-            if (hwWrite) expect(l.isWrite(level, e)).toBe(true);
-            const noChangeBit = l.hw.dirty[level]!.lo === 0 && l.hw.dirty[level]!.hi === 0;
-            if (noChangeBit && hwWrite) expect(l.isDirty(level, e)).toBe(true);
-            const noRefBit = l.hw.accessed[level]!.lo === 0 && l.hw.accessed[level]!.hi === 0;
-            if (noRefBit && holds(e, l.hw.valid[level]!, l.hw.validWhenSet[level]!)) expect(l.isYoung(level, e)).toBe(true);
-            // After mkclean, a hw without a change bit must fault on the next store.
-            const c = mod(l.mkclean, level, e);
-            if (noChangeBit) expect(holds(c, l.hw.write[level]!, l.hw.writeWhenSet[level]!)).toBe(false);
-          }),
-        );
-      }
+      afterModifiers((level, _pfn, e) => {
+        const hwWrite = holds(e, l.hw.write[level]!, l.hw.writeWhenSet[level]!);
+        if (hwWrite) expect(l.isWrite(level, e)).toBe(true);
+        const noChangeBit = l.hw.dirty[level]!.lo === 0 && l.hw.dirty[level]!.hi === 0;
+        if (noChangeBit && hwWrite) expect(l.isDirty(level, e)).toBe(true);
+        const noRefBit = l.hw.accessed[level]!.lo === 0 && l.hw.accessed[level]!.hi === 0;
+        if (noRefBit && holds(e, l.hw.valid[level]!, l.hw.validWhenSet[level]!)) expect(l.isYoung(level, e)).toBe(true);
+        // After mkclean, a hw without a change bit must fault on the next store.
+        const c = mod(l.mkclean, level, e);
+        if (noChangeBit) expect(holds(c, l.hw.write[level]!, l.hw.writeWhenSet[level]!)).toBe(false);
+      });
     });
 
     it('where the hardware has a change bit, its mask is the kernel dirty bit (pte_dirty reads what the CPU sets)', () => {

@@ -10,19 +10,9 @@ import {
   RADIX_VAL_BITS,
 } from '../../arch/ppc64-radix.ts';
 import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
-import type { LeafProt } from '../../arch/types.ts';
 import { PhysMem } from '../../src/mem/phys.ts';
+import { prot } from '../rig.ts';
 
-const prot = (p: Partial<LeafProt> = {}): LeafProt => ({
-  write: false,
-  user: true,
-  exec: false,
-  dirty: false,
-  young: false,
-  devmap: false,
-  special: false,
-  ...p,
-});
 
 describe('arch/powerpc/include/asm/book3s/64/pgtable.h (6.1)', () => {
   it('defines the _PAGE_* / _RPAGE_* flags with the header values', () => {

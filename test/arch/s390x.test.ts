@@ -5,20 +5,12 @@ import { S390_PTE_FLAGS, S390_REGION_FLAGS, S390_SEGMENT_FLAGS, S390_GEOMETRY, s
 import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
 import type { Entry, LeafProt } from '../../arch/types.ts';
 import { PhysMem } from '../../src/mem/phys.ts';
+import { prot as baseProt } from '../rig.ts';
 
 const PTE = 4;
 const PMD = 3;
 const PUD = 2;
-const prot = (p: Partial<LeafProt> = {}): LeafProt => ({
-  write: false,
-  user: true,
-  exec: false,
-  dirty: false,
-  young: true,
-  devmap: false,
-  special: false,
-  ...p,
-});
+const prot = (p: Partial<LeafProt> = {}): LeafProt => baseProt({ young: true, ...p });
 const v = (e: Entry): bigint => entryToBigInt(e);
 const ent = (x: bigint): Entry => entryFromBigInt(x, newEntry());
 

@@ -13,18 +13,8 @@ import {
 } from '../../arch/x86_64.ts';
 import { x86_64_la57 } from '../../arch/x86_64-la57.ts';
 import { entryFromBigInt, entryToBigInt, newEntry, toMask } from '../../arch/bits.ts';
-import type { LeafProt } from '../../arch/types.ts';
+import { prot } from '../rig.ts';
 
-const prot = (p: Partial<LeafProt> = {}): LeafProt => ({
-  write: false,
-  user: true,
-  exec: false,
-  dirty: false,
-  young: false,
-  devmap: false,
-  special: false,
-  ...p,
-});
 
 describe('arch/x86/include/asm/pgtable_types.h (6.1, CONFIG_X86_64)', () => {
   it('defines every _PAGE_* PTE flag with the header values', () => {

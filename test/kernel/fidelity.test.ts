@@ -2,6 +2,7 @@
 // scenario: set up processes and mappings, act, assert on entry bits, faults, counters and
 // what survived the crash. Each names the kernel function the rule comes from.
 import { describe, expect, it } from 'vitest';
+import { oneMapping, seedMappings } from '../rig.ts';
 import { x86PmdTransHuge } from '../../arch/x86_64.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
 import type { Strategy } from '../../src/kernel/kernel.ts';
@@ -36,10 +37,7 @@ describe('MAP_SYNC: IOMAP_F_DIRTY only while datasync metadata is uncommitted (e
   });
 
   it('a file\'s metadata starts committed; only uncommitted datasync metadata makes the fault synchronous', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB, sync: true });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 2 * MiB, sync: true });
     expect(sim.kernel.metadataDirty.has(F)).toBe(false);
     P.write(m, 0, 64);
     expect(sim.counters().entriesWrittenBack).toBe(0); // an ordinary write fault
@@ -52,12 +50,7 @@ describe('MAP_SYNC: IOMAP_F_DIRTY only while datasync metadata is uncommitted (e
 
 /** The seed's first three steps: A's PMD and B's PTE in one 2 MiB entry, an fsync (which the buggy kernel's misses B's PTE). */
 function seedAfterFsync(mkclean: Strategy = 'buggy') {
-  const sim = new Simulation({ arch: 'x86_64', mkclean });
-  const F = sim.file('F', 2 * MiB);
-  const A = sim.process('A');
-  const B = sim.process('B');
-  const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-  const b = B.mmap('b', F, { offset: 4096, length: 4096 });
+  const { sim, F, A, B, a, b } = seedMappings({ arch: 'x86_64', mkclean });
   A.write(a, 0, 64);
   B.write(b, 0, 64);
   A.fsync(F);
@@ -101,10 +94,7 @@ describe('every DAX fault ends with dax_unlock_entry (dax_iomap_pte_fault)', () 
 
 describe('addresses above 2^31 never go through 32-bit bitwise operators', () => {
   it('s390x with pmd on: two reads through a 1 MiB segment mapping at 0x3f...: one read fault, no crash', () => {
-    const sim = new Simulation({ arch: 's390x', pmd: 'on' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, P, m } = oneMapping({ arch: 's390x', pmd: 'on' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     expect(m.start).toBeGreaterThan(2 ** 32);
     P.read(m, 0, 8);
     P.read(m, 64, 8);
@@ -116,10 +106,7 @@ describe('addresses above 2^31 never go through 32-bit bitwise operators', () =>
 
 describe('eADR: dax_flush returns at once (nvdimm_has_cache() false under ND_REGION_PERSIST_CACHE)', () => {
   it('the fsync writes no line back and issues no clwb, one fence, and the data is still durable', () => {
-    const sim = new Simulation({ arch: 'x86_64', persistence: 'eadr' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', persistence: 'eadr' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.write(m, 0, 64);
     P.fsync(F);
     const c = sim.counters();
@@ -164,10 +151,7 @@ describe('a synchronous MAP_SYNC PTE fault inside a PMD DAX entry faults twice (
 
 describe('s390: pfn_pte = mk_pte_phys ends in pte_mkyoung', () => {
   it('a read-faulted PTE is young (no _PAGE_INVALID): a second read of the page takes no fault', () => {
-    const sim = new Simulation({ arch: 's390x' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, P, m } = oneMapping({ arch: 's390x' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.read(m, 0, 8);
     expect(sim.entry(P, m, 0)).toMatchObject({ present: true, level: 'pte', young: true, write: false });
     P.read(m, 8, 8);
@@ -177,10 +161,7 @@ describe('s390: pfn_pte = mk_pte_phys ends in pte_mkyoung', () => {
 
 describe('kernel versions: dax_insert_entry dirties the entry on read faults in 6.1 only', () => {
   function readThenFsync(kernel: KernelVersion) {
-    const sim = new Simulation({ arch: 'x86_64', kernel });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', kernel }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.read(m, 0, 8);
     const dirty = sim.daxEntries(F)[0]!.dirty;
     P.fsync(F);
@@ -205,10 +186,7 @@ describe('kernel versions: dax_insert_entry dirties the entry on read faults in 
 
 describe('one store fence per fsync (generic_nvdimm_flush), none per entry (arch_wb_cache_pmem)', () => {
   it.each(['x86_64', 'ppc64-radix'])('%s: an fsync writing back two entries issues exactly one fence', (arch) => {
-    const sim = new Simulation({ arch });
-    const F = sim.file('F', 4 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 4 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch }, 4 * MiB, { offset: 0, length: 4 * MiB });
     P.write(m, 0, 8);
     P.write(m, 2 * MiB, 8);
     const before = sim.counters().cache.fences;
@@ -221,10 +199,7 @@ describe('one store fence per fsync (generic_nvdimm_flush), none per entry (arch
 
 describe('page_vma_mapped_walk takes a PMD as huge by pmd_trans_huge || pmd_devmap', () => {
   it('x86: a DAX PMD is devmap and not trans_huge, and range still cleans it through the devmap half', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'range' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', mkclean: 'range' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.write(m, 0, 8);
     const e = sim.kernel.entryFor(P.mm, m.start);
     expect(e.devmap).toBe(true);

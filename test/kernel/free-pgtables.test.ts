@@ -3,6 +3,7 @@
 // `daxsim verify` (test/verify/17-munmap-remap.dax): after a munmap and a new mmap, the real
 // kernel's pgd and pud entries for the range were empty where the model kept tables.
 import { describe, expect, it } from 'vitest';
+import { oneMapping } from '../rig.ts';
 import { newSlot } from '../../src/kernel/pgtable.ts';
 import type { Mm } from '../../src/kernel/mm.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
@@ -18,10 +19,7 @@ function walkDepth(sim: Simulation, mm: Mm, va: number): number {
 
 describe('munmap frees page tables as free_pgtables does', () => {
   it('the only mapping of an mm: every table below the pgd goes, the pgd entry is empty again', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const a = A.mmap('a', F, { offset: 0, length: 64 * 1024 });
+    const { sim, F, P: A, m: a } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 64 * 1024 });
     A.write(a, 4096, 64); // a PTE fault: pud, pmd and PTE tables allocated
     const va = a.start + 4096;
     expect(walkDepth(sim, A.mm, va)).toBe(3);
@@ -37,10 +35,7 @@ describe('munmap frees page tables as free_pgtables does', () => {
   });
 
   it('a neighbour within the same 2 MiB keeps the PTE table (floor/ceiling), and its entries', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const a = A.mmap('a', F, { offset: 0, length: 4096 });
+    const { sim, F, P: A, m: a } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 4096 });
     const b = A.mmap('b', F, { offset: 4096, length: 4096 });
     A.write(a, 0, 64);
     A.write(b, 0, 64);
@@ -55,10 +50,7 @@ describe('munmap frees page tables as free_pgtables does', () => {
 
 describe('s390: the region-third table is the root the hardware walks, and stays', () => {
   it('munmap of the only mapping frees the segment and page tables, not the region tables above', () => {
-    const sim = new Simulation({ arch: 's390x' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const a = A.mmap('a', F, { offset: 0, length: 64 * 1024 });
+    const { sim, F, P: A, m: a } = oneMapping({ arch: 's390x' }, 2 * MiB, { offset: 0, length: 64 * 1024 });
     const before = sim.kernel.pt.tableBytes;
     A.write(a, 0, 64); // a segment table (pmd) and a page table below the region-third table
     expect(walkDepth(sim, A.mm, a.start)).toBe(4);

@@ -3,6 +3,7 @@
 // (dax_finish_sync_fault), msync and munmap, the PMD fault fallbacks
 // (dax_iomap_pmd_fault, dax_fault_check_fallback) and every crash state.
 import { describe, expect, it } from 'vitest';
+import { oneMapping, seedMappings } from '../rig.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
 import type { Strategy } from '../../src/kernel/kernel.ts';
 
@@ -75,10 +76,7 @@ describe('MAP_PRIVATE', () => {
 
 describe('MAP_SYNC', () => {
   it('a write fault while datasync metadata is uncommitted commits it first, then maps writable and dirties the entry; later stores need a flush', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'range' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB, sync: true });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', mkclean: 'range' }, 2 * MiB, { offset: 0, length: 2 * MiB, sync: true });
     sim.kernel.dirtyDatasyncMetadata(F); // as a block allocation would (ext4_update_inode_fsync_trans(.., 1))
     P.write(m, 0, 64);
     expect(sim.kernel.metadataDirty.has(F)).toBe(false); // dax_finish_sync_fault ran vfs_fsync_range
@@ -95,10 +93,7 @@ describe('MAP_SYNC', () => {
   });
 
   it('clwb without the sfence promises nothing', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB, sync: true });
+    const { sim, P, m } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 2 * MiB, sync: true });
     P.write(m, 0, 64);
     P.flush(m, 0, 64);
     expect(sim.crash().durable).toBe(true);
@@ -107,10 +102,7 @@ describe('MAP_SYNC', () => {
 
 describe('msync and munmap', () => {
   it('msync of one page of a mapping writes back the entry covering it (the whole 2 MiB entry)', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'range' });
-    const F = sim.file('F', 4 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 4 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', mkclean: 'range' }, 4 * MiB, { offset: 0, length: 4 * MiB });
     P.write(m, 0, 64);
     P.write(m, 2 * MiB + 8, 64); // the second 2 MiB entry
     P.msync(m, 0, 4096);
@@ -122,10 +114,7 @@ describe('msync and munmap', () => {
   });
 
   it('munmap zaps the entries and flushes the TLB: a later access through the old address faults', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.write(m, 0, 8);
     const va = m.start;
     P.munmap(m);
@@ -148,10 +137,7 @@ describe('PMD fault fallbacks (dax_fault_check_fallback)', () => {
   });
 
   it('FS_DAX_PMD off (pmd off): every fault is a PTE and every entry one page', () => {
-    const sim = new Simulation({ arch: 'x86_64', pmd: 'off' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64', pmd: 'off' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.write(m, 0, 8);
     P.write(m, 8192, 8);
     expect(sim.entry(P, m, 0).level).toBe('pte');
@@ -190,10 +176,7 @@ describe('PMD fault fallbacks (dax_fault_check_fallback)', () => {
 
 describe('every crash state (--all-states)', () => {
   it('a line evicted early with newer, unpromised data keeps the promise; an unsynced store is not promised', () => {
-    const sim = new Simulation({ arch: 'x86_64' });
-    const F = sim.file('F', 2 * MiB);
-    const P = sim.process('P');
-    const m = P.mmap('m', F, { offset: 0, length: 2 * MiB });
+    const { sim, F, P, m } = oneMapping({ arch: 'x86_64' }, 2 * MiB, { offset: 0, length: 2 * MiB });
     P.write(m, 0, 64, 1);
     P.fsync(F);
     P.write(m, 0, 64, 2); // newer data, never synced: the line may or may not reach pmem
@@ -203,12 +186,7 @@ describe('every crash state (--all-states)', () => {
   });
 
   it('the buggy seed loses B\'s write in every state where the line was not evicted early', () => {
-    const sim = new Simulation({ arch: 'x86_64', mkclean: 'buggy' });
-    const F = sim.file('F', 2 * MiB);
-    const A = sim.process('A');
-    const B = sim.process('B');
-    const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-    const b = B.mmap('b', F, { offset: 4096, length: 4096 });
+    const { sim, F, A, B, a, b } = seedMappings({ arch: 'x86_64', mkclean: 'buggy' });
     A.write(a, 0, 64);
     B.write(b, 0, 64);
     A.fsync(F);

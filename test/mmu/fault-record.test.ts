@@ -38,6 +38,7 @@ describe('the fault record', () => {
       level: 3,
       levelName: 'pte',
       arch: { isa: 'x86', vector: 'PF', errorCode: X86_PF.X86_PF_PROT | X86_PF.X86_PF_WRITE | X86_PF.X86_PF_USER },
+      code: { code: 7, vector: 14, teidBits: 0 },
     });
     expect(mmu.fault.describe()).toBe('#PF 0x7 [X86_PF_PROT|X86_PF_WRITE|X86_PF_USER] protection write user va=0x7f0000001008 at pte');
   });

@@ -2,13 +2,11 @@
 // on the leaf) and s390x (program-interruption codes per level; no hardware A/D bits).
 // Facts: Power ISA v3.0B Book III 6.7.10-6.7.12 and arch/powerpc/include/asm/reg.h;
 // z/Architecture Principles of Operation ch. 3 and 6, arch/s390/mm/fault.c.
+import { mmuRig } from '../rig.ts';
 import { describe, expect, it } from 'vitest';
 import { findLayout } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
-import { FrameAllocator } from '../../src/mem/frames.ts';
-import { PhysMem } from '../../src/mem/phys.ts';
-import { TableBuilder } from '../../src/mmu/builder.ts';
-import { Access, DSISR, FaultKind, Mmu, PGM, PPC_VECTOR, SRR1, TEID } from '../../src/mmu/index.ts';
+import { Access, DSISR, FaultKind, PGM, PPC_VECTOR, SRR1, TEID } from '../../src/mmu/index.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -17,12 +15,7 @@ const PMEM = 4 * TiB;
 
 function rig(name: string) {
   const L = findLayout(name) as Layout;
-  const mem = new PhysMem({ kind: 'dram', base: 0, size: GiB }, { kind: 'pmem', base: PMEM, size: TiB });
-  const frames = new FrameAllocator(mem, mem.dram);
-  const b = new TableBuilder(L, mem, frames);
-  const mmu = new Mmu(L, mem, { cpus: 1 });
-  mmu.setRoot(0, b.root);
-  return { L, mem, b, mmu };
+  return { L, ...mmuRig(L, {}, 1) };
 }
 
 const RW = { write: true, young: true, dirty: true };

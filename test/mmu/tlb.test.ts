@@ -2,6 +2,7 @@
 // DAX mkclean bug rests on), the flush operations the kernel uses, address-space ids, TLB off.
 // Facts: Intel SDM Vol. 3A 4.10.2-4.10.4.
 import { describe, expect, it } from 'vitest';
+import { mmuRig } from '../rig.ts';
 import { layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
 import { FrameAllocator } from '../../src/mem/frames.ts';
@@ -15,15 +16,8 @@ const TiB = 2 ** 40;
 const PMEM = 4 * TiB;
 
 function rig(L: Layout, opts: MmuOptions = {}) {
-  const mem = new PhysMem({ kind: 'dram', base: 0, size: GiB }, { kind: 'pmem', base: PMEM, size: TiB });
-  const frames = new FrameAllocator(mem, mem.dram);
-  const b = new TableBuilder(L, mem, frames);
-  const mmu = new Mmu(L, mem, { cpus: 2, ...opts });
-  mmu.setRoot(0, b.root);
-  mmu.setRoot(1, b.root);
   const pte = L.levels.length - 1;
-  const page = 2 ** L.levels[pte]!.shift;
-  return { mem, frames, b, mmu, pte, page };
+  return { ...mmuRig(L, opts), pte, page: 2 ** L.levels[pte]!.shift };
 }
 
 // A writable, dirty, young user page on every layout (s390 emulates young/dirty with the invalid/protect bits).
@@ -149,7 +143,7 @@ describe('TLB off and counters', () => {
     expect(s).toMatchObject({ translations: 10, walks: 1, tlbHits: 9, tlbMisses: 1, tlbFills: 1 });
     mmu.setTlbEnabled(false);
     expect(mmu.tlbCount(0)).toBe(0);
-    expect(() => mmu.translate(0, 0x400000, 3, true)).toThrow(RangeError);
+    expect(() => mmu.translate(0, 0x400000, 3 as Access, true)).toThrow(RangeError); // a JS caller can pass any number
     expect(() => mmu.translate(1.5, 0x400000, Access.Read, true)).toThrow(RangeError);
   });
 

@@ -1,13 +1,11 @@
 // The MMU on the x86-64 layouts: leaves at every level, rights, A/D, #PF error codes, #GP for
 // non-canonical addresses, protection keys, SMEP/SMAP, 5-level addresses above 2^47.
 // Facts: Intel SDM Vol. 3A 4.5-4.8 and 4.10; arch/x86/include/asm/trap_pf.h.
+import { mmuRig } from '../rig.ts';
 import { describe, expect, it } from 'vitest';
 import { findLayout } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
-import { FrameAllocator } from '../../src/mem/frames.ts';
-import { PhysMem } from '../../src/mem/phys.ts';
-import { TableBuilder } from '../../src/mmu/builder.ts';
-import { Access, FaultKind, Mmu, X86_PF, X86_VECTOR_GP, X86_VECTOR_PF, type MmuOptions } from '../../src/mmu/index.ts';
+import { Access, FaultKind, X86_PF, X86_VECTOR_GP, X86_VECTOR_PF, type MmuOptions } from '../../src/mmu/index.ts';
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -23,13 +21,7 @@ function layout(name: string): Layout {
 
 function rig(name = 'x86_64', opts: MmuOptions = {}) {
   const L = layout(name);
-  const mem = new PhysMem({ kind: 'dram', base: 0, size: GiB }, { kind: 'pmem', base: PMEM, size: TiB });
-  const frames = new FrameAllocator(mem, mem.dram);
-  const b = new TableBuilder(L, mem, frames);
-  const mmu = new Mmu(L, mem, { cpus: 2, ...opts });
-  mmu.setRoot(0, b.root);
-  mmu.setRoot(1, b.root);
-  return { L, mem, b, mmu };
+  return { L, ...mmuRig(L, opts) };
 }
 
 const PTE = 3;
@@ -209,7 +201,7 @@ describe('x86-64 canonical addresses', () => {
     // Bad cpu or access kind, even where the TLB holds the page.
     mmu.translate(0, 0x1000, Access.Read, true);
     expect(() => mmu.translate(2, 0x1000, Access.Read, true)).toThrow(RangeError);
-    expect(() => mmu.translate(0, 0x1000, 3, true)).toThrow(RangeError);
+    expect(() => mmu.translate(0, 0x1000, 3 as Access, true)).toThrow(RangeError); // a JS caller can pass any number
   });
 
   it('LA57: walks five levels and maps addresses above 2^47; non-canonical above 2^56', () => {

@@ -7,6 +7,7 @@ import type { DaxEntry } from '../../src/kernel/dax-entries.ts';
 import type { MkcleanAction } from '../../src/kernel/events.ts';
 import type { DaxFile } from '../../src/kernel/file.ts';
 import type { Mm, Vma } from '../../src/kernel/mm.ts';
+import type { HwFault } from '../../src/kernel/ports.ts';
 import { LossLedger } from '../../src/report/loss.ts';
 import type { Simulation } from '../../src/sim/simulation.ts';
 
@@ -23,8 +24,8 @@ function story(actions: Array<['missed' | MkcleanAction, Vma]>): LossLedger {
   l.attach(sim);
   const ev = l.events();
   entry.dirty = true;
-  ev.fault!(B, 0x1000, 'write', 'pte write', '');
-  ev.fileStore!(F, 0x1000, 64, 1);
+  ev.fault!(B, 0x1000, 'write', 'pte write', {} as HwFault); // the ledger ignores the hardware's report
+  ev.fileStore!(F, 0x1000, 64, 1, new Uint8Array(64), 0);
   l.endStatement(4, 'B');
   for (const [a, v] of actions) {
     if (a === 'missed') ev.mkcleanMissed!(F, entry, v);
@@ -34,7 +35,7 @@ function story(actions: Array<['missed' | MkcleanAction, Vma]>): LossLedger {
   entry.dirty = false;
   ev.fileSynced!(F, 0, 2 << 20);
   l.endStatement(5, 'A');
-  ev.fileStore!(F, 0x1000, 64, 1); // no fault: the PTE is still writable
+  ev.fileStore!(F, 0x1000, 64, 1, new Uint8Array(64), 0); // no fault: the PTE is still writable
   l.endStatement(6, 'B');
   ev.fileSynced!(F, 0, 2 << 20); // the entry is clean: no writeback
   l.endStatement(7, 'A');

@@ -16,7 +16,7 @@ import { explore, type Progress } from '../../explore/pool.ts';
 import type { ExploreConfig, Finding } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
 import { writeOutput } from '../../report/dumps.ts';
-import { oneOf, parseCommandArgs } from '../args.ts';
+import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText } from '../json.ts';
@@ -55,10 +55,7 @@ export const command: Command = {
   summary: 'search random scenarios for durability violations (worker threads), write each shrunk as .dax',
   async run(args) {
     const { values } = parseCommandArgs('explore', args, {
-      arch: { type: 'string' },
-      kernel: { type: 'string' },
-      mkclean: { type: 'string' },
-      persistence: { type: 'string' },
+      ...MACHINE_OPTIONS,
       workers: { type: 'string' },
       seed: { type: 'string' },
       count: { type: 'string' },

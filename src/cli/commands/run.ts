@@ -10,7 +10,7 @@ import { describeLost, runExitCode, runScenario, type RunReport } from '../../sc
 import { TraceRecorder } from '../../scenario/trace.ts';
 import { RunDumps, writeOutput } from '../../report/dumps.ts';
 import type { Simulation } from '../../sim/simulation.ts';
-import { oneOf, parseCommandArgs } from '../args.ts';
+import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText, snakeKeys } from '../json.ts';
@@ -31,11 +31,8 @@ export const command: Command = {
   summary: 'run a scenario (.dax) and report faults, expects and what a crash lost',
   async run(args) {
     const { values, positionals } = parseCommandArgs('run', args, {
-      arch: { type: 'string' },
-      kernel: { type: 'string' },
-      mkclean: { type: 'string' },
+      ...MACHINE_OPTIONS,
       bug: { type: 'string', multiple: true },
-      persistence: { type: 'string' },
       pmd: { type: 'string' },
       'all-states': { type: 'boolean' },
       json: { type: 'boolean' },

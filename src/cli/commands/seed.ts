@@ -12,7 +12,7 @@ import { runScenario } from '../../scenario/run.ts';
 import { expectedSeedOutcome, seedScenario } from '../../scenario/seed.ts';
 import { writeOutput } from '../../report/dumps.ts';
 import { HtmlRecorder, renderHtml, type RecordedRun } from '../../report/html.ts';
-import { oneOf, parseCommandArgs } from '../args.ts';
+import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
@@ -75,10 +75,7 @@ export const command: Command = {
   summary: 'run the seed scenario over arch x strategy and print the outcome table',
   async run(args) {
     const { values } = parseCommandArgs('seed', args, {
-      arch: { type: 'string' },
-      kernel: { type: 'string' },
-      mkclean: { type: 'string' },
-      persistence: { type: 'string' },
+      ...MACHINE_OPTIONS,
       json: { type: 'boolean' },
       html: { type: 'string' },
     }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });

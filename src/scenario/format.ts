@@ -1,0 +1,38 @@
+// A parsed statement written back in the scenario language (the generator writes scenarios with
+// it, the runner labels statements with it): parseScenario(formatStmt(s)) reads s again.
+
+import type { Stmt } from './parse.ts';
+
+/** A statement in the scenario language, as parseScenario reads it back (the generator writes scenarios with it). */
+export function formatStmt(s: Stmt): string {
+  switch (s.op) {
+    case 'file':
+      return `file ${s.name} size ${s.size}${s.sparse === true ? ' sparse' : ''}`;
+    case 'proc':
+      return `proc ${s.name}`;
+    case 'mmap':
+      return `${s.proc} mmap ${s.name} ${s.file} offset ${s.offset} length ${s.length} ${s.write ? 'rw' : 'ro'} ${s.shared ? 'shared' : 'private'}${s.sync ? ' sync' : ''}`;
+    case 'write':
+      return `${s.proc} write ${s.map} ${s.offset} ${s.length}${s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'read':
+    case 'flush':
+      return `${s.proc} ${s.op} ${s.map} ${s.offset} ${s.length}`;
+    case 'sfence':
+      return `${s.proc} sfence`;
+    case 'fsync':
+      return `${s.proc} fsync ${s.file}`;
+    case 'msync':
+      return s.length === null ? `${s.proc} msync ${s.map}` : `${s.proc} msync ${s.map} ${s.offset} ${s.length}`;
+    case 'munmap':
+      return `${s.proc} munmap ${s.map}`;
+    case 'pwrite':
+    case 'pread':
+      return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'fallocate':
+      return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
+    case 'crash':
+      return 'crash';
+    default: // every expect statement carries its own text, and its guard
+      return `${s.when !== undefined ? `if ${s.when} ` : ''}${s.text}`;
+  }
+}
