@@ -322,10 +322,15 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
   // The VMAs reached, for reportMissed only: not collected when nobody listens.
   const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
   const w = newPvmw(k);
+  // Each page's i_mmap query goes into the kernel's reused array (as in rangeMkclean).
+  const vmas = k.scratch.vmaPool ?? [];
+  k.scratch.vmaPool = null;
   for (let i = 0; i < count; i++) {
     const pageIndex = index + i;
     const pagePfn = pfn + i;
-    for (const vma of file.mapping.iMmap.query(pageIndex, pageIndex)) {
+    const n = file.mapping.iMmap.queryInto(pageIndex, pageIndex, vmas);
+    for (let j = 0; j < n; j++) {
+      const vma = vmas[j]!;
       visited?.add(vma);
       k.counters.mkcleanVmas++;
       if (!vma.flags.shared) continue; // invalid_mkclean_vma
@@ -334,6 +339,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
       mkcleanVma(k, file, e, vma, w);
     }
   }
+  k.scratch.vmaPool = vmas;
   if (visited !== null) reportMissed(k, file, e, [...visited]);
 }
 

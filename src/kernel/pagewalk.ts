@@ -13,7 +13,9 @@
 // level in `w.level`. As in walk_pmd_range, a callback may set `w.action = ACTION_CONTINUE` so
 // that the walk does not descend below the entry it was given. A huge leaf above the PTE level
 // is never descended into (the kernel would split_huge_pmd for a pte_entry client; daxsim's
-// clients handle huge leaves in pxdEntry instead, as zap_pmd_range does).
+// clients handle huge leaves in pxdEntry instead, as zap_pmd_range does). What an entry is
+// (none, table, leaf, present, its pfn) is decided by the layout's decoders (arch/<x>.ts:
+// isNone, isLeaf, isPresent, leafPfn, tableAddress), the same for every walk of the kernel model.
 
 import type { Entry } from '../../arch/types.ts';
 import type { PageTables } from './pgtable.ts';
@@ -83,15 +85,4 @@ function walkLevel<W extends MmWalk>(pt: PageTables, table: number, level: numbe
     addr = next;
   }
   return 0;
-}
-
-/**
- * The one leaf decoder the kernel-side walks share: the pfn a present leaf at `level` maps,
- * or -1 when the entry is empty, not present or a table (pte_present / pmd_present with
- * pte_pfn / pmd_pfn, or pmd_leaf for a PMD).
- */
-export function presentLeafPfn(pt: PageTables, level: number, e: Entry): number {
-  const l = pt.layout;
-  if (l.isNone(level, e) || !l.isLeaf(level, e) || !l.isPresent(level, e)) return -1;
-  return l.leafPfn(level, e);
 }

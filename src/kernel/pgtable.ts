@@ -119,9 +119,14 @@ export class PageTables {
     let flat = this.nativeOrder ? this.mem.dram.flatU32 : EMPTY_U32;
     let flatLast8 = flat.length * 4 - 8;
     let table = pgd;
+    const loS = this.loShift;
+    const hiS = this.hiShift;
+    const idM = this.idxMask;
     for (let level = 0; ; level++) {
       // pgd_offset / p4d_offset / pud_offset / pmd_offset / pte_offset: the index at this level.
-      const pa = table + this.indexOf(level, lo, hi) * 8;
+      const ls = loS[level]!;
+      const idx = (ls >= 0 ? (lo >>> ls) | (hi << (32 - ls)) : hi >>> hiS[level]!) & idM[level]!;
+      const pa = table + idx * 8;
       const d = pa - dramBase;
       if (d >= 0 && d <= flatLast8) {
         const w = d >>> 2; // d < 2^30
