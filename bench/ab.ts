@@ -1,17 +1,17 @@
-// Before / after in one process: the same benchmark cases from another checkout of daxsim
-// (BASE) and from this one, alternated round by round, timed in CPU time of this thread so that
-// the load of other processes on a shared machine counts in neither. Prints each case's rate in
-// both, the ratio new / base as min/median/max over the rounds, and whether the kernel-side
-// counts (the cases' extras) are identical.
+// Before / after in one run: the same benchmark case from another checkout of daxsim (BASE)
+// and from this one, each round in a fresh process (base, this, base, this, ...), timed in CPU
+// time of that process so that the load of other processes on a shared machine counts in
+// neither. Prints each side's median rate, the ratio this / base as min/median/max over the
+// rounds (round i's this over round i's base), and whether the kernel-side counts (the
+// cases' extras) are identical. Fresh processes because two rigs in one process are not
+// measured alike: the same code set up second ran 0.8x the first in one process.
 //
 //   git archive main | (mkdir -p /tmp/base && tar -x -C /tmp/base) && ln -s "$PWD/node_modules" /tmp/base/
-//   npx tsx bench/ab.ts /tmp/base '^mkclean-range-x86_64-512$' [ROUNDS] [MS_PER_ROUND]
-//
-// Cases run one after the other in the same process, so a case's JIT feedback can be shaped by
-// the cases before it: for figures, run one case per invocation.
+//   npx tsx bench/ab.ts /tmp/base '^mkclean-range-x86_64-512$' [ROUNDS=5] [MS_PER_ROUND=500]
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import type { BenchCase } from './case.ts';
 
 async function load(root: string): Promise<BenchCase[]> {
@@ -48,37 +48,59 @@ function counts(c: BenchCase): string {
   return JSON.stringify(e);
 }
 
-const [baseArg, filterArg, roundsArg, msArg] = process.argv.slice(2);
-if (baseArg === undefined || filterArg === undefined) {
-  process.stderr.write('usage: npx tsx bench/ab.ts BASE_DIR FILTER_REGEXP [ROUNDS=5] [MS_PER_ROUND=400]\n');
-  process.exit(2);
+/** Child: one case of one tree, warmed up, then one measured round; prints {"rate", "counts"}. */
+async function child(root: string, name: string, ms: number): Promise<void> {
+  const c = (await load(root)).find((x) => x.name === name);
+  if (c === undefined) {
+    process.stdout.write(JSON.stringify({ rate: 0, counts: 'missing' }) + '\n');
+    return;
+  }
+  c.setup?.();
+  rate(c, ms / 2);
+  const r = rate(c, ms);
+  process.stdout.write(JSON.stringify({ rate: r, counts: counts(c) }) + '\n');
 }
-const rounds = Number(roundsArg ?? 5);
-const ms = Number(msArg ?? 400);
-const filter = new RegExp(filterArg);
-const base = await load(resolve(baseArg));
-const mine = await load(join(dirname(fileURLToPath(import.meta.url)), '..'));
-for (const b of mine.filter((c) => filter.test(c.name))) {
-  const a = base.find((c) => c.name === b.name);
-  if (a === undefined) {
-    process.stdout.write(`${b.name}: not in ${baseArg}\n`);
-    continue;
+
+function runChild(root: string, name: string, ms: number): { rate: number; counts: string } {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', root, name, String(ms)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  return JSON.parse(out.trim().split('\n').pop()!) as { rate: number; counts: string };
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--child') {
+  await child(args[1]!, args[2]!, Number(args[3]));
+} else {
+  const [baseArg, filterArg, roundsArg, msArg] = args;
+  if (baseArg === undefined || filterArg === undefined) {
+    process.stderr.write('usage: npx tsx bench/ab.ts BASE_DIR FILTER_REGEXP [ROUNDS=5] [MS_PER_ROUND=500]\n');
+    process.exit(2);
   }
-  a.setup?.();
-  b.setup?.();
-  rate(a, ms);
-  rate(b, ms); // warm-up of both
-  const ra: number[] = [];
-  const rb: number[] = [];
-  const ratio: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const x = rate(a, ms);
-    const y = rate(b, ms);
-    ra.push(x);
-    rb.push(y);
-    ratio.push(y / x);
+  const rounds = Number(roundsArg ?? 5);
+  const ms = Number(msArg ?? 500);
+  const filter = new RegExp(filterArg);
+  const here = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const base = resolve(baseArg);
+  for (const b of (await load(here)).filter((c) => filter.test(c.name))) {
+    const ra: number[] = [];
+    const rb: number[] = [];
+    const ratio: number[] = [];
+    let same = true;
+    let first = '';
+    for (let r = 0; r < rounds; r++) {
+      const x = runChild(base, b.name, ms);
+      const y = runChild(here, b.name, ms);
+      if (x.counts === 'missing') break;
+      ra.push(x.rate);
+      rb.push(y.rate);
+      ratio.push(y.rate / x.rate);
+      same &&= x.counts === y.counts;
+      if (r === 0) first = `${x.counts} vs ${y.counts}`;
+    }
+    if (ra.length === 0) {
+      process.stdout.write(`${b.name}: not in ${baseArg}\n`);
+      continue;
+    }
+    const f = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}/${median(xs).toFixed(2)}/${Math.max(...xs).toFixed(2)}`;
+    process.stdout.write(`${b.name}: base ${median(ra).toPrecision(4)}/s, this ${median(rb).toPrecision(4)}/s per CPU-second; this/base min/median/max ${f(ratio)} over ${ra.length} rounds; counts ${same ? 'identical' : `DIFFER: ${first}`}\n`);
   }
-  const f = (xs: number[]): string => `${Math.min(...xs).toFixed(2)}/${median(xs).toFixed(2)}/${Math.max(...xs).toFixed(2)}`;
-  const same = counts(a) === counts(b);
-  process.stdout.write(`${b.name}: base ${median(ra).toPrecision(4)}/s, this ${median(rb).toPrecision(4)}/s per CPU-second; this/base min/median/max ${f(ratio)}; counts ${same ? 'identical' : `DIFFER: ${counts(a)} vs ${counts(b)}`}\n`);
 }

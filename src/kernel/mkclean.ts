@@ -264,42 +264,58 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
   const pt = k.pt;
   const last = pt.last;
   const pageSize = k.pageSize;
-  // The entry at slot.pa is already in `ent` (the descent just read it).
+  const end = w.end;
+  // The walk's position in locals, stored back into `w` when a leaf is returned.
+  let address = w.address;
+  let pa = slot.pa;
+  let ptStop = w.ptStop;
+  // Whether the entry at `pa` is already in `ent` (the descent just read it).
   let loaded = false;
-  if (w.ptStop !== 0) {
+  if (ptStop !== 0) {
     // next_pte: the PTE after the one returned last.
-    w.address += pageSize;
-    slot.pa += 8;
+    address += pageSize;
+    pa += 8;
   }
   for (;;) {
-    if (w.ptStop !== 0) {
-      for (; w.address < w.ptStop; w.address += pageSize, slot.pa += 8) {
-        if (!loaded) k.readEntry(slot.pa, ent);
+    if (ptStop !== 0) {
+      for (; address < ptStop; address += pageSize, pa += 8) {
+        if (!loaded) k.readEntry(pa, ent);
         loaded = false;
         if (l.isNone(last, ent) || !l.isPresent(last, ent)) continue;
         w.hit = matches(k, last, l.leafPfn(last, ent), w.pfn, w.nrPages, w.byPage);
+        w.address = address;
+        w.ptStop = ptStop;
+        slot.pa = pa;
+        slot.level = last;
         return true;
       }
-      w.ptStop = 0;
+      ptStop = 0;
     }
-    if (w.address >= w.end) return false;
-    pt.walk(w.pgd, w.address, last, false, slot);
+    if (address >= end) {
+      w.address = address;
+      w.ptStop = 0;
+      return false;
+    }
+    pt.walk(w.pgd, address, last, false, slot);
     k.counters.ptRefs += slot.level + 1;
     const lv = slot.level;
     if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent) || (lv === k.pmdLevel && !pvmwHugePmd(k, lv, ent)))) {
       // a missing level: step_forward to the next boundary of that level
       const size = pt.levelSize[lv]!;
-      w.address = (Math.floor(w.address / size) + 1) * size;
+      address = (Math.floor(address / size) + 1) * size;
       continue;
     }
     if (lv === k.pmdLevel) {
       w.hit = l.isPresent(lv, ent) && matches(k, lv, l.leafPfn(lv, ent), w.pfn, w.nrPages, w.byPage);
+      w.address = address;
+      w.ptStop = 0;
       w.done = true;
       return true;
     }
     // map_pte: this page table, up to its end or `end`.
     const tableSize = pt.levelSize[last - 1]!;
-    w.ptStop = Math.min(w.end, (Math.floor(w.address / tableSize) + 1) * tableSize);
+    ptStop = Math.min(end, (Math.floor(address / tableSize) + 1) * tableSize);
+    pa = slot.pa;
     loaded = true;
   }
 }

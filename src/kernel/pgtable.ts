@@ -7,7 +7,10 @@ import type { Entry, Layout } from '../../arch/types.ts';
 import type { FrameAllocator } from '../mem/frames.ts';
 import type { PhysMem } from '../mem/phys.ts';
 
-const EMPTY_U32 = new Uint32Array(0);
+/** A uint32 with its bytes reversed (a big-endian word read on this little-endian host). */
+function bswap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
 
 /** Where a software walk stopped. Reused by callers; never allocated per walk. */
 export interface Slot {
@@ -35,7 +38,7 @@ export class PageTables {
   /** Bytes of page-table memory allocated (for reports). */
   tableBytes = 0;
   private readonly dramBase: number;
-  /** Entries are stored in the host's byte order (little-endian layouts on a little-endian host). */
+  /** Entries are stored in the host's byte order (little-endian layouts on a little-endian host); otherwise the walk byte-swaps. */
   private readonly nativeOrder: boolean;
 
   constructor(
@@ -57,7 +60,7 @@ export class PageTables {
       this.idxMask[i] = 2 ** bits - 1;
       this.levelSize[i] = 2 ** shift;
     }
-    this.nativeOrder = layout.endian === 'little' && new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    this.nativeOrder = (layout.endian === 'little') === (new Uint8Array(new Uint32Array([1]).buffer)[0] === 1);
     this.dramBase = mem.dram.base;
   }
 
@@ -114,24 +117,26 @@ export class PageTables {
     const hi = (va / 4294967296) >>> 0;
     const e = out.entry;
     const dramBase = this.dramBase;
-    // DRAM's flat buffer (its low gigabyte as one array, where the FrameAllocator puts every
-    // table), loaded per walk and again after an allocation, which may replace it.
-    let flat = this.nativeOrder ? this.mem.dram.flatU32 : EMPTY_U32;
+    // DRAM's flat buffer (its low gigabyte as one array of host-order words, where the
+    // FrameAllocator puts every table), loaded per walk and again after an allocation, which
+    // may replace it. A big-endian layout's entry is the two words swapped and byte-reversed.
+    const native = this.nativeOrder;
+    let flat = this.mem.dram.flatU32;
     let flatLast8 = flat.length * 4 - 8;
     let table = pgd;
-    const loS = this.loShift;
-    const hiS = this.hiShift;
-    const idM = this.idxMask;
     for (let level = 0; ; level++) {
       // pgd_offset / p4d_offset / pud_offset / pmd_offset / pte_offset: the index at this level.
-      const ls = loS[level]!;
-      const idx = (ls >= 0 ? (lo >>> ls) | (hi << (32 - ls)) : hi >>> hiS[level]!) & idM[level]!;
-      const pa = table + idx * 8;
+      const pa = table + this.indexOf(level, lo, hi) * 8;
       const d = pa - dramBase;
       if (d >= 0 && d <= flatLast8) {
-        const w = d >>> 2; // d < 2^30
-        e.lo = flat[w]!;
-        e.hi = flat[w + 1]!;
+        const w = d >>> 2; // d < FLAT_MAX_BYTES = 2^30
+        if (native) {
+          e.lo = flat[w]!;
+          e.hi = flat[w + 1]!;
+        } else {
+          e.lo = bswap32(flat[w + 1]!);
+          e.hi = bswap32(flat[w]!);
+        }
       } else {
         this.read(pa, e);
       }
@@ -144,7 +149,7 @@ export class PageTables {
           this.write(pa, this.scratch);
           e.lo = this.scratch.lo;
           e.hi = this.scratch.hi;
-          flat = this.nativeOrder ? this.mem.dram.flatU32 : EMPTY_U32;
+          flat = this.mem.dram.flatU32;
           flatLast8 = flat.length * 4 - 8;
         } else {
           stop = true;
