@@ -26,7 +26,7 @@ export const ACTION_CONTINUE = 1; // do not descend
 
 /** struct mm_walk as the callbacks see it: where the walk is. One per client, reused. */
 export interface MmWalk {
-  /** Level index in layout.levels of the entry visited (0 = the table the walk started in, usually pgd). */
+  /** Level index in layout.levels of the entry visited (0 = the layout's top level, pgd), whatever level the walk started at. */
   level: number;
   /** Physical address of that entry. */
   pa: number;
@@ -42,7 +42,7 @@ export interface MmWalkOps<W extends MmWalk> {
   readonly pxdEntry?: (w: W, addr: number, next: number) => number;
   /** pte_entry: every PTE of a table in the range, empty ones too (walk_pte_range). */
   readonly pteEntry?: (w: W, addr: number, next: number) => number;
-  /** pte_hole: an empty entry above the PTE level; `depth` is its level (pagewalk.c's depth, counted from the walk's first table). */
+  /** pte_hole: an empty entry above the PTE level; `depth` is its level index in layout.levels (pagewalk.c's depth: 0 for a pgd entry). */
   readonly pteHole?: (w: W, addr: number, next: number, depth: number) => number;
 }
 
