@@ -89,8 +89,7 @@ export class Scratch {
   readonly cleared: Entry = { lo: 0, hi: 0 };
   /** mkclean.ts: the array rangeMkclean's i_mmap query fills; null while one is in use. */
   vmaPool: Vma[] | null = [];
-  /** writeback.ts: zap_page_range's walk and the empty entry it writes. */
-  readonly zapSlot: Slot = newSlot();
+  /** writeback.ts: the empty entry zap_page_range writes. */
   readonly none: Entry = { lo: 0, hi: 0 };
 }
 

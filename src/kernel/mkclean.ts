@@ -28,6 +28,7 @@ import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
 import type { DaxFile } from './file.ts';
 import type { Vma } from './mm.ts';
+import type { Slot } from './pgtable.ts';
 import type { Strategy } from './strategies.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
@@ -194,13 +195,14 @@ function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: numbe
   const vmas = k.scratch.vmaPool ?? [];
   k.scratch.vmaPool = null;
   const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
-  for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index);
+  const w = newPvmw(k);
+  for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w);
   if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
   k.scratch.vmaPool = vmas;
 }
 
 /** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
-function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number): void {
+function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): void {
   k.counters.mkcleanVmas++;
   if (!vma.flags.shared) {
     visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
@@ -208,8 +210,8 @@ function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma,
   }
   const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
   if (address < 0) return;
-  const end = vmaAddressEnd(k, address, pgoff, nrPages, vma);
-  pageVmaMappedWalk(k, file, e, vma, address, end, pfn, nrPages, false);
+  pvmwStart(w, vma, address, vmaAddressEnd(k, address, pgoff, nrPages, vma), pfn, nrPages, false);
+  mkcleanVma(k, file, e, vma, w);
 }
 
 /**
@@ -225,52 +227,123 @@ function matches(k: KernelContext, lv: number, entryPfn: number, pfn: number, nr
 }
 
 /**
- * page_vma_mapped_walk (mm/page_vma_mapped.c) driving page_vma_mkclean_one: from `address`
- * to `end`, skipping missing upper levels to their next boundary; a PMD leaf (trans-huge, or
- * devmap with 6472f6d2f7d9) is checked with `matches` and ends the walk of this VMA either
- * way; otherwise every present PTE that `matches` is cleaned.
+ * struct page_vma_mapped_walk (include/linux/rmap.h) for one VMA: what to look for (`pfn`,
+ * `nrPages`: pfn-based as pfn_mkclean_range's PVMW_PFN_WALK, or `byPage` for one struct page),
+ * where (`address` up to `end`), and, after each pvmwNext that returned true, the leaf found:
+ * its level (the PMD level for a huge PMD: pvmw->pmd set, pvmw->pte NULL), physical address
+ * and value in `slot`, and whether check_pmd / check_pte matched (`hit`; unlike the kernel,
+ * which skips them, daxsim also stops at present leaves that do not match, to report them as
+ * visits). One per mkclean call, re-aimed at each VMA by pvmwStart.
  */
-function pageVmaMappedWalk(
-  k: KernelContext,
-  file: DaxFile,
-  e: DaxEntry,
-  vma: Vma,
-  address: number,
-  end: number,
-  pfn: number,
-  nrPages: number,
-  byPage: boolean,
-): void {
-  const slot = k.scratch.mkcleanSlot;
+interface Pvmw {
+  pfn: number;
+  nrPages: number;
+  byPage: boolean;
+  pgd: number;
+  address: number;
+  end: number;
+  /** The walk's descent and the leaf found (k.scratch.mkcleanSlot). */
+  readonly slot: Slot;
+  hit: boolean;
+  /** Inside a page table (pvmw->pte set): the end of its span or `end`, where next_pte stops; 0 when not (restart from the pgd). */
+  ptStop: number;
+  /** A PMD leaf was returned: the next call ends the walk (`if (pvmw->pmd && !pvmw->pte) return not_found(pvmw)`). */
+  done: boolean;
+}
+
+function newPvmw(k: KernelContext): Pvmw {
+  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: k.scratch.mkcleanSlot, hit: false, ptStop: 0, done: false };
+}
+
+/** Aims `w` at [address, end) of `vma` (the pvmw initialiser of page_vma_mkclean_one / page_mkclean_one). */
+function pvmwStart(w: Pvmw, vma: Vma, address: number, end: number, pfn: number, nrPages: number, byPage: boolean): void {
+  w.pgd = vma.mm.pgd;
+  w.address = address;
+  w.end = end;
+  w.pfn = pfn;
+  w.nrPages = nrPages;
+  w.byPage = byPage;
+  w.ptStop = 0;
+  w.done = false;
+}
+
+/**
+ * page_vma_mapped_walk(pvmw) (mm/page_vma_mapped.c): the next present leaf of the range, true
+ * with w.slot and w.hit set, false at the end. From the pgd it skips a missing upper level to
+ * its next boundary (step_forward); a PMD leaf (trans-huge, or devmap with 6472f6d2f7d9) is
+ * returned once, matched with check_pmd or not, and ends the walk of this VMA; in a page table
+ * it steps pvmw->pte++ to the table's end or `end`, and crossing into the next table restarts
+ * from the pgd. Counts each descent's references and each further PTE read.
+ */
+function pvmwNext(k: KernelContext, w: Pvmw): boolean {
+  if (w.done) return false;
+  const slot = w.slot;
+  const ent = slot.entry;
   const l = k.layout;
-  const last = k.pt.last;
-  let va = address;
-  while (va < end) {
-    k.pt.walk(vma.mm.pgd, va, last, false, slot);
+  const pt = k.pt;
+  const last = pt.last;
+  const pageSize = k.pageSize;
+  const end = w.end;
+  // The walk's position in locals, stored back into `w` when a leaf is returned.
+  let address = w.address;
+  let pa = slot.pa;
+  let ptStop = w.ptStop;
+  // Whether the entry at `pa` is already in `ent` (the descent just read it).
+  let loaded = false;
+  if (ptStop !== 0) {
+    // next_pte: the PTE after the one returned last.
+    address += pageSize;
+    pa += 8;
+  }
+  for (;;) {
+    if (ptStop !== 0) {
+      for (; address < ptStop; address += pageSize, pa += 8) {
+        if (!loaded) k.readEntry(pa, ent);
+        loaded = false;
+        if (l.isNone(last, ent) || !l.isPresent(last, ent)) continue;
+        w.hit = matches(k, last, l.leafPfn(last, ent), w.pfn, w.nrPages, w.byPage);
+        w.address = address;
+        w.ptStop = ptStop;
+        slot.pa = pa;
+        slot.level = last;
+        return true;
+      }
+      ptStop = 0;
+    }
+    if (address >= end) {
+      w.address = address;
+      w.ptStop = 0;
+      return false;
+    }
+    pt.walk(w.pgd, address, last, false, slot);
     k.counters.ptRefs += slot.level + 1;
     const lv = slot.level;
-    const ent = slot.entry;
     if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent) || (lv === k.pmdLevel && !pvmwHugePmd(k, lv, ent)))) {
       // a missing level: step_forward to the next boundary of that level
-      const size = k.pt.levelSize[lv]!;
-      va = (Math.floor(va / size) + 1) * size;
+      const size = pt.levelSize[lv]!;
+      address = (Math.floor(address / size) + 1) * size;
       continue;
     }
     if (lv === k.pmdLevel) {
-      const hit = l.isPresent(lv, ent) && matches(k, lv, l.leafPfn(lv, ent), pfn, nrPages, byPage);
-      visit(k, file, e, vma, va, lv, hit ? cleanLeaf(k, vma, va, lv, slot.pa, ent) : 'pfn-mismatch');
-      return; // a PMD hit (or miss) ends the walk for this VMA
+      w.hit = l.isPresent(lv, ent) && matches(k, lv, l.leafPfn(lv, ent), w.pfn, w.nrPages, w.byPage);
+      w.address = address;
+      w.ptStop = 0;
+      w.done = true;
+      return true;
     }
-    // map_pte, then pvmw->pte++ along this page table up to its end or `end`; crossing into
-    // the next table restarts from the top (the outer loop).
-    const tableSize = k.pt.levelSize[last - 1]!;
-    const stop = Math.min(end, (Math.floor(va / tableSize) + 1) * tableSize);
-    for (let pa = slot.pa; va < stop; va += k.pageSize, pa += 8) {
-      if (pa !== slot.pa) k.readEntry(pa, ent);
-      if (l.isNone(last, ent) || !l.isPresent(last, ent)) continue;
-      if (matches(k, last, l.leafPfn(last, ent), pfn, nrPages, byPage)) visit(k, file, e, vma, va, last, cleanLeaf(k, vma, va, last, pa, ent));
-      else visit(k, file, e, vma, va, last, 'pfn-mismatch');
-    }
+    // map_pte: this page table, up to its end or `end`.
+    const tableSize = pt.levelSize[last - 1]!;
+    ptStop = Math.min(end, (Math.floor(address / tableSize) + 1) * tableSize);
+    pa = slot.pa;
+    loaded = true;
+  }
+}
+
+/** page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it matched. */
+function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): void {
+  const slot = w.slot;
+  while (pvmwNext(k, w)) {
+    visit(k, file, e, vma, w.address, slot.level, w.hit ? cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch');
   }
 }
 
@@ -283,17 +356,25 @@ function pageVmaMappedWalk(
 function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
   // The VMAs reached, for reportMissed only: not collected when nobody listens.
   const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
+  const w = newPvmw(k);
+  // Each page's i_mmap query goes into the kernel's reused array (as in rangeMkclean).
+  const vmas = k.scratch.vmaPool ?? [];
+  k.scratch.vmaPool = null;
   for (let i = 0; i < count; i++) {
     const pageIndex = index + i;
     const pagePfn = pfn + i;
-    for (const vma of file.mapping.iMmap.query(pageIndex, pageIndex)) {
+    const n = file.mapping.iMmap.queryInto(pageIndex, pageIndex, vmas);
+    for (let j = 0; j < n; j++) {
+      const vma = vmas[j]!;
       visited?.add(vma);
       k.counters.mkcleanVmas++;
       if (!vma.flags.shared) continue; // invalid_mkclean_vma
       const address = pgoffAddress(k, pageIndex, vma);
-      pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, pagePfn, 1, true);
+      pvmwStart(w, vma, address, address + k.pageSize, pagePfn, 1, true);
+      mkcleanVma(k, file, e, vma, w);
     }
   }
+  k.scratch.vmaPool = vmas;
   if (visited !== null) reportMissed(k, file, e, [...visited]);
 }
 
@@ -307,6 +388,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
  */
 function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
   const vmas = file.mapping.iMmap.query(index, index + count - 1);
+  const w = newPvmw(k);
   for (const vma of vmas) {
     k.counters.mkcleanVmas++;
     if (!vma.flags.shared) {
@@ -315,7 +397,8 @@ function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: nu
     }
     const address = vmaPgoffAddress(k, index, 1, vma);
     if (address < 0) continue;
-    pageVmaMappedWalk(k, file, e, vma, address, address + k.pageSize, pfn, 1, true);
+    pvmwStart(w, vma, address, address + k.pageSize, pfn, 1, true);
+    mkcleanVma(k, file, e, vma, w);
   }
   reportMissed(k, file, e, vmas);
 }

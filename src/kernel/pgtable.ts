@@ -5,7 +5,12 @@
 
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { FrameAllocator } from '../mem/frames.ts';
-import { CHUNK_SIZE, ZERO_CHUNK, type PhysMem } from '../mem/phys.ts';
+import type { PhysMem } from '../mem/phys.ts';
+
+/** A uint32 with its bytes reversed (a big-endian word read on this little-endian host). */
+function bswap32(x: number): number {
+  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+}
 
 /** Where a software walk stopped. Reused by callers; never allocated per walk. */
 export interface Slot {
@@ -32,11 +37,8 @@ export class PageTables {
   readonly levelSize: Float64Array;
   /** Bytes of page-table memory allocated (for reports). */
   tableBytes = 0;
-  /** DRAM (where every table lives: FrameAllocator on mem.dram) read through its dense chunk index; null: through PhysMem (no dense index, or a byte order other than the host's). */
-  private readonly dense: Uint32Array[] | null;
   private readonly dramBase: number;
-  private readonly dramSize: number;
-  /** Entries are stored in the host's byte order (little-endian layouts on a little-endian host). */
+  /** Entries are stored in the host's byte order (little-endian layouts on a little-endian host); otherwise the walk byte-swaps. */
   private readonly nativeOrder: boolean;
 
   constructor(
@@ -58,10 +60,8 @@ export class PageTables {
       this.idxMask[i] = 2 ** bits - 1;
       this.levelSize[i] = 2 ** shift;
     }
-    this.nativeOrder = layout.endian === 'little' && new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-    this.dense = this.nativeOrder ? mem.dram.dense : null;
+    this.nativeOrder = (layout.endian === 'little') === (new Uint8Array(new Uint32Array([1]).buffer)[0] === 1);
     this.dramBase = mem.dram.base;
-    this.dramSize = mem.dram.size;
   }
 
   /** pgd_alloc: a zeroed root table. */
@@ -116,42 +116,48 @@ export class PageTables {
     const lo = va >>> 0;
     const hi = (va / 4294967296) >>> 0;
     const e = out.entry;
-    const dense = this.dense;
     const dramBase = this.dramBase;
-    const dramLast8 = this.dramSize - 8;
+    // DRAM's flat buffer (its low gigabyte as one array of host-order words, where the
+    // FrameAllocator puts every table), loaded per walk and again after an allocation, which
+    // may replace it. A big-endian layout's entry is the two words swapped and byte-reversed.
+    const native = this.nativeOrder;
+    let flat = this.mem.dram.flatU32;
+    let flatLast8 = flat.length * 4 - 8;
     let table = pgd;
     for (let level = 0; ; level++) {
       // pgd_offset / p4d_offset / pud_offset / pmd_offset / pte_offset: the index at this level.
       const pa = table + this.indexOf(level, lo, hi) * 8;
-      // The entry, straight from DRAM's chunk index where it can be (PhysMem.read64 otherwise).
       const d = pa - dramBase;
-      if (dense !== null && d >= 0 && d <= dramLast8) {
-        const ci = Math.floor(d / CHUNK_SIZE);
-        const c = ci < dense.length ? dense[ci]! : ZERO_CHUNK;
-        const w = (d & (CHUNK_SIZE - 1)) >>> 2;
-        e.lo = c[w]!;
-        e.hi = c[w + 1]!;
+      if (d >= 0 && d <= flatLast8) {
+        const w = d >>> 2; // d < FLAT_MAX_BYTES = 2^30
+        if (native) {
+          e.lo = flat[w]!;
+          e.hi = flat[w + 1]!;
+        } else {
+          e.lo = bswap32(flat[w + 1]!);
+          e.hi = bswap32(flat[w]!);
+        }
       } else {
         this.read(pa, e);
       }
-      if (level === target) {
-        out.level = level;
-        out.pa = pa;
-        return;
-      }
-      if (layout.isNone(level, e)) {
-        if (!alloc) {
-          out.level = level;
-          out.pa = pa;
-          return;
+      let stop = level === target;
+      if (!stop && layout.isNone(level, e)) {
+        if (alloc) {
+          // p?d_alloc: a new table below, linked in with p?d_populate.
+          const next = this.allocTable(level + 1);
+          layout.mkTable(level, next, this.scratch);
+          this.write(pa, this.scratch);
+          e.lo = this.scratch.lo;
+          e.hi = this.scratch.hi;
+          flat = this.mem.dram.flatU32;
+          flatLast8 = flat.length * 4 - 8;
+        } else {
+          stop = true;
         }
-        // p?d_alloc: a new table below, linked in with p?d_populate.
-        const next = this.allocTable(level + 1);
-        layout.mkTable(level, next, this.scratch);
-        this.write(pa, this.scratch);
-        e.lo = this.scratch.lo;
-        e.hi = this.scratch.hi;
-      } else if (layout.isLeaf(level, e)) {
+      } else if (!stop) {
+        stop = layout.isLeaf(level, e);
+      }
+      if (stop) {
         out.level = level;
         out.pa = pa;
         return;

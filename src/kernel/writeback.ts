@@ -9,11 +9,13 @@
 //   issues pmem_wmb(), the one store fence of the whole fsync (drivers/nvdimm/region_devs.c).
 // Also zap_page_range for munmap (mm/memory.c).
 
+import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile } from './file.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
+import { ACTION_CONTINUE, ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
 import { flushTlbRange } from './tlbflush.ts';
 
 /**
@@ -99,24 +101,58 @@ export function unmapMappingPages(k: KernelContext, file: DaxFile, index: number
   }
 }
 
+/** zap_page_range's walk: the kernel it runs in, and the empty entry it writes. */
+interface ZapWalk extends MmWalk {
+  readonly k: KernelContext;
+  readonly none: Entry;
+  /** The VMA zapped, and whether its anonymous copies stay (unmap_mapping_pages without even_cows). */
+  readonly vma: Vma;
+  readonly keepCows: boolean;
+}
+
+/** The leaf at w stays: an anonymous copy a private VMA made, when the zap keeps those (should_zap_page). */
+function keptCow(w: ZapWalk): boolean {
+  const l = w.k.layout;
+  return w.keepCows && l.isPresent(w.level, w.entry) && isAnonCopy(w.k, w.vma, l.leafPfn(w.level, w.entry));
+}
+
+/**
+ * zap_pmd_range / zap_pte_range (mm/memory.c) as pagewalk ops: every leaf in the range is
+ * cleared (a huge PMD or PUD leaf as zap_huge_pmd / zap_huge_pud does), empty entries are
+ * skipped. ptRefs counts, for each leaf or hole reached, the references of a descent from the
+ * pgd to it (its level + 1, as every other kernel-side walk counts), plus each entry written.
+ */
+const ZAP_OPS: MmWalkOps<ZapWalk> = {
+  pxdEntry(w) {
+    const l = w.k.layout;
+    if (!l.isLeaf(w.level, w.entry)) return 0; // a table: the walk descends
+    w.k.counters.ptRefs += w.level + 1;
+    if (!keptCow(w)) {
+      l.mkNone(w.level, w.none);
+      w.k.writeEntry(w.pa, w.none);
+    }
+    w.action = ACTION_CONTINUE;
+    return 0;
+  },
+  pteEntry(w) {
+    const l = w.k.layout;
+    w.k.counters.ptRefs += w.level + 1;
+    if (!l.isNone(w.level, w.entry) && l.isLeaf(w.level, w.entry) && !keptCow(w)) {
+      l.mkNone(w.level, w.none);
+      w.k.writeEntry(w.pa, w.none);
+    }
+    return 0;
+  },
+  pteHole(w, _addr, _next, depth) {
+    w.k.counters.ptRefs += depth + 1;
+    return 0;
+  },
+};
+
 /** zap_page_range over [start, end) of one VMA: clear every leaf (but anonymous copies with `keepCows`), then flush the TLB range. */
 export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: number, keepCows = false): void {
-  const zapSlot = k.scratch.zapSlot;
-  const none = k.scratch.none;
-  const l = k.layout;
-  let va = start;
-  while (va < end) {
-    k.pt.walk(vma.mm.pgd, va, k.pt.last, false, zapSlot);
-    k.counters.ptRefs += zapSlot.level + 1;
-    const lv = zapSlot.level;
-    const size = 2 ** l.levels[lv]!.shift;
-    const anon = keepCows && l.isPresent(lv, zapSlot.entry) && isAnonCopy(k, vma, l.leafPfn(lv, zapSlot.entry));
-    if (!anon && !l.isNone(lv, zapSlot.entry) && l.isLeaf(lv, zapSlot.entry)) {
-      l.mkNone(lv, none);
-      k.writeEntry(zapSlot.pa, none);
-    }
-    va = (Math.floor(va / size) + 1) * size;
-  }
+  const w: ZapWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: ACTION_SUBTREE, k, none: k.scratch.none, vma, keepCows };
+  walkPageRange(k.pt, vma.mm.pgd, 0, start, end, ZAP_OPS, w);
   flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
 }
 

@@ -384,6 +384,8 @@ export class Tlb {
   dropAsid(cpu: number, asid: number): void {
     const map = this.tagOf[cpu]!;
     const tag = map.get(asid);
+    // No entry carries the tag (lives counts them exactly): nothing to drop, the tag can stay.
+    if (tag !== undefined && this.lives[cpu]![tag] === 0) return;
     if (tag !== undefined) {
       this.cnt[C.TLB_FLUSHED_ENTRIES] += this.lives[cpu]![tag]!;
       map.delete(asid);

@@ -16,6 +16,7 @@
 
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { Mm } from '../kernel/mm.ts';
+import { ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from '../kernel/pagewalk.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { flagNames } from './ptdump.ts';
 
@@ -42,35 +43,53 @@ interface PtdumpState {
   finish(addr: number): string;
 }
 
-/** The walk of mm/ptdump.c over one table: holes at their depth, leaves, every PTE. */
-function walkTable(sim: Simulation, st: PtdumpState, table: number, level: number, base: number, end: number): void {
+/** ptdump's struct mm_walk: the arch state the entries go to. */
+interface PtdumpWalk extends MmWalk {
+  readonly layout: Layout;
+  readonly st: PtdumpState;
+  /** The layout has no p4d level: the pgd's value is also p4d_val (folded). */
+  readonly p4dFolded: boolean;
+}
+
+/** kernel level of layout level `level` (ptdump counts pgd 0 .. pte 4 whatever the layout folds). */
+function kernelLevel(w: PtdumpWalk, level: number): number {
+  return KERNEL_LEVEL[w.layout.levels[level]!.name]!;
+}
+
+/**
+ * ptdump_ops (mm/ptdump.c): ptdump_pgd_entry .. ptdump_pmd_entry (effective_prot, then a
+ * leaf's note_page), ptdump_pte_entry (every PTE, pte_val() as it is: 0 or the arch's empty
+ * value) and ptdump_hole (val 0 at the walk's depth).
+ */
+const PTDUMP_OPS: MmWalkOps<PtdumpWalk> = {
+  pxdEntry(w, addr) {
+    const kl = kernelLevel(w, w.level);
+    const val = value64(w.entry);
+    w.st.effective(kl, val);
+    if (kl === 0 && w.p4dFolded) w.st.effective(1, val);
+    if (w.layout.isLeaf(w.level, w.entry)) w.st.note(addr, kl, val);
+    return 0;
+  },
+  pteEntry(w, addr) {
+    const kl = kernelLevel(w, w.level);
+    const val = value64(w.entry);
+    w.st.effective(kl, val);
+    w.st.note(addr, kl, val);
+    return 0;
+  },
+  pteHole(w, addr, _next, depth) {
+    w.st.note(addr, kernelLevel(w, depth), 0n);
+    return 0;
+  },
+};
+
+/** The walk of mm/ptdump.c (walk_page_range_novma) over `table` at `level`, for [0, end) clipped to what the table spans. */
+function walkTable(sim: Simulation, st: PtdumpState, table: number, level: number, end: number): void {
   const layout = sim.layout;
-  const last = layout.levels.length - 1;
   const lv = layout.levels[level]!;
-  const kl = KERNEL_LEVEL[lv.name]!;
-  const size = 2 ** lv.shift;
-  const e: Entry = { lo: 0, hi: 0 };
-  // `base` is where the table's span begins (a table covers 2^bits entries of `size` bytes).
-  for (let i = 0; i < 2 ** lv.bits; i++) {
-    const va = base + i * size;
-    if (va >= end) break;
-    sim.kernel.pt.read(table + i * 8, e);
-    const val = value64(e);
-    if (level === last) {
-      // ptdump_pte_entry: every PTE of the table, pte_val() as it is (0 or the arch's empty value).
-      st.effective(kl, val);
-      st.note(va, kl, val);
-      continue;
-    }
-    if (layout.isNone(level, e)) {
-      st.note(va, kl, 0n); // ptdump_hole: val 0 at the walk's depth
-      continue;
-    }
-    st.effective(kl, val);
-    if (kl === 0 && !layout.levels.some((l) => l.name === 'p4d')) st.effective(1, val); // p4d folded into the pgd: p4d_val is the pgd's value
-    if (layout.isLeaf(level, e)) st.note(va, kl, val);
-    else walkTable(sim, st, layout.tableAddress(level, e), level + 1, va, Math.min(end, va + size));
-  }
+  const span = 2 ** (lv.shift + lv.bits);
+  const w: PtdumpWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: ACTION_SUBTREE, layout, st, p4dFolded: !layout.levels.some((l) => l.name === 'p4d') };
+  walkPageRange(sim.kernel.pt, table, level, 0, Math.min(end, span), PTDUMP_OPS, w);
 }
 
 function flagMask(layout: Layout, name: string): bigint {
@@ -406,6 +425,6 @@ export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
     }
     table = layout.tableAddress(level, e);
   }
-  walkTable(sim, st, table, level, 0, end);
+  walkTable(sim, st, table, level, end);
   return st.finish(end);
 }
