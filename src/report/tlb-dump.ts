@@ -36,7 +36,7 @@ function hex16(v: number): string {
 
 /** How a TLB entry differs from what a walk finds now, or null. */
 function staleness(sim: Simulation, mm: Mm, t: TlbEntryView): string | null {
-  const w = sim.machine.hwMmu.lookup(mm.pgd, t.va);
+  const w = sim.machine.hwMmu.lookup(sim.machine.hwMmu.rootOf(mm.cpu), t.va);
   if (w.status !== 'mapped') return `page table: ${w.status}`;
   const why: string[] = [];
   const frame = w.pa - (w.pa % t.pageSize);

@@ -169,6 +169,14 @@ describe('run --dump P: the kernel ptdump format', () => {
 });
 
 describe('run --dump-tlb P: QEMU info tlb lines, stale entries marked', () => {
+  it('s390x: entries are checked against a walk from the CPU\'s ASCE (the region-third table), not the kernel\'s pgd', async () => {
+    const r = await runCliCaptured(['run', small, '--arch', 's390x', '--mkclean', 'buggy', '--dump-tlb', 'B', '--at', '8', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout) as { dump: { tlb: Record<string, Array<{ va: number; stale: string | null }>> } };
+    expect(j.dump.tlb.B!.length).toBeGreaterThan(0);
+    expect(j.dump.tlb.B!.every((e) => e.stale === null)).toBe(true);
+  });
+
   it("x86_64: B's CPU holds both pages; the frames and letters agree with the page tables", async () => {
     const r = await runCliCaptured(['run', small, '--mkclean', 'buggy', '--dump-tlb', 'B', '--json']);
     const j = JSON.parse(r.stdout) as { dump: { tlb: Record<string, Array<{ va: number; frame: number; stale: string | null }>> } };

@@ -52,7 +52,7 @@ export const command: Command = {
           if (offset! >= m.end - m.start) throw new InputError('vtop', `offset 0x${offset!.toString(16)} lies beyond mapping '${plus[1]}' (length 0x${(m.end - m.start).toString(16)})`);
           address = m.start + offset!;
         }
-        if (address! >= 2 ** 53 || sim.machine.hwMmu.lookup(p.mm.pgd, address!).status === 'non-canonical') throw new InputError('vtop', `address 0x${address!.toString(16)} is not a user address of ${sim.layout.name}`);
+        if (address! >= 2 ** 53 || sim.machine.hwMmu.lookup(sim.machine.hwMmu.rootOf(p.mm.cpu), address!).status === 'non-canonical') throw new InputError('vtop', `address 0x${address!.toString(16)} is not a user address of ${sim.layout.name}`);
         const when = at !== null ? `after line ${at}` : 'at the end';
         text = formatVtop(sim, p.mm, address!, when);
         json = { schema: 2, process: proc, cpu: p.mm.cpu, arch: sim.layout.name, at, ...vtop(sim, p.mm, address!) };
