@@ -77,6 +77,8 @@ export const PPC64_RADIX_PTE_FLAGS = {
 const F = PPC64_RADIX_PTE_FLAGS;
 
 export const PPC64_PAGE_SHIFT = 16;
+/** POWER L1 d-cache block (l1_dcache_bytes() on POWER8/9/10): what one dcbstps writes back. */
+export const PPC64_DCACHE_BYTES = 128;
 /** _PAGE_PA_MAX (book3s/64/pgtable.h): the highest physical address bit Linux uses. */
 export const PPC64_PAGE_PA_MAX = 53;
 /** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK (book3s/64/pgtable.h). */
@@ -245,6 +247,20 @@ const hooks: ArchHooks = {
   },
   // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
   mmapBase: 0x3f00_0000_0000,
+  // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
+  // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
+  // page size, so a PMD is one tlbie.
+  tlbFlush: { ceiling: 33, pmdStrideIsPmd: true },
+  // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
+  // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
+  // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
+  wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
+  // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
+  newLeafYoung: false,
+  pmdTransHuge: ppc64RadixPmdTransHuge,
+  // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
+  ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
+  qemuGuest: null,
 };
 
 export const ppc64Radix: Layout = {

@@ -282,6 +282,21 @@ export function buildX86Layout(name: string, description: string, levels: readon
     // daxsim's fixed mmap base; Linux's is STACK_TOP - gap - rnd (arch/x86/mm/mmap.c), just
     // below 0x7ffffffff000. Both lie under one PML4 entry of 4-level paging, so no count differs.
     mmapBase: 0x3f00_0000_0000,
+    // arch/x86/mm/tlb.c flush_tlb_mm_range: one INVLPG per stride page, or a full flush of the
+    // mm when (end - start) >> stride_shift > tlb_single_page_flush_ceiling (33).
+    // flush_tlb_range (arch/x86/include/asm/tlbflush.h) strides by PAGE_SHIFT for non-hugetlb
+    // VMAs and flush_pmd_tlb_range is flush_tlb_range (include/linux/pgtable.h), so
+    // invalidating a DAX PMD flushes the whole mm (512 > 33).
+    tlbFlush: { ceiling: 33, pmdStrideIsPmd: false },
+    // arch/x86/lib/usercopy_64.c arch_wb_cache_pmem = clean_cache_range: one CLWB per
+    // boot_cpu_data.x86_clflush_size (64-byte) line; pmem_wmb() is SFENCE (asm/barrier.h).
+    wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+    // Young comes from the pgprot (_PAGE_ACCESSED in PAGE_SHARED / PAGE_READONLY).
+    newLeafYoung: false,
+    pmdTransHuge: x86PmdTransHuge,
+    // arch/x86/mm/dump_pagetables.c ptdump_ranges[0] = {0, PTRS_PER_PGD * PGD_LEVEL_MULT / 2}.
+    ptdump: { style: 'x86', userEnd: 'lower-half', levelFlags: null },
+    qemuGuest: { la57: n === 5 },
   };
 
   const DEVMAP_NAME = '_PAGE_DEVMAP';

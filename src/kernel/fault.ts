@@ -17,15 +17,6 @@ import { findVma, linearPageIndex, type Mm, type Vma } from './mm.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { vfsFsyncRange } from './writeback.ts';
 
-/**
- * Whether a new leaf is young whatever its pgprot says. s390 keeps young in software and
- * makes every new leaf young: pfn_pte is mk_pte_phys, which ends in pte_mkyoung, and
- * insert_pfn_pmd's pmd_mkhuge sets _SEGMENT_ENTRY_YOUNG (arch/s390/include/asm/pgtable.h).
- * x86 and powerpc get young from the pgprot instead (_PAGE_ACCESSED in PAGE_SHARED /
- * PAGE_READONLY, _PAGE_BASE), which leafProt reads from the layout.
- */
-const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
-
 type DaxResult = 'nopage' | 'fallback';
 
 /** handle_mm_fault after the arch fault handler found `vma` and checked access_error. */
@@ -196,7 +187,7 @@ function checkIndex(k: KernelContext, vma: Vma, va: number): number {
 function leafProt(k: KernelContext, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
   // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
   // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
-  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || NEW_LEAF_YOUNG[k.layout.family] === true;
+  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || k.layout.hooks.newLeafYoung;
   return {
     write: mkwrite && vma.flags.write,
     user: true,

@@ -19,10 +19,7 @@
 //                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
 //                     keep the page-less single-index path (dax_entry_mkclean).
 
-import { ppc64RadixPmdTransHuge } from '../../arch/ppc64-radix.ts';
-import { s390PmdTransHuge } from '../../arch/s390x.ts';
 import type { Entry } from '../../arch/types.ts';
-import { x86PmdTransHuge } from '../../arch/x86_64.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
@@ -53,19 +50,6 @@ export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index
 }
 
 /**
- * pmd_trans_huge per arch family (arch/x86/include/asm/pgtable.h: _PAGE_PSE without
- * _PAGE_DEVMAP; arch/powerpc/include/asm/book3s/64/radix.h radix__pmd_trans_huge: _PAGE_PTE
- * without _PAGE_DEVMAP; arch/s390/include/asm/pgtable.h: _SEGMENT_ENTRY_LARGE). A family
- * missing here is treated as "any PMD leaf" (the union pmd_trans_huge || pmd_devmap has on
- * every family above).
- */
-const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
-  x86: x86PmdTransHuge,
-  ppc64: ppc64RadixPmdTransHuge,
-  s390: s390PmdTransHuge,
-};
-
-/**
  * page_vma_mapped_walk's test for a huge PMD (mm/page_vma_mapped.c, 6.1):
  * `pmd_trans_huge(pmde) || (pmd_present(pmde) && pmd_devmap(pmde))`, the devmap half from
  * the v5.19 fix series. Without it a DAX PMD (devmap, so never trans_huge on x86 and radix)
@@ -73,8 +57,9 @@ const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
  */
 function pvmwHugePmd(k: KernelContext, lv: number, ent: Entry): boolean {
   const l = k.layout;
-  const transHuge = PMD_TRANS_HUGE[l.family];
-  if (transHuge === undefined) return l.isLeaf(lv, ent);
+  // pmd_trans_huge is the arch's (layout.hooks.pmdTransHuge); without one, any PMD leaf.
+  const transHuge = l.hooks.pmdTransHuge;
+  if (transHuge === null) return l.isLeaf(lv, ent);
   return transHuge(ent) || (l.isPresent(lv, ent) && l.isDevmap(lv, ent));
 }
 
