@@ -31,10 +31,13 @@ function seed(arch: string, mkclean: Strategy, persistence: 'adr' | 'eadr' = 'ad
   return { sim, steps, result, faultsB: sim.faults(B), entriesAfter4, page };
 }
 
-const devmapArches = layouts.filter((l) => l.devmap !== null).map((l) => l.name);
+/** The PMD size of a layout: a 2 MiB file holds a PMD entry only where it is at most 2 MiB. */
+const pmdBytes = (l: (typeof layouts)[number]): number => 2 ** l.levels[l.pmdLevel]!.shift;
+const devmapArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) <= 2 * MiB).map((l) => l.name);
+const bigPmdArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) > 2 * MiB).map((l) => l.name);
 const limitedArches = layouts.filter((l) => l.devmap === null).map((l) => l.name);
 
-describe('seed scenario, arches with a devmap bit (FS_DAX_PMD on)', () => {
+describe('seed scenario, arches with a devmap bit and a 2 MiB PMD (FS_DAX_PMD on)', () => {
   it.each(devmapArches.flatMap((a) => (['buggy', 'page-head'] as const).map((s) => [a, s] as const)))('%s/%s loses B\'s second write; B\'s PTE stays writable and dirty after fsync', (arch, strategy) => {
     const { steps, result, faultsB, entriesAfter4, page } = seed(arch, strategy);
     expect(steps.aAfter1).toMatchObject({ present: true, write: true, dirty: true, level: 'pmd', devmap: true });
@@ -56,6 +59,19 @@ describe('seed scenario, arches with a devmap bit (FS_DAX_PMD on)', () => {
     expect(steps.bAfter4).toMatchObject({ present: true, write: true, dirty: true, level: 'pte' });
     expect(entriesAfter4).toEqual([expect.objectContaining({ index: 0, order: expect.any(Number), dirty: true })]);
     expect(result.durable).toBe(true);
+  });
+});
+
+describe('seed scenario, a PMD larger than the 2 MiB file (arm64-64k: 512 MiB)', () => {
+  it.each(bigPmdArches.flatMap((a) => SEED_STRATEGIES.map((s) => [a, s] as const)))('%s/%s: FS_DAX_PMD on, yet every entry is one page: B\'s page is its own entry, cleaned, durable', (arch, strategy) => {
+    const { sim, steps, result, faultsB, entriesAfter4, page } = seed(arch, strategy);
+    expect(sim.fsDaxPmd).toBe(true);
+    expect(steps.aAfter1).toMatchObject({ present: true, write: true, dirty: true, level: 'pte' });
+    expect(steps.bAfter3).toMatchObject({ present: true, write: false, dirty: false, level: 'pte' });
+    expect(faultsB.wp).toBe(1);
+    expect(entriesAfter4).toContainEqual(expect.objectContaining({ index: 1, order: 0, dirty: true }));
+    expect(result.durable).toBe(true);
+    expect(page).toBe(2 ** sim.layout.pageShift);
   });
 });
 
