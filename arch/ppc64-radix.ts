@@ -90,23 +90,39 @@ export const PPC64_RADIX_PTE_NONE_MASK = F._PAGE_DIRTY | F._PAGE_ACCESSED;
 /** RADIX_PMD_BAD_BITS / RADIX_PUD_BAD_BITS / RADIX_P4D_BAD_BITS (radix.h). */
 export const PPC64_RADIX_PMD_BAD_BITS = 0x60000000000000e0n;
 
+interface RadixIndexSize {
+  readonly RADIX_PTE_INDEX_SIZE: number;
+  readonly RADIX_PMD_INDEX_SIZE: number;
+  readonly RADIX_PUD_INDEX_SIZE: number;
+  readonly RADIX_PGD_INDEX_SIZE: number;
+}
 /** radix-64k.h index sizes. */
 export const RADIX_64K_INDEX_SIZE = { RADIX_PTE_INDEX_SIZE: 5, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 } as const;
+/** radix-4k.h index sizes (CONFIG_PPC_4K_PAGES). */
+export const RADIX_4K_INDEX_SIZE = { RADIX_PTE_INDEX_SIZE: 9, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 } as const;
 const IX = RADIX_64K_INDEX_SIZE;
 
 /** RADIX_{PMD,PUD,PGD}_VAL_BITS (radix.h): the valid bit and the next level's index size (NLS). */
-export const RADIX_VAL_BITS = {
-  RADIX_PMD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PTE_INDEX_SIZE),
-  RADIX_PUD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PMD_INDEX_SIZE),
-  RADIX_PGD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PUD_INDEX_SIZE),
-} as const;
+function radixValBits(ix: RadixIndexSize): { readonly RADIX_PMD_VAL_BITS: bigint; readonly RADIX_PUD_VAL_BITS: bigint; readonly RADIX_PGD_VAL_BITS: bigint } {
+  return {
+    RADIX_PMD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PTE_INDEX_SIZE),
+    RADIX_PUD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PMD_INDEX_SIZE),
+    RADIX_PGD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PUD_INDEX_SIZE),
+  };
+}
+export const RADIX_VAL_BITS = radixValBits(IX);
 
-export const PPC64_RADIX_LEVELS: readonly Level[] = [
-  { name: 'pgd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE + IX.RADIX_PUD_INDEX_SIZE, bits: IX.RADIX_PGD_INDEX_SIZE, leaf: false },
-  { name: 'pud', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE, bits: IX.RADIX_PUD_INDEX_SIZE, leaf: true },
-  { name: 'pmd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE, bits: IX.RADIX_PMD_INDEX_SIZE, leaf: true },
-  { name: 'pte', shift: PPC64_PAGE_SHIFT, bits: IX.RADIX_PTE_INDEX_SIZE, leaf: true },
-];
+/** The radix levels for one base page size (radix.h RADIX_P?D_SHIFT from the index sizes). */
+function radixLevels(pageShift: number, ix: RadixIndexSize): readonly Level[] {
+  return [
+    { name: 'pgd', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE + ix.RADIX_PMD_INDEX_SIZE + ix.RADIX_PUD_INDEX_SIZE, bits: ix.RADIX_PGD_INDEX_SIZE, leaf: false },
+    { name: 'pud', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE + ix.RADIX_PMD_INDEX_SIZE, bits: ix.RADIX_PUD_INDEX_SIZE, leaf: true },
+    { name: 'pmd', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE, bits: ix.RADIX_PMD_INDEX_SIZE, leaf: true },
+    { name: 'pte', shift: pageShift, bits: ix.RADIX_PTE_INDEX_SIZE, leaf: true },
+  ];
+}
+
+export const PPC64_RADIX_LEVELS: readonly Level[] = radixLevels(PPC64_PAGE_SHIFT, IX);
 
 const PGD = 0;
 const PUD = 1;
@@ -132,15 +148,7 @@ const HW_VALID = orMask(F._PAGE_PRESENT, F._PAGE_PTE); // pte_hw_valid
 const INVALID_PTE = orMask(F._PAGE_INVALID, F._PAGE_PTE); // pte_present, second form
 const PMD_PRESENT = orMask(F._PAGE_PRESENT, F._PAGE_INVALID); // pmd_present
 const NONE_MASK = toMask(PPC64_RADIX_PTE_NONE_MASK);
-const RPN = toMask(PPC64_PTE_RPN_MASK);
 const TABLE_ADDR = toMask(BigInt.asUintN(64, ~PPC64_PMD_MASKED_BITS));
-/** The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). */
-const VAL_BITS: readonly Mask[] = [
-  toMask(RADIX_VAL_BITS.RADIX_PGD_VAL_BITS),
-  toMask(RADIX_VAL_BITS.RADIX_PUD_VAL_BITS),
-  toMask(RADIX_VAL_BITS.RADIX_PMD_VAL_BITS),
-  ZERO_MASK,
-];
 
 /** DSISR bits (arch/powerpc/include/asm/reg.h) that the radix walker produces. */
 export const DSISR = {
@@ -220,154 +228,200 @@ export const powerFaultHook: FaultHook = {
   detail: () => '',
 };
 
-const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
-const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
-const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? m : ZERO_MASK));
-
 const DEVMAP_NAME = '_PAGE_DEVMAP';
 
-const hooks: ArchHooks = {
-  vaForm: 'zero',
-  // _RPAGE_PKEY_BIT* exist, but the AMR/IAMR checks are not modelled.
-  pkey: null,
-  fault: powerFaultHook,
-  // pud_pgtable / pmd_page_vaddr: the entry less P?D_MASKED_BITS (NLB).
-  tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
-  // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
-  leafFrameMask: perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? toMask(PPC64_PTE_RPN_MASK & ~(2n ** BigInt(PPC64_RADIX_LEVELS[l]!.shift) - 1n)) : null)),
-  root: {
-    levels: [PGD],
-    // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
-    encode: (tablePa) => tablePa,
-    decode(root: number, out: RootInfo): void {
-      out.table = root;
-      out.level = PGD;
-    },
-    levelFor: () => PGD,
-  },
-  // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
-  mmapBase: 0x3f00_0000_0000,
-  // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
-  // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
-  // page size, so a PMD is one tlbie.
-  tlbFlush: { ceiling: 33, pmdStrideIsPmd: true },
-  // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
-  // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
-  // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
-  wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
-  // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
-  newLeafYoung: false,
-  pmdTransHuge: ppc64RadixPmdTransHuge,
-  // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
-  ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
-  qemuGuest: null,
-};
+/** One book3s64 radix layout: its base page size, index sizes, header and mmap base. */
+interface RadixGeometry {
+  readonly name: string;
+  readonly description: string;
+  readonly pageShift: number;
+  readonly ix: RadixIndexSize;
+  /** radix-64k.h or radix-4k.h. */
+  readonly indexHeader: string;
+  readonly mmapBase: number;
+}
 
-export const ppc64Radix: Layout = {
+function buildRadixLayout(g: RadixGeometry): Layout {
+  const levels = radixLevels(g.pageShift, g.ix);
+  /** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK. */
+  const rpnMask = bitRange(g.pageShift, PPC64_PAGE_PA_MAX - 1);
+  const RPN = toMask(rpnMask);
+  const valBits = radixValBits(g.ix);
+  /** The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). */
+  const VAL_BITS: readonly Mask[] = [toMask(valBits.RADIX_PGD_VAL_BITS), toMask(valBits.RADIX_PUD_VAL_BITS), toMask(valBits.RADIX_PMD_VAL_BITS), ZERO_MASK];
+  const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
+  const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
+  const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (levels[l]!.leaf ? m : ZERO_MASK));
+
+
+  const hooks: ArchHooks = {
+    vaForm: 'zero',
+    // _RPAGE_PKEY_BIT* exist, but the AMR/IAMR checks are not modelled.
+    pkey: null,
+    fault: powerFaultHook,
+    // pud_pgtable / pmd_page_vaddr: the entry less P?D_MASKED_BITS (NLB).
+    tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
+    // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
+    leafFrameMask: perLevel(N, (l) => (levels[l]!.leaf ? toMask(rpnMask & ~(2n ** BigInt(levels[l]!.shift) - 1n)) : null)),
+    root: {
+      levels: [PGD],
+      // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
+      encode: (tablePa) => tablePa,
+      decode(root: number, out: RootInfo): void {
+        out.table = root;
+        out.level = PGD;
+      },
+      levelFor: () => PGD,
+    },
+    mmapBase: g.mmapBase,
+    // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
+    // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
+    // page size, so a PMD is one tlbie.
+    tlbFlush: { ceiling: 33, pmdStrideIsPmd: true },
+    // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
+    // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
+    // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
+    wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
+    // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
+    newLeafYoung: false,
+    pmdTransHuge: ppc64RadixPmdTransHuge,
+    // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
+    ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
+    qemuGuest: null,
+  };
+
+  const layout: Layout = {
+    name: g.name,
+    description: g.description,
+    family: 'ppc64',
+    sources: [
+      'arch/powerpc/include/asm/book3s/64/pgtable.h',
+      'arch/powerpc/include/asm/book3s/64/radix.h',
+      `arch/powerpc/include/asm/book3s/64/${g.indexHeader}`,
+      'arch/powerpc/include/asm/book3s/64/pgalloc.h',
+      'arch/powerpc/include/asm/page.h',
+    ],
+    endian: 'big',
+    pageShift: g.pageShift,
+    levels: levels,
+    pmdLevel: PMD,
+    pfn: { shift: g.pageShift, mask: rpnMask },
+    flags: PPC64_RADIX_PTE_FLAGS,
+    devmap: DEVMAP_NAME,
+    fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
+    // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
+    tableBytes: levels.map((l) => 8 << l.bits),
+    hw: {
+      valid: all(PRESENT),
+      validWhenSet: flag(true),
+      // L (= _PAGE_PTE) ends the walk at pud/pmd; never at pgd (no 512 GiB pages); always at pte.
+      leaf: perLevel(N, (l) => (l === PUD || l === PMD ? PTE_BIT : ZERO_MASK)),
+      leafWhenSet: perLevel(N, (l) => l !== PTE),
+      write: all(WRITE),
+      writeWhenSet: flag(true),
+      read: all(READ),
+      readWhenSet: flag(true),
+      user: all(PRIV),
+      userWhenSet: flag(false),
+      exec: all(EXEC),
+      execWhenSet: flag(true),
+      accessed: leafLevels(ACCESSED),
+      dirty: leafLevels(DIRTY),
+      tableRules: flag(false),
+      // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
+      // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
+      reservedLeaf: all(ZERO_MASK),
+      reservedTable: perLevel(N, (l) => (l === PTE ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
+    },
+    hooks,
+
+    // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
+    isNone: (level, e) => (level === PTE ? zeroExcept(e, NONE_MASK) : zeroExcept(e, ZERO_MASK)),
+    isPresent: (level, e) =>
+      level === PTE
+        ? testAll(e, HW_VALID) || testAll(e, INVALID_PTE)
+        : level === PMD
+          ? testAny(e, PMD_PRESENT)
+          : testAny(e, PRESENT),
+    // pmd_is_leaf / pud_is_leaf: _PAGE_PTE.
+    isLeaf: (level, e) => (level === PTE ? true : level === PGD ? false : testAny(e, PTE_BIT)),
+    // __pte_write (pte_savedwrite, the NUMA-balancing protnone form, is not modelled).
+    isWrite: (_level, e) => testAny(e, WRITE),
+    isDirty: (_level, e) => testAny(e, DIRTY),
+    isYoung: (_level, e) => testAny(e, ACCESSED),
+    // pte_devmap / pmd_devmap need _PAGE_PTE too (the bit is not software-owned in a PDE); pud_devmap is 0.
+    isDevmap: (level, e) => (level === PTE || level === PMD) && testAll(e, DEVMAP_PTE),
+    isSpecial: (level, e) => level === PTE && testAny(e, SPECIAL),
+
+    // pte_pfn, and pmd_pfn = pte_pfn(pmd_pte(pmd)): (val & PTE_RPN_MASK) >> PAGE_SHIFT at every level.
+    leafPfn: (_level, e) => fieldShifted(e, RPN, g.pageShift),
+    tableAddress: (_level, e) => fieldValue(e, TABLE_ADDR),
+
+    mkNone: (_level, out) => clearEntry(out), // pte_clear / pmd_clear: 0
+    mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
+      if (level === PGD) throw new RangeError(`${g.name}: no leaf at pgd`);
+      out.lo = 0;
+      out.hi = 0;
+      // pfn_pte: (pfn << PAGE_SHIFT) | pgprot | _PAGE_PTE; pgprot is _PAGE_BASE (PRESENT, ACCESSED)
+      // with _PAGE_READ (PAGE_COPY / PAGE_SHARED ...); radix__pmd_mkhuge also just sets _PAGE_PTE.
+      orAddress(out, pfn * 2 ** g.pageShift, RPN);
+      setBits(out, PRESENT);
+      setBits(out, PTE_BIT);
+      setBits(out, READ);
+      if (prot.young) setBits(out, ACCESSED);
+      if (prot.write) setBits(out, RW);
+      if (prot.exec) setBits(out, EXEC);
+      if (!prot.user) setBits(out, PRIV);
+      if (prot.dirty) setBits(out, DIRTY_SOFT);
+      if (prot.devmap) {
+        if (level === PTE) setBits(out, PTE_MKDEVMAP);
+        else if (level === PMD) setBits(out, PMD_MKDEVMAP); // no pud_mkdevmap on powerpc
+      }
+      if (prot.special && level === PTE) setBits(out, SPECIAL);
+    },
+    mkTable(level: number, tablePhys: number, out: Entry): void {
+      if (level === PTE) throw new RangeError(`${g.name}: no table below pte`);
+      out.lo = 0;
+      out.hi = 0;
+      orAddress(out, tablePhys, TABLE_ADDR); // __pgtable_ptr_val(table) = __pa(table)
+      setBits(out, VAL_BITS[level]!);
+    },
+
+    // pmd_mkclean etc. are pte_pmd(pte_mk*(pmd_pte(pmd))): the same bits at every level.
+    mkclean: (_level, e) => clearBits(e, DIRTY),
+    mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
+    wrprotect: (_level, e) => clearBits(e, WRITE),
+    mkwrite: (_level, e) => setBits(e, RW),
+    mkold: (_level, e) => clearBits(e, ACCESSED),
+    mkyoung: (_level, e) => setBits(e, ACCESSED),
+  };
+  return layout;
+}
+
+
+export const ppc64Radix: Layout = buildRadixLayout({
   name: 'ppc64-radix',
   description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
-  family: 'ppc64',
-  sources: [
-    'arch/powerpc/include/asm/book3s/64/pgtable.h',
-    'arch/powerpc/include/asm/book3s/64/radix.h',
-    'arch/powerpc/include/asm/book3s/64/radix-64k.h',
-    'arch/powerpc/include/asm/book3s/64/pgalloc.h',
-    'arch/powerpc/include/asm/page.h',
-  ],
-  endian: 'big',
   pageShift: PPC64_PAGE_SHIFT,
-  levels: PPC64_RADIX_LEVELS,
-  pmdLevel: PMD,
-  pfn: { shift: PPC64_PAGE_SHIFT, mask: PPC64_PTE_RPN_MASK },
-  flags: PPC64_RADIX_PTE_FLAGS,
-  devmap: DEVMAP_NAME,
-  fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
-  // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
-  tableBytes: PPC64_RADIX_LEVELS.map((l) => 8 << l.bits),
-  hw: {
-    valid: all(PRESENT),
-    validWhenSet: flag(true),
-    // L (= _PAGE_PTE) ends the walk at pud/pmd; never at pgd (no 512 GiB pages); always at pte.
-    leaf: perLevel(N, (l) => (l === PUD || l === PMD ? PTE_BIT : ZERO_MASK)),
-    leafWhenSet: perLevel(N, (l) => l !== PTE),
-    write: all(WRITE),
-    writeWhenSet: flag(true),
-    read: all(READ),
-    readWhenSet: flag(true),
-    user: all(PRIV),
-    userWhenSet: flag(false),
-    exec: all(EXEC),
-    execWhenSet: flag(true),
-    accessed: leafLevels(ACCESSED),
-    dirty: leafLevels(DIRTY),
-    tableRules: flag(false),
-    // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
-    // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
-    reservedLeaf: all(ZERO_MASK),
-    reservedTable: perLevel(N, (l) => (l === PTE ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
-  },
-  hooks,
+  ix: RADIX_64K_INDEX_SIZE,
+  indexHeader: 'radix-64k.h',
+  // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
+  mmapBase: 0x3f00_0000_0000,
+});
 
-  // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
-  isNone: (level, e) => (level === PTE ? zeroExcept(e, NONE_MASK) : zeroExcept(e, ZERO_MASK)),
-  isPresent: (level, e) =>
-    level === PTE
-      ? testAll(e, HW_VALID) || testAll(e, INVALID_PTE)
-      : level === PMD
-        ? testAny(e, PMD_PRESENT)
-        : testAny(e, PRESENT),
-  // pmd_is_leaf / pud_is_leaf: _PAGE_PTE.
-  isLeaf: (level, e) => (level === PTE ? true : level === PGD ? false : testAny(e, PTE_BIT)),
-  // __pte_write (pte_savedwrite, the NUMA-balancing protnone form, is not modelled).
-  isWrite: (_level, e) => testAny(e, WRITE),
-  isDirty: (_level, e) => testAny(e, DIRTY),
-  isYoung: (_level, e) => testAny(e, ACCESSED),
-  // pte_devmap / pmd_devmap need _PAGE_PTE too (the bit is not software-owned in a PDE); pud_devmap is 0.
-  isDevmap: (level, e) => (level === PTE || level === PMD) && testAll(e, DEVMAP_PTE),
-  isSpecial: (level, e) => level === PTE && testAny(e, SPECIAL),
-
-  // pte_pfn, and pmd_pfn = pte_pfn(pmd_pte(pmd)): (val & PTE_RPN_MASK) >> PAGE_SHIFT at every level.
-  leafPfn: (_level, e) => fieldShifted(e, RPN, PPC64_PAGE_SHIFT),
-  tableAddress: (_level, e) => fieldValue(e, TABLE_ADDR),
-
-  mkNone: (_level, out) => clearEntry(out), // pte_clear / pmd_clear: 0
-  mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
-    if (level === PGD) throw new RangeError('ppc64-radix: no leaf at pgd');
-    out.lo = 0;
-    out.hi = 0;
-    // pfn_pte: (pfn << PAGE_SHIFT) | pgprot | _PAGE_PTE; pgprot is _PAGE_BASE (PRESENT, ACCESSED)
-    // with _PAGE_READ (PAGE_COPY / PAGE_SHARED ...); radix__pmd_mkhuge also just sets _PAGE_PTE.
-    orAddress(out, pfn * 2 ** PPC64_PAGE_SHIFT, RPN);
-    setBits(out, PRESENT);
-    setBits(out, PTE_BIT);
-    setBits(out, READ);
-    if (prot.young) setBits(out, ACCESSED);
-    if (prot.write) setBits(out, RW);
-    if (prot.exec) setBits(out, EXEC);
-    if (!prot.user) setBits(out, PRIV);
-    if (prot.dirty) setBits(out, DIRTY_SOFT);
-    if (prot.devmap) {
-      if (level === PTE) setBits(out, PTE_MKDEVMAP);
-      else if (level === PMD) setBits(out, PMD_MKDEVMAP); // no pud_mkdevmap on powerpc
-    }
-    if (prot.special && level === PTE) setBits(out, SPECIAL);
-  },
-  mkTable(level: number, tablePhys: number, out: Entry): void {
-    if (level === PTE) throw new RangeError('ppc64-radix: no table below pte');
-    out.lo = 0;
-    out.hi = 0;
-    orAddress(out, tablePhys, TABLE_ADDR); // __pgtable_ptr_val(table) = __pa(table)
-    setBits(out, VAL_BITS[level]!);
-  },
-
-  // pmd_mkclean etc. are pte_pmd(pte_mk*(pmd_pte(pmd))): the same bits at every level.
-  mkclean: (_level, e) => clearBits(e, DIRTY),
-  mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
-  wrprotect: (_level, e) => clearBits(e, WRITE),
-  mkwrite: (_level, e) => setBits(e, RW),
-  mkold: (_level, e) => clearBits(e, ACCESSED),
-  mkyoung: (_level, e) => setBits(e, ACCESSED),
-};
+/**
+ * CONFIG_PPC_4K_PAGES: radix-4k.h index sizes 9/9/9/13, so 512 PTEs per 2 MiB PMD and NLS 9 in
+ * every PDE. TASK_SIZE_USER64 is TASK_SIZE_64TB (asm/task_size_64.h), so mmap_base is 64 TiB
+ * less the 128 MiB minimum gap (mm/util.c mmap_base, no randomisation).
+ */
+export const ppc64Radix4k: Layout = buildRadixLayout({
+  name: 'ppc64-radix-4k',
+  description: 'POWER9+ book3s64 radix MMU, 4 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
+  pageShift: 12,
+  ix: RADIX_4K_INDEX_SIZE,
+  indexHeader: 'radix-4k.h',
+  mmapBase: 2 ** 46 - 2 ** 27,
+});
 
 const TRANS_HUGE_TEST = orMask(F._PAGE_PTE, F._PAGE_DEVMAP);
 /** radix__pmd_trans_huge (radix.h): _PAGE_PTE set and _PAGE_DEVMAP clear. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ppc64Radix,
+  ppc64Radix4k,
   ppc64RadixPmdTransHuge,
   PPC64_PTE_RPN_MASK,
   PPC64_RADIX_PTE_FLAGS,
@@ -167,5 +168,32 @@ describe('big-endian storage (the kernel keeps entries as __be64)', () => {
         expect(fromBytes).toBe(v);
       }),
     );
+  });
+});
+
+describe('ppc64-radix-4k: radix-4k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x40000)', () => {
+  const L = ppc64Radix4k;
+  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
+  it('levels 39/13, 30/9, 21/9, 12/9 with NLS 9 in every PDE; 512 PTEs per 2 MiB PMD', () => {
+    expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[39, 13], [30, 9], [21, 9], [12, 9]]);
+    const t = newEntry();
+    for (const level of [0, 1, 2]) {
+      L.mkTable(level, 0x1234000, t);
+      expect(entryToBigInt(t)).toBe(0x8000000001234009n); // __pa | RADIX_P?D_VAL_BITS (NLS 9)
+    }
+    expect(L.pfn.mask).toBe(0x001ffffffffff000n);
+    expect(L.hooks.mmapBase).toBe(0x3ffff8000000);
+  });
+  it('read fault, write fault, and page_vma_mkclean_one (wrprotect then mkclean)', () => {
+    const e = newEntry();
+    L.mkLeaf(3, 0x40000, dax(false), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000d04n);
+    L.mkLeaf(3, 0x40000, dax(true), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f86n);
+    L.wrprotect(3, e);
+    L.mkclean(3, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f04n);
+    L.mkLeaf(2, 0x40000, { ...dax(true), special: false }, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000b86n);
   });
 });

@@ -35,7 +35,9 @@ function seed(arch: string, mkclean: Strategy, persistence: 'adr' | 'eadr' = 'ad
 const pmdBytes = (l: (typeof layouts)[number]): number => 2 ** l.levels[l.pmdLevel]!.shift;
 const devmapArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) <= 2 * MiB).map((l) => l.name);
 const bigPmdArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) > 2 * MiB).map((l) => l.name);
-const limitedArches = layouts.filter((l) => l.devmap === null).map((l) => l.name);
+const limitedArches = layouts.filter((l) => l.fsDaxLimited).map((l) => l.name);
+/** No ZONE_DEVICE and no FS_DAX_LIMITED: Kconfig cannot enable fsdax (riscv64, loongarch64); the run is a what-if. */
+const noFsDaxArches = layouts.filter((l) => l.devmap === null && !l.fsDaxLimited).map((l) => l.name);
 
 describe('seed scenario, arches with a devmap bit and a 2 MiB PMD (FS_DAX_PMD on)', () => {
   it.each(devmapArches.flatMap((a) => (['buggy', 'page-head'] as const).map((s) => [a, s] as const)))('%s/%s loses B\'s second write; B\'s PTE stays writable and dirty after fsync', (arch, strategy) => {
@@ -82,6 +84,18 @@ describe('seed scenario, layouts without a devmap bit (FS_DAX_LIMITED)', () => {
     expect(sim.fsDaxPmd).toBe(false);
     expect(steps.aAfter1).toMatchObject({ present: true, level: 'pte' });
     expect(result.durable).toBe(true);
+  });
+});
+
+describe('seed scenario where fsdax cannot be enabled (no devmap bit, no FS_DAX_LIMITED): a what-if', () => {
+  it.each(noFsDaxArches.flatMap((a) => SEED_STRATEGIES.map((s) => [a, s] as const)))('%s/%s: no arch_wb_cache_pmem, so fsync writes nothing back and both writes are lost under ADR', (arch, strategy) => {
+    const { sim, steps, result, page } = seed(arch, strategy);
+    expect(sim.layout.hooks.wbCachePmem).toBeNull();
+    expect(sim.fsDaxPmd).toBe(false);
+    expect(steps.aAfter1).toMatchObject({ present: true, level: 'pte' });
+    expect(steps.bAfter3).toMatchObject({ present: true, write: false, dirty: false }); // mkclean itself worked
+    expect(result.durable).toBe(false);
+    expect(result.lost).toEqual(expect.arrayContaining([{ file: 'F', offset: 0, length: 64 }, { file: 'F', offset: page, length: 64 }]));
   });
 });
 
