@@ -92,6 +92,7 @@ export type ArchFault =
   | { readonly isa: 's390'; readonly pgm: number; readonly teid: number }
   | { readonly isa: 'arm64'; readonly esr: number }
   | { readonly isa: 'riscv'; readonly scause: number }
+  | { readonly isa: 'loongarch'; readonly ecode: number }
   | { readonly isa: 'generic'; readonly kind: number };
 
 /**
