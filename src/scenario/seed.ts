@@ -70,13 +70,22 @@ const SEED_FILE_BYTES = 2 * 2 ** 20;
  * and every strategy cleans it.
  *
  * Per layout, under ADR:
- *   x86_64, x86_64-la57, arm64-4k      2 MiB PMD, devmap: lost under buggy and page-head, the
- *   ppc64-radix                        fix (range) and page durable. ppc64-radix's B maps one
- *                                      64 KiB page at 64 KiB, inside the same 2 MiB entry.
+ *   x86_64, x86_64-la57, arm64-4k,     2 MiB PMD, devmap: lost under buggy and page-head, the
+ *   ppc64-radix, ppc64-radix-4k        fix (range) and page durable. ppc64-radix's B maps one
+ *                                      64 KiB page at 64 KiB, inside the same 2 MiB entry;
+ *                                      ppc64-radix-4k's 4 KiB at 4 KiB, 512 PTEs per entry.
+ *                                      arm64-4k's pte_dirty also counts the DBM state, but no
+ *                                      DAX leaf is writable-clean, so it behaves as x86 does.
  *   s390x                              no devmap bit, FS_DAX_LIMITED, no FS_DAX_PMD: durable.
  *                                      (Its pmem write-back is a stand-in, arch/s390x.ts.)
- *   arm64-64k                          512 MiB PMD: the 2 MiB file is mapped by PTEs only, B's
- *                                      page is its own entry: durable under every strategy.
+ *   arm64-64k (512 MiB PMD),           FS_DAX_PMD on, but the PMD is larger than the 2 MiB
+ *   ppc64-hash (16 MiB PMD)            file: A's mapping is PTEs only, B's page is its own
+ *                                      entry: durable under every strategy.
+ *   riscv64-sv39, riscv64-sv48,        fsdax cannot be enabled (no devmap bit, no
+ *   loongarch64                        FS_DAX_LIMITED): a what-if, and with no
+ *                                      ARCH_HAS_PMEM_API fsync writes nothing back, so A's and
+ *                                      B's writes are both lost under every strategy (mkclean
+ *                                      itself still write-protects B's PTE).
  */
 export function expectedSeedOutcome(layout: Layout, strategy: Strategy, persistence: Persistence): 'durable' | 'lost' {
   if (persistence === 'eadr') return 'durable';

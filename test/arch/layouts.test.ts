@@ -46,7 +46,7 @@ function mod(f: (level: number, e: Entry) => void, level: number, e: Entry): Ent
 }
 
 /** Architectures with pud-level devmap (HAVE_ARCH_TRANSPARENT_HUGEPAGE_PUD and pud_mkdevmap). */
-const PUD_DEVMAP: Record<string, boolean> = { x86_64: true, 'x86_64-la57': true, 'ppc64-radix': false, s390x: false, 'arm64-4k': false, 'arm64-64k': false, 'ppc64-radix-4k': false, loongarch64: false };
+const PUD_DEVMAP: Record<string, boolean> = { x86_64: true, 'x86_64-la57': true, 'ppc64-radix': false, s390x: false, 'arm64-4k': false, 'arm64-64k': false, 'ppc64-radix-4k': false, loongarch64: false, 'ppc64-hash': false };
 
 describe('arch/index.ts', () => {
   it('lists the four architectures the command line documents, and at least one without devmap', () => {

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   ppc64Radix,
   ppc64Radix4k,
+  ppc64Hash,
   ppc64RadixPmdTransHuge,
   PPC64_PTE_RPN_MASK,
   PPC64_RADIX_PTE_FLAGS,
@@ -195,5 +196,31 @@ describe('ppc64-radix-4k: radix-4k.h geometry and the DAX leaves of the 6.1 help
     expect(entryToBigInt(e)).toBe(0xc000000040000f04n);
     L.mkLeaf(2, 0x40000, { ...dax(true), special: false }, e);
     expect(entryToBigInt(e)).toBe(0xc000000040000b86n);
+  });
+});
+
+describe('ppc64-hash: hash-64k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x4000)', () => {
+  const L = ppc64Hash;
+  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
+  it('levels 44/8, 34/10, 24/10, 16/8: a 16 MiB PMD; table entries carry only the valid bit (HASH_P?D_VAL_BITS)', () => {
+    expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[44, 8], [34, 10], [24, 10], [16, 8]]);
+    const t = newEntry();
+    L.mkTable(2, 0x1234000, t);
+    expect(entryToBigInt(t)).toBe(0x8000000001234000n);
+  });
+  it('pte values as radix; a PMD gets H_PAGE_THP_HUGE from pfn_pmd and is not pmd_trans_huge when devmap', () => {
+    const e = newEntry();
+    L.mkLeaf(3, 0x4000, dax(true), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f86n);
+    L.mkLeaf(2, 0x4000, { ...dax(true), special: false }, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040002b86n);
+    expect(L.hooks.pmdTransHuge!(e)).toBe(false);
+    expect(L.isLeaf(2, e) && L.isDevmap(2, e)).toBe(true);
+    L.wrprotect(2, e);
+    L.mkclean(2, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040002b04n);
+  });
+  it('flush_tlb_* are empty; the HPTE invalidations at the update are counted page by page', () => {
+    expect(L.hooks.tlbFlush).toEqual({ ceiling: Infinity, pmdStrideIsPmd: false });
   });
 });
