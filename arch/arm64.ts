@@ -26,7 +26,7 @@
 // level-0 block descriptors (both translation faults on hardware).
 
 import { Access, bitNames, FaultKind, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, Level, RootInfo } from './types.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
 import {
   bitRange,
   clearBits,
@@ -41,6 +41,7 @@ import {
   testEq,
   toMask,
   ZERO_MASK,
+  PLAIN_ROOT,
 } from './bits.ts';
 
 /** PTE_* / PMD_* masks of pgtable-hwdef.h and pgtable-prot.h (6.1); the same for both granules. */
@@ -221,16 +222,8 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     tableAddrMask: perLevel(n, (l) => (l === pte ? null : PFN)),
     // pmd_pfn / pud_pfn: PTE_ADDR_MASK & PMD_MASK / PUD_MASK.
     leafFrameMask: perLevel(n, (l) => (leafCapable(l) ? levelAddr[l]! : null)),
-    root: {
-      levels: [0],
-      // TTBR0_EL1 = the pgd's physical address (the ASID in bits 63:48 is not modelled: TLBs are per CPU here).
-      encode: (tablePa) => tablePa,
-      decode(root: number, out: RootInfo): void {
-        out.table = root;
-        out.level = 0;
-      },
-      levelFor: () => 0,
-    },
+    // TTBR0_EL1 = the pgd's physical address (the ASID in bits 63:48 is not modelled: TLBs are per CPU here).
+    root: PLAIN_ROOT,
     mmapBase,
     // flush_pmd_tlb_range = __flush_tlb_range(vma, addr, end, PMD_SIZE, false, 2)
     // (arch/arm64/include/asm/pgtable.h): one TLBI VAE1IS per PMD stride; __flush_tlb_range
@@ -248,6 +241,11 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     // arch/arm64/mm/ptdump.c has its own format, not written here yet: the generic dump.
     ptdump: { style: 'generic', userEnd: 'top-span', levelFlags: null },
     qemuGuest: null,
+    // __set_pte_at only warns under DEBUG_VM (__check_racy_pte_update); pmdp_set_access_flags is
+    // ptep_set_access_flags on the pmd (__HAVE_ARCH_PMDP_SET_ACCESS_FLAGS), no alignment check.
+    setPteAtChecksValid: false,
+    pmdpSetAccessFlagsAligned: false,
+    memcpyFlushcache: 'cached',
   };
 
   const layout: Layout = {

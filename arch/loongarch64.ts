@@ -27,8 +27,8 @@
 // running DAX here is a what-if. No ARCH_HAS_PMEM_API: arch_wb_cache_pmem is the empty inline.
 
 import { Access, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, RootInfo } from './types.ts';
-import { bitRange, clearBits, clearEntry, fieldShifted, fieldValue, orAddress, orMask, perLevel, setBits, testAny, testEq, toMask, ZERO_MASK } from './bits.ts';
+import type { ArchHooks, Entry, Layout, LeafProt } from './types.ts';
+import { bitRange, clearBits, clearEntry, fieldShifted, fieldValue, orAddress, orMask, perLevel, setBits, testAny, testEq, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
 
 /** The _PAGE_* and _CACHE_* masks of arch/loongarch/include/asm/pgtable-bits.h (6.1.y). */
 export const LOONGARCH_PTE_FLAGS = {
@@ -158,16 +158,8 @@ const hooks: ArchHooks = {
   tableAddrMask: [PFN, PFN, null],
   // pte_pfn / pmd_pfn: (val & _PFN_MASK) >> _PFN_SHIFT, the frame at PA bits 47:14.
   leafFrameMask: [null, toMask(LOONGARCH_PFN_MASK & ~((1n << 25n) - 1n)), PFN],
-  root: {
-    levels: [PGD],
-    // CSR.PGDL = the pgd (a kernel virtual address; the model holds its physical address).
-    encode: (tablePa) => tablePa,
-    decode(root: number, out: RootInfo): void {
-      out.table = root;
-      out.level = PGD;
-    },
-    levelFor: () => PGD,
-  },
+  // CSR.PGDL = the pgd (a kernel virtual address; the model holds its physical address).
+  root: PLAIN_ROOT,
   // STACK_TOP (TASK_SIZE less the vDSO, not modelled) less the 128 MiB minimum gap (mm/util.c).
   mmapBase: 2 ** 47 - 2 ** 27,
   // flush_pmd_tlb_range is flush_tlb_range (no arch override): local_flush_tlb_range
@@ -184,6 +176,10 @@ const hooks: ArchHooks = {
   // The generic mm/ptdump.c; the user range is the whole 2^47 root span.
   ptdump: { style: 'generic', userEnd: 'top-span', levelFlags: null },
   qemuGuest: null,
+  // No __HAVE_ARCH_PMDP_SET_ACCESS_FLAGS: the generic one (mm/pgtable-generic.c) has the VM_BUG_ON.
+  setPteAtChecksValid: false,
+  pmdpSetAccessFlagsAligned: true,
+  memcpyFlushcache: 'cached',
 };
 
 export const loongarch64: Layout = {

@@ -15,7 +15,7 @@
 // by the hardware on the leaf.
 
 import { Access, bitNames, Cause, FaultKind, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bitRange,
   clearBits,
@@ -33,6 +33,7 @@ import {
   toMask,
   ZERO_MASK,
   zeroExcept,
+  PLAIN_ROOT,
 } from './bits.ts';
 
 /** The _PAGE_* / _RPAGE_* PTE flag masks of arch/powerpc/include/asm/book3s/64/pgtable.h (6.1). */
@@ -301,16 +302,8 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
     // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
     leafFrameMask: perLevel(N, (l) => (levels[l]!.leaf ? toMask(rpnMask & ~(2n ** BigInt(levels[l]!.shift) - 1n)) : null)),
-    root: {
-      levels: [PGD],
-      // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
-      encode: (tablePa) => tablePa,
-      decode(root: number, out: RootInfo): void {
-        out.table = root;
-        out.level = PGD;
-      },
-      levelFor: () => PGD,
-    },
+    // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
+    root: PLAIN_ROOT,
     mmapBase: g.mmapBase,
     // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
     // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
@@ -331,6 +324,11 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
     ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
     qemuGuest: null,
+    // set_pte_at (arch/powerpc/mm/pgtable.c): VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)),
+    // both MMUs; book3s64 pmdp_set_access_flags (mm/book3s64/pgtable.c) checks no alignment.
+    setPteAtChecksValid: true,
+    pmdpSetAccessFlagsAligned: false,
+    memcpyFlushcache: 'cached',
   };
 
   const layout: Layout = {

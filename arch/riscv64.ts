@@ -26,8 +26,8 @@
 // refuses PMD pfns without devmap (fs/dax.c).
 
 import { Access, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, Level, RootInfo } from './types.ts';
-import { bitRange, clearBits, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, ZERO_MASK } from './bits.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
+import { bitRange, clearBits, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
 
 /** The _PAGE_* masks of pgtable-bits.h and pgtable-64.h (6.1). */
 export const RISCV_PTE_FLAGS = {
@@ -132,16 +132,8 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     fault: riscvFaultHook,
     tableAddrMask: perLevel(n, () => null),
     leafFrameMask: perLevel(n, () => null),
-    root: {
-      levels: [0],
-      // satp.PPN = the root's pfn (MODE and ASID not modelled: TLBs are per CPU here).
-      encode: (tablePa) => tablePa,
-      decode(root: number, out: RootInfo): void {
-        out.table = root;
-        out.level = 0;
-      },
-      levelFor: () => 0,
-    },
+    // satp.PPN = the root's pfn (MODE and ASID not modelled: TLBs are per CPU here).
+    root: PLAIN_ROOT,
     mmapBase: m.mmapBase,
     // arch/riscv/mm/tlbflush.c __sbi_tlb_flush_range, local case: size <= stride is one
     // sfence.vma of the address, anything larger a sfence.vma of the whole ASID;
@@ -157,6 +149,10 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     // arch/riscv has the generic ptdump (mm/ptdump.c); user space is the lower half (TASK_SIZE).
     ptdump: { style: 'generic', userEnd: 'lower-half', levelFlags: null },
     qemuGuest: null,
+    // riscv's own pmdp_set_access_flags (asm/pgtable.h) is ptep_set_access_flags, no alignment check.
+    setPteAtChecksValid: false,
+    pmdpSetAccessFlagsAligned: false,
+    memcpyFlushcache: 'cached',
   };
 
   const layout: Layout = {

@@ -420,6 +420,9 @@ const hooks: ArchHooks = {
   // pt_dump_init's max_addr does for the ASCE type; the levels above it are folded.
   ptdump: { style: 's390', userEnd: 'new-mm-root', levelFlags: [S390_REGION_FLAGS, S390_REGION_FLAGS, S390_REGION_FLAGS, S390_SEGMENT_FLAGS, null] },
   qemuGuest: null,
+  setPteAtChecksValid: false,
+  pmdpSetAccessFlagsAligned: false,
+  memcpyFlushcache: 'cached',
 };
 
 export const s390x: Layout = {

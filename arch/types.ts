@@ -148,6 +148,12 @@ export interface ArchHooks {
   readonly ptdump: PtdumpHook;
   /** The QEMU guest of `daxsim verify` boots this layout (Debian's x86_64 kernel); null: no guest. */
   readonly qemuGuest: { readonly la57: boolean } | null;
+  /** set_pte_at refuses (VM_WARN_ON) to overwrite a valid entry: powerpc's arch/powerpc/mm/pgtable.c set_pte_at. */
+  readonly setPteAtChecksValid: boolean;
+  /** pmdp_set_access_flags has VM_BUG_ON(address & ~HPAGE_PMD_MASK): x86's and the generic one of mm/pgtable-generic.c. */
+  readonly pmdpSetAccessFlagsAligned: boolean;
+  /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
+  readonly memcpyFlushcache: 'movnt' | 'cached';
 }
 
 /** The TLB flush of a range (flush_tlb_mm_range and its per-arch equivalents). */
