@@ -44,6 +44,11 @@ describe('compare (library)', () => {
     expect(row('x86_64-la57', 'range').walk_levels).toBe(5);
     expect(row('s390x', 'range')).toMatchObject({ fs_dax_limited: true, fs_dax_pmd: false, dax_entries_per_2m: 512, pt_entries_per_2m: 512 });
     expect(row('ppc64-radix', 'range')).toMatchObject({ page_size: 65536, dax_entries_per_2m: 1 });
+    // A PMD larger than 2 MiB cannot hold 2 MiB of a file: one entry per page there.
+    expect(row('arm64-64k', 'range')).toMatchObject({ fs_dax_pmd: true, dax_entries_per_2m: 32, pt_entries_per_2m: 32 });
+    expect(row('ppc64-hash', 'range')).toMatchObject({ fs_dax_pmd: true, dax_entries_per_2m: 32 });
+    expect(row('loongarch64', 'range')).toMatchObject({ fs_dax_pmd: false, dax_entries_per_2m: 128 });
+    expect(row('arm64-4k', 'range')).toMatchObject({ walk_levels: 4, dax_entries_per_2m: 1 });
     // buggy cleans A's PMD only; range cleans A's PMD and B's PTE, then B's PTE again
     expect(row('x86_64', 'buggy').mkclean_cleaned).toBe(1);
     expect(row('x86_64', 'range').mkclean_cleaned).toBe(3);
