@@ -2,7 +2,7 @@
 // Flag tables are written as bigint (the kernel's 64-bit values, easy to read and to print);
 // everything the hot paths touch is a precomputed Mask of two uint32 halves.
 
-import type { Entry, Mask } from './types.ts';
+import type { ArchHooks, Entry, Mask, RootInfo } from './types.ts';
 
 const TWO32 = 4294967296;
 
@@ -140,3 +140,18 @@ export function perLevel<T>(n: number, f: (level: number) => T): readonly T[] {
 export function fsDaxLimitedFor(devmap: string | null): boolean {
   return devmap === null;
 }
+
+/**
+ * The root register of an arch whose register holds the root table's address and nothing the
+ * model reads (x86 CR3, arm64 TTBR0_EL1, riscv satp, LoongArch PGDL, the radix PID entry: their
+ * ASID / PCID / mode fields are not modelled, TLBs are per CPU here); the root is always level 0.
+ */
+export const PLAIN_ROOT: ArchHooks['root'] = Object.freeze({
+  levels: Object.freeze([0]),
+  encode: (tablePa: number): number => tablePa,
+  decode(root: number, out: RootInfo): void {
+    out.table = root;
+    out.level = 0;
+  },
+  levelFor: (): number => 0,
+});

@@ -90,6 +90,9 @@ export type ArchFault =
   | { readonly isa: 'x86'; readonly vector: 'PF' | 'GP'; readonly errorCode: number }
   | { readonly isa: 'power'; readonly vector: 'DSI' | 'ISI' | 'DSegI' | 'ISegI'; readonly dsisr: number; readonly srr1: number }
   | { readonly isa: 's390'; readonly pgm: number; readonly teid: number }
+  | { readonly isa: 'arm64'; readonly esr: number }
+  | { readonly isa: 'riscv'; readonly scause: number }
+  | { readonly isa: 'loongarch'; readonly ecode: number }
   | { readonly isa: 'generic'; readonly kind: number };
 
 /**

@@ -1,13 +1,17 @@
 // Every page-table layout daxsim models, in the order `daxsim arches` lists them.
-// fsDaxLimited is derived in each layout from `devmap === null` (bits.ts fsDaxLimitedFor).
+// fsDaxLimited: derived from `devmap === null` where a driver provides page-less DAX (s390's
+// DCSSBLK, bits.ts fsDaxLimitedFor); false on riscv64 and loongarch64, where nothing selects it.
 
 import type { Layout } from './types.ts';
 import { x86_64 } from './x86_64.ts';
 import { x86_64_la57 } from './x86_64-la57.ts';
-import { ppc64Radix } from './ppc64-radix.ts';
+import { ppc64Hash, ppc64Radix, ppc64Radix4k } from './ppc64-radix.ts';
 import { s390x } from './s390x.ts';
+import { arm64_4k, arm64_64k } from './arm64.ts';
+import { riscv64Sv39, riscv64Sv48 } from './riscv64.ts';
+import { loongarch64 } from './loongarch64.ts';
 
-export const layouts: readonly Layout[] = Object.freeze([x86_64, x86_64_la57, ppc64Radix, s390x]);
+export const layouts: readonly Layout[] = Object.freeze([x86_64, x86_64_la57, ppc64Radix, s390x, arm64_4k, ppc64Radix4k, arm64_64k, riscv64Sv39, riscv64Sv48, loongarch64, ppc64Hash]);
 
 const byName = new Map<string, Layout>(layouts.map((l) => [l.name, l]));
 

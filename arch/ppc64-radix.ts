@@ -15,7 +15,7 @@
 // by the hardware on the leaf.
 
 import { Access, bitNames, Cause, FaultKind, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bitRange,
   clearBits,
@@ -33,6 +33,7 @@ import {
   toMask,
   ZERO_MASK,
   zeroExcept,
+  PLAIN_ROOT,
 } from './bits.ts';
 
 /** The _PAGE_* / _RPAGE_* PTE flag masks of arch/powerpc/include/asm/book3s/64/pgtable.h (6.1). */
@@ -77,6 +78,8 @@ export const PPC64_RADIX_PTE_FLAGS = {
 const F = PPC64_RADIX_PTE_FLAGS;
 
 export const PPC64_PAGE_SHIFT = 16;
+/** POWER L1 d-cache block (l1_dcache_bytes() on POWER8/9/10): what one dcbstps writes back. */
+export const PPC64_DCACHE_BYTES = 128;
 /** _PAGE_PA_MAX (book3s/64/pgtable.h): the highest physical address bit Linux uses. */
 export const PPC64_PAGE_PA_MAX = 53;
 /** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK (book3s/64/pgtable.h). */
@@ -88,23 +91,39 @@ export const PPC64_RADIX_PTE_NONE_MASK = F._PAGE_DIRTY | F._PAGE_ACCESSED;
 /** RADIX_PMD_BAD_BITS / RADIX_PUD_BAD_BITS / RADIX_P4D_BAD_BITS (radix.h). */
 export const PPC64_RADIX_PMD_BAD_BITS = 0x60000000000000e0n;
 
+interface RadixIndexSize {
+  readonly RADIX_PTE_INDEX_SIZE: number;
+  readonly RADIX_PMD_INDEX_SIZE: number;
+  readonly RADIX_PUD_INDEX_SIZE: number;
+  readonly RADIX_PGD_INDEX_SIZE: number;
+}
 /** radix-64k.h index sizes. */
 export const RADIX_64K_INDEX_SIZE = { RADIX_PTE_INDEX_SIZE: 5, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 } as const;
+/** radix-4k.h index sizes (CONFIG_PPC_4K_PAGES). */
+export const RADIX_4K_INDEX_SIZE = { RADIX_PTE_INDEX_SIZE: 9, RADIX_PMD_INDEX_SIZE: 9, RADIX_PUD_INDEX_SIZE: 9, RADIX_PGD_INDEX_SIZE: 13 } as const;
 const IX = RADIX_64K_INDEX_SIZE;
 
 /** RADIX_{PMD,PUD,PGD}_VAL_BITS (radix.h): the valid bit and the next level's index size (NLS). */
-export const RADIX_VAL_BITS = {
-  RADIX_PMD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PTE_INDEX_SIZE),
-  RADIX_PUD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PMD_INDEX_SIZE),
-  RADIX_PGD_VAL_BITS: 0x8000000000000000n | BigInt(IX.RADIX_PUD_INDEX_SIZE),
-} as const;
+function radixValBits(ix: RadixIndexSize): { readonly RADIX_PMD_VAL_BITS: bigint; readonly RADIX_PUD_VAL_BITS: bigint; readonly RADIX_PGD_VAL_BITS: bigint } {
+  return {
+    RADIX_PMD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PTE_INDEX_SIZE),
+    RADIX_PUD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PMD_INDEX_SIZE),
+    RADIX_PGD_VAL_BITS: 0x8000000000000000n | BigInt(ix.RADIX_PUD_INDEX_SIZE),
+  };
+}
+export const RADIX_VAL_BITS = radixValBits(IX);
 
-export const PPC64_RADIX_LEVELS: readonly Level[] = [
-  { name: 'pgd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE + IX.RADIX_PUD_INDEX_SIZE, bits: IX.RADIX_PGD_INDEX_SIZE, leaf: false },
-  { name: 'pud', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE + IX.RADIX_PMD_INDEX_SIZE, bits: IX.RADIX_PUD_INDEX_SIZE, leaf: true },
-  { name: 'pmd', shift: PPC64_PAGE_SHIFT + IX.RADIX_PTE_INDEX_SIZE, bits: IX.RADIX_PMD_INDEX_SIZE, leaf: true },
-  { name: 'pte', shift: PPC64_PAGE_SHIFT, bits: IX.RADIX_PTE_INDEX_SIZE, leaf: true },
-];
+/** The radix levels for one base page size (radix.h RADIX_P?D_SHIFT from the index sizes). */
+function radixLevels(pageShift: number, ix: RadixIndexSize): readonly Level[] {
+  return [
+    { name: 'pgd', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE + ix.RADIX_PMD_INDEX_SIZE + ix.RADIX_PUD_INDEX_SIZE, bits: ix.RADIX_PGD_INDEX_SIZE, leaf: false },
+    { name: 'pud', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE + ix.RADIX_PMD_INDEX_SIZE, bits: ix.RADIX_PUD_INDEX_SIZE, leaf: true },
+    { name: 'pmd', shift: pageShift + ix.RADIX_PTE_INDEX_SIZE, bits: ix.RADIX_PMD_INDEX_SIZE, leaf: true },
+    { name: 'pte', shift: pageShift, bits: ix.RADIX_PTE_INDEX_SIZE, leaf: true },
+  ];
+}
+
+export const PPC64_RADIX_LEVELS: readonly Level[] = radixLevels(PPC64_PAGE_SHIFT, IX);
 
 const PGD = 0;
 const PUD = 1;
@@ -130,15 +149,7 @@ const HW_VALID = orMask(F._PAGE_PRESENT, F._PAGE_PTE); // pte_hw_valid
 const INVALID_PTE = orMask(F._PAGE_INVALID, F._PAGE_PTE); // pte_present, second form
 const PMD_PRESENT = orMask(F._PAGE_PRESENT, F._PAGE_INVALID); // pmd_present
 const NONE_MASK = toMask(PPC64_RADIX_PTE_NONE_MASK);
-const RPN = toMask(PPC64_PTE_RPN_MASK);
 const TABLE_ADDR = toMask(BigInt.asUintN(64, ~PPC64_PMD_MASKED_BITS));
-/** The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). */
-const VAL_BITS: readonly Mask[] = [
-  toMask(RADIX_VAL_BITS.RADIX_PGD_VAL_BITS),
-  toMask(RADIX_VAL_BITS.RADIX_PUD_VAL_BITS),
-  toMask(RADIX_VAL_BITS.RADIX_PMD_VAL_BITS),
-  ZERO_MASK,
-];
 
 /** DSISR bits (arch/powerpc/include/asm/reg.h) that the radix walker produces. */
 export const DSISR = {
@@ -218,140 +229,263 @@ export const powerFaultHook: FaultHook = {
   detail: () => '',
 };
 
-const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
-const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
-const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? m : ZERO_MASK));
-
 const DEVMAP_NAME = '_PAGE_DEVMAP';
+/** HASH_P?D_VAL_BITS (book3s/64/hash.h). */
+const HASH_VAL_BIT = 0x8000000000000000n;
 
-const hooks: ArchHooks = {
-  vaForm: 'zero',
-  // _RPAGE_PKEY_BIT* exist, but the AMR/IAMR checks are not modelled.
-  pkey: null,
-  fault: powerFaultHook,
-  // pud_pgtable / pmd_page_vaddr: the entry less P?D_MASKED_BITS (NLB).
-  tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
-  // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
-  leafFrameMask: perLevel(N, (l) => (PPC64_RADIX_LEVELS[l]!.leaf ? toMask(PPC64_PTE_RPN_MASK & ~(2n ** BigInt(PPC64_RADIX_LEVELS[l]!.shift) - 1n)) : null)),
-  root: {
-    levels: [PGD],
+/** One book3s64 layout: the MMU, base page size, index sizes, header and mmap base. */
+interface RadixGeometry {
+  readonly name: string;
+  readonly description: string;
+  /** The MMU the kernel picked at boot (early_radix_enabled): radix, or the hashed page table. */
+  readonly mmu: 'radix' | 'hash';
+  readonly pageShift: number;
+  readonly ix: RadixIndexSize;
+  /** radix-64k.h, radix-4k.h or hash-64k.h. */
+  readonly indexHeader: string;
+  readonly mmapBase: number;
+}
+
+/** The hash-only bits of book3s/64/hash-64k.h (6.1, CONFIG_PPC_64K_PAGES). */
+export const PPC64_HASH_64K_FLAGS = {
+  H_PAGE_COMBO: 1n << 12n, // = _RPAGE_RPN0
+  H_PAGE_4K_PFN: 1n << 13n, // = _RPAGE_RPN1
+  H_PAGE_BUSY: 1n << 6n, // = _RPAGE_RSV1
+  H_PAGE_HASHPTE: 1n << 55n, // = _RPAGE_RPN43
+  H_PTE_PKEY_BIT4: 1n << 60n,
+  H_PTE_PKEY_BIT3: 1n << 59n,
+  H_PTE_PKEY_BIT2: 1n << 58n,
+  H_PTE_PKEY_BIT1: 1n << 57n,
+  H_PTE_PKEY_BIT0: 1n << 56n,
+  H_PAGE_THP_HUGE: 1n << 13n, // = H_PAGE_4K_PFN
+  _PAGE_HPTEFLAGS: (1n << 6n) | (1n << 55n) | (1n << 12n), // BUSY | HASHPTE | COMBO
+} as const;
+const H = PPC64_HASH_64K_FLAGS;
+/** hash__pmd_mkhuge / hash__pmd_mkdevmap (hash-64k.h): _PAGE_PTE | H_PAGE_THP_HUGE (| _PAGE_DEVMAP). */
+const HASH_PMD_HUGE = orMask(F._PAGE_PTE, H.H_PAGE_THP_HUGE);
+const HASH_TRANS_HUGE_TEST = orMask(F._PAGE_PTE, H.H_PAGE_THP_HUGE, F._PAGE_DEVMAP);
+/** H_PTE_NONE_MASK = _PAGE_HPTEFLAGS (hash.h): hash__pte_none ignores them. */
+const HASH_PTE_NONE_MASK = toMask(H._PAGE_HPTEFLAGS);
+/** hash__pmd_trans_huge (hash-64k.h): _PAGE_PTE and H_PAGE_THP_HUGE, _PAGE_DEVMAP clear: a DAX PMD is not trans_huge. */
+export function ppc64HashPmdTransHuge(e: Entry): boolean {
+  return testEq(e, HASH_TRANS_HUGE_TEST, HASH_PMD_HUGE);
+}
+
+function buildRadixLayout(g: RadixGeometry): Layout {
+  const levels = radixLevels(g.pageShift, g.ix);
+  /** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK. */
+  const rpnMask = bitRange(g.pageShift, PPC64_PAGE_PA_MAX - 1);
+  const RPN = toMask(rpnMask);
+  const hash = g.mmu === 'hash';
+  const valBits = radixValBits(g.ix);
+  /**
+   * The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd
+   * (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). HASH_P?D_VAL_BITS (hash.h) are the valid bit
+   * alone; radix adds the next level's size (NLS).
+   */
+  const VAL_BITS: readonly Mask[] = hash
+    ? [toMask(HASH_VAL_BIT), toMask(HASH_VAL_BIT), toMask(HASH_VAL_BIT), ZERO_MASK]
+    : [toMask(valBits.RADIX_PGD_VAL_BITS), toMask(valBits.RADIX_PUD_VAL_BITS), toMask(valBits.RADIX_PMD_VAL_BITS), ZERO_MASK];
+  const pteNoneMask = hash ? HASH_PTE_NONE_MASK : NONE_MASK;
+  const pmdHuge = hash ? HASH_PMD_HUGE : PTE_BIT; // pfn_pmd's __pmd_mkhuge / radix__pmd_mkhuge
+  const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
+  const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
+  const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (levels[l]!.leaf ? m : ZERO_MASK));
+
+
+  const hooks: ArchHooks = {
+    vaForm: 'zero',
+    // _RPAGE_PKEY_BIT* exist, but the AMR/IAMR checks are not modelled.
+    pkey: null,
+    fault: powerFaultHook,
+    // pud_pgtable / pmd_page_vaddr: the entry less P?D_MASKED_BITS (NLB).
+    tableAddrMask: perLevel(N, (l) => (l === PTE ? null : TABLE_ADDR)),
+    // PTE_RPN_MASK, the frame aligned to the leaf's size (RPN bits below it are offset bits).
+    leafFrameMask: perLevel(N, (l) => (levels[l]!.leaf ? toMask(rpnMask & ~(2n ** BigInt(levels[l]!.shift) - 1n)) : null)),
     // The PID's process-table entry holds the PGD's address (RTS and RPDS not modelled).
-    encode: (tablePa) => tablePa,
-    decode(root: number, out: RootInfo): void {
-      out.table = root;
-      out.level = PGD;
+    root: PLAIN_ROOT,
+    mmapBase: g.mmapBase,
+    // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
+    // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
+    // page size, so a PMD is one tlbie.
+    // Hash: flush_tlb_range / flush_pmd_tlb_range are empty (tlbflush-hash.h); the HPTEs are
+    // invalidated where the entry changes: hash__pte_update -> hpte_need_flush -> flush_hash_page
+    // for one pte (page_vma_mkclean_one is not in lazy-MMU mode, so at once), and
+    // hash__pmd_hugepage_update -> hpte_do_hugepage_flush for a 16 MiB PMD, one HPTE per 64 KiB
+    // page (at most 256). Modelled as those invalidations, page by page, never a whole-mm flush.
+    tlbFlush: hash ? { ceiling: Infinity, pmdStrideIsPmd: false } : { ceiling: 33, pmdStrideIsPmd: true },
+    // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
+    // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
+    // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
+    wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
+    // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
+    newLeafYoung: false,
+    pmdTransHuge: hash ? ppc64HashPmdTransHuge : ppc64RadixPmdTransHuge,
+    // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
+    ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
+    qemuGuest: null,
+    // set_pte_at (arch/powerpc/mm/pgtable.c): VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)),
+    // both MMUs; book3s64 pmdp_set_access_flags (mm/book3s64/pgtable.c) checks no alignment.
+    setPteAtChecksValid: true,
+    pmdpSetAccessFlagsAligned: false,
+    memcpyFlushcache: 'cached',
+  };
+
+  const layout: Layout = {
+    name: g.name,
+    description: g.description,
+    family: 'ppc64',
+    sources: [
+      'arch/powerpc/include/asm/book3s/64/pgtable.h',
+      `arch/powerpc/include/asm/book3s/64/${hash ? 'hash.h' : 'radix.h'}`,
+      `arch/powerpc/include/asm/book3s/64/${g.indexHeader}`,
+      'arch/powerpc/include/asm/book3s/64/pgalloc.h',
+      'arch/powerpc/include/asm/page.h',
+    ],
+    endian: 'big',
+    pageShift: g.pageShift,
+    levels: levels,
+    pmdLevel: PMD,
+    pfn: { shift: g.pageShift, mask: rpnMask },
+    flags: hash ? { ...PPC64_RADIX_PTE_FLAGS, ...PPC64_HASH_64K_FLAGS } : PPC64_RADIX_PTE_FLAGS,
+    devmap: DEVMAP_NAME,
+    fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
+    // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
+    tableBytes: levels.map((l) => 8 << l.bits),
+    hw: {
+      valid: all(PRESENT),
+      validWhenSet: flag(true),
+      // L (= _PAGE_PTE) ends the walk at pud/pmd; never at pgd (no 512 GiB pages); always at pte.
+      leaf: perLevel(N, (l) => (l === PUD || l === PMD ? PTE_BIT : ZERO_MASK)),
+      leafWhenSet: perLevel(N, (l) => l !== PTE),
+      write: all(WRITE),
+      writeWhenSet: flag(true),
+      read: all(READ),
+      readWhenSet: flag(true),
+      user: all(PRIV),
+      userWhenSet: flag(false),
+      exec: all(EXEC),
+      execWhenSet: flag(true),
+      accessed: leafLevels(ACCESSED),
+      dirty: leafLevels(DIRTY),
+      tableRules: flag(false),
+      // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
+      // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
+      reservedLeaf: all(ZERO_MASK),
+      reservedTable: perLevel(N, (l) => (l === PTE || hash ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
     },
-    levelFor: () => PGD,
-  },
+    hooks,
+
+    // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
+    isNone: (level, e) => (level === PTE ? zeroExcept(e, pteNoneMask) : zeroExcept(e, ZERO_MASK)),
+    isPresent: (level, e) =>
+      level === PTE
+        ? testAll(e, HW_VALID) || testAll(e, INVALID_PTE)
+        : level === PMD
+          ? testAny(e, PMD_PRESENT)
+          : testAny(e, PRESENT),
+    // pmd_is_leaf / pud_is_leaf: _PAGE_PTE.
+    isLeaf: (level, e) => (level === PTE ? true : level === PGD ? false : testAny(e, PTE_BIT)),
+    // __pte_write (pte_savedwrite, the NUMA-balancing protnone form, is not modelled).
+    isWrite: (_level, e) => testAny(e, WRITE),
+    isDirty: (_level, e) => testAny(e, DIRTY),
+    isYoung: (_level, e) => testAny(e, ACCESSED),
+    // pte_devmap / pmd_devmap need _PAGE_PTE too (the bit is not software-owned in a PDE); pud_devmap is 0.
+    isDevmap: (level, e) => (level === PTE || level === PMD) && testAll(e, DEVMAP_PTE),
+    isSpecial: (level, e) => level === PTE && testAny(e, SPECIAL),
+
+    // pte_pfn, and pmd_pfn = pte_pfn(pmd_pte(pmd)): (val & PTE_RPN_MASK) >> PAGE_SHIFT at every level.
+    leafPfn: (_level, e) => fieldShifted(e, RPN, g.pageShift),
+    tableAddress: (_level, e) => fieldValue(e, TABLE_ADDR),
+
+    mkNone: (_level, out) => clearEntry(out), // pte_clear / pmd_clear: 0
+    mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
+      if (level === PGD) throw new RangeError(`${g.name}: no leaf at pgd`);
+      out.lo = 0;
+      out.hi = 0;
+      // pfn_pte: (pfn << PAGE_SHIFT) | pgprot | _PAGE_PTE; pgprot is _PAGE_BASE (PRESENT, ACCESSED)
+      // with _PAGE_READ (PAGE_COPY / PAGE_SHARED ...); radix__pmd_mkhuge also just sets _PAGE_PTE.
+      orAddress(out, pfn * 2 ** g.pageShift, RPN);
+      setBits(out, PRESENT);
+      setBits(out, level === PMD ? pmdHuge : PTE_BIT);
+      setBits(out, READ);
+      if (prot.young) setBits(out, ACCESSED);
+      if (prot.write) setBits(out, RW);
+      if (prot.exec) setBits(out, EXEC);
+      if (!prot.user) setBits(out, PRIV);
+      if (prot.dirty) setBits(out, DIRTY_SOFT);
+      if (prot.devmap) {
+        if (level === PTE) setBits(out, PTE_MKDEVMAP);
+        else if (level === PMD) setBits(out, PMD_MKDEVMAP); // no pud_mkdevmap on powerpc
+      }
+      if (prot.special && level === PTE) setBits(out, SPECIAL);
+    },
+    mkTable(level: number, tablePhys: number, out: Entry): void {
+      if (level === PTE) throw new RangeError(`${g.name}: no table below pte`);
+      out.lo = 0;
+      out.hi = 0;
+      orAddress(out, tablePhys, TABLE_ADDR); // __pgtable_ptr_val(table) = __pa(table)
+      setBits(out, VAL_BITS[level]!);
+    },
+
+    // pmd_mkclean etc. are pte_pmd(pte_mk*(pmd_pte(pmd))): the same bits at every level.
+    mkclean: (_level, e) => clearBits(e, DIRTY),
+    mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
+    wrprotect: (_level, e) => clearBits(e, WRITE),
+    mkwrite: (_level, e) => setBits(e, RW),
+    mkold: (_level, e) => clearBits(e, ACCESSED),
+    mkyoung: (_level, e) => setBits(e, ACCESSED),
+  };
+  return layout;
+}
+
+
+export const ppc64Radix: Layout = buildRadixLayout({
+  name: 'ppc64-radix',
+  mmu: 'radix',
+  description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
+  pageShift: PPC64_PAGE_SHIFT,
+  ix: RADIX_64K_INDEX_SIZE,
+  indexHeader: 'radix-64k.h',
   // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
   mmapBase: 0x3f00_0000_0000,
-};
+});
 
-export const ppc64Radix: Layout = {
-  name: 'ppc64-radix',
-  description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
-  family: 'ppc64',
-  sources: [
-    'arch/powerpc/include/asm/book3s/64/pgtable.h',
-    'arch/powerpc/include/asm/book3s/64/radix.h',
-    'arch/powerpc/include/asm/book3s/64/radix-64k.h',
-    'arch/powerpc/include/asm/book3s/64/pgalloc.h',
-    'arch/powerpc/include/asm/page.h',
-  ],
-  endian: 'big',
+/**
+ * CONFIG_PPC_4K_PAGES: radix-4k.h index sizes 9/9/9/13, so 512 PTEs per 2 MiB PMD and NLS 9 in
+ * every PDE. TASK_SIZE_USER64 is TASK_SIZE_64TB (asm/task_size_64.h), so mmap_base is 64 TiB
+ * less the 128 MiB minimum gap (mm/util.c mmap_base, no randomisation).
+ */
+export const ppc64Radix4k: Layout = buildRadixLayout({
+  name: 'ppc64-radix-4k',
+  mmu: 'radix',
+  description: 'POWER9+ book3s64 radix MMU, 4 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
+  pageShift: 12,
+  ix: RADIX_4K_INDEX_SIZE,
+  indexHeader: 'radix-4k.h',
+  mmapBase: 2 ** 46 - 2 ** 27,
+});
+
+/**
+ * The hashed page table MMU (POWER7/8, POWER9/10 with disable_radix, PowerVM LPARs), 64 KiB
+ * pages: hash-64k.h index sizes 8/10/10/8, a 16 MiB PMD. The Linux table is not what the MMU
+ * walks: hash_page (arch/powerpc/mm/book3s64/hash_utils.c) fills HPTEs from it on a miss and
+ * sets _PAGE_ACCESSED, and _PAGE_DIRTY on a store to a writable pte, itself. Modelled as a
+ * walker of the Linux table with exactly those rules (the same as radix's R and C), the HPT and
+ * its H_PAGE_HASHPTE / H_PAGE_BUSY bookkeeping are not; set_pte_at's stripping of
+ * _PAGE_HPTEFLAGS is then a no-op, and the PTE page every PMD leaf deposits is not allocated.
+ * TASK_SIZE_USER64 is 4 PiB, the default map window 128 TiB (asm/task_size_64.h): mmap_base is
+ * 128 TiB less the 128 MiB gap.
+ */
+export const ppc64Hash: Layout = buildRadixLayout({
+  name: 'ppc64-hash',
+  description: 'POWER book3s64 hashed page table, 64 KiB pages, 16 MiB PMD and 16 GiB PUD leaves, big-endian entries',
+  mmu: 'hash',
   pageShift: PPC64_PAGE_SHIFT,
-  levels: PPC64_RADIX_LEVELS,
-  pmdLevel: PMD,
-  pfn: { shift: PPC64_PAGE_SHIFT, mask: PPC64_PTE_RPN_MASK },
-  flags: PPC64_RADIX_PTE_FLAGS,
-  devmap: DEVMAP_NAME,
-  fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
-  // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
-  tableBytes: PPC64_RADIX_LEVELS.map((l) => 8 << l.bits),
-  hw: {
-    valid: all(PRESENT),
-    validWhenSet: flag(true),
-    // L (= _PAGE_PTE) ends the walk at pud/pmd; never at pgd (no 512 GiB pages); always at pte.
-    leaf: perLevel(N, (l) => (l === PUD || l === PMD ? PTE_BIT : ZERO_MASK)),
-    leafWhenSet: perLevel(N, (l) => l !== PTE),
-    write: all(WRITE),
-    writeWhenSet: flag(true),
-    read: all(READ),
-    readWhenSet: flag(true),
-    user: all(PRIV),
-    userWhenSet: flag(false),
-    exec: all(EXEC),
-    execWhenSet: flag(true),
-    accessed: leafLevels(ACCESSED),
-    dirty: leafLevels(DIRTY),
-    tableRules: flag(false),
-    // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
-    // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
-    reservedLeaf: all(ZERO_MASK),
-    reservedTable: perLevel(N, (l) => (l === PTE ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
-  },
-  hooks,
-
-  // radix__pte_none ignores R/C; pmd_none / pud_none / p4d_none are !val.
-  isNone: (level, e) => (level === PTE ? zeroExcept(e, NONE_MASK) : zeroExcept(e, ZERO_MASK)),
-  isPresent: (level, e) =>
-    level === PTE
-      ? testAll(e, HW_VALID) || testAll(e, INVALID_PTE)
-      : level === PMD
-        ? testAny(e, PMD_PRESENT)
-        : testAny(e, PRESENT),
-  // pmd_is_leaf / pud_is_leaf: _PAGE_PTE.
-  isLeaf: (level, e) => (level === PTE ? true : level === PGD ? false : testAny(e, PTE_BIT)),
-  // __pte_write (pte_savedwrite, the NUMA-balancing protnone form, is not modelled).
-  isWrite: (_level, e) => testAny(e, WRITE),
-  isDirty: (_level, e) => testAny(e, DIRTY),
-  isYoung: (_level, e) => testAny(e, ACCESSED),
-  // pte_devmap / pmd_devmap need _PAGE_PTE too (the bit is not software-owned in a PDE); pud_devmap is 0.
-  isDevmap: (level, e) => (level === PTE || level === PMD) && testAll(e, DEVMAP_PTE),
-  isSpecial: (level, e) => level === PTE && testAny(e, SPECIAL),
-
-  // pte_pfn, and pmd_pfn = pte_pfn(pmd_pte(pmd)): (val & PTE_RPN_MASK) >> PAGE_SHIFT at every level.
-  leafPfn: (_level, e) => fieldShifted(e, RPN, PPC64_PAGE_SHIFT),
-  tableAddress: (_level, e) => fieldValue(e, TABLE_ADDR),
-
-  mkNone: (_level, out) => clearEntry(out), // pte_clear / pmd_clear: 0
-  mkLeaf(level: number, pfn: number, prot: LeafProt, out: Entry): void {
-    if (level === PGD) throw new RangeError('ppc64-radix: no leaf at pgd');
-    out.lo = 0;
-    out.hi = 0;
-    // pfn_pte: (pfn << PAGE_SHIFT) | pgprot | _PAGE_PTE; pgprot is _PAGE_BASE (PRESENT, ACCESSED)
-    // with _PAGE_READ (PAGE_COPY / PAGE_SHARED ...); radix__pmd_mkhuge also just sets _PAGE_PTE.
-    orAddress(out, pfn * 2 ** PPC64_PAGE_SHIFT, RPN);
-    setBits(out, PRESENT);
-    setBits(out, PTE_BIT);
-    setBits(out, READ);
-    if (prot.young) setBits(out, ACCESSED);
-    if (prot.write) setBits(out, RW);
-    if (prot.exec) setBits(out, EXEC);
-    if (!prot.user) setBits(out, PRIV);
-    if (prot.dirty) setBits(out, DIRTY_SOFT);
-    if (prot.devmap) {
-      if (level === PTE) setBits(out, PTE_MKDEVMAP);
-      else if (level === PMD) setBits(out, PMD_MKDEVMAP); // no pud_mkdevmap on powerpc
-    }
-    if (prot.special && level === PTE) setBits(out, SPECIAL);
-  },
-  mkTable(level: number, tablePhys: number, out: Entry): void {
-    if (level === PTE) throw new RangeError('ppc64-radix: no table below pte');
-    out.lo = 0;
-    out.hi = 0;
-    orAddress(out, tablePhys, TABLE_ADDR); // __pgtable_ptr_val(table) = __pa(table)
-    setBits(out, VAL_BITS[level]!);
-  },
-
-  // pmd_mkclean etc. are pte_pmd(pte_mk*(pmd_pte(pmd))): the same bits at every level.
-  mkclean: (_level, e) => clearBits(e, DIRTY),
-  mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
-  wrprotect: (_level, e) => clearBits(e, WRITE),
-  mkwrite: (_level, e) => setBits(e, RW),
-  mkold: (_level, e) => clearBits(e, ACCESSED),
-  mkyoung: (_level, e) => setBits(e, ACCESSED),
-};
+  ix: { RADIX_PTE_INDEX_SIZE: 8, RADIX_PMD_INDEX_SIZE: 10, RADIX_PUD_INDEX_SIZE: 10, RADIX_PGD_INDEX_SIZE: 8 },
+  indexHeader: 'hash-64k.h',
+  mmapBase: 2 ** 47 - 2 ** 27,
+});
 
 const TRANS_HUGE_TEST = orMask(F._PAGE_PTE, F._PAGE_DEVMAP);
 /** radix__pmd_trans_huge (radix.h): _PAGE_PTE set and _PAGE_DEVMAP clear. */

@@ -400,6 +400,29 @@ const hooks: ArchHooks = {
     levelFor: (end) => (end <= S390_REGION2_SIZE ? PUD : end <= S390_REGION1_SIZE ? 1 : PGD),
   },
   mmapBase: S390_MMAP_BASE,
+  // arch/s390/include/asm/tlbflush.h: flush_tlb_page is empty because the page-table update
+  // itself invalidates: IPTE for a PTE, IDTE for a segment (pgtable.c ptep_xchg_direct,
+  // pmdp_xchg_direct). Modelled as one invalidation per entry, never a whole-mm flush.
+  tlbFlush: { ceiling: Infinity, pmdStrideIsPmd: true },
+  // s390 has no CONFIG_ARCH_HAS_PMEM_API (arch/s390/Kconfig does not select it), so
+  // arch_wb_cache_pmem is the empty inline of include/linux/libnvdimm.h: DCSS memory has no
+  // volatile cache in front of it to lose. daxsim's crash model puts a write-back cache in
+  // front of every pmem device, so on s390 the write-back is modelled as a CLWB-style line
+  // write-back (a stand-in, stated in the README): durability then depends on the page-table
+  // logic exactly as on the other arches, which is what an arch comparison asks.
+  wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+  // pfn_pte is mk_pte_phys, which ends in pte_mkyoung, and insert_pfn_pmd's pmd_mkhuge sets
+  // _SEGMENT_ENTRY_YOUNG (arch/s390/include/asm/pgtable.h): every new leaf is young.
+  newLeafYoung: true,
+  pmdTransHuge: s390PmdTransHuge,
+  // The ASCE type a new mm gets (init_new_context: region-third, 4 TiB; crst_table_upgrade only
+  // for mappings above it, arch/s390/mm/pgalloc.c): the dump covers what that table spans, as
+  // pt_dump_init's max_addr does for the ASCE type; the levels above it are folded.
+  ptdump: { style: 's390', userEnd: 'new-mm-root', levelFlags: [S390_REGION_FLAGS, S390_REGION_FLAGS, S390_REGION_FLAGS, S390_SEGMENT_FLAGS, null] },
+  qemuGuest: null,
+  setPteAtChecksValid: false,
+  pmdpSetAccessFlagsAligned: false,
+  memcpyFlushcache: 'cached',
 };
 
 export const s390x: Layout = {

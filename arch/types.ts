@@ -101,10 +101,8 @@ export interface RootInfo {
 /**
  * Every decision that differs between architectures, under fixed names, as Linux has its
  * arch/<x>/ hooks with fixed names. The MMU (src/mmu) reads these and never the layout's name
- * or family. Hooks the kernel model will read later (the TLB flush policy of
- * src/kernel/tlbflush.ts, the pmem flush of src/cache/arch-pmem.ts, ptdump's flag columns)
- * are meant to join this interface under their Linux names (flush_tlb_mm_range,
- * arch_wb_cache_pmem, pt_dump flag tables).
+ * or family, and neither does the kernel model (src/kernel: the TLB flush policy, new leaves'
+ * young bit, pmd_trans_huge), the cache (arch_wb_cache_pmem) or the reports (ptdump).
  */
 export interface ArchHooks {
   /**
@@ -138,6 +136,50 @@ export interface ArchHooks {
   };
   /** mm->mmap_base of a 64-bit task without randomization: where top-down mmap searches start. */
   readonly mmapBase: number;
+  /** flush_tlb_mm_range / flush_pmd_tlb_range as this arch implements them (src/kernel/tlbflush.ts). */
+  readonly tlbFlush: TlbFlushHook;
+  /** arch_wb_cache_pmem (src/cache/arch-pmem.ts); null where it is the empty inline of include/linux/libnvdimm.h. */
+  readonly wbCachePmem: PmemWritebackHook | null;
+  /** Every new leaf is young whatever its pgprot says (s390: mk_pte_phys ends in pte_mkyoung). */
+  readonly newLeafYoung: boolean;
+  /** pmd_trans_huge of a PMD entry; null where the arch has none (treated as any PMD leaf). */
+  readonly pmdTransHuge: ((e: Entry) => boolean) | null;
+  /** How ptdump prints this layout (src/report/kernel-ptdump.ts, ptdump.ts, vtop.ts). */
+  readonly ptdump: PtdumpHook;
+  /** The QEMU guest of `daxsim verify` boots this layout (Debian's x86_64 kernel); null: no guest. */
+  readonly qemuGuest: { readonly la57: boolean } | null;
+  /** set_pte_at refuses (VM_WARN_ON) to overwrite a valid entry: powerpc's arch/powerpc/mm/pgtable.c set_pte_at. */
+  readonly setPteAtChecksValid: boolean;
+  /** pmdp_set_access_flags has VM_BUG_ON(address & ~HPAGE_PMD_MASK): x86's and the generic one of mm/pgtable-generic.c. */
+  readonly pmdpSetAccessFlagsAligned: boolean;
+  /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
+  readonly memcpyFlushcache: 'movnt' | 'cached';
+}
+
+/** The TLB flush of a range (flush_tlb_mm_range and its per-arch equivalents). */
+export interface TlbFlushHook {
+  /** Above this many stride pages a range flush becomes a flush of the whole mm; Infinity: never. */
+  readonly ceiling: number;
+  /** A PMD range is flushed with the PMD page size as stride (one invalidation), or with PAGE_SIZE. */
+  readonly pmdStrideIsPmd: boolean;
+}
+
+/** arch_wb_cache_pmem: one write-back instruction per block of the range, no fence of its own. */
+export interface PmemWritebackHook {
+  /** The instruction's model in the cache (src/cache/pmem-cache.ts wbRange). */
+  readonly insn: 'clwb';
+  /** Bytes one instruction writes back (x86 clflush size 64; POWER's L1 d-cache block 128). */
+  readonly blockBytes: number;
+}
+
+/** ptdump's formatter, the user range it walks, and its flag columns. */
+export interface PtdumpHook {
+  /** The kernel's ptdump flavour (arch/x86/mm/dump_pagetables.c, arch/powerpc/mm/ptdump, arch/s390/mm/dump_pagetables.c). */
+  readonly style: 'x86' | 'power' | 's390' | 'generic';
+  /** End of the user range walked: the lower half of the root's span, its whole span, or the span of the root a new mm gets. */
+  readonly userEnd: 'lower-half' | 'top-span' | 'new-mm-root';
+  /** Flag names per level where a level's entries use other names than `Layout.flags` (s390 region and segment entries). */
+  readonly levelFlags: readonly (Readonly<Record<string, bigint>> | null)[] | null;
 }
 
 export interface Layout {
@@ -145,8 +187,8 @@ export interface Layout {
   readonly name: string;
   /** One line: what this layout is. */
   readonly description: string;
-  /** The kernel's arch directory (arch/x86, arch/powerpc, arch/s390): selects its pmem flush helper. */
-  readonly family: 'x86' | 'ppc64' | 's390';
+  /** The kernel's arch directory (arch/x86, arch/powerpc, arch/s390, ...); descriptive only: decisions read `hooks`. */
+  readonly family: 'x86' | 'ppc64' | 's390' | 'arm64' | 'riscv' | 'loongarch';
   /** The kernel headers the tables come from (Linux 6.1). */
   readonly sources: readonly string[];
   readonly endian: Endian;

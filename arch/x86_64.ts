@@ -15,7 +15,7 @@
 // huge leaf, the bits between 13 and the leaf's alignment (SDM Vol. 3A, tables 4-15..4-20).
 
 import { Access, bitNames, FaultKind, type FaultHook } from './fault.ts';
-import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
+import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bit,
   bitRange,
@@ -34,6 +34,7 @@ import {
   toMask,
   ZERO_MASK,
   zeroExcept,
+  PLAIN_ROOT,
 } from './bits.ts';
 
 /** _PAGE_BIT_* from arch/x86/include/asm/pgtable_types.h (6.1). */
@@ -269,19 +270,31 @@ export function buildX86Layout(name: string, description: string, levels: readon
     tableAddrMask: perLevel(n, (l) => (l === pte ? null : PFN)),
     // pfn_pte / pfn_pmd / pfn_pud masks: the frame is aligned to the leaf's size.
     leafFrameMask: perLevel(n, (l) => (leafCapable(l) ? hugeAddr[l]! : null)),
-    root: {
-      levels: [0],
-      // CR3 = the PML4 / PML5 address (PCID and PCD/PWT bits not modelled: asids are separate).
-      encode: (tablePa) => tablePa,
-      decode(root: number, out: RootInfo): void {
-        out.table = root;
-        out.level = 0;
-      },
-      levelFor: () => 0,
-    },
+    // CR3 = the PML4 / PML5 address (PCID and PCD/PWT bits not modelled: asids are separate).
+    root: PLAIN_ROOT,
     // daxsim's fixed mmap base; Linux's is STACK_TOP - gap - rnd (arch/x86/mm/mmap.c), just
     // below 0x7ffffffff000. Both lie under one PML4 entry of 4-level paging, so no count differs.
     mmapBase: 0x3f00_0000_0000,
+    // arch/x86/mm/tlb.c flush_tlb_mm_range: one INVLPG per stride page, or a full flush of the
+    // mm when (end - start) >> stride_shift > tlb_single_page_flush_ceiling (33).
+    // flush_tlb_range (arch/x86/include/asm/tlbflush.h) strides by PAGE_SHIFT for non-hugetlb
+    // VMAs and flush_pmd_tlb_range is flush_tlb_range (include/linux/pgtable.h), so
+    // invalidating a DAX PMD flushes the whole mm (512 > 33).
+    tlbFlush: { ceiling: 33, pmdStrideIsPmd: false },
+    // arch/x86/lib/usercopy_64.c arch_wb_cache_pmem = clean_cache_range: one CLWB per
+    // boot_cpu_data.x86_clflush_size (64-byte) line; pmem_wmb() is SFENCE (asm/barrier.h).
+    wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+    // Young comes from the pgprot (_PAGE_ACCESSED in PAGE_SHARED / PAGE_READONLY).
+    newLeafYoung: false,
+    pmdTransHuge: x86PmdTransHuge,
+    // arch/x86/mm/dump_pagetables.c ptdump_ranges[0] = {0, PTRS_PER_PGD * PGD_LEVEL_MULT / 2}.
+    ptdump: { style: 'x86', userEnd: 'lower-half', levelFlags: null },
+    qemuGuest: { la57: n === 5 },
+    // native_set_pte stores with no check; pmdp_set_access_flags (arch/x86/mm/pgtable.c) has
+    // VM_BUG_ON(address & ~HPAGE_PMD_MASK); __memcpy_flushcache uses movnti.
+    setPteAtChecksValid: false,
+    pmdpSetAccessFlagsAligned: true,
+    memcpyFlushcache: 'movnt',
   };
 
   const DEVMAP_NAME = '_PAGE_DEVMAP';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchCase } from './case.ts';
+import { x86_64 } from '../arch/x86_64.ts';
 import { archWbCachePmem, crashStates, PmemCache } from '../src/cache/index.ts';
 import { explore, parseLitmus } from '../src/litmus/index.ts';
 import { PhysMem } from '../src/mem/phys.ts';
@@ -85,7 +86,7 @@ export const cases: BenchCase[] = [
     },
     fn() {
       for (let i = 0; i < 16; i++) wbCache.store(0, PM + i * 131072, word);
-      archWbCachePmem(wbCache, 0, 'x86', PM, 2 * MiB);
+      archWbCachePmem(wbCache, 0, x86_64.hooks.wbCachePmem, PM, 2 * MiB);
     },
   },
   {

@@ -106,7 +106,10 @@ export function compare(opts: CompareOptions = {}): CompareResult {
 function shape(layout: Layout, fsDaxPmd: boolean) {
   const page = 2 ** layout.pageShift;
   const pmdSize = 2 ** layout.levels[layout.pmdLevel]!.shift;
-  const perEntry = fsDaxPmd ? pmdSize : page;
+  // A PMD entry needs a PMD-aligned PMD-size range of the file and the VMA (dax_iomap_pmd_fault):
+  // where the PMD is larger than 2 MiB (arm64-64k 512 MiB, ppc64-hash 16 MiB, loongarch64
+  // 32 MiB), 2 MiB of a file is one entry per page.
+  const perEntry = fsDaxPmd && pmdSize <= TWO_MIB ? pmdSize : page;
   return {
     page_size: page,
     // Levels below the root a user mm gets (arch hook; s390: a region-third ASCE, 3 levels).

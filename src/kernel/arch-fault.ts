@@ -7,7 +7,10 @@
 // The fault stays data until something prints it (MmuPort.describeFault).
 
 import type { ArchFault } from '../../arch/fault.ts';
+import { ESR } from '../../arch/arm64.ts';
+import { EXCCODE } from '../../arch/loongarch64.ts';
 import { DSISR } from '../../arch/ppc64-radix.ts';
+import { SCAUSE } from '../../arch/riscv64.ts';
 import { PGM, TEID } from '../../arch/s390x.ts';
 import { X86_PF } from '../../arch/x86_64.ts';
 import type { KernelContext } from './context.ts';
@@ -75,6 +78,31 @@ const s390: Decoder<'s390'> = (f) => {
   };
 };
 
+/**
+ * arm64 do_page_fault (arch/arm64/mm/fault.c): is_el0_instruction_abort (EC IABT_LOW) is an
+ * instruction fetch, is_write_abort (WnR without CM) a write, anything else a read.
+ */
+const arm64: Decoder<'arm64'> = (f) => {
+  const ec = Math.floor(f.esr / 2 ** ESR.ESR_ELx_EC_SHIFT) % 64;
+  const exec = ec === ESR.ESR_ELx_EC_IABT_LOW;
+  return { write: !exec && (f.esr & ESR.ESR_ELx_WNR) !== 0, exec, denied: false, bad: null };
+};
+
+/** riscv do_page_fault (arch/riscv/mm/fault.c): scause 15 sets FAULT_FLAG_WRITE, 12 FAULT_FLAG_INSTRUCTION. */
+const riscv: Decoder<'riscv'> = (f) => ({ write: f.scause === SCAUSE.EXC_STORE_PAGE_FAULT, exec: f.scause === SCAUSE.EXC_INST_PAGE_FAULT, denied: false, bad: null });
+
+/**
+ * loongarch do_page_fault(regs, write, address) (arch/loongarch/mm/fault.c): the TLB store and
+ * modify handlers pass write = 1 (arch/loongarch/mm/tlbex.S); a fetch (TLBI, TLBNX) needs
+ * VM_EXEC; a privilege exception (TLBPE) of a user access is an access error.
+ */
+const loongarch: Decoder<'loongarch'> = (f) => ({
+  write: f.ecode === EXCCODE.EXCCODE_TLBS || f.ecode === EXCCODE.EXCCODE_TLBM,
+  exec: f.ecode === EXCCODE.EXCCODE_TLBI || f.ecode === EXCCODE.EXCCODE_TLBNX,
+  denied: f.ecode === EXCCODE.EXCCODE_TLBPE,
+  bad: null,
+});
+
 /** A layout without its own encoding reports only the FaultKind: the access is the MMU's. */
 function generic(hw: HwFault): FaultEntry {
   return { write: hw.access === 'write', exec: hw.access === 'exec', denied: false, bad: null };
@@ -90,6 +118,12 @@ export function decodeFault(hw: HwFault): FaultEntry {
       return power(a);
     case 's390':
       return s390(a);
+    case 'arm64':
+      return arm64(a);
+    case 'riscv':
+      return riscv(a);
+    case 'loongarch':
+      return loongarch(a);
     case 'generic':
       return generic(hw);
   }

@@ -5,6 +5,7 @@
 // field says where); the rest of the library is listed so that `daxsim bugs` shows the whole
 // history, and refused as a switch until its variant exists.
 
+import type { Layout } from '../../arch/types.ts';
 import type { Strategy } from './strategies.ts';
 import type { KernelVersion } from './versions.ts';
 
@@ -34,9 +35,9 @@ export interface BugModel {
   readonly needsPmd?: boolean;
   /** The arch its replay runs on when `bugs run` is given none (default x86_64). */
   readonly arch?: string;
-  /** The arch families whose code shows the bug (default every one), and why the others cannot. */
-  readonly families?: readonly string[];
-  readonly familiesWhy?: string;
+  /** Whether a layout's arch code shows the bug (default: every one), read from its hooks, and why the others cannot. */
+  readonly appliesTo?: (layout: Layout) => boolean;
+  readonly appliesWhy?: string;
   /**
    * A negative control: reverting the fix must change nothing observable, so its replay has
    * no `if bug` / `if fixed` lines and both runs must give the same report.
@@ -113,14 +114,14 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     fix: 'cae85cb8add3',
     buggy: 'before cae85cb8add3 "mm/memory.c: fix modifying of page protection by insert_pfn()" (Jan Kara, 2019)',
     what: "insert_pfn makes a present PTE writable with set_pte_at: powerpc's set_pte_at warns (VM_WARN_ON, CONFIG_DEBUG_VM) on a write fault to a read-faulted DAX page",
-    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', families: ['ppc64'], familiesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', appliesTo: (l) => l.hooks.setPteAtChecksValid, appliesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
   },
   {
     name: 'pmd-unaligned-access-flags',
     fix: 'fce86ff5802b',
     buggy: 'from the use of pmdp_set_access_flags in insert_pfn_pmd (2019) until fce86ff5802b (v5.2)',
     what: "the DAX PMD fault hands insert_pfn_pmd the unaligned fault address: x86's pmdp_set_access_flags hits VM_BUG_ON(address & ~HPAGE_PMD_MASK) on a write to a read-only PMD",
-    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, families: ['x86'], familiesWhy: "only x86's pmdp_set_access_flags asserts the alignment" },
+    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, appliesTo: (l) => l.hooks.pmdpSetAccessFlagsAligned, appliesWhy: "only some arches' pmdp_set_access_flags assert the alignment (x86's VM_BUG_ON, the generic one loongarch uses)" },
   },
   { name: 'fault-races-write', fix: 'Jan Kara 2017', buggy: 'before the fix', what: '"dax: Fix data corruption when fault races with write" (needs task interleaving: part 2)', model: null },
   { name: 'simultaneous-write-faults', fix: '843172978bb9', buggy: 'before 843172978bb9', what: 'needs task interleaving (part 2)', model: null },

@@ -19,28 +19,6 @@ import type { HwFault } from './ports.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
 
-/**
- * Whether a new leaf is young whatever its pgprot says. s390 keeps young in software and
- * makes every new leaf young: pfn_pte is mk_pte_phys, which ends in pte_mkyoung, and
- * insert_pfn_pmd's pmd_mkhuge sets _SEGMENT_ENTRY_YOUNG (arch/s390/include/asm/pgtable.h).
- * x86 and powerpc get young from the pgprot instead (_PAGE_ACCESSED in PAGE_SHARED /
- * PAGE_READONLY, _PAGE_BASE), which leafProt reads from the layout.
- */
-const NEW_LEAF_YOUNG: Readonly<Record<string, boolean>> = { x86: false, ppc64: false, s390: true };
-
-/**
- * Whose set_pte_at refuses to overwrite a valid entry: powerpc's VM_WARN_ON
- * (arch/powerpc/mm/pgtable.c set_pte_at). x86's (native_set_pte) and s390's store the value
- * with no such check.
- */
-const SET_PTE_AT_CHECKS_VALID: Readonly<Record<string, boolean>> = { ppc64: true };
-
-/**
- * Whose pmdp_set_access_flags asserts a PMD-aligned address: x86's
- * `VM_BUG_ON(address & ~HPAGE_PMD_MASK)` (arch/x86/mm/pgtable.c).
- */
-const PMDP_SET_ACCESS_FLAGS_ALIGNED: Readonly<Record<string, boolean>> = { x86: true };
-
 type DaxResult = 'nopage' | 'fallback';
 
 /**
@@ -209,7 +187,7 @@ function checkIndex(k: KernelContext, vma: Vma, va: number): number {
 function leafProt(k: KernelContext, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
   // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
   // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
-  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || NEW_LEAF_YOUNG[k.layout.family] === true;
+  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || k.layout.hooks.newLeafYoung;
   return {
     write: mkwrite && vma.flags.write,
     user: true,
@@ -444,7 +422,7 @@ function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite:
     // entry, which powerpc's set_pte_at forbids (arch/powerpc/mm/pgtable.c:
     // VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep))); the fix uses
     // ptep_set_access_flags. The value written is the same.
-    if (k.bug('insert-pfn-set-pte-at') && SET_PTE_AT_CHECKS_VALID[l.family] === true) {
+    if (k.bug('insert-pfn-set-pte-at') && l.hooks.setPteAtChecksValid) {
       k.vmWarnOn('set_pte_at (arch/powerpc/mm/pgtable.c)', 'VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)) from insert_pfn');
     }
     l.mkyoung(last, scratch);
@@ -537,7 +515,7 @@ function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, wr
     // addresses" the DAX fault passed vmf->address itself, not `& PMD_MASK`, and x86's
     // assertion on it fired.
     const addr = k.bug('pmd-unaligned-access-flags') ? faultVa : haddr;
-    if (addr % k.pmdSize !== 0 && PMDP_SET_ACCESS_FLAGS_ALIGNED[l.family] === true) {
+    if (addr % k.pmdSize !== 0 && l.hooks.pmdpSetAccessFlagsAligned) {
       k.vmBugOn('pmdp_set_access_flags (arch/x86/mm/pgtable.c)', 'VM_BUG_ON(address & ~HPAGE_PMD_MASK)');
     }
     l.mkyoung(lv, scratch);

@@ -19,10 +19,7 @@
 //                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
 //                     keep the page-less single-index path (dax_entry_mkclean).
 
-import { ppc64RadixPmdTransHuge } from '../../arch/ppc64-radix.ts';
-import { s390PmdTransHuge } from '../../arch/s390x.ts';
 import type { Entry } from '../../arch/types.ts';
-import { x86PmdTransHuge } from '../../arch/x86_64.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
@@ -54,19 +51,6 @@ export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index
 }
 
 /**
- * pmd_trans_huge per arch family (arch/x86/include/asm/pgtable.h: _PAGE_PSE without
- * _PAGE_DEVMAP; arch/powerpc/include/asm/book3s/64/radix.h radix__pmd_trans_huge: _PAGE_PTE
- * without _PAGE_DEVMAP; arch/s390/include/asm/pgtable.h: _SEGMENT_ENTRY_LARGE). A family
- * missing here is treated as "any PMD leaf" (the union pmd_trans_huge || pmd_devmap has on
- * every family above).
- */
-const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
-  x86: x86PmdTransHuge,
-  ppc64: ppc64RadixPmdTransHuge,
-  s390: s390PmdTransHuge,
-};
-
-/**
  * page_vma_mapped_walk's test for a huge PMD (mm/page_vma_mapped.c, 6.1):
  * `pmd_trans_huge(pmde) || (pmd_present(pmde) && pmd_devmap(pmde))`, the devmap half from
  * the v5.19 fix series. Without it a DAX PMD (devmap, so never trans_huge on x86 and radix)
@@ -74,8 +58,9 @@ const PMD_TRANS_HUGE: Readonly<Record<string, (e: Entry) => boolean>> = {
  */
 function pvmwHugePmd(k: KernelContext, lv: number, ent: Entry): boolean {
   const l = k.layout;
-  const transHuge = PMD_TRANS_HUGE[l.family];
-  if (transHuge === undefined) return l.isLeaf(lv, ent);
+  // pmd_trans_huge is the arch's (layout.hooks.pmdTransHuge); without one, any PMD leaf.
+  const transHuge = l.hooks.pmdTransHuge;
+  if (transHuge === null) return l.isLeaf(lv, ent);
   return transHuge(ent) || (l.isPresent(lv, ent) && l.isDevmap(lv, ent));
 }
 
@@ -97,17 +82,15 @@ function pgoffAddress(k: KernelContext, index: number, vma: Vma): number {
 
 /**
  * flush_cache_page / flush_cache_range before a leaf is changed: include/asm-generic/
- * cacheflush.h's empty functions on every family daxsim models (x86, powerpc and s390 keep
- * the generic ones), since no DAX kernel runs where data caches alias (fs/Kconfig: FS_DAX
+ * cacheflush.h's empty functions on every arch daxsim models (x86, powerpc, s390, arm64 and riscv
+ * keep the generic ones; loongarch defines its own, empty), since no DAX kernel runs where data caches alias (fs/Kconfig: FS_DAX
  * depends on !(ARM || MIPS || SPARC), d92576f1167c "dax: does not work correctly with virtual
  * aliasing caches"). What range is flushed therefore changes nothing: the reason
  * pmd-flush-cache-range is a negative control.
  */
-const FLUSH_CACHE: Readonly<Record<string, (vma: Vma, start: number, end: number) => void>> = {
-  x86: () => {},
-  ppc64: () => {},
-  s390: () => {},
-};
+function flushCacheRange(_vma: Vma, _start: number, _end: number): void {
+  // empty on every modelled arch (see above)
+}
 
 /**
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
@@ -121,7 +104,7 @@ function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numbe
   // PMD-mapped pages" (dax_entry_mkclean) and 7f9c9b607dc2 (page_vma_mkclean_one) replaced
   // flush_cache_page, which covers one page; bug pmd-flush-cache-range brings it back.
   const flushEnd = lv === k.pmdLevel && !k.bug('pmd-flush-cache-range') ? va + k.pmdSize : va + k.pageSize;
-  FLUSH_CACHE[l.family]?.(vma, va, flushEnd);
+  flushCacheRange(vma, va, flushEnd);
   // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
   // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
   l.mkNone(lv, cleared);

@@ -35,5 +35,5 @@ export interface CachePort {
   sfence(cpu: number): void;
 }
 
-/** The kernel's pmem flush helper (arch_wb_cache_pmem), bound to the arch family. Returns lines written back. */
+/** The kernel's pmem flush helper (arch_wb_cache_pmem), bound to the layout's hook. Returns lines written back. */
 export type PmemFlush = (cpu: number, pa: number, len: number) => number;

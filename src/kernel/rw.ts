@@ -75,7 +75,7 @@ export function invalidateInodePages2Range(k: KernelContext, file: DaxFile, star
 function copyFromIterFlushcache(k: KernelContext, cpu: number, pa: number, src: Uint8Array): void {
   const cache = k.machine.cache;
   const size = src.length;
-  if (k.layout.family !== 'x86') {
+  if (k.layout.hooks.memcpyFlushcache !== 'movnt') {
     cache.store(cpu, pa, src);
     k.machine.pmemFlush(cpu, pa, size);
     return;

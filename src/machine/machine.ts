@@ -3,7 +3,7 @@
 // the arch's pmem flush helper. This is what the kernel model runs on (src/kernel/ports.ts).
 
 import type { Layout } from '../../arch/types.ts';
-import { archWbCachePmem, PmemCache, type ArchFamily, type Persistence } from '../cache/index.ts';
+import { archWbCachePmem, PmemCache, type Persistence } from '../cache/index.ts';
 import { FrameAllocator } from '../mem/frames.ts';
 import { PhysMem } from '../mem/phys.ts';
 import type { MmuPort } from '../kernel/ports.ts';
@@ -34,7 +34,6 @@ export class Machine {
   readonly dramFrames: FrameAllocator;
   readonly cache: PmemCache;
   readonly cpus: number;
-  readonly family: ArchFamily;
   readonly hwMmu: Mmu;
   readonly mmu: MmuPort;
   readonly pmemFlush: (cpu: number, pa: number, len: number) => number;
@@ -69,13 +68,8 @@ export class Machine {
     this.dramFrames = new FrameAllocator(this.mem, this.mem.dram);
     this.reserveFirmware();
     this.cache = new PmemCache(this.mem, { cpus: opts.cpus, persistence: opts.persistence });
-    this.family = opts.layout.family;
-    // s390 has no ARCH_HAS_PMEM_API: its dax_flush writes nothing back, because DCSS memory
-    // has no volatile cache in front of it to lose. daxsim's crash model puts a write-back
-    // cache in front of every pmem device, so on s390 the writeback is modelled as a clwb-style
-    // line write-back (a stand-in, stated in the README): durability there then depends on the
-    // page-table logic exactly as on the other arches, which is what an arch comparison asks.
-    const family: ArchFamily = this.family === 's390' ? 'x86' : this.family;
+    // The arch's pmem write-back (layout.hooks.wbCachePmem; s390's is a stand-in, explained there).
+    const wb = opts.layout.hooks.wbCachePmem;
     const cache = this.cache;
     // dax_flush (drivers/dax/super.c) returns at once unless dax_write_cache_enabled(): the
     // pmem driver enables it with nvdimm_has_cache(nd_region) (drivers/nvdimm/pmem.c), which
@@ -84,7 +78,7 @@ export class Machine {
     // (drivers/acpi/nfit/core.c acpi_nfit_register_region). So on eADR the kernel writes
     // nothing back; the fence of the fsync's REQ_PREFLUSH is still issued.
     const writeCache = opts.persistence !== 'eadr';
-    this.pmemFlush = writeCache ? (cpu, pa, len) => archWbCachePmem(cache, cpu, family, pa, len) : () => 0;
+    this.pmemFlush = writeCache ? (cpu, pa, len) => archWbCachePmem(cache, cpu, wb, pa, len) : () => 0;
     this.hwMmu = new Mmu(opts.layout, this.mem, { cpus: opts.cpus, tlb: opts.tlb ?? true });
     const hw = this.hwMmu;
     this.mmu = {

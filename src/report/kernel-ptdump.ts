@@ -14,7 +14,7 @@
 // hole included, match a real dump. powerpc and s390 dump only the kernel's init_mm in 6.1; their
 // format is applied here to the process's user address space under a "User Space" marker (x86's name).
 
-import type { Entry, Layout } from '../../arch/types.ts';
+import type { Entry, Layout, PtdumpHook } from '../../arch/types.ts';
 import type { Mm } from '../kernel/mm.ts';
 import { ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from '../kernel/pagewalk.ts';
 import type { Simulation } from '../sim/simulation.ts';
@@ -392,25 +392,32 @@ interface ArchPtdump {
 const levelSpan = (layout: Layout, level: number): number => 2 ** (layout.levels[level]!.shift + layout.levels[level]!.bits);
 const topSpan = (layout: Layout): number => levelSpan(layout, 0);
 /** The level of the table a new mm's root register designates (src/kernel createProcess). */
-const s390RootLevel = (layout: Layout): number => layout.hooks.root.levelFor(layout.hooks.mmapBase);
+const newMmRootLevel = (layout: Layout): number => layout.hooks.root.levelFor(layout.hooks.mmapBase);
 
-/** Per arch family, by layout name. */
-const ARCH_PTDUMP: Readonly<Record<string, ArchPtdump>> = {
-  // ptdump_ranges[0] = {0, PTRS_PER_PGD * PGD_LEVEL_MULT / 2}: the lower half.
-  x86_64: { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: () => 0 },
-  'x86_64-la57': { make: (l) => new X86Ptdump(l), userEnd: (l) => topSpan(l) / 2, foldedTop: () => 0 },
-  // Radix quadrant 0 (user): the whole PGD span, 4 PiB with 64K pages (TASK_SIZE_USER64).
-  'ppc64-radix': { make: (l) => new PowerPtdump(l), userEnd: topSpan, foldedTop: () => 0 },
-  // The ASCE type a new mm gets (init_new_context: region-third, 4 TiB; crst_table_upgrade only
-  // for mappings above it, arch/s390/mm/pgalloc.c): the dump covers what that table spans, as
-  // pt_dump_init's max_addr does for the ASCE type; the levels above it are folded.
-  s390x: { make: (l) => new S390Ptdump(l), userEnd: (l) => levelSpan(l, s390RootLevel(l)), foldedTop: s390RootLevel },
+/** The formatter per ptdump style (layout.hooks.ptdump.style). */
+const FORMATTERS: Readonly<Record<PtdumpHook['style'], (l: Layout) => PtdumpState>> = {
+  x86: (l) => new X86Ptdump(l),
+  power: (l) => new PowerPtdump(l),
+  s390: (l) => new S390Ptdump(l),
+  generic: (l) => new GenericPtdump(l),
 };
+
+/** The user range walked and the levels folded above the root (layout.hooks.ptdump.userEnd; each layout cites its source). */
+const RANGES: Readonly<Record<PtdumpHook['userEnd'], Omit<ArchPtdump, 'make'>>> = {
+  'lower-half': { userEnd: (l) => topSpan(l) / 2, foldedTop: () => 0 },
+  'top-span': { userEnd: topSpan, foldedTop: () => 0 },
+  'new-mm-root': { userEnd: (l) => levelSpan(l, newMmRootLevel(l)), foldedTop: newMmRootLevel },
+};
+
+function archPtdump(layout: Layout): ArchPtdump {
+  const h = layout.hooks.ptdump;
+  return { make: FORMATTERS[h.style], ...RANGES[h.userEnd] };
+}
 
 /** The kernel-format ptdump of `mm`'s user address space. */
 export function formatKernelPtdump(sim: Simulation, mm: Mm): string {
   const layout = sim.layout;
-  const arch = ARCH_PTDUMP[layout.name] ?? { make: (l: Layout) => new GenericPtdump(l), userEnd: (l: Layout) => topSpan(l) / 2, foldedTop: () => 0 };
+  const arch = archPtdump(layout);
   const st = arch.make(layout);
   const end = arch.userEnd(layout);
   let table = mm.pgd;

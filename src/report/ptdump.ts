@@ -6,7 +6,6 @@
 // text dump is the kernel's own format (kernel-ptdump.ts). Also the dirty lines of the pmem
 // cache, merged into runs (`--dump-cache`).
 
-import { S390_REGION_FLAGS, S390_SEGMENT_FLAGS } from '../../arch/s390x.ts';
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import type { DecodedEntry } from '../kernel/kernel.ts';
@@ -52,8 +51,8 @@ const ALIAS_NAMES = /SOFTW|_SW\d|CPA_TEST|PROTNONE|UNUSED/;
 export function flagNames(layout: Layout, level: number): Array<{ name: string; mask: bigint }> {
   const lv = layout.levels[level]!;
   const last = level === layout.levels.length - 1;
-  let table: Readonly<Record<string, bigint>> = layout.flags;
-  if (layout.name === 's390x' && !last) table = lv.name === 'pmd' ? S390_SEGMENT_FLAGS : S390_REGION_FLAGS;
+  // The arch's own names for this level's entries where they differ (s390 region and segment entries).
+  const table: Readonly<Record<string, bigint>> = layout.hooks.ptdump.levelFlags?.[level] ?? layout.flags;
   const pfnBits = layout.pfn.mask & ~((1n << BigInt(lv.shift)) - 1n);
   const byMask = new Map<bigint, string[]>();
   for (const [name, mask] of Object.entries(table)) {

@@ -94,7 +94,7 @@ const CRASH_X86_FLAGS: ReadonlyArray<[string, string]> = [
 ];
 
 function leafFlags(layout: Layout, level: number, value: bigint): string[] {
-  if (layout.name.startsWith('x86_64')) {
+  if (layout.hooks.ptdump.style === 'x86') {
     const present = (value & layout.flags._PAGE_PRESENT!) !== 0n;
     return CRASH_X86_FLAGS.filter(([n, m]) => (value & layout.flags[m]!) !== 0n && (n !== 'PSE' || (present && level < layout.levels.length - 1))).map(([n]) => n);
   }

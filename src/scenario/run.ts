@@ -7,6 +7,7 @@
 
 import type { LostRange } from '../check/durability.ts';
 import type { KernelEvents } from '../kernel/events.ts';
+import { daxKconfig } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
@@ -75,6 +76,8 @@ export interface RunReport {
   fs_dax_pmd: boolean;
   /** FS_DAX_PMD forced on where Kconfig does not allow it. */
   pmd_what_if: boolean;
+  /** Kconfig cannot enable FS_DAX on this arch (riscv64, loongarch64 in 6.1): the whole DAX run is a what-if. */
+  fs_dax_what_if: boolean;
   durable: boolean;
   lost: LostRange[];
   /** Line of the crash statement, or null when the run ended without one (then the report crashes at the end). */
@@ -318,6 +321,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     fs_dax_limited: sim.fsDaxLimited,
     fs_dax_pmd: sim.fsDaxPmd,
     pmd_what_if: sim.pmdWhatIf,
+    fs_dax_what_if: !daxKconfig(sim.layout).fsDax,
     durable: result.durable,
     lost: result.lost,
     crash_line: crashLine,

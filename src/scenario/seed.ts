@@ -50,18 +50,48 @@ export function seedScenario(layout: Layout, expectOutcome: 'durable' | 'lost' |
   return lines.join('\n') + '\n';
 }
 
+/** The seed's file and A's mapping: one 2 MiB entry where the PMD size allows it. */
+const SEED_FILE_BYTES = 2 * 2 ** 20;
+
 /**
- * The outcome the seed must show for this arch, strategy and persistence domain. B's second
- * write is lost exactly where the entry is a 2 MiB PMD entry (FS_DAX_PMD), the strategy's
- * mkclean does not clean every pfn of it in every VMA overlapping it (STRATEGY_INFO
- * cleansWholeEntry false: it misses B's PTE, head pfn + 1 in a VMA starting at the entry's
- * second index), and the crash loses the CPU cache (ADR). Where FS_DAX_PMD is off (a layout
- * without a devmap bit: FS_DAX_PMD depends on ZONE_DEVICE, which depends on
- * ARCH_HAS_PTE_DEVMAP, fs/Kconfig and mm/Kconfig) every entry is one page, B's page is its
- * own entry with its own index and pfn, and every strategy cleans it. Under eADR the cache
- * survives the crash, so nothing is lost under any strategy: the bug is invisible there.
+ * The outcome the seed must show for this arch, strategy and persistence domain, derived from
+ * the layout's rules. B's second write is lost exactly when
+ *   - the crash loses the CPU cache (ADR; under eADR the cache survives, nothing is lost under
+ *     any strategy: the bug is invisible there), and either
+ *   - the arch has no arch_wb_cache_pmem (no ARCH_HAS_PMEM_API: the hook is null), so fsync
+ *     never writes a line back and every store still in the cache is lost under any strategy; or
+ *   - the entry is one PMD entry covering B's page: FS_DAX_PMD is on (it depends on ZONE_DEVICE,
+ *     which depends on ARCH_HAS_PTE_DEVMAP, fs/Kconfig and mm/Kconfig) and the PMD size is at
+ *     most the seed's 2 MiB file (fs/dax.c dax_iomap_pmd_fault falls back when the PMD-aligned
+ *     range passes the end of the file or the VMA), and the strategy's mkclean does not clean
+ *     every pfn of it in every VMA overlapping it (STRATEGY_INFO cleansWholeEntry false: it
+ *     misses B's PTE, head pfn + 1 in a VMA starting at the entry's second index).
+ * Otherwise every entry is one page, B's page is its own entry with its own index and pfn,
+ * and every strategy cleans it.
+ *
+ * Per layout, under ADR:
+ *   x86_64, x86_64-la57, arm64-4k,     2 MiB PMD, devmap: lost under buggy and page-head, the
+ *   ppc64-radix, ppc64-radix-4k        fix (range) and page durable. ppc64-radix's B maps one
+ *                                      64 KiB page at 64 KiB, inside the same 2 MiB entry;
+ *                                      ppc64-radix-4k's 4 KiB at 4 KiB, 512 PTEs per entry.
+ *                                      arm64-4k's pte_dirty also counts the DBM state, but no
+ *                                      DAX leaf is writable-clean, so it behaves as x86 does.
+ *   s390x                              no devmap bit, FS_DAX_LIMITED, no FS_DAX_PMD: durable.
+ *                                      (Its pmem write-back is a stand-in, arch/s390x.ts.)
+ *   arm64-64k (512 MiB PMD),           FS_DAX_PMD on, but the PMD is larger than the 2 MiB
+ *   ppc64-hash (16 MiB PMD)            file: A's mapping is PTEs only, B's page is its own
+ *                                      entry: durable under every strategy.
+ *   riscv64-sv39, riscv64-sv48,        fsdax cannot be enabled (no devmap bit, no
+ *   loongarch64                        FS_DAX_LIMITED): a what-if, and with no
+ *                                      ARCH_HAS_PMEM_API fsync writes nothing back, so A's and
+ *                                      B's writes are both lost under every strategy (mkclean
+ *                                      itself still write-protects B's PTE).
  */
 export function expectedSeedOutcome(layout: Layout, strategy: Strategy, persistence: Persistence): 'durable' | 'lost' {
+  if (persistence === 'eadr') return 'durable';
+  if (layout.hooks.wbCachePmem === null) return 'lost';
   const { fsDaxPmd } = resolvePmd(layout, 'auto');
-  return fsDaxPmd && !STRATEGY_INFO[strategy].cleansWholeEntry && persistence === 'adr' ? 'lost' : 'durable';
+  const pmdBytes = 2 ** layout.levels[layout.pmdLevel]!.shift;
+  const pmdEntry = fsDaxPmd && pmdBytes <= SEED_FILE_BYTES;
+  return pmdEntry && !STRATEGY_INFO[strategy].cleansWholeEntry ? 'lost' : 'durable';
 }

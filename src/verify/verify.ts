@@ -80,7 +80,7 @@ export function runModel(path: string, text: string): ModelRun {
     },
   });
   const run: ModelRun = { path, scn, source: text.split('\n'), mkclean: report.mkclean, layout: findLayout(report.arch)!, after, hints, pmdOff: !report.fs_dax_pmd };
-  if (report.arch !== 'x86_64' && report.arch !== 'x86_64-la57') run.unavailable = `arch ${report.arch}: the guest runs Debian's x86_64 kernel (4- or 5-level paging) only`;
+  if (run.layout.hooks.qemuGuest === null) run.unavailable = `arch ${report.arch}: the guest runs Debian's x86_64 kernel (4- or 5-level paging) only`;
   else if (KERNEL_MKCLEAN[report.mkclean] === undefined) run.unavailable = `mkclean ${report.mkclean} has no counterpart on the real kernel (available: ${Object.keys(KERNEL_MKCLEAN).join(', ')})`;
   else if (report.pmd_what_if) run.unavailable = 'pmd on where Kconfig forbids it is a what-if: not available on the real kernel';
   return run;
@@ -239,7 +239,7 @@ export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<
   let seconds = 0;
   let accel = 'none';
   for (const la57 of [false, true]) {
-    const group = indexed.filter((x) => (x.run.layout.name === 'x86_64-la57') === la57);
+    const group = indexed.filter((x) => x.run.layout.hooks.qemuGuest?.la57 === la57);
     if (group.length === 0) continue;
     const guest = guestScenarios(group, opts.kernelMkclean);
     const res = await boot(own ?? (la57 ? p.vmlinuz : p.vmlinux), p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, { accel: opts.accel, la57 });

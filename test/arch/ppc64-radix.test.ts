@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   ppc64Radix,
+  ppc64Radix4k,
+  ppc64Hash,
   ppc64RadixPmdTransHuge,
   PPC64_PTE_RPN_MASK,
   PPC64_RADIX_PTE_FLAGS,
@@ -10,6 +12,7 @@ import {
   RADIX_VAL_BITS,
 } from '../../arch/ppc64-radix.ts';
 import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
+import type { LeafProt } from '../../arch/types.ts';
 import { PhysMem } from '../../src/mem/phys.ts';
 import { prot } from '../rig.ts';
 
@@ -157,5 +160,58 @@ describe('big-endian storage (the kernel keeps entries as __be64)', () => {
         expect(fromBytes).toBe(v);
       }),
     );
+  });
+});
+
+describe('ppc64-radix-4k: radix-4k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x40000)', () => {
+  const L = ppc64Radix4k;
+  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
+  it('levels 39/13, 30/9, 21/9, 12/9 with NLS 9 in every PDE; 512 PTEs per 2 MiB PMD', () => {
+    expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[39, 13], [30, 9], [21, 9], [12, 9]]);
+    const t = newEntry();
+    for (const level of [0, 1, 2]) {
+      L.mkTable(level, 0x1234000, t);
+      expect(entryToBigInt(t)).toBe(0x8000000001234009n); // __pa | RADIX_P?D_VAL_BITS (NLS 9)
+    }
+    expect(L.pfn.mask).toBe(0x001ffffffffff000n);
+    expect(L.hooks.mmapBase).toBe(0x3ffff8000000);
+  });
+  it('read fault, write fault, and page_vma_mkclean_one (wrprotect then mkclean)', () => {
+    const e = newEntry();
+    L.mkLeaf(3, 0x40000, dax(false), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000d04n);
+    L.mkLeaf(3, 0x40000, dax(true), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f86n);
+    L.wrprotect(3, e);
+    L.mkclean(3, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f04n);
+    L.mkLeaf(2, 0x40000, { ...dax(true), special: false }, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000b86n);
+  });
+});
+
+describe('ppc64-hash: hash-64k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x4000)', () => {
+  const L = ppc64Hash;
+  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
+  it('levels 44/8, 34/10, 24/10, 16/8: a 16 MiB PMD; table entries carry only the valid bit (HASH_P?D_VAL_BITS)', () => {
+    expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[44, 8], [34, 10], [24, 10], [16, 8]]);
+    const t = newEntry();
+    L.mkTable(2, 0x1234000, t);
+    expect(entryToBigInt(t)).toBe(0x8000000001234000n);
+  });
+  it('pte values as radix; a PMD gets H_PAGE_THP_HUGE from pfn_pmd and is not pmd_trans_huge when devmap', () => {
+    const e = newEntry();
+    L.mkLeaf(3, 0x4000, dax(true), e);
+    expect(entryToBigInt(e)).toBe(0xc000000040000f86n);
+    L.mkLeaf(2, 0x4000, { ...dax(true), special: false }, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040002b86n);
+    expect(L.hooks.pmdTransHuge!(e)).toBe(false);
+    expect(L.isLeaf(2, e) && L.isDevmap(2, e)).toBe(true);
+    L.wrprotect(2, e);
+    L.mkclean(2, e);
+    expect(entryToBigInt(e)).toBe(0xc000000040002b04n);
+  });
+  it('flush_tlb_* are empty; the HPTE invalidations at the update are counted page by page', () => {
+    expect(L.hooks.tlbFlush).toEqual({ ceiling: Infinity, pmdStrideIsPmd: false });
   });
 });

@@ -90,9 +90,14 @@ describe('daxsim arches', () => {
     expect(names).toEqual(expect.arrayContaining(['x86_64', 'x86_64-la57', 'ppc64-radix', 's390x']));
     for (const a of list) {
       expect(a).not.toHaveProperty('flags');
-      for (const k of ['arch', 'endian', 'levels', 'page_shift', 'pfn', 'devmap', 'fs_dax_limited']) expect(a).toHaveProperty(k);
-      expect(a.fs_dax_limited).toBe(a.devmap === null);
+      for (const k of ['arch', 'endian', 'levels', 'page_shift', 'pfn', 'devmap', 'fs_dax_limited', 'fs_dax', 'fs_dax_pmd']) expect(a).toHaveProperty(k);
+      if (a.fs_dax_limited === true) expect(a.devmap).toBeNull();
+      // FS_DAX needs ZONE_DEVICE (a devmap bit) or FS_DAX_LIMITED; FS_DAX_PMD needs ZONE_DEVICE (fs/Kconfig).
+      expect(a.fs_dax).toBe(a.devmap !== null || a.fs_dax_limited === true);
+      expect(a.fs_dax_pmd).toBe(a.devmap !== null);
     }
+    // riscv64 and loongarch64 cannot enable fsdax in 6.1 (interface: "Architectures").
+    for (const a of list.filter((x) => String(x.name).startsWith('riscv64'))) expect(a.fs_dax).toBe(false);
     expect(list.some((a) => a.devmap === null)).toBe(true);
   });
 

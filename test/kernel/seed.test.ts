@@ -31,10 +31,15 @@ function seed(arch: string, mkclean: Strategy, persistence: 'adr' | 'eadr' = 'ad
   return { sim, steps, result, faultsB: sim.faults(B), entriesAfter4, page };
 }
 
-const devmapArches = layouts.filter((l) => l.devmap !== null).map((l) => l.name);
-const limitedArches = layouts.filter((l) => l.devmap === null).map((l) => l.name);
+/** The PMD size of a layout: a 2 MiB file holds a PMD entry only where it is at most 2 MiB. */
+const pmdBytes = (l: (typeof layouts)[number]): number => 2 ** l.levels[l.pmdLevel]!.shift;
+const devmapArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) <= 2 * MiB).map((l) => l.name);
+const bigPmdArches = layouts.filter((l) => l.devmap !== null && pmdBytes(l) > 2 * MiB).map((l) => l.name);
+const limitedArches = layouts.filter((l) => l.fsDaxLimited).map((l) => l.name);
+/** No ZONE_DEVICE and no FS_DAX_LIMITED: Kconfig cannot enable fsdax (riscv64, loongarch64); the run is a what-if. */
+const noFsDaxArches = layouts.filter((l) => l.devmap === null && !l.fsDaxLimited).map((l) => l.name);
 
-describe('seed scenario, arches with a devmap bit (FS_DAX_PMD on)', () => {
+describe('seed scenario, arches with a devmap bit and a 2 MiB PMD (FS_DAX_PMD on)', () => {
   it.each(devmapArches.flatMap((a) => (['buggy', 'page-head'] as const).map((s) => [a, s] as const)))('%s/%s loses B\'s second write; B\'s PTE stays writable and dirty after fsync', (arch, strategy) => {
     const { steps, result, faultsB, entriesAfter4, page } = seed(arch, strategy);
     expect(steps.aAfter1).toMatchObject({ present: true, write: true, dirty: true, level: 'pmd', devmap: true });
@@ -59,6 +64,19 @@ describe('seed scenario, arches with a devmap bit (FS_DAX_PMD on)', () => {
   });
 });
 
+describe('seed scenario, a PMD larger than the 2 MiB file (arm64-64k: 512 MiB)', () => {
+  it.each(bigPmdArches.flatMap((a) => SEED_STRATEGIES.map((s) => [a, s] as const)))('%s/%s: FS_DAX_PMD on, yet every entry is one page: B\'s page is its own entry, cleaned, durable', (arch, strategy) => {
+    const { sim, steps, result, faultsB, entriesAfter4, page } = seed(arch, strategy);
+    expect(sim.fsDaxPmd).toBe(true);
+    expect(steps.aAfter1).toMatchObject({ present: true, write: true, dirty: true, level: 'pte' });
+    expect(steps.bAfter3).toMatchObject({ present: true, write: false, dirty: false, level: 'pte' });
+    expect(faultsB.wp).toBe(1);
+    expect(entriesAfter4).toContainEqual(expect.objectContaining({ index: 1, order: 0, dirty: true }));
+    expect(result.durable).toBe(true);
+    expect(page).toBe(2 ** sim.layout.pageShift);
+  });
+});
+
 describe('seed scenario, layouts without a devmap bit (FS_DAX_LIMITED)', () => {
   it.each(limitedArches.flatMap((a) => SEED_STRATEGIES.map((s) => [a, s] as const)))('%s/%s: no PMD, every entry one page, durable', (arch, strategy) => {
     const { sim, steps, result } = seed(arch, strategy);
@@ -66,6 +84,18 @@ describe('seed scenario, layouts without a devmap bit (FS_DAX_LIMITED)', () => {
     expect(sim.fsDaxPmd).toBe(false);
     expect(steps.aAfter1).toMatchObject({ present: true, level: 'pte' });
     expect(result.durable).toBe(true);
+  });
+});
+
+describe('seed scenario where fsdax cannot be enabled (no devmap bit, no FS_DAX_LIMITED): a what-if', () => {
+  it.each(noFsDaxArches.flatMap((a) => SEED_STRATEGIES.map((s) => [a, s] as const)))('%s/%s: no arch_wb_cache_pmem, so fsync writes nothing back and both writes are lost under ADR', (arch, strategy) => {
+    const { sim, steps, result, page } = seed(arch, strategy);
+    expect(sim.layout.hooks.wbCachePmem).toBeNull();
+    expect(sim.fsDaxPmd).toBe(false);
+    expect(steps.aAfter1).toMatchObject({ present: true, level: 'pte' });
+    expect(steps.bAfter3).toMatchObject({ present: true, write: false, dirty: false }); // mkclean itself worked
+    expect(result.durable).toBe(false);
+    expect(result.lost).toEqual(expect.arrayContaining([{ file: 'F', offset: 0, length: 64 }, { file: 'F', offset: page, length: 64 }]));
   });
 });
 

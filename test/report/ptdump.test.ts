@@ -158,10 +158,11 @@ describe('run --dump P: the kernel ptdump format', () => {
     }
   });
 
-  it('a layout with no ptdump format of its own still dumps, with its flag names, and says so', () => {
+  it('a layout whose ptdump style is generic (no format of its own) still dumps, with its flag names, and says so', () => {
     const sim = simAfter(SMALL, 'x86_64', 'buggy');
     const { mm } = bMap(sim);
-    const other = { layout: { ...sim.layout, name: 'other' }, kernel: sim.kernel } as unknown as Simulation;
+    const hooks = { ...sim.layout.hooks, ptdump: { ...sim.layout.hooks.ptdump, style: 'generic' as const } };
+    const other = { layout: { ...sim.layout, name: 'other', hooks }, kernel: sim.kernel } as unknown as Simulation;
     const lines = formatKernelPtdump(other, mm).split('\n');
     expect(lines[0]).toBe('---[ User Space (no ptdump format of other in daxsim: its flag names) ]---');
     expect(lines[5]).toBe('0x00003efffffe0000-0x00003efffffe1000         4K pte _PAGE_PRESENT _PAGE_RW _PAGE_USER _PAGE_ACCESSED _PAGE_DIRTY _PAGE_SPECIAL _PAGE_SOFT_DIRTY _PAGE_DEVMAP _PAGE_NX');

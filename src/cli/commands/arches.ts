@@ -2,6 +2,7 @@
 // behaviour: levels, page and huge sizes, byte order, devmap bit, and so FS_DAX_LIMITED.
 
 import { layouts } from '../../../arch/index.ts';
+import { daxKconfig } from '../../kernel/kconfig.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { SCHEMA } from '../json.ts';
@@ -28,8 +29,10 @@ export const command: Command = {
       l.endian,
       l.devmap ?? '-',
       l.fsDaxLimited ? 'yes' : 'no',
+      daxKconfig(l).fsDax ? 'yes' : 'no (what-if)',
+      daxKconfig(l).fsDaxPmd ? 'yes' : 'no',
     ]);
-    process.stdout.write(textTable(['arch', 'levels', 'tables', 'page', 'huge', 'endian', 'devmap', 'fs_dax_limited'], rows));
+    process.stdout.write(textTable(['arch', 'levels', 'tables', 'page', 'huge', 'endian', 'devmap', 'fs_dax_limited', 'fs_dax', 'fs_dax_pmd'], rows));
     return 0;
   },
 };

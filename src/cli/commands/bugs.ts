@@ -88,7 +88,7 @@ export function replayBug(bug: BugInfo, arch: string, file = `${REPLAY_DIR}${bug
   const layout = findLayout(arch)!;
   const na = (why: string): BugReplay => ({ ...base, not_applicable: why, buggy: null, fixed: null, as_history: true });
   if (model.needsPmd === true && !resolvePmd(layout, 'auto').fsDaxPmd) return na(`FS_DAX_PMD is off on ${arch} (no devmap bit): every DAX entry is one page, so there is no PMD entry to get wrong`);
-  if (model.families !== undefined && !model.families.includes(layout.family)) return na(`${arch}: ${model.familiesWhy ?? 'the bug is in another architecture\'s code'}`);
+  if (model.appliesTo !== undefined && !model.appliesTo(layout)) return na(`${arch}: ${model.appliesWhy ?? 'the bug is in another architecture\'s code'}`);
   const scn = parseScenario(readFileSync(file, 'utf8'), base.file);
   const buggyReport = runScenario(scn, { arch, kernel: model.kernel, bugs: [bug.name] });
   const fixedReport = runScenario(scn, { arch, kernel: model.kernel });

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { findLayout, layouts } from '../../../arch/index.ts';
 import { hex, hex64 } from '../../../arch/bits.ts';
 import type { Layout } from '../../../arch/types.ts';
+import { daxKconfig } from '../../kernel/kconfig.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText } from '../json.ts';
@@ -21,6 +22,10 @@ export interface LayoutSummaryJson {
   pfn: { shift: number; mask: string };
   devmap: string | null;
   fs_dax_limited: boolean;
+  /** CONFIG_FS_DAX can be enabled (false on riscv64 and loongarch64 in 6.1: running DAX there is a what-if). */
+  fs_dax: boolean;
+  /** CONFIG_FS_DAX_PMD as Kconfig derives it. */
+  fs_dax_pmd: boolean;
   sources: string[];
 }
 
@@ -49,6 +54,8 @@ export function layoutSummaryJson(l: Layout): LayoutSummaryJson {
     pfn: { shift: l.pfn.shift, mask: hex64(l.pfn.mask) },
     devmap: l.devmap,
     fs_dax_limited: l.fsDaxLimited,
+    fs_dax: daxKconfig(l).fsDax,
+    fs_dax_pmd: daxKconfig(l).fsDaxPmd,
     sources: [...l.sources],
   };
 }
@@ -70,6 +77,8 @@ export function layoutJson(l: Layout): LayoutJson {
     flags,
     devmap: s.devmap,
     fs_dax_limited: s.fs_dax_limited,
+    fs_dax: s.fs_dax,
+    fs_dax_pmd: s.fs_dax_pmd,
     sources: s.sources,
   };
 }
@@ -102,7 +111,8 @@ function layoutText(l: Layout): string {
   out.push(`${l.name}: ${l.description}`);
   out.push(`endian ${l.endian}, page size ${sizeText(2 ** l.pageShift)}, huge ${hugeSizes(l).map(sizeText).join(', ') || 'none'}`);
   out.push(`pfn = (entry & ${hex64(l.pfn.mask)}) >> ${l.pfn.shift}`);
-  out.push(`devmap ${l.devmap ?? 'none'}; FS_DAX_LIMITED ${l.fsDaxLimited ? 'yes' : 'no'}`);
+  const kc = daxKconfig(l);
+  out.push(`devmap ${l.devmap ?? 'none'}; FS_DAX_LIMITED ${l.fsDaxLimited ? 'yes' : 'no'}; FS_DAX ${kc.fsDax ? 'yes' : 'no (DAX runs are a what-if)'}; FS_DAX_PMD ${kc.fsDaxPmd ? 'yes' : 'no'}`);
   out.push('');
   out.push(
     textTable(

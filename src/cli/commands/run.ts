@@ -104,7 +104,7 @@ function crashStateCount(sim: Simulation): { uncertain_lines: number; states: nu
 
 export function formatReport(path: string, r: RunReport): string {
   const out: string[] = [];
-  out.push(`${path}: arch ${r.arch}, kernel ${r.kernel}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}${r.bugs.length > 0 ? `, bug ${r.bugs.join(', ')}` : ''}`);
+  out.push(`${path}: arch ${r.arch}, kernel ${r.kernel}, mkclean ${r.mkclean}, persistence ${r.persistence}, FS_DAX_LIMITED ${r.fs_dax_limited ? 'y' : 'n'}, FS_DAX_PMD ${r.fs_dax_pmd ? 'y' : 'n'}${r.pmd_what_if ? ' (what-if: Kconfig would not allow it)' : ''}${r.bugs.length > 0 ? `, bug ${r.bugs.join(', ')}` : ''}${r.fs_dax_what_if ? `; FS_DAX cannot be enabled on ${r.arch}: the whole run is a what-if` : ''}`);
   for (const [p, f] of Object.entries(r.faults)) out.push(`  faults ${p}: read ${f.read}, write ${f.write}, wp ${f.wp}`);
   out.push(`  crash${r.crash_line === null ? ' (at the end: the scenario has none)' : ` at line ${r.crash_line}`}: ${r.durable ? 'durable, nothing promised was lost' : `LOST ${describeLost(r.lost)}`}`);
   for (const e of r.expects) out.push(`  line ${e.line}: ${e.ok ? 'ok  ' : 'FAIL'} ${e.when !== undefined ? `if ${e.when} ` : ''}${e.text}${e.ok ? '' : ` (found: ${e.actual})`}`);

@@ -1,0 +1,18 @@
+/* arm64 defconfig + CONFIG_ARM64_64K_PAGES=y: with ARM64_VA_BITS_48 that gives PGTABLE_LEVELS 3
+ * (arch/arm64/Kconfig:344); PA_BITS_48 stays the default of the "Physical address space size" choice. */
+#include "common-64.h"
+#define CONFIG_ARM64 1
+#define CONFIG_ARM64_64K_PAGES 1
+#define CONFIG_ARM64_PAGE_SHIFT 16
+#define CONFIG_ARM64_VA_BITS_48 1
+#define CONFIG_ARM64_VA_BITS 48
+#define CONFIG_ARM64_PA_BITS_48 1
+#define CONFIG_ARM64_PA_BITS 48
+#define CONFIG_PGTABLE_LEVELS 3
+#define CONFIG_ARM64_CONT_PTE_SHIFT 5
+#define CONFIG_ARM64_CONT_PMD_SHIFT 5
+#define CONFIG_ARM64_HW_AFDBM 1
+#define CONFIG_ARM64_MTE 1
+#define CONFIG_CPU_LITTLE_ENDIAN 1
+#define CONFIG_ARCH_HAS_PTE_DEVMAP 1
+#define CONFIG_ARCH_HAS_PTE_SPECIAL 1

@@ -1,0 +1,3 @@
+#include "ppc64-common.h"
+#define CONFIG_PPC_4K_PAGES 1
+#define CONFIG_PPC_PAGE_SHIFT 12
