@@ -25,7 +25,7 @@
 // the outcome is the same either way. Not modelled: the reserved level-3 encoding 0b01 and
 // level-0 block descriptors (both translation faults on hardware).
 
-import { Access, bitNames, FaultKind, type FaultHook } from './fault.ts';
+import { Access, bitNames, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
 import {
   bitRange,
@@ -116,6 +116,16 @@ const FSC_NAMES: Readonly<Record<number, string>> = {
 };
 
 /**
+ * arm64 do_page_fault (arch/arm64/mm/fault.c): is_el0_instruction_abort (EC IABT_LOW) is an
+ * instruction fetch, is_write_abort (WnR without CM) a write, anything else a read.
+ */
+function arm64FaultEntry(f: Extract<ArchFault, { isa: 'arm64' }>): FaultEntry {
+  const ec = Math.floor(f.esr / 2 ** ESR.ESR_ELx_EC_SHIFT) % 64;
+  const exec = ec === ESR.ESR_ELx_EC_IABT_LOW;
+  return { write: !exec && (f.esr & ESR.ESR_ELx_WNR) !== 0, exec, denied: false, bad: null };
+}
+
+/**
  * A user data or instruction abort: ESR_ELx with EC 0x24 / 0x20, IL, WnR for a store and the
  * DFSC type + lookup level (arm64/mm/fault.c: do_translation_fault for 0x04-0x07,
  * do_page_fault for permission faults 0x0d-0x0f). `firstLevel` is the Arm lookup level of the
@@ -143,6 +153,7 @@ function arm64FaultHook(firstLevel: number): FaultHook {
     vectorName: (c) => (c.vector === ESR.ESR_ELx_EC_IABT_LOW ? 'IABT_LOW' : 'DABT_LOW'),
     record: (c) => ({ isa: 'arm64', esr: c.code }),
     detail: () => '',
+    entry: (f) => arm64FaultEntry(ownFault('arm64', f)),
   };
 }
 

@@ -95,6 +95,24 @@ export type ArchFault =
   | { readonly isa: 'loongarch'; readonly ecode: number }
   | { readonly isa: 'generic'; readonly kind: number };
 
+/** What an arch's page-fault entry makes of the hardware's report, before find_vma and access_error. */
+export interface FaultEntry {
+  /** FAULT_FLAG_WRITE. */
+  readonly write: boolean;
+  /** FAULT_FLAG_INSTRUCTION (an instruction fetch; the VMA must be VM_EXEC). */
+  readonly exec: boolean;
+  /** access_error regardless of the VMA: x86 a read of a present page (X86_PF_PROT without X86_PF_WRITE) or a key fault; LoongArch a privilege exception. */
+  readonly denied: boolean;
+  /** Not a fault the mm can resolve: x86 X86_PF_RSVD (pgtable_bad: an oops), powerpc page_fault_is_bad (SIGBUS). */
+  readonly bad: 'pgtable' | 'sigbus' | null;
+}
+
+/** The record of `isa` (the hook's own); a record of another ISA is a daxsim bug. */
+export function ownFault<I extends ArchFault['isa']>(isa: I, f: ArchFault): Extract<ArchFault, { isa: I }> {
+  if (f.isa !== isa) throw new Error(`a ${f.isa} fault record handed to the ${isa} fault entry`);
+  return f as Extract<ArchFault, { isa: I }>;
+}
+
 /**
  * A layout's fault encoding (arch_* in Linux terms: x86 do_page_fault's error code, powerpc's
  * DSISR/SRR1 decoding, s390's program-check codes). Pure: facts in, the arch's code out.
@@ -111,6 +129,11 @@ export interface FaultHook {
   record(c: Readonly<FaultCode>, vaHi: number, vaLo: number): ArchFault;
   /** Words a one-line description adds after the address (s390 the TEID bits), or ''. */
   detail(c: Readonly<FaultCode>): string;
+  /**
+   * The arch's page-fault entry (arch/<arch>/mm/fault.c): the fault flags it reads from the
+   * record; `access` is the MMU's, which only a layout without its own encoding needs.
+   */
+  entry(f: ArchFault, access: AccessName): FaultEntry;
 }
 
 /** Names of the bits of `code` set in `table`, in the table's order. */
@@ -132,4 +155,6 @@ export const genericFaultHook: FaultHook = {
   vectorName: () => 'fault',
   record: (c) => ({ isa: 'generic', kind: c.code }),
   detail: () => '',
+  // No error code to read: the access is the MMU's.
+  entry: (_f, access) => ({ write: access === 'write', exec: access === 'exec', denied: false, bad: null }),
 };

@@ -2,6 +2,7 @@
 // fsDaxLimited: derived from `devmap === null` where a driver provides page-less DAX (s390's
 // DCSSBLK, bits.ts fsDaxLimitedFor); false on riscv64 and loongarch64, where nothing selects it.
 
+import { genericFaultHook, type ArchFault, type FaultHook } from './fault.ts';
 import type { Layout } from './types.ts';
 import { x86_64 } from './x86_64.ts';
 import { x86_64_la57 } from './x86_64-la57.ts';
@@ -17,4 +18,9 @@ const byName = new Map<string, Layout>(layouts.map((l) => [l.name, l]));
 
 export function findLayout(name: string): Layout | undefined {
   return byName.get(name);
+}
+
+/** The fault hook that reads records of `isa` (every layout of an ISA shares its fault entry). */
+export function faultHookOf(isa: ArchFault['isa']): FaultHook {
+  return layouts.find((l) => l.hooks.fault.isa === isa)?.hooks.fault ?? genericFaultHook;
 }

@@ -26,7 +26,7 @@
 // so ZONE_DEVICE (mm/Kconfig) cannot be enabled, nothing selects FS_DAX_LIMITED, and FS_DAX is off:
 // running DAX here is a what-if. No ARCH_HAS_PMEM_API: arch_wb_cache_pmem is the empty inline.
 
-import { Access, type FaultHook } from './fault.ts';
+import { Access, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt } from './types.ts';
 import { bitRange, clearBits, clearEntry, fieldShifted, fieldValue, orAddress, orMask, perLevel, setBits, testAny, testEq, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
 
@@ -74,6 +74,20 @@ export const EXCCODE = { EXCCODE_TLBL: 1, EXCCODE_TLBS: 2, EXCCODE_TLBI: 3, EXCC
 const EXCCODE_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(EXCCODE).map(([k, v]) => [v, k]));
 
 /**
+ * loongarch do_page_fault(regs, write, address) (arch/loongarch/mm/fault.c): the TLB store and
+ * modify handlers pass write = 1 (arch/loongarch/mm/tlbex.S); a fetch (TLBI, TLBNX) needs
+ * VM_EXEC; a privilege exception (TLBPE) of a user access is an access error.
+ */
+function loongarchFaultEntry(f: Extract<ArchFault, { isa: 'loongarch' }>): FaultEntry {
+  return {
+    write: f.ecode === EXCCODE.EXCCODE_TLBS || f.ecode === EXCCODE.EXCCODE_TLBM,
+    exec: f.ecode === EXCCODE.EXCCODE_TLBI || f.ecode === EXCCODE.EXCCODE_TLBNX,
+    denied: f.ecode === EXCCODE.EXCCODE_TLBPE,
+    bad: null,
+  };
+}
+
+/**
  * What reaches do_page_fault (arch/loongarch/mm/tlbex.S): a load or fetch from a pte without
  * _PAGE_PRESENT (TLBL / TLBI), a store without _PAGE_PRESENT and _PAGE_WRITE (TLBS, or TLBM on a
  * valid read-only entry), NR / NX (TLBNR / TLBNX) and privilege (TLBPE) through handle_tlb_protect.
@@ -104,6 +118,7 @@ export const loongarchFaultHook: FaultHook = {
   vectorName: (c) => EXCCODE_NAMES[c.code] ?? 'TLB exception',
   record: (c) => ({ isa: 'loongarch', ecode: c.code }),
   detail: () => '',
+  entry: (f) => loongarchFaultEntry(ownFault('loongarch', f)),
 };
 
 const PGD = 0;

@@ -14,7 +14,7 @@
 // PTE is V | L | RPN | R | C | ATT | EAA (privileged, read, write, execute); R and C are set
 // by the hardware on the leaf.
 
-import { Access, bitNames, Cause, FaultKind, type FaultHook } from './fault.ts';
+import { Access, bitNames, Cause, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bitRange,
@@ -190,6 +190,22 @@ const PPC_VECTOR_NAMES: Readonly<Record<number, 'DSI' | 'ISI' | 'DSegI' | 'ISegI
 };
 
 /**
+ * powerpc: error_code is regs->dsisr; for an ISI (0x400) the interrupt entry copies the
+ * DSISR_SRR1_MATCH_64S bits of SRR1 there, and is_exec comes from the trap number.
+ * DSISR_BAD_FAULT_64S includes DSISR_UNSUPP_MMU (arch/powerpc/include/asm/reg.h).
+ */
+function powerFaultEntry(f: Extract<ArchFault, { isa: 'power' }>): FaultEntry {
+  const isi = f.vector === 'ISI' || f.vector === 'ISegI';
+  const err = isi ? f.srr1 : f.dsisr;
+  return {
+    write: !isi && (err & DSISR.DSISR_ISSTORE) !== 0,
+    exec: isi,
+    denied: false,
+    bad: (err & DSISR.DSISR_UNSUPP_MMU) !== 0 ? 'sigbus' : null,
+  };
+}
+
+/**
  * Power faults: a Data Storage Interrupt (0x300) with DSISR bits, or an Instruction Storage
  * Interrupt (0x400) with SRR1 bits; an address the radix tree cannot translate raises a Data /
  * Instruction Segment Interrupt (0x380 / 0x480) (Power ISA v3.0B Book III 6.5.3, 6.5.5, 6.7.10).
@@ -227,6 +243,7 @@ export const powerFaultHook: FaultHook = {
     srr1: c.vector === PPC_VECTOR.ISI ? c.code : 0,
   }),
   detail: () => '',
+  entry: (f) => powerFaultEntry(ownFault('power', f)),
 };
 
 const DEVMAP_NAME = '_PAGE_DEVMAP';

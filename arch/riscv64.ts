@@ -25,7 +25,7 @@
 // what-if, in which insert_pfn takes the pte_mkspecial branch (no devmap pfns) and dax_iomap_pfn
 // refuses PMD pfns without devmap (fs/dax.c).
 
-import { Access, type FaultHook } from './fault.ts';
+import { Access, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
 import { bitRange, clearBits, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
 
@@ -68,6 +68,11 @@ const SCAUSE_NAMES: Readonly<Record<number, string>> = {
   [SCAUSE.EXC_STORE_PAGE_FAULT]: 'EXC_STORE_PAGE_FAULT',
 };
 
+/** riscv do_page_fault (arch/riscv/mm/fault.c): scause 15 sets FAULT_FLAG_WRITE, 12 FAULT_FLAG_INSTRUCTION. */
+function riscvFaultEntry(f: Extract<ArchFault, { isa: 'riscv' }>): FaultEntry {
+  return { write: f.scause === SCAUSE.EXC_STORE_PAGE_FAULT, exec: f.scause === SCAUSE.EXC_INST_PAGE_FAULT, denied: false, bad: null };
+}
+
 /**
  * Every failed translation is a page fault of the access type, whatever the reason (the spec
  * has no error code; stval holds the address): arch/riscv/mm/fault.c do_page_fault sets
@@ -84,6 +89,7 @@ export const riscvFaultHook: FaultHook = {
   vectorName: (c) => SCAUSE_NAMES[c.code] ?? 'page fault',
   record: (c) => ({ isa: 'riscv', scause: c.code }),
   detail: () => '',
+  entry: (f) => riscvFaultEntry(ownFault('riscv', f)),
 };
 
 interface RiscvMode {

@@ -24,7 +24,7 @@
 // Large leaves: segment entries with FC (_SEGMENT_ENTRY_LARGE, 1 MiB, EDAT-1) and region-third
 // entries with FC (_REGION3_ENTRY_LARGE, 2 GiB, EDAT-2).
 
-import { Access, FaultKind, type FaultHook } from './fault.ts';
+import { Access, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask, RootInfo } from './types.ts';
 import {
   clearBits,
@@ -305,6 +305,23 @@ const S390_CODE: Readonly<Record<number, number>> = {
   [FaultKind.NonCanonical]: PGM.PGM_ASCE_TYPE,
 };
 
+/**
+ * s390: a protection exception is do_exception(regs, VM_WRITE) (VM_EXEC with the TEID's
+ * instruction-execution bit under NX); a translation exception is do_exception(regs,
+ * VM_ACCESS_FLAGS), made VM_WRITE when the TEID says store ((teid & 0xc00) == 0x400).
+ */
+function s390FaultEntry(f: Extract<ArchFault, { isa: 's390' }>): FaultEntry {
+  const bits = f.teid % 4096;
+  const prot = f.pgm === PGM.PGM_PROTECTION;
+  const exec = prot && (bits & TEID.IEP) !== 0;
+  return {
+    write: !exec && (prot || (bits & (TEID.STORE | TEID.FETCH)) === TEID.STORE),
+    exec,
+    denied: false,
+    bad: null,
+  };
+}
+
 /** s390 program checks with their TEID bits (arch/s390/mm/fault.c reads them). */
 export const s390FaultHook: FaultHook = {
   isa: 's390',
@@ -332,6 +349,7 @@ export const s390FaultHook: FaultHook = {
   // TEID = the failing page's address | the identification bits.
   record: (c, vaHi, vaLo) => ({ isa: 's390', pgm: c.code, teid: vaHi * 4294967296 + (vaLo - (vaLo % 4096)) + c.teidBits }),
   detail: (c) => ` teid-bits=0x${c.teidBits.toString(16)}`,
+  entry: (f) => s390FaultEntry(ownFault('s390', f)),
 };
 
 /** ASCE bits (arch/s390/include/asm/pgtable.h, 6.1). */

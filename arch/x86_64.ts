@@ -14,7 +14,7 @@
 // address bit of an entry is reserved; what stays reserved is PS in a PML4E/PML5E and, in a
 // huge leaf, the bits between 13 and the leaf's alignment (SDM Vol. 3A, tables 4-15..4-20).
 
-import { Access, bitNames, FaultKind, type FaultHook } from './fault.ts';
+import { Access, bitNames, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bit,
@@ -158,6 +158,19 @@ export const X86_PF = {
 export const X86_VECTOR_GP = 13;
 export const X86_VECTOR_PF = 14;
 
+/** x86 do_user_addr_fault + access_error (arch/x86/mm/fault.c): the error code's flags. */
+function x86FaultEntry(f: Extract<ArchFault, { isa: 'x86' }>): FaultEntry {
+  const e = f.errorCode;
+  // A #GP (non-canonical address) has error code 0: no page-fault flags; no VMA holds the address.
+  return {
+    write: (e & X86_PF.X86_PF_WRITE) !== 0,
+    exec: (e & X86_PF.X86_PF_INSTR) !== 0,
+    // access_error: X86_PF_PK always; "read, present" (X86_PF_PROT without X86_PF_WRITE).
+    denied: (e & X86_PF.X86_PF_PK) !== 0 || ((e & X86_PF.X86_PF_WRITE) === 0 && (e & X86_PF.X86_PF_PROT) !== 0),
+    bad: (e & X86_PF.X86_PF_RSVD) !== 0 ? 'pgtable' : null,
+  };
+}
+
 /**
  * The x86 fault: #PF with its error code (SDM Vol. 3A 4.7 "Page-Fault Exceptions"), or #GP(0)
  * for a non-canonical address (SDM Vol. 3A 6.15 and Vol. 1 3.3.7.1).
@@ -187,6 +200,7 @@ export const x86FaultHook: FaultHook = {
   vectorName: (c) => (c.vector === X86_VECTOR_GP ? '#GP' : '#PF'),
   record: (c) => ({ isa: 'x86', vector: c.vector === X86_VECTOR_GP ? 'GP' : 'PF', errorCode: c.code }),
   detail: () => '',
+  entry: (f) => x86FaultEntry(ownFault('x86', f)),
 };
 
 /** Levels of 4-level paging (arch/x86/include/asm/pgtable_64_types.h, p4d folded). */
