@@ -11,7 +11,7 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
-import { ext4ZeroRange } from './truncate.ts';
+import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
@@ -155,6 +155,18 @@ export class Kernel extends KernelContext {
   fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
     if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
     ext4ZeroRange(this, mm.cpu, file, offset, length);
+  }
+
+  /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) on the calling process's CPU (truncate.ts). */
+  fallocatePunch(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    if (offset < 0 || length <= 0) throw new KernelError(`fallocate punch [${offset}, ${offset + length}) is not a range (EINVAL)`);
+    ext4PunchHole(this, mm.cpu, file, offset, length);
+  }
+
+  /** truncate(path, size): ext4_setattr (truncate.ts); daxsim keeps i_size page aligned. */
+  truncate(file: DaxFile, size: number): void {
+    if (size < 0 || size % this.pageSize !== 0) throw new KernelError(`truncate size ${size} is not a multiple of the page size (${this.pageSize}): daxsim keeps i_size page aligned`);
+    ext4Setattr(this, file, size);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */

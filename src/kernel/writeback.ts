@@ -12,7 +12,7 @@
 import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
-import type { DaxFile } from './file.ts';
+import type { DaxFile, FileBlocks } from './file.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
 import { ACTION_CONTINUE, ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
@@ -35,7 +35,19 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
   // The journal commit makes the file's new blocks durable metadata: a crash no longer
   // reverts them to holes (the checker reads through committedPa, file.ts).
   file.blocks?.uncommitted.clear();
+  if (file.blocks !== undefined) commitFreedBlocks(k, file.blocks);
   if (userCall) k.events.fileSynced?.(file, start, end);
+}
+
+/**
+ * The commit's callback for blocks a punch or truncate freed (fs/ext4/mballoc.c
+ * ext4_process_freed_data -> ext4_free_data_in_buddy): the committed extent tree no longer
+ * has them, and the allocator may hand them out again, lowest first.
+ */
+export function commitFreedBlocks(k: KernelContext, blocks: FileBlocks): void {
+  blocks.freed.clear();
+  for (const pa of blocks.pendingFree) k.blockAlloc.release(pa, k.pageSize);
+  blocks.pendingFree.length = 0;
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */

@@ -30,6 +30,8 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
     case 'fallocate':
       return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
+    case 'truncate':
+      return `${s.proc} truncate ${s.file} ${s.size}`;
     case 'crash':
       return 'crash';
     default: // every expect statement carries its own text, and its guard

@@ -41,7 +41,8 @@ export type Stmt =
   | { op: 'fsync'; line: number; proc: string; file: string }
   | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
-  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero'; offset: number; length: number }
+  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
+  | { op: 'truncate'; line: number; proc: string; file: string; size: number }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -117,7 +118,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -527,13 +528,23 @@ export function parseScenario(text: string, file: string): Scenario {
         arity(6, 6, 'P fallocate F punch|zero O L');
         const size = fileNamed(words[2]!);
         const mode = words[3];
-        if (mode === 'punch') fail(`fallocate punch is not modelled yet (zero is)`);
-        if (mode !== 'zero') fail(`expected punch or zero, not '${mode}'`);
+        if (mode !== 'zero' && mode !== 'punch') fail(`expected punch or zero, not '${mode}'`);
         const offset = num(words[4]!, 'offset');
         const length = num(words[5]!, 'length');
         if (length <= 0) fail('length must be positive');
         if (offset + length > size) fail(`offset ${offset} + length ${length} is past the end of the file (${size} bytes)`);
-        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: 'zero', offset, length });
+        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: mode as 'zero' | 'punch', offset, length });
+        return;
+      }
+      case 'truncate': {
+        arity(4, 4, 'P truncate F N');
+        fileNamed(words[2]!);
+        const size = num(words[3]!, 'size');
+        if (size % 4096 !== 0) fail(`truncate size ${size} is not a multiple of the page size (4096): daxsim keeps i_size page aligned`);
+        if (size > LIMITS.fileBytes) fail(`truncate size ${size} exceeds the limit of ${LIMITS.fileBytes} bytes`);
+        if (size > LIMITS.deviceBytes) fail(`truncate size ${size} is beyond the pmem device (${LIMITS.deviceBytes} bytes)`);
+        files.set(words[2]!, size);
+        stmts.push({ op: 'truncate', line, proc, file: words[2]!, size });
         return;
       }
       case 'fsync': {

@@ -172,7 +172,11 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         procs.get(s.proc)!.pread(files.get(s.file)!, s.offset, s.length);
         return;
       case 'fallocate':
-        procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        if (s.mode === 'punch') procs.get(s.proc)!.fallocatePunch(files.get(s.file)!, s.offset, s.length);
+        else procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        return;
+      case 'truncate':
+        procs.get(s.proc)!.truncate(files.get(s.file)!, s.size);
         return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
@@ -443,6 +447,7 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   pwrite: 3,
   pread: 3,
   fallocate: 3,
+  truncate: 3,
   crash: 1,
   'expect-durable': Infinity,
   'expect-pte': Infinity,

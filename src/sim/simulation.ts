@@ -344,6 +344,18 @@ export class Process {
     this.sim.kernel.fallocateZero(this.mm, file, offset, length);
   }
 
+  /** fallocate(FALLOC_FL_PUNCH_HOLE) of [offset, offset + length) of `file`. */
+  fallocatePunch(file: DaxFile, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.fallocatePunch(this.mm, file, offset, length);
+  }
+
+  /** truncate(2) of `file` to `size` bytes. */
+  truncate(file: DaxFile, size: number): void {
+    this.sim.live();
+    this.sim.kernel.truncate(file, size);
+  }
+
   /** read(2) of `length` bytes at `offset` of `file`. */
   pread(file: DaxFile, offset: number, length: number): Uint8Array {
     this.sim.live();
