@@ -11,6 +11,7 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
+import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
@@ -122,6 +123,32 @@ export class Kernel extends KernelContext {
     this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0, rootLevel);
     for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
     vma.cowPages.clear();
+  }
+
+  /**
+   * madvise(addr, len, MADV_DONTNEED) over part of one VMA (mprotect.ts): addr page aligned
+   * (EINVAL), len rounded up to a page (mm/madvise.c do_madvise: PAGE_ALIGN), the range inside
+   * the VMA (daxsim's madvise does not cross VMAs).
+   */
+  madviseDontneed(vma: Vma, offset: number, length: number): void {
+    const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
+    madviseDontneed(this, vma, start, end);
+  }
+
+  /** mprotect(addr, len, prot) of a whole VMA (mprotect.ts): part of one would need split_vma, not modelled. */
+  mprotect(vma: Vma, offset: number, length: number, prot: Protection): void {
+    const [start, end] = this.vmaRange(vma, offset, length, 'mprotect');
+    if (start !== vma.start || end !== vma.end) throw new KernelError(`mprotect of part of mapping ${vma.name} would split its VMA (split_vma), which daxsim does not model yet: give offset 0 and the mapping's length`);
+    mprotectFixup(this, vma, prot);
+  }
+
+  /** [start, end) of `length` bytes at `offset` in the VMA, the length rounded up to a page, as madvise and mprotect take them. */
+  private vmaRange(vma: Vma, offset: number, length: number, what: string): [number, number] {
+    const ps = this.pageSize;
+    if (offset % ps !== 0) throw new KernelError(`${what} offset ${offset} is not page aligned (EINVAL)`);
+    const end = vma.start + offset + Math.ceil(length / ps) * ps;
+    if (offset < 0 || length <= 0 || end > vma.end) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
+    return [vma.start + offset, end];
   }
 
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */

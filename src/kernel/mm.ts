@@ -71,7 +71,8 @@ export interface Vma {
   readonly end: number;
   /** vm_pgoff: the file page index mapped at vm_start. */
   readonly pgoff: number;
-  readonly flags: VmFlags;
+  /** vm_flags; mprotect replaces them. */
+  flags: VmFlags;
   readonly file: DaxFile;
   /** Anonymous pages a MAP_PRIVATE write copied into, by page index in the file (the COW page, in DRAM). */
   readonly cowPages: Map<number, number>;

@@ -166,10 +166,22 @@ export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: numb
   const w: ZapWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: ACTION_SUBTREE, k, none: k.scratch.none, vma, keepCows };
   walkPageRange(k.pt, vma.mm.pgd, 0, start, end, ZAP_OPS, w);
   flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
+  // the anonymous copies zapped are freed (zap_pte_range: page_remove_rmap, then the
+  // mmu_gather frees the pages): a later private write copies the file again
+  if (!keepCows && vma.cowPages.size > 0) {
+    const ps = k.pageSize;
+    const first = vma.pgoff + (start - vma.start) / ps;
+    const last = vma.pgoff + (end - vma.start) / ps;
+    for (const [index, pa] of vma.cowPages) {
+      if (index < first || index >= last) continue;
+      k.machine.dramFrames.release(pa, ps);
+      vma.cowPages.delete(index);
+    }
+  }
 }
 
 /** A private VMA's anonymous copy of a file page (vma.cowPages), as opposed to a pmem or zero-page pfn. */
-function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
+export function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
   const pa = pfn * k.pageSize;
   for (const p of vma.cowPages.values()) if (p === pa) return true;
   return false;

@@ -8,6 +8,7 @@
 import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
+import { LIMITS } from './limits.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';
@@ -43,6 +44,8 @@ export type Stmt =
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
   | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
   | { op: 'truncate'; line: number; proc: string; file: string; size: number }
+  | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
+  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -94,31 +97,13 @@ export interface Scenario {
   readonly bugs?: readonly { readonly name: string; readonly line: number }[];
 }
 
-/** Limits checked up front so no scenario can exhaust the host. */
-export const LIMITS = {
-  processes: 1024,
-  mappings: 4096,
-  files: 256,
-  statements: 100_000,
-  /** Bytes one write/read/flush may cover (the cache model runs at a few MB/s). */
-  accessBytes: 16 * 2 ** 20,
-  /** Bytes all writes together may store (host memory for the cache model: ~20 bytes a byte). */
-  totalWritten: 64 * 2 ** 20,
-  /** Bytes all writes, reads and flushes together may touch (bounds the run time). */
-  totalTouched: 64 * 2 ** 20,
-  /** Largest file and largest mapping. */
-  fileBytes: 2 ** 40,
-  /** The pmem device (Simulation's default): files, each 2 MiB aligned, must fit on it. */
-  deviceBytes: 2 ** 40,
-  /** Bytes all mappings together may span (munmap zaps every PMD slot of a mapping). */
-  mappedBytes: 2 * 2 ** 40,
-} as const;
+export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -565,6 +550,28 @@ export function parseScenario(text: string, file: string): Scenario {
         } else {
           stmts.push({ op: 'msync', line, proc, map: words[2]!, offset: 0, length: null });
         }
+        return;
+      }
+      case 'madvise':
+      case 'mprotect': {
+        const usage = verb === 'madvise' ? 'P madvise M O L dontneed' : 'P mprotect M O L none|ro|rw';
+        arity(6, 6, usage);
+        const info = mapOf(proc, words[2]!);
+        const offset = num(words[3]!, 'offset');
+        const length = num(words[4]!, 'length');
+        if (offset % 4096 !== 0) fail(`${verb} offset ${offset} is not page aligned`);
+        if (length <= 0) fail('length must be positive');
+        if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${words[2]}' (${info.length} bytes)`);
+        const what = words[5]!;
+        if (verb === 'madvise') {
+          if (what !== 'dontneed') fail(`expected dontneed (the only advice modelled), not '${what}'`);
+          stmts.push({ op: 'madvise', line, proc, map: words[2]!, offset, length, advice: 'dontneed' });
+          return;
+        }
+        if (what === 'none') fail(`mprotect none (PROT_NONE) is not modelled yet (ro and rw are)`);
+        if (what !== 'ro' && what !== 'rw') fail(`expected none, ro or rw, not '${what}'`);
+        if (offset !== 0 || Math.ceil(length / 4096) * 4096 !== Math.ceil(info.length / 4096) * 4096) fail(`mprotect of part of mapping '${words[2]}' would split its VMA, which is not modelled yet: give offset 0 and length ${info.length}`);
+        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what as 'ro' | 'rw' });
         return;
       }
       case 'munmap': {

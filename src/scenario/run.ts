@@ -178,6 +178,12 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'truncate':
         procs.get(s.proc)!.truncate(files.get(s.file)!, s.size);
         return;
+      case 'madvise':
+        procs.get(s.proc)!.madviseDontneed(maps.get(s.map)!, s.offset, s.length);
+        return;
+      case 'mprotect':
+        procs.get(s.proc)!.mprotect(maps.get(s.map)!, s.offset, s.length, s.prot);
+        return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
         return;
@@ -448,6 +454,8 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   pread: 3,
   fallocate: 3,
   truncate: 3,
+  madvise: 3,
+  mprotect: 3,
   crash: 1,
   'expect-durable': Infinity,
   'expect-pte': Infinity,

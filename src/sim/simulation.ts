@@ -350,6 +350,18 @@ export class Process {
     this.sim.kernel.fallocatePunch(this.mm, file, offset, length);
   }
 
+  /** madvise(MADV_DONTNEED) of [offset, offset + length) of mapping `vma`. */
+  madviseDontneed(vma: Vma, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.madviseDontneed(vma, offset, length);
+  }
+
+  /** mprotect of [offset, offset + length) of mapping `vma` (the whole mapping). */
+  mprotect(vma: Vma, offset: number, length: number, prot: 'none' | 'ro' | 'rw'): void {
+    this.sim.live();
+    this.sim.kernel.mprotect(vma, offset, length, prot);
+  }
+
   /** truncate(2) of `file` to `size` bytes. */
   truncate(file: DaxFile, size: number): void {
     this.sim.live();
