@@ -151,6 +151,34 @@ export class Kernel extends KernelContext {
     return [vma.start + offset, end];
   }
 
+  /**
+   * fork(): dup_mmap (kernel/fork.c) into `child`, a new mm: each VMA copied (the child's
+   * named `<child>.<name>`), linked into i_mmap next to its parent (vma_interval_tree_insert_after),
+   * then copy_page_range only where vma_needs_copy (mm/memory.c) holds: a VMA with an anon_vma
+   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP. ext4's DAX VMAs
+   * are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts with no entries and
+   * faults them in. Copying a private VMA's anonymous pages (copy_present_pte: shared and
+   * write-protected in both, until a write copies them) is not modelled yet.
+   */
+  fork(parent: Mm, child: Mm): Vma[] {
+    const copied = parent.vmas.find((v) => v.cowPages.size > 0);
+    if (copied !== undefined) throw new KernelError(`fork of ${parent.name}: mapping ${copied.name} has private copy-on-write pages, whose copy_page_range daxsim does not model yet`);
+    child.mmapTop = parent.mmapTop;
+    const out: Vma[] = [];
+    for (const v of parent.vmas) {
+      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map() };
+      child.vmas.push(vma);
+      v.file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + (vma.end - vma.start) / this.pageSize - 1, vma);
+      out.push(vma);
+    }
+    return out;
+  }
+
+  /** exit_mmap (mm/mmap.c): every VMA unmapped (unmap_vmas), its page tables freed (free_pgtables), unlinked from i_mmap. */
+  exitMmap(mm: Mm): void {
+    while (mm.vmas.length > 0) this.munmap(mm.vmas[mm.vmas.length - 1]!);
+  }
+
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
   fsync(mm: Mm, file: DaxFile): void {
     vfsFsyncRange(this, mm.cpu, file, 0, file.size, true);

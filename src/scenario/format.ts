@@ -34,6 +34,10 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} madvise ${s.map} ${s.offset} ${s.length} ${s.advice}`;
     case 'mprotect':
       return `${s.proc} mprotect ${s.map} ${s.offset} ${s.length} ${s.prot}`;
+    case 'fork':
+      return `${s.proc} fork ${s.child}`;
+    case 'exit':
+      return `${s.proc} exit`;
     case 'truncate':
       return `${s.proc} truncate ${s.file} ${s.size}`;
     case 'crash':

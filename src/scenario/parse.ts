@@ -8,6 +8,7 @@
 import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
+import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
 import { LIMITS } from './limits.ts';
 
 export type Persistence = 'adr' | 'eadr';
@@ -24,12 +25,6 @@ export interface Settings {
   debug_vm?: 'on' | 'off';
 }
 
-/**
- * `if bug expect ...` / `if fixed expect ...`: an expectation for the run with a `bug` switch
- * on (a `bug` line, `--bug`, or a mkclean that is one) or for the run with none, so one replay
- * file under test/bugs/ carries the buggy and the fixed kernel's behaviour (README, "The bug library").
- */
-export type Guard = 'bug' | 'fixed';
 
 export type Stmt =
   | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
@@ -44,6 +39,8 @@ export type Stmt =
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
   | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
   | { op: 'truncate'; line: number; proc: string; file: string; size: number }
+  | { op: 'fork'; line: number; proc: string; child: string }
+  | { op: 'exit'; line: number; proc: string }
   | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
   | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
@@ -67,25 +64,7 @@ export type Stmt =
     }
   | ExpectStmt;
 
-/** What `expect view|data` compare the bytes with. */
-export type BytesWanted = { kind: 'zero' } | { kind: 'file' } | { kind: 'written' } | { kind: 'byte'; byte: number };
-
-/** The outcome of a statement, as `expect last` names it. */
-export type Outcome = 'ok' | 'blocked' | 'livelock' | 'bug' | 'EINVAL' | 'EBUSY' | 'SIGBUS' | 'SIGSEGV';
-export const OUTCOMES: readonly Outcome[] = ['ok', 'blocked', 'livelock', 'bug', 'EINVAL', 'EBUSY', 'SIGBUS', 'SIGSEGV'];
-
-/** The bug library's expectations (README "Language reference"), one line in the report and one object in --json's expects each. */
-export type ExpectStmt = { line: number; text: string; when?: Guard } & (
-  | { op: 'expect-entry'; file: string; offset: number; kind: 'absent' | 'empty' | 'zero' | 'real'; level: 'pte' | 'pmd' | null; dirty: boolean | null; locked: boolean }
-  | { op: 'expect-writeback'; file: string; entries: number }
-  | { op: 'expect-faults'; proc: string; read: number; write: number; wp: number }
-  | { op: 'expect-data'; file: string; offset: number; length: number; want: BytesWanted }
-  | { op: 'expect-view'; proc: string; map: string; offset: number; length: number; want: BytesWanted }
-  /** What P's CPU's TLB holds for the page at offset O of M (Mmu.tlbProbe: no walk, no side effect). */
-  | { op: 'expect-tlb'; proc: string; map: string; offset: number; cached: boolean; write: boolean | null; dirty: boolean | null }
-  | { op: 'expect-last'; outcome: Outcome }
-  | { op: 'expect-dmesg'; contains: string | null }
-);
+export { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
 
 export interface Scenario {
   readonly file: string;
@@ -103,7 +82,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -129,6 +108,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
+  const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
   let crashed = false;
   let acted = false;
@@ -430,6 +410,7 @@ export function parseScenario(text: string, file: string): Scenario {
     const proc = head;
     if (!procs.has(proc)) fail(NAME.test(proc) ? `unknown process or statement '${proc}' (expected ${STATEMENT_FORMS}, P a declared process)` : `'${proc}' is not a name (expected ${STATEMENT_FORMS})`);
     const verb = words[1]!;
+    if (exited.has(proc)) fail(`process ${proc} has exited`);
     acted = true;
     switch (verb) {
       case 'mmap': {
@@ -552,6 +533,22 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         return;
       }
+      case 'fork': {
+        arity(3, 3, 'P fork Q');
+        const q = name(words[2]!, 'process');
+        if (files.has(q) || procs.has(q) || maps.has(q)) fail(`name '${q}' is already used`);
+        if (procs.size >= LIMITS.processes) fail(`too many processes (limit ${LIMITS.processes})`);
+        procs.add(q);
+        for (const [m, info] of [...maps]) if (info.proc === proc && !info.unmapped) maps.set(`${q}.${m}`, { ...info, proc: q });
+        stmts.push({ op: 'fork', line, proc, child: q });
+        return;
+      }
+      case 'exit':
+        arity(2, 2, 'P exit');
+        for (const info of maps.values()) if (info.proc === proc) info.unmapped = true;
+        exited.add(proc);
+        stmts.push({ op: 'exit', line, proc });
+        return;
       case 'madvise':
       case 'mprotect': {
         const usage = verb === 'madvise' ? 'P madvise M O L dontneed' : 'P mprotect M O L none|ro|rw';

@@ -119,7 +119,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
 }
 
 export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
-  const procCount = scn.stmts.filter((s) => s.op === 'proc').length;
+  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork').length;
   const sim = buildSimulation(scn, opts, Math.max(1, procCount));
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
@@ -177,6 +177,15 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         return;
       case 'truncate':
         procs.get(s.proc)!.truncate(files.get(s.file)!, s.size);
+        return;
+      case 'fork': {
+        const { child, vmas } = procs.get(s.proc)!.fork(s.child);
+        procs.set(s.child, child);
+        for (const v of vmas) maps.set(v.name, v);
+        return;
+      }
+      case 'exit':
+        procs.get(s.proc)!.exit();
         return;
       case 'madvise':
         procs.get(s.proc)!.madviseDontneed(maps.get(s.map)!, s.offset, s.length);
@@ -454,6 +463,8 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   pread: 3,
   fallocate: 3,
   truncate: 3,
+  fork: 3,
+  exit: 2,
   madvise: 3,
   mprotect: 3,
   crash: 1,

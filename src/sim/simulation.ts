@@ -362,6 +362,18 @@ export class Process {
     this.sim.kernel.mprotect(vma, offset, length, prot);
   }
 
+  /** fork(): a new process `name` with copies of this one's mappings, returned (named `<name>.<mapping>`). */
+  fork(name: string): { child: Process; vmas: Vma[] } {
+    const child = this.sim.process(name);
+    return { child, vmas: this.sim.kernel.fork(this.mm, child.mm) };
+  }
+
+  /** exit(): the mm torn down (exit_mmap). */
+  exit(): void {
+    this.sim.live();
+    this.sim.kernel.exitMmap(this.mm);
+  }
+
   /** truncate(2) of `file` to `size` bytes. */
   truncate(file: DaxFile, size: number): void {
     this.sim.live();
