@@ -1,24 +1,9 @@
 // fork(2) and exit(2) with DAX file mappings (Linux 6.1, kernel/fork.c dup_mmap,
 // mm/memory.c vma_needs_copy / copy_page_range, mm/mmap.c exit_mmap).
 import { describe, expect, it } from 'vitest';
-import { formatError } from '../../src/cli/errors.ts';
-import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { badInput, runLines } from './scenario-rig.ts';
 
-function run(lines: string[]) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', 'fork.dax'));
-  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
-  return r;
-}
-
-function badInput(lines: string[]): string {
-  try {
-    runScenario(parseScenario(lines.join('\n') + '\n', 'bad.dax'));
-  } catch (e) {
-    return formatError(e);
-  }
-  throw new Error('no error');
-}
+const run = (lines: string[]) => runLines('fork.dax', lines);
 
 describe('fork', () => {
   it('the child of a shared DAX mapping starts with no entries (vma_needs_copy is false) and faults its own in', () => {

@@ -2,24 +2,9 @@
 // madvise_dontneed_single_vma, mm/mprotect.c mprotect_fixup / change_protection,
 // mm/huge_memory.c change_huge_pmd).
 import { describe, expect, it } from 'vitest';
-import { formatError } from '../../src/cli/errors.ts';
-import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { badInput, runLines } from './scenario-rig.ts';
 
-function run(lines: string[]) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', 'madvise.dax'));
-  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
-  return r;
-}
-
-function badInput(lines: string[]): string {
-  try {
-    runScenario(parseScenario(lines.join('\n') + '\n', 'bad.dax'));
-  } catch (e) {
-    return formatError(e);
-  }
-  throw new Error('no error');
-}
+const run = (lines: string[]) => runLines('madvise.dax', lines);
 
 describe('madvise dontneed', () => {
   it('zaps that part of the mapping only; the DAX entry stays dirty and the next access faults it back', () => {

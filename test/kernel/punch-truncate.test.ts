@@ -3,24 +3,9 @@
 // range gone, the blocks freed to the allocator at the next commit and reused lowest first,
 // a crash before that commit finding the old blocks again.
 import { describe, expect, it } from 'vitest';
-import { formatError } from '../../src/cli/errors.ts';
-import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
+import { badInput, runLines } from './scenario-rig.ts';
 
-function run(lines: string[], opts: Parameters<typeof runScenario>[1] = {}) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', 'punch.dax'), opts);
-  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
-  return r;
-}
-
-function badInput(lines: string[]): string {
-  try {
-    runScenario(parseScenario(lines.join('\n') + '\n', 'bad.dax'));
-  } catch (e) {
-    return formatError(e);
-  }
-  throw new Error('no error');
-}
+const run = (lines: string[]) => runLines('punch.dax', lines);
 
 describe('fallocate punch', () => {
   it('unmaps the punched pages, deletes their entries, and the hole reads zeros through a new fault', () => {
