@@ -14,7 +14,7 @@ export type { AddressSpace, DaxFile, FileBlocks } from './mm.ts';
 /** A file allocated whole at `phys`, or (phys NaN, `sparse`) one whose blocks are all holes. */
 export function newDaxFile(name: string, size: number, phys: number, pmdOrder: number, sparse = false): DaxFile {
   const mapping = { iMmap: new IntervalTree<Vma>(), entries: new DaxEntries(pmdOrder) };
-  return sparse ? { name, size, phys: NaN, mapping, blocks: { pa: new Map(), uncommitted: new Set() } } : { name, size, phys, mapping };
+  return sparse ? { name, size, phys: NaN, mapping, blocks: { pa: new Map(), uncommitted: new Set(), freed: new Map(), pendingFree: [] } } : { name, size, phys, mapping };
 }
 
 /** The physical address of page `index` of the file (ext4_map_blocks), or -1 for a hole. */
@@ -47,6 +47,9 @@ export function forEachBlock(file: DaxFile, offset: number, length: number, page
 export function committedPa(file: DaxFile, offset: number, pageSize: number): number {
   if (file.blocks === undefined) return file.phys + offset;
   const index = Math.floor(offset / pageSize);
+  // a block punched or truncated away since the last commit: the committed tree still has it
+  const old = file.blocks.freed.get(index);
+  if (old !== undefined) return old + (offset - index * pageSize);
   if (file.blocks.uncommitted.has(index)) return -1;
   const pa = file.blocks.pa.get(index);
   return pa === undefined ? -1 : pa + (offset - index * pageSize);

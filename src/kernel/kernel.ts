@@ -11,7 +11,8 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
-import { ext4ZeroRange } from './truncate.ts';
+import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
+import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
@@ -124,6 +125,60 @@ export class Kernel extends KernelContext {
     vma.cowPages.clear();
   }
 
+  /**
+   * madvise(addr, len, MADV_DONTNEED) over part of one VMA (mprotect.ts): addr page aligned
+   * (EINVAL), len rounded up to a page (mm/madvise.c do_madvise: PAGE_ALIGN), the range inside
+   * the VMA (daxsim's madvise does not cross VMAs).
+   */
+  madviseDontneed(vma: Vma, offset: number, length: number): void {
+    const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
+    madviseDontneed(this, vma, start, end);
+  }
+
+  /** mprotect(addr, len, prot) of a whole VMA (mprotect.ts): part of one would need split_vma, not modelled. */
+  mprotect(vma: Vma, offset: number, length: number, prot: Protection): void {
+    const [start, end] = this.vmaRange(vma, offset, length, 'mprotect');
+    if (start !== vma.start || end !== vma.end) throw new KernelError(`mprotect of part of mapping ${vma.name} would split its VMA (split_vma), which daxsim does not model yet: give offset 0 and the mapping's length`);
+    mprotectFixup(this, vma, prot);
+  }
+
+  /** [start, end) of `length` bytes at `offset` in the VMA, the length rounded up to a page, as madvise and mprotect take them. */
+  private vmaRange(vma: Vma, offset: number, length: number, what: string): [number, number] {
+    const ps = this.pageSize;
+    if (offset % ps !== 0) throw new KernelError(`${what} offset ${offset} is not page aligned (EINVAL)`);
+    const end = vma.start + offset + Math.ceil(length / ps) * ps;
+    if (offset < 0 || length <= 0 || end > vma.end) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
+    return [vma.start + offset, end];
+  }
+
+  /**
+   * fork(): dup_mmap (kernel/fork.c) into `child`, a new mm: each VMA copied (the child's
+   * named `<child>.<name>`), linked into i_mmap next to its parent (vma_interval_tree_insert_after),
+   * then copy_page_range only where vma_needs_copy (mm/memory.c) holds: a VMA with an anon_vma
+   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP. ext4's DAX VMAs
+   * are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts with no entries and
+   * faults them in. Copying a private VMA's anonymous pages (copy_present_pte: shared and
+   * write-protected in both, until a write copies them) is not modelled yet.
+   */
+  fork(parent: Mm, child: Mm): Vma[] {
+    const copied = parent.vmas.find((v) => v.cowPages.size > 0);
+    if (copied !== undefined) throw new KernelError(`fork of ${parent.name}: mapping ${copied.name} has private copy-on-write pages, whose copy_page_range daxsim does not model yet`);
+    child.mmapTop = parent.mmapTop;
+    const out: Vma[] = [];
+    for (const v of parent.vmas) {
+      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map() };
+      child.vmas.push(vma);
+      v.file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + (vma.end - vma.start) / this.pageSize - 1, vma);
+      out.push(vma);
+    }
+    return out;
+  }
+
+  /** exit_mmap (mm/mmap.c): every VMA unmapped (unmap_vmas), its page tables freed (free_pgtables), unlinked from i_mmap. */
+  exitMmap(mm: Mm): void {
+    while (mm.vmas.length > 0) this.munmap(mm.vmas[mm.vmas.length - 1]!);
+  }
+
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
   fsync(mm: Mm, file: DaxFile): void {
     vfsFsyncRange(this, mm.cpu, file, 0, file.size, true);
@@ -155,6 +210,18 @@ export class Kernel extends KernelContext {
   fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
     if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
     ext4ZeroRange(this, mm.cpu, file, offset, length);
+  }
+
+  /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) on the calling process's CPU (truncate.ts). */
+  fallocatePunch(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    if (offset < 0 || length <= 0) throw new KernelError(`fallocate punch [${offset}, ${offset + length}) is not a range (EINVAL)`);
+    ext4PunchHole(this, mm.cpu, file, offset, length);
+  }
+
+  /** truncate(path, size): ext4_setattr (truncate.ts); daxsim keeps i_size page aligned. */
+  truncate(file: DaxFile, size: number): void {
+    if (size < 0 || size % this.pageSize !== 0) throw new KernelError(`truncate size ${size} is not a multiple of the page size (${this.pageSize}): daxsim keeps i_size page aligned`);
+    ext4Setattr(this, file, size);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */

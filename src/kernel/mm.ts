@@ -14,13 +14,16 @@ export interface AddressSpace {
 
 export interface DaxFile {
   readonly name: string;
-  /** i_size in bytes. */
-  readonly size: number;
-  /** Physical address of the extent on the pmem device (block 0 of the file); NaN for a sparse file. */
-  readonly phys: number;
+  /** i_size in bytes (truncate changes it). */
+  size: number;
+  /**
+   * Physical address of the extent on the pmem device (block 0 of the file); NaN for a sparse
+   * file, and for a file allocated whole once a punch or truncate gave it a block map (truncate.ts).
+   */
+  phys: number;
   readonly mapping: AddressSpace;
-  /** A sparse file's blocks (`file F size N sparse`); absent for a file allocated whole. */
-  readonly blocks?: FileBlocks;
+  /** A sparse file's blocks (`file F size N sparse`); absent for a file allocated whole (until a punch or truncate). */
+  blocks?: FileBlocks;
 }
 
 /**
@@ -33,6 +36,18 @@ export interface FileBlocks {
   readonly pa: Map<number, number>;
   /** Blocks allocated since the last commit (fsync, msync, the sync of a MAP_SYNC fault). */
   readonly uncommitted: Set<number>;
+  /**
+   * Blocks a punch or truncate removed since the last commit, by page index, with the block
+   * the committed extent tree still has there: a crash before the commit finds them again.
+   */
+  readonly freed: Map<number, number>;
+  /**
+   * Their physical addresses, given back to the allocator only at the commit: ext4_free_blocks
+   * (fs/ext4/mballoc.c, ext4_mb_clear_bb) keeps freed data blocks busy until the transaction
+   * commits ("we don't reuse the freed block until after the transaction is committed",
+   * ext4_mb_free_metadata; data=ordered, the default), then ext4_free_data_in_buddy frees them.
+   */
+  readonly pendingFree: number[];
 }
 
 /** The vm_flags bits the DAX paths test (include/linux/mm.h). */
@@ -56,7 +71,8 @@ export interface Vma {
   readonly end: number;
   /** vm_pgoff: the file page index mapped at vm_start. */
   readonly pgoff: number;
-  readonly flags: VmFlags;
+  /** vm_flags; mprotect replaces them. */
+  flags: VmFlags;
   readonly file: DaxFile;
   /** Anonymous pages a MAP_PRIVATE write copied into, by page index in the file (the COW page, in DRAM). */
   readonly cowPages: Map<number, number>;

@@ -12,7 +12,7 @@
 import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
-import type { DaxFile } from './file.ts';
+import type { DaxFile, FileBlocks } from './file.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
 import { ACTION_CONTINUE, ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
@@ -35,7 +35,19 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
   // The journal commit makes the file's new blocks durable metadata: a crash no longer
   // reverts them to holes (the checker reads through committedPa, file.ts).
   file.blocks?.uncommitted.clear();
+  if (file.blocks !== undefined) commitFreedBlocks(k, file.blocks);
   if (userCall) k.events.fileSynced?.(file, start, end);
+}
+
+/**
+ * The commit's callback for blocks a punch or truncate freed (fs/ext4/mballoc.c
+ * ext4_process_freed_data -> ext4_free_data_in_buddy): the committed extent tree no longer
+ * has them, and the allocator may hand them out again, lowest first.
+ */
+export function commitFreedBlocks(k: KernelContext, blocks: FileBlocks): void {
+  blocks.freed.clear();
+  for (const pa of blocks.pendingFree) k.blockAlloc.release(pa, k.pageSize);
+  blocks.pendingFree.length = 0;
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */
@@ -154,10 +166,22 @@ export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: numb
   const w: ZapWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: ACTION_SUBTREE, k, none: k.scratch.none, vma, keepCows };
   walkPageRange(k.pt, vma.mm.pgd, 0, start, end, ZAP_OPS, w);
   flushTlbRange(k, vma.mm, start, end, 'zap_page_range');
+  // the anonymous copies zapped are freed (zap_pte_range: page_remove_rmap, then the
+  // mmu_gather frees the pages): a later private write copies the file again
+  if (!keepCows && vma.cowPages.size > 0) {
+    const ps = k.pageSize;
+    const first = vma.pgoff + (start - vma.start) / ps;
+    const last = vma.pgoff + (end - vma.start) / ps;
+    for (const [index, pa] of vma.cowPages) {
+      if (index < first || index >= last) continue;
+      k.machine.dramFrames.release(pa, ps);
+      vma.cowPages.delete(index);
+    }
+  }
 }
 
 /** A private VMA's anonymous copy of a file page (vma.cowPages), as opposed to a pmem or zero-page pfn. */
-function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
+export function isAnonCopy(k: KernelContext, vma: Vma, pfn: number): boolean {
   const pa = pfn * k.pageSize;
   for (const p of vma.cowPages.values()) if (p === pa) return true;
   return false;

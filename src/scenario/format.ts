@@ -30,6 +30,16 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} ${s.op} ${s.file} ${s.offset} ${s.length}${s.op === 'pwrite' && s.byte !== null ? ` byte ${s.byte}` : ''}`;
     case 'fallocate':
       return `${s.proc} fallocate ${s.file} ${s.mode} ${s.offset} ${s.length}`;
+    case 'madvise':
+      return `${s.proc} madvise ${s.map} ${s.offset} ${s.length} ${s.advice}`;
+    case 'mprotect':
+      return `${s.proc} mprotect ${s.map} ${s.offset} ${s.length} ${s.prot}`;
+    case 'fork':
+      return `${s.proc} fork ${s.child}`;
+    case 'exit':
+      return `${s.proc} exit`;
+    case 'truncate':
+      return `${s.proc} truncate ${s.file} ${s.size}`;
     case 'crash':
       return 'crash';
     default: // every expect statement carries its own text, and its guard

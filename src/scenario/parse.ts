@@ -8,6 +8,8 @@
 import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
+import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
+import { LIMITS } from './limits.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';
@@ -23,12 +25,6 @@ export interface Settings {
   debug_vm?: 'on' | 'off';
 }
 
-/**
- * `if bug expect ...` / `if fixed expect ...`: an expectation for the run with a `bug` switch
- * on (a `bug` line, `--bug`, or a mkclean that is one) or for the run with none, so one replay
- * file under test/bugs/ carries the buggy and the fixed kernel's behaviour (README, "The bug library").
- */
-export type Guard = 'bug' | 'fixed';
 
 export type Stmt =
   | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
@@ -41,7 +37,12 @@ export type Stmt =
   | { op: 'fsync'; line: number; proc: string; file: string }
   | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
-  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero'; offset: number; length: number }
+  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
+  | { op: 'truncate'; line: number; proc: string; file: string; size: number }
+  | { op: 'fork'; line: number; proc: string; child: string }
+  | { op: 'exit'; line: number; proc: string }
+  | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
+  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -63,25 +64,7 @@ export type Stmt =
     }
   | ExpectStmt;
 
-/** What `expect view|data` compare the bytes with. */
-export type BytesWanted = { kind: 'zero' } | { kind: 'file' } | { kind: 'written' } | { kind: 'byte'; byte: number };
-
-/** The outcome of a statement, as `expect last` names it. */
-export type Outcome = 'ok' | 'blocked' | 'livelock' | 'bug' | 'EINVAL' | 'EBUSY' | 'SIGBUS' | 'SIGSEGV';
-export const OUTCOMES: readonly Outcome[] = ['ok', 'blocked', 'livelock', 'bug', 'EINVAL', 'EBUSY', 'SIGBUS', 'SIGSEGV'];
-
-/** The bug library's expectations (README "Language reference"), one line in the report and one object in --json's expects each. */
-export type ExpectStmt = { line: number; text: string; when?: Guard } & (
-  | { op: 'expect-entry'; file: string; offset: number; kind: 'absent' | 'empty' | 'zero' | 'real'; level: 'pte' | 'pmd' | null; dirty: boolean | null; locked: boolean }
-  | { op: 'expect-writeback'; file: string; entries: number }
-  | { op: 'expect-faults'; proc: string; read: number; write: number; wp: number }
-  | { op: 'expect-data'; file: string; offset: number; length: number; want: BytesWanted }
-  | { op: 'expect-view'; proc: string; map: string; offset: number; length: number; want: BytesWanted }
-  /** What P's CPU's TLB holds for the page at offset O of M (Mmu.tlbProbe: no walk, no side effect). */
-  | { op: 'expect-tlb'; proc: string; map: string; offset: number; cached: boolean; write: boolean | null; dirty: boolean | null }
-  | { op: 'expect-last'; outcome: Outcome }
-  | { op: 'expect-dmesg'; contains: string | null }
-);
+export { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
 
 export interface Scenario {
   readonly file: string;
@@ -93,31 +76,13 @@ export interface Scenario {
   readonly bugs?: readonly { readonly name: string; readonly line: number }[];
 }
 
-/** Limits checked up front so no scenario can exhaust the host. */
-export const LIMITS = {
-  processes: 1024,
-  mappings: 4096,
-  files: 256,
-  statements: 100_000,
-  /** Bytes one write/read/flush may cover (the cache model runs at a few MB/s). */
-  accessBytes: 16 * 2 ** 20,
-  /** Bytes all writes together may store (host memory for the cache model: ~20 bytes a byte). */
-  totalWritten: 64 * 2 ** 20,
-  /** Bytes all writes, reads and flushes together may touch (bounds the run time). */
-  totalTouched: 64 * 2 ** 20,
-  /** Largest file and largest mapping. */
-  fileBytes: 2 ** 40,
-  /** The pmem device (Simulation's default): files, each 2 MiB aligned, must fit on it. */
-  deviceBytes: 2 ** 40,
-  /** Bytes all mappings together may span (munmap zaps every PMD slot of a mapping). */
-  mappedBytes: 2 * 2 ** 40,
-} as const;
+export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -143,6 +108,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
+  const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
   let crashed = false;
   let acted = false;
@@ -444,6 +410,7 @@ export function parseScenario(text: string, file: string): Scenario {
     const proc = head;
     if (!procs.has(proc)) fail(NAME.test(proc) ? `unknown process or statement '${proc}' (expected ${STATEMENT_FORMS}, P a declared process)` : `'${proc}' is not a name (expected ${STATEMENT_FORMS})`);
     const verb = words[1]!;
+    if (exited.has(proc)) fail(`process ${proc} has exited`);
     acted = true;
     switch (verb) {
       case 'mmap': {
@@ -527,13 +494,23 @@ export function parseScenario(text: string, file: string): Scenario {
         arity(6, 6, 'P fallocate F punch|zero O L');
         const size = fileNamed(words[2]!);
         const mode = words[3];
-        if (mode === 'punch') fail(`fallocate punch is not modelled yet (zero is)`);
-        if (mode !== 'zero') fail(`expected punch or zero, not '${mode}'`);
+        if (mode !== 'zero' && mode !== 'punch') fail(`expected punch or zero, not '${mode}'`);
         const offset = num(words[4]!, 'offset');
         const length = num(words[5]!, 'length');
         if (length <= 0) fail('length must be positive');
         if (offset + length > size) fail(`offset ${offset} + length ${length} is past the end of the file (${size} bytes)`);
-        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: 'zero', offset, length });
+        stmts.push({ op: 'fallocate', line, proc, file: words[2]!, mode: mode as 'zero' | 'punch', offset, length });
+        return;
+      }
+      case 'truncate': {
+        arity(4, 4, 'P truncate F N');
+        fileNamed(words[2]!);
+        const size = num(words[3]!, 'size');
+        if (size % 4096 !== 0) fail(`truncate size ${size} is not a multiple of the page size (4096): daxsim keeps i_size page aligned`);
+        if (size > LIMITS.fileBytes) fail(`truncate size ${size} exceeds the limit of ${LIMITS.fileBytes} bytes`);
+        if (size > LIMITS.deviceBytes) fail(`truncate size ${size} is beyond the pmem device (${LIMITS.deviceBytes} bytes)`);
+        files.set(words[2]!, size);
+        stmts.push({ op: 'truncate', line, proc, file: words[2]!, size });
         return;
       }
       case 'fsync': {
@@ -554,6 +531,44 @@ export function parseScenario(text: string, file: string): Scenario {
         } else {
           stmts.push({ op: 'msync', line, proc, map: words[2]!, offset: 0, length: null });
         }
+        return;
+      }
+      case 'fork': {
+        arity(3, 3, 'P fork Q');
+        const q = name(words[2]!, 'process');
+        if (files.has(q) || procs.has(q) || maps.has(q)) fail(`name '${q}' is already used`);
+        if (procs.size >= LIMITS.processes) fail(`too many processes (limit ${LIMITS.processes})`);
+        procs.add(q);
+        for (const [m, info] of [...maps]) if (info.proc === proc && !info.unmapped) maps.set(`${q}.${m}`, { ...info, proc: q });
+        stmts.push({ op: 'fork', line, proc, child: q });
+        return;
+      }
+      case 'exit':
+        arity(2, 2, 'P exit');
+        for (const info of maps.values()) if (info.proc === proc) info.unmapped = true;
+        exited.add(proc);
+        stmts.push({ op: 'exit', line, proc });
+        return;
+      case 'madvise':
+      case 'mprotect': {
+        const usage = verb === 'madvise' ? 'P madvise M O L dontneed' : 'P mprotect M O L none|ro|rw';
+        arity(6, 6, usage);
+        const info = mapOf(proc, words[2]!);
+        const offset = num(words[3]!, 'offset');
+        const length = num(words[4]!, 'length');
+        if (offset % 4096 !== 0) fail(`${verb} offset ${offset} is not page aligned`);
+        if (length <= 0) fail('length must be positive');
+        if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${words[2]}' (${info.length} bytes)`);
+        const what = words[5]!;
+        if (verb === 'madvise') {
+          if (what !== 'dontneed') fail(`expected dontneed (the only advice modelled), not '${what}'`);
+          stmts.push({ op: 'madvise', line, proc, map: words[2]!, offset, length, advice: 'dontneed' });
+          return;
+        }
+        if (what === 'none') fail(`mprotect none (PROT_NONE) is not modelled yet (ro and rw are)`);
+        if (what !== 'ro' && what !== 'rw') fail(`expected none, ro or rw, not '${what}'`);
+        if (offset !== 0 || Math.ceil(length / 4096) * 4096 !== Math.ceil(info.length / 4096) * 4096) fail(`mprotect of part of mapping '${words[2]}' would split its VMA, which is not modelled yet: give offset 0 and length ${info.length}`);
+        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what as 'ro' | 'rw' });
         return;
       }
       case 'munmap': {

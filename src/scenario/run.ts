@@ -122,7 +122,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
 }
 
 export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
-  const procCount = scn.stmts.filter((s) => s.op === 'proc').length;
+  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork').length;
   const sim = buildSimulation(scn, opts, Math.max(1, procCount));
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
@@ -175,7 +175,26 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         procs.get(s.proc)!.pread(files.get(s.file)!, s.offset, s.length);
         return;
       case 'fallocate':
-        procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        if (s.mode === 'punch') procs.get(s.proc)!.fallocatePunch(files.get(s.file)!, s.offset, s.length);
+        else procs.get(s.proc)!.fallocateZero(files.get(s.file)!, s.offset, s.length);
+        return;
+      case 'truncate':
+        procs.get(s.proc)!.truncate(files.get(s.file)!, s.size);
+        return;
+      case 'fork': {
+        const { child, vmas } = procs.get(s.proc)!.fork(s.child);
+        procs.set(s.child, child);
+        for (const v of vmas) maps.set(v.name, v);
+        return;
+      }
+      case 'exit':
+        procs.get(s.proc)!.exit();
+        return;
+      case 'madvise':
+        procs.get(s.proc)!.madviseDontneed(maps.get(s.map)!, s.offset, s.length);
+        return;
+      case 'mprotect':
+        procs.get(s.proc)!.mprotect(maps.get(s.map)!, s.offset, s.length, s.prot);
         return;
       case 'msync':
         procs.get(s.proc)!.msync(maps.get(s.map)!, s.offset, s.length ?? undefined);
@@ -447,6 +466,11 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   pwrite: 3,
   pread: 3,
   fallocate: 3,
+  truncate: 3,
+  fork: 3,
+  exit: 2,
+  madvise: 3,
+  mprotect: 3,
   crash: 1,
   'expect-durable': Infinity,
   'expect-pte': Infinity,

@@ -344,6 +344,42 @@ export class Process {
     this.sim.kernel.fallocateZero(this.mm, file, offset, length);
   }
 
+  /** fallocate(FALLOC_FL_PUNCH_HOLE) of [offset, offset + length) of `file`. */
+  fallocatePunch(file: DaxFile, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.fallocatePunch(this.mm, file, offset, length);
+  }
+
+  /** madvise(MADV_DONTNEED) of [offset, offset + length) of mapping `vma`. */
+  madviseDontneed(vma: Vma, offset: number, length: number): void {
+    this.sim.live();
+    this.sim.kernel.madviseDontneed(vma, offset, length);
+  }
+
+  /** mprotect of [offset, offset + length) of mapping `vma` (the whole mapping). */
+  mprotect(vma: Vma, offset: number, length: number, prot: 'none' | 'ro' | 'rw'): void {
+    this.sim.live();
+    this.sim.kernel.mprotect(vma, offset, length, prot);
+  }
+
+  /** fork(): a new process `name` with copies of this one's mappings, returned (named `<name>.<mapping>`). */
+  fork(name: string): { child: Process; vmas: Vma[] } {
+    const child = this.sim.process(name);
+    return { child, vmas: this.sim.kernel.fork(this.mm, child.mm) };
+  }
+
+  /** exit(): the mm torn down (exit_mmap). */
+  exit(): void {
+    this.sim.live();
+    this.sim.kernel.exitMmap(this.mm);
+  }
+
+  /** truncate(2) of `file` to `size` bytes. */
+  truncate(file: DaxFile, size: number): void {
+    this.sim.live();
+    this.sim.kernel.truncate(file, size);
+  }
+
   /** read(2) of `length` bytes at `offset` of `file`. */
   pread(file: DaxFile, offset: number, length: number): Uint8Array {
     this.sim.live();

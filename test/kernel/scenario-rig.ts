@@ -1,0 +1,23 @@
+// The kernel-statement tests' rig: a scenario from lines, every expect of it required to hold,
+// or the one-line error bad input gives.
+import { expect } from 'vitest';
+import { formatError } from '../../src/cli/errors.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
+import { runScenario } from '../../src/scenario/run.ts';
+
+/** Runs `lines` as file `name`; fails on the first expect that does not hold. */
+export function runLines(name: string, lines: string[], opts: Parameters<typeof runScenario>[1] = {}) {
+  const r = runScenario(parseScenario(lines.join('\n') + '\n', name), opts);
+  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
+  return r;
+}
+
+/** The error line `lines` give as bad.dax (a test failure if they run). */
+export function badInput(lines: string[]): string {
+  try {
+    runScenario(parseScenario(lines.join('\n') + '\n', 'bad.dax'));
+  } catch (e) {
+    return formatError(e);
+  }
+  throw new Error('no error');
+}
