@@ -163,6 +163,8 @@ export interface VerifyOptions {
   /** 'debian' (default) or a kernel image of the same release as Debian's (its modules must load). */
   kernelImage?: string;
   log: (line: string) => void;
+  /** Progress lines for a terminal (the CLI passes one when stderr is a TTY). */
+  progress?: (line: string) => void;
   /** Seconds before a boot is killed; default 120 + 60 per scenario. */
   timeoutSeconds?: number;
   /** QEMU accelerator; default tcg. */
@@ -242,6 +244,7 @@ export async function verify(opts: VerifyOptions, prepared?: Prepared): Promise<
     const group = indexed.filter((x) => x.run.layout.hooks.qemuGuest?.la57 === la57);
     if (group.length === 0) continue;
     const guest = guestScenarios(group, opts.kernelMkclean);
+    opts.progress?.(`booting Linux ${p.release} under QEMU (${la57 ? '5-level' : '4-level'} paging) for ${guest.length} scenario${guest.length === 1 ? '' : 's'}`);
     const res = await boot(own ?? (la57 ? p.vmlinuz : p.vmlinux), p.baseCpio, guest, opts.timeoutSeconds ?? 120 + 60 * guest.length, { accel: opts.accel, la57 });
     boots.push(res.records);
     seconds += res.seconds;

@@ -36,7 +36,9 @@ export const command: Command = {
       if (positionals.length === 0) throw new InputError('verify', `usage: daxsim ${USAGE}`);
       const files = positionals.map((path) => ({ path, text: readInput(path) }));
       const accel = oneOf('verify', 'accel', values.accel, ['tcg', 'kvm'] as const);
-      const r = await verify({ files, kernelImage: values['kernel-image'], log, timeoutSeconds: timeout, accel });
+      // Progress on a terminal only (README "Conventions"): a boot under TCG takes seconds per file.
+      const progress = process.stderr.isTTY === true ? (line: string): void => log(`daxsim verify: ${line}`) : undefined;
+      const r = await verify({ files, kernelImage: values['kernel-image'], log, timeoutSeconds: timeout, accel, ...(progress !== undefined ? { progress } : {}) });
       process.stdout.write(values.json === true ? JSON.stringify(toJson(r)) + '\n' : formatText(r));
       const code = verifyExitCode(r);
       if (code === 2) log(`daxsim: verify: ${r.files.filter((f) => f.unavailable !== undefined).map((f) => `${f.file}: ${f.unavailable}`)[0]}`);
