@@ -4,7 +4,7 @@
 // riscv's scause, LoongArch's EXCCODE) is the arch's own hook (`FaultHook.entry`, arch/).
 // The fault stays data until something prints it (MmuPort.describeFault).
 
-import type { FaultEntry } from '../../arch/fault.ts';
+import type { FaultEntry, FaultHook } from '../../arch/fault.ts';
 import { faultHookOf } from '../../arch/index.ts';
 import type { KernelContext } from './context.ts';
 import { UserFault } from './errors.ts';
@@ -14,9 +14,12 @@ import type { HwFault } from './ports.ts';
 
 export type { FaultEntry };
 
-/** The arch's page-fault entry (the fault hook of the record's ISA) reads the hardware's report. */
-export function decodeFault(hw: HwFault): FaultEntry {
-  return faultHookOf(hw.arch.isa).entry(hw.arch, hw.access);
+/**
+ * The arch's page-fault entry reads the hardware's report: the running layout's fault hook, or
+ * (for a record on its own, as tests hand one) the hook of the record's ISA.
+ */
+export function decodeFault(hw: HwFault, hook: FaultHook = faultHookOf(hw.arch.isa)): FaultEntry {
+  return hook.entry(hw.arch, hw.access);
 }
 
 /**
@@ -32,7 +35,7 @@ function accessError(f: FaultEntry, vma: Vma): boolean {
 
 /** The arch fault entry for a user access: decode, find_vma, access_error, then handle_mm_fault. */
 export function doUserAddrFault(k: KernelContext, mm: Mm, hw: HwFault): void {
-  const f = decodeFault(hw);
+  const f = decodeFault(hw, k.layout.hooks.fault); // no search over the layouts on a fault
   const va = hw.va;
   const text = (): string => k.machine.mmu.describeFault(hw);
   k.events.faultStart?.(mm, va, f.write);

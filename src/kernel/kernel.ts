@@ -270,8 +270,8 @@ export class Kernel extends KernelContext {
       if (mem.pmem.contains(pa, n)) {
         if (write) {
           this.machine.cache.store(mm.cpu, pa, buf, done, n);
-          const at = this.fileOffsetAt(pa);
-          if (at !== undefined) this.events.fileStore?.(at.file, at.offset, n, mm.cpu, buf, done);
+          const where = this.fileOffsetAt(pa);
+          if (where !== undefined) this.events.fileStore?.(where.file, where.offset, n, mm.cpu, buf, done);
         } else {
           this.machine.cache.load(mm.cpu, pa, n, buf, done);
         }
