@@ -34,26 +34,30 @@ export const C = {
 
 const COUNT = 17;
 
+/** The snapshot's name of each counter, at its index in Counters.v; two are summed, not read:
+ * `translations` (SLOW_TRANSLATIONS + TLB_HITS) and `faults` (every FAULTS + kind). */
+const SNAPSHOT_NAMES = [
+  'translations',
+  'tlbHits',
+  'tlbMisses',
+  'tlbRewalks',
+  'walks',
+  'walkRefs',
+  'aWrites',
+  'dWrites',
+  'faults',
+  'faultsNotPresent',
+  'faultsProtection',
+  'faultsReserved',
+  'faultsNonCanonical',
+  'faultsPkey',
+  'tlbFlushes',
+  'tlbFlushedEntries',
+  'tlbFills',
+] as const satisfies { length: typeof COUNT };
+
 // A type alias (not an interface) so a snapshot is assignable to Record<string, number>.
-export type CounterSnapshot = {
-  translations: number;
-  tlbHits: number;
-  tlbMisses: number;
-  tlbRewalks: number;
-  walks: number;
-  walkRefs: number;
-  aWrites: number;
-  dWrites: number;
-  faults: number;
-  faultsNotPresent: number;
-  faultsProtection: number;
-  faultsReserved: number;
-  faultsNonCanonical: number;
-  faultsPkey: number;
-  tlbFlushes: number;
-  tlbFlushedEntries: number;
-  tlbFills: number;
-};
+export type CounterSnapshot = { [K in (typeof SNAPSHOT_NAMES)[number]]: number };
 
 export class Counters {
   /** The raw counters, indexed by C.*. The MMU increments them in place. */
@@ -61,27 +65,12 @@ export class Counters {
 
   snapshot(): CounterSnapshot {
     const v = this.v;
-    let faults = 0;
-    for (let k = 1; k <= 5; k++) faults += v[C.FAULTS + k]!;
-    return {
-      translations: v[C.SLOW_TRANSLATIONS]! + v[C.TLB_HITS]!,
-      tlbHits: v[C.TLB_HITS]!,
-      tlbMisses: v[C.TLB_MISSES]!,
-      tlbRewalks: v[C.TLB_REWALKS]!,
-      walks: v[C.WALKS]!,
-      walkRefs: v[C.WALK_REFS]!,
-      aWrites: v[C.A_WRITES]!,
-      dWrites: v[C.D_WRITES]!,
-      faults,
-      faultsNotPresent: v[C.FAULT_NOT_PRESENT]!,
-      faultsProtection: v[C.FAULT_PROTECTION]!,
-      faultsReserved: v[C.FAULT_RESERVED]!,
-      faultsNonCanonical: v[C.FAULT_NON_CANONICAL]!,
-      faultsPkey: v[C.FAULT_PKEY]!,
-      tlbFlushes: v[C.TLB_FLUSHES]!,
-      tlbFlushedEntries: v[C.TLB_FLUSHED_ENTRIES]!,
-      tlbFills: v[C.TLB_FILLS]!,
-    };
+    const s = {} as CounterSnapshot;
+    for (let i = 0; i < COUNT; i++) s[SNAPSHOT_NAMES[i]!] = v[i]!;
+    s.translations += v[C.TLB_HITS]!;
+    s.faults = 0;
+    for (let k = 1; k <= 5; k++) s.faults += v[C.FAULTS + k]!;
+    return s;
   }
 
   reset(): void {
