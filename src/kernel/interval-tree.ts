@@ -83,36 +83,36 @@ function update<T>(n: Node<T>): void {
   n.subtreeLast = m;
 }
 
-function rotateRight<T>(n: Node<T>): Node<T> {
-  const l = n.left!;
-  n.left = l.right;
-  l.right = n;
-  update(n);
-  update(l);
-  return l;
-}
+type Side = 'left' | 'right';
+const OTHER = { left: 'right', right: 'left' } as const satisfies Record<Side, Side>;
 
-function rotateLeft<T>(n: Node<T>): Node<T> {
-  const r = n.right!;
-  n.right = r.left;
-  r.left = n;
+/** Rotates n toward `side`: its child on the other side becomes the subtree's root (one
+ * function for both mirror images). */
+function rotate<T>(n: Node<T>, side: Side): Node<T> {
+  const up = OTHER[side];
+  const c = n[up]!;
+  n[up] = c[side];
+  c[side] = n;
   update(n);
-  update(r);
-  return r;
+  update(c);
+  return c;
 }
 
 function balance<T>(n: Node<T>): Node<T> {
   update(n);
   const bf = h(n.left) - h(n.right);
-  if (bf > 1) {
-    if (h(n.left!.left) < h(n.left!.right)) n.left = rotateLeft(n.left!);
-    return rotateRight(n);
-  }
-  if (bf < -1) {
-    if (h(n.right!.right) < h(n.right!.left)) n.right = rotateRight(n.right!);
-    return rotateLeft(n);
-  }
+  if (bf > 1) return rotateFrom(n, 'left');
+  if (bf < -1) return rotateFrom(n, 'right');
   return n;
+}
+
+/** n's `heavy` subtree is two taller than the other: a single rotation, or a double one when
+ * that child leans the other way. */
+function rotateFrom<T>(n: Node<T>, heavy: Side): Node<T> {
+  const light = OTHER[heavy];
+  const c = n[heavy]!;
+  if (h(c[heavy]) < h(c[light])) n[heavy] = rotate(c, heavy);
+  return rotate(n, light);
 }
 
 function before<T>(a: Node<T>, b: Node<T>): boolean {
