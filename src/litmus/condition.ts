@@ -46,22 +46,17 @@ export function parseCondition(body: string, where: string, line: number): Condi
     if (toks[i] !== t) throw new LitmusError(where, `condition: expected '${t}', found ${toks[i] === undefined ? 'the end' : `'${toks[i]}'`}`);
     i++;
   };
-  const disj = (): Prop => {
-    const args = [conj()];
-    while (peek() === '\\/') {
+  /** `next ( sep next )*`: one operand stands for itself, more make an `op` node. */
+  const chain = (sep: string, op: 'or' | 'and', next: () => Prop) => (): Prop => {
+    const args = [next()];
+    while (peek() === sep) {
       i++;
-      args.push(conj());
+      args.push(next());
     }
-    return args.length === 1 ? args[0]! : { op: 'or', args };
+    return args.length === 1 ? args[0]! : { op, args };
   };
-  const conj = (): Prop => {
-    const args = [unary()];
-    while (peek() === '/\\') {
-      i++;
-      args.push(unary());
-    }
-    return args.length === 1 ? args[0]! : { op: 'and', args };
-  };
+  const disj: () => Prop = chain('\\/', 'or', () => conj());
+  const conj: () => Prop = chain('/\\', 'and', () => unary());
   const unary = (): Prop => {
     const t = peek();
     if (t === undefined) throw new LitmusError(where, 'condition: expected a proposition, found the end');
