@@ -4,33 +4,29 @@
 import { describe, expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
+import { runLines } from './scenario-rig.ts';
 
-function run(lines: string[], opts: Parameters<typeof runScenario>[1] = {}) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', 'holes.dax'), opts);
-  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
-  return r;
-}
+const run = (lines: string[] | string, opts: Parameters<typeof runLines>[2] = {}) => runLines('holes.dax', lines, opts);
 
 describe('holes', () => {
   it('a PMD read fault maps the huge zero page; the write fault allocates 2 MiB and replaces it (dax_insert_entry unmaps the zero PMD)', () => {
-    run([
-      'file F size 4M sparse',
-      'proc A',
-      'A mmap a F offset 0 length 4M rw shared',
-      'A read a 0 64',
-      'expect pte A a 0 present ro clean pmd zero',
-      // 6.1: dax_insert_entry dirties read-fault entries too (versions.ts)
-      'expect entry F 0 zero pmd dirty',
-      'expect view A a 0 64 zero',
-      'A write a 64 64',
-      // wp_huge_pmd -> the DAX PMD fault: a write-protect fault on the zero PMD
-      'expect faults A read 1 write 0 wp 1',
-      'expect pte A a 0 present rw dirty pmd',
-      'expect entry F 0 real pmd dirty',
-      'expect view A a 0 128 written',
-    ]);
+    run(`
+      file F size 4M sparse
+      proc A
+      A mmap a F offset 0 length 4M rw shared
+      A read a 0 64
+      expect pte A a 0 present ro clean pmd zero
+      # 6.1: dax_insert_entry dirties read-fault entries too (versions.ts)
+      expect entry F 0 zero pmd dirty
+      expect view A a 0 64 zero
+      A write a 64 64
+      # wp_huge_pmd -> the DAX PMD fault: a write-protect fault on the zero PMD
+      expect faults A read 1 write 0 wp 1
+      expect pte A a 0 present rw dirty pmd
+      expect entry F 0 real pmd dirty
+      expect view A a 0 128 written
+    `);
   });
 
   it('5.17 does not dirty the zero entry of a read fault', () => {
@@ -38,29 +34,29 @@ describe('holes', () => {
   });
 
   it('a PTE read of a hole inside a zero PMD entry downgrades it: the huge zero page leaves every VMA (pmd_downgrade)', () => {
-    run([
-      'file F size 2M sparse',
-      'proc A',
-      'proc B',
-      'A mmap a F offset 0 length 2M',
-      'B mmap b F offset 0 length 16K',
-      'A read a 0 8',
-      'expect pte A a 0 present ro pmd zero',
-      'B read b 8K 8',
-      'expect pte A a 0 absent',
-      'expect pte B b 8K present ro clean pte zero',
-      'expect entry F 8K zero pte',
-      'expect entry F 0 absent',
-      // A's next write cannot have a PMD (a page entry is in the range): PTEs, a block each
-      'A write a 0 8 byte 1',
-      'expect pte A a 0 present rw dirty pte',
-      'expect entry F 0 real pte dirty',
-      'expect pte B b 8K present ro clean pte zero',
-      'A write a 8K 8 byte 2',
-      // replacing B's zero page: unmap_mapping_pages of that index in every VMA
-      'expect pte B b 8K absent',
-      'expect view B b 8K 8 byte 2',
-    ]);
+    run(`
+      file F size 2M sparse
+      proc A
+      proc B
+      A mmap a F offset 0 length 2M
+      B mmap b F offset 0 length 16K
+      A read a 0 8
+      expect pte A a 0 present ro pmd zero
+      B read b 8K 8
+      expect pte A a 0 absent
+      expect pte B b 8K present ro clean pte zero
+      expect entry F 8K zero pte
+      expect entry F 0 absent
+      # A's next write cannot have a PMD (a page entry is in the range): PTEs, a block each
+      A write a 0 8 byte 1
+      expect pte A a 0 present rw dirty pte
+      expect entry F 0 real pte dirty
+      expect pte B b 8K present ro clean pte zero
+      A write a 8K 8 byte 2
+      # replacing B's zero page: unmap_mapping_pages of that index in every VMA
+      expect pte B b 8K absent
+      expect view B b 8K 8 byte 2
+    `);
   });
 
   it('a write fault on a hole zeroes the new block before mapping it (IOMAP_F_NEW), lowest free block first', () => {

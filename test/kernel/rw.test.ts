@@ -3,14 +3,10 @@
 // copy's non-temporal and cleaned stores persist only at the next fence.
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/parse.ts';
-import { runScenario } from '../../src/scenario/run.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
+import { runLines } from './scenario-rig.ts';
 
-function run(lines: string[], opts: Parameters<typeof runScenario>[1] = {}) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', 'rw.dax'), opts);
-  for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
-  return r;
-}
+const run = (lines: string[] | string, opts: Parameters<typeof runLines>[2] = {}) => runLines('rw.dax', lines, opts);
 
 describe('pwrite / pread', () => {
   it('a write(2) without fsync is not persistent before a fence; fsync fences it and promises it', () => {
@@ -49,17 +45,17 @@ describe('pwrite / pread', () => {
   });
 
   it('a pwrite into a hole a process read through the zero page unmaps it (invalidate_inode_pages2_range)', () => {
-    run([
-      'file F size 2M sparse',
-      'proc A',
-      'A mmap a F offset 0 length 16K',
-      'A read a 4K 8',
-      'expect pte A a 4K present ro pte zero',
-      'A pwrite F 4K 8 byte 3',
-      'expect pte A a 4K absent',
-      'expect view A a 4K 8 byte 3',
-      'expect pte A a 4K present ro pte',
-    ]);
+    run(`
+      file F size 2M sparse
+      proc A
+      A mmap a F offset 0 length 16K
+      A read a 4K 8
+      expect pte A a 4K present ro pte zero
+      A pwrite F 4K 8 byte 3
+      expect pte A a 4K absent
+      expect view A a 4K 8 byte 3
+      expect pte A a 4K present ro pte
+    `);
   });
 
   it('bad input', () => {
@@ -72,25 +68,25 @@ describe('pwrite / pread', () => {
 
 describe('fallocate zero (ext4_zero_range)', () => {
   it('breaks every layout of the file, drops the range’s entries, and the range reads as zeros', () => {
-    run([
-      'file F size 4M',
-      'proc A',
-      'proc B',
-      'A mmap a F offset 0 length 4M',
-      'B mmap b F offset 2M length 16K',
-      'A write a 0 64 byte 4',
-      'B write b 4K 64 byte 5',
-      'expect pte A a 0 present rw dirty pmd',
-      'A fallocate F zero 2M 8K',
-      // ext4_break_layouts: dax_layout_busy_page unmaps the whole file, far from the range too
-      'expect pte A a 0 absent',
-      'expect pte B b 4K absent',
-      'expect entry F 2M absent',
-      'expect entry F 0 real pmd dirty',
-      'expect data F 2M 8K zero',
-      'expect view B b 4K 64 zero',
-      'expect view A a 0 64 byte 4',
-    ]);
+    run(`
+      file F size 4M
+      proc A
+      proc B
+      A mmap a F offset 0 length 4M
+      B mmap b F offset 2M length 16K
+      A write a 0 64 byte 4
+      B write b 4K 64 byte 5
+      expect pte A a 0 present rw dirty pmd
+      A fallocate F zero 2M 8K
+      # ext4_break_layouts: dax_layout_busy_page unmaps the whole file, far from the range too
+      expect pte A a 0 absent
+      expect pte B b 4K absent
+      expect entry F 2M absent
+      expect entry F 0 real pmd dirty
+      expect data F 2M 8K zero
+      expect view B b 4K 64 zero
+      expect view A a 0 64 byte 4
+    `);
   });
 
   it('keeps private copies (even_cows 0)', () => {

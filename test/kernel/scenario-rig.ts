@@ -5,9 +5,12 @@ import { formatError } from '../../src/cli/errors.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
 import { runScenario } from '../../src/scenario/run.ts';
 
-/** Runs `lines` as file `name`; fails on the first expect that does not hold. */
-export function runLines(name: string, lines: string[], opts: Parameters<typeof runScenario>[1] = {}) {
-  const r = runScenario(parseScenario(lines.join('\n') + '\n', name), opts);
+/** Runs `lines` as file `name`; fails on the first expect that does not hold. The lines are an
+ * array, one statement each, or the scenario's text as a .dax file holds it (a template literal
+ * whose first line break is dropped, so its first statement is line 1). */
+export function runLines(name: string, lines: string[] | string, opts: Parameters<typeof runScenario>[1] = {}) {
+  const text = typeof lines === 'string' ? lines.replace(/^\n/, '') : lines.join('\n') + '\n';
+  const r = runScenario(parseScenario(text, name), opts);
   for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
   return r;
 }
