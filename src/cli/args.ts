@@ -1,5 +1,7 @@
 // node:util parseArgs in strict mode, with its errors turned into one-line usage errors.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ALL_STRATEGIES, type Strategy } from '../kernel/strategies.ts';
+import { KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -27,5 +29,35 @@ export function oneOf<T extends string>(command: string, option: string, value: 
 }
 
 const text = { type: 'string' } as const;
+const flag = { type: 'boolean' } as const;
+
+/** Options that take a value (`--name V`), declared by name. */
+export function valueOptions<K extends string>(...names: K[]): { [N in K]: typeof text } {
+  return Object.fromEntries(names.map((n) => [n, text])) as { [N in K]: typeof text };
+}
+
+/** Switches (`--name`), declared by name. */
+export function flagOptions<K extends string>(...names: K[]): { [N in K]: typeof flag } {
+  return Object.fromEntries(names.map((n) => [n, flag])) as { [N in K]: typeof flag };
+}
+
 /** The options that choose the machine and kernel a scenario runs on (`--arch` ... `--persistence`), shared by the commands that run one. */
-export const MACHINE_OPTIONS = { arch: text, kernel: text, mkclean: text, persistence: text } as const;
+export const MACHINE_OPTIONS = valueOptions('arch', 'kernel', 'mkclean', 'persistence');
+
+export const PERSISTENCES = ['adr', 'eadr'] as const;
+export const PMD_MODES = ['on', 'off', 'auto'] as const;
+
+/** `--kernel`, `--persistence` and `--pmd` checked against what they may be (undefined where not
+ * given or not taken); `--arch` and `--mkclean` are the command's, as some take `all`. */
+export function machineChoices(command: string, values: { kernel?: string; persistence?: string; pmd?: string }) {
+  return {
+    kernel: oneOf(command, 'kernel', values.kernel, KERNEL_VERSIONS),
+    persistence: oneOf(command, 'persistence', values.persistence, PERSISTENCES),
+    pmd: oneOf(command, 'pmd', values.pmd, PMD_MODES),
+  };
+}
+
+/** `--mkclean S|all`: the strategies to run, `all` (the default) meaning those of `all`. */
+export function strategyList(command: string, value: string | undefined, all: readonly Strategy[]): Strategy[] {
+  return value === undefined || value === 'all' ? [...all] : [oneOf(command, 'mkclean', value, ALL_STRATEGIES)!];
+}

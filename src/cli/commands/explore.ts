@@ -10,13 +10,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { findLayout, layouts } from '../../../arch/index.ts';
-import { ALL_STRATEGIES, STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
-import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
+import { STRATEGIES } from '../../kernel/kernel.ts';
 import { explore, type Progress } from '../../explore/pool.ts';
 import type { ExploreConfig, Finding } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
 import { writeOutput } from '../../report/dumps.ts';
-import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
+import { flagOptions, MACHINE_OPTIONS, machineChoices, parseCommandArgs, strategyList, valueOptions } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText } from '../json.ts';
@@ -54,23 +53,14 @@ function bar(p: Progress, width = 28): string {
 export const command: Command = {
   summary: 'search random scenarios for durability violations (worker threads), write each shrunk as .dax',
   async run(args) {
-    const { values } = parseCommandArgs('explore', args, {
-      ...MACHINE_OPTIONS,
-      workers: { type: 'string' },
-      seed: { type: 'string' },
-      count: { type: 'string' },
-      time: { type: 'string' },
-      out: { type: 'string' },
-      shard: { type: 'string' },
-      json: { type: 'boolean' },
-    }, { min: 0, max: 0, usage: USAGE });
+    const { values } = parseCommandArgs('explore', args, { ...MACHINE_OPTIONS, ...valueOptions('workers', 'seed', 'count', 'time', 'out', 'shard'), ...flagOptions('json') }, { min: 0, max: 0, usage: USAGE });
     const tty = process.stderr.isTTY === true;
     const archSel = values.arch ?? 'all';
     if (archSel !== 'all' && findLayout(archSel) === undefined) throw new InputError('explore', `unknown arch '${archSel}' (known: ${layouts.map((l) => l.name).join(', ')}, all)`);
     const arches = archSel === 'all' ? layouts.map((l) => l.name) : [archSel];
-    const mkSel = values.mkclean ?? 'all';
-    const strategies: Strategy[] = mkSel === 'all' ? [...STRATEGIES] : [oneOf('explore', 'mkclean', mkSel, ALL_STRATEGIES)!];
-    const persistence = oneOf('explore', 'persistence', values.persistence, ['adr', 'eadr'] as const) ?? 'adr';
+    const strategies = strategyList('explore', values.mkclean, STRATEGIES);
+    const machine = machineChoices('explore', values);
+    const persistence = machine.persistence ?? 'adr';
     const limit = workerLimit();
     const workers = count('workers', values.workers, 0, limit.max, limit.why) ?? limit.max;
     const seed = count('seed', values.seed, 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
@@ -82,7 +72,7 @@ export const command: Command = {
     const scenarios = total === null || shard === undefined ? total : Math.max(0, Math.ceil((total - shard.index) / shard.count));
     const out = values.out ?? DEFAULT_OUT;
     checkOutputDir('explore', 'out', out);
-    const kernel = oneOf('explore', 'kernel', values.kernel, KERNEL_VERSIONS);
+    const kernel = machine.kernel;
     const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}), ...(shard !== undefined ? { shard } : {}) };
 
     const files = new Map<Finding, string>();

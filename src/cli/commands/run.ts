@@ -4,13 +4,12 @@
 import { readFileSync } from 'node:fs';
 import { findLayout, layouts } from '../../../arch/index.ts';
 import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
-import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { describeLost, runExitCode, runScenario, type RunReport } from '../../scenario/run.ts';
 import { TraceRecorder } from '../../scenario/trace.ts';
 import { RunDumps, writeOutput } from '../../report/dumps.ts';
 import type { Simulation } from '../../sim/simulation.ts';
-import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
+import { flagOptions, MACHINE_OPTIONS, machineChoices, oneOf, parseCommandArgs, valueOptions } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText, snakeKeys } from '../json.ts';
@@ -32,16 +31,11 @@ export const command: Command = {
   async run(args) {
     const { values, positionals } = parseCommandArgs('run', args, {
       ...MACHINE_OPTIONS,
+      ...valueOptions('pmd', 'trace', 'at', 'html'),
+      ...flagOptions('all-states', 'json', 'dump-cache'),
       bug: { type: 'string', multiple: true },
-      pmd: { type: 'string' },
-      'all-states': { type: 'boolean' },
-      json: { type: 'boolean' },
-      trace: { type: 'string' },
       dump: { type: 'string', multiple: true },
       'dump-tlb': { type: 'string', multiple: true },
-      'dump-cache': { type: 'boolean' },
-      at: { type: 'string' },
-      html: { type: 'string' },
     }, { min: 1, max: 1, usage: USAGE });
     const path = positionals[0]!;
     if (values.arch !== undefined && findLayout(values.arch) === undefined) throw new InputError('run', `--arch: unknown arch '${values.arch}' (known: ${layouts.map((l) => l.name).join(', ')})`);
@@ -51,13 +45,14 @@ export const command: Command = {
     const trace = values.trace !== undefined ? new TraceRecorder() : undefined;
     const hooks = dumps.hooks();
     let sim: Simulation | null = null;
+    const { kernel, persistence, pmd } = machineChoices('run', values);
     const report = runScenario(scn, {
       arch: values.arch,
-      kernel: oneOf('run', 'kernel', values.kernel, KERNEL_VERSIONS),
+      kernel,
       mkclean: oneOf('run', 'mkclean', values.mkclean, ALL_STRATEGIES),
       bugs: checkBugs('run', values.bug),
-      persistence: oneOf('run', 'persistence', values.persistence, ['adr', 'eadr'] as const),
-      pmd: oneOf('run', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
+      persistence,
+      pmd,
       allStates: values['all-states'] === true,
       trace,
       events: hooks.events,

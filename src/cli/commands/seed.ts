@@ -4,15 +4,15 @@
 // Exit 1 if any cell disagrees.
 import { findLayout, layouts } from '../../../arch/index.ts';
 import type { Layout } from '../../../arch/types.ts';
-import { ALL_STRATEGIES, SEED_STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
-import { DEFAULT_KERNEL, KERNEL_VERSIONS, type KernelVersion } from '../../kernel/versions.ts';
+import { SEED_STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
+import { DEFAULT_KERNEL, type KernelVersion } from '../../kernel/versions.ts';
 import type { Persistence } from '../../machine/machine.ts';
 import { parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { expectedSeedOutcome, seedScenario } from '../../scenario/seed.ts';
 import { writeOutput } from '../../report/dumps.ts';
 import { HtmlRecorder, renderHtml, type RecordedRun } from '../../report/html.ts';
-import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
+import { flagOptions, MACHINE_OPTIONS, machineChoices, parseCommandArgs, strategyList, valueOptions } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 
@@ -74,17 +74,13 @@ export function runSeedCell(layout: Layout, strategy: Strategy, persistence: Per
 export const command: Command = {
   summary: 'run the seed scenario over arch x strategy and print the outcome table',
   async run(args) {
-    const { values } = parseCommandArgs('seed', args, {
-      ...MACHINE_OPTIONS,
-      json: { type: 'boolean' },
-      html: { type: 'string' },
-    }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });
+    const { values } = parseCommandArgs('seed', args, { ...MACHINE_OPTIONS, ...flagOptions('json'), ...valueOptions('html') }, { min: 0, max: 0, usage: 'seed [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--json] [--html report.html]' });
     const archSel = values.arch ?? 'all';
     const archs = archSel === 'all' ? [...layouts] : [findLayout(archSel) ?? unknownArch(archSel)];
-    const mkSel = values.mkclean ?? 'all';
-    const strategies = mkSel === 'all' ? SEED_STRATEGIES : [oneOf('seed', 'mkclean', mkSel, ALL_STRATEGIES)!];
-    const persistence = oneOf('seed', 'persistence', values.persistence, ['adr', 'eadr'] as const) ?? 'adr';
-    const kernel = oneOf('seed', 'kernel', values.kernel, KERNEL_VERSIONS) ?? DEFAULT_KERNEL;
+    const strategies = strategyList('seed', values.mkclean, SEED_STRATEGIES);
+    const machine = machineChoices('seed', values);
+    const persistence = machine.persistence ?? 'adr';
+    const kernel = machine.kernel ?? DEFAULT_KERNEL;
     const cells: SeedCell[] = [];
     const runs: RecordedRun[] = [];
     for (const l of archs) {

@@ -6,7 +6,7 @@ import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
 import { parseNumber, parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
 import { formatVtop, vtop } from '../../report/vtop.ts';
-import { oneOf, parseCommandArgs } from '../args.ts';
+import { flagOptions, machineChoices, oneOf, parseCommandArgs, valueOptions } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { readInput } from './run.ts';
@@ -16,14 +16,7 @@ const USAGE = 'vtop <P> <ADDR|MAPPING+OFFSET> <file.dax> [--at LINE] [--arch A] 
 export const command: Command = {
   summary: "translate one address of one process as crash's vtop does: every level's entry address, raw value and decoding",
   async run(args) {
-    const { values, positionals } = parseCommandArgs('vtop', args, {
-      at: { type: 'string' },
-      arch: { type: 'string' },
-      mkclean: { type: 'string' },
-      persistence: { type: 'string' },
-      pmd: { type: 'string' },
-      json: { type: 'boolean' },
-    }, { min: 3, max: 3, usage: USAGE });
+    const { values, positionals } = parseCommandArgs('vtop', args, { ...valueOptions('at', 'arch', 'mkclean', 'persistence', 'pmd'), ...flagOptions('json') }, { min: 3, max: 3, usage: USAGE });
     const [proc, addr, path] = positionals as [string, string, string];
     const source = readInput(path);
     const scn = parseScenario(source, path);
@@ -36,11 +29,12 @@ export const command: Command = {
     let text: string | null = null;
     let json: unknown = null;
     const lastLine = scn.stmts[scn.stmts.length - 1]?.line ?? 0;
+    const { persistence, pmd } = machineChoices('vtop', values);
     runScenario(scn, {
       arch: values.arch,
       mkclean: oneOf('vtop', 'mkclean', values.mkclean, ALL_STRATEGIES),
-      persistence: oneOf('vtop', 'persistence', values.persistence, ['adr', 'eadr'] as const),
-      pmd: oneOf('vtop', 'pmd', values.pmd, ['on', 'off', 'auto'] as const),
+      persistence,
+      pmd,
       afterStatement: (s, sim, names) => {
         if (text !== null || s.line !== (at ?? lastLine)) return;
         const p = names.procs.get(proc);
