@@ -75,18 +75,7 @@ describe('arm64-4k: the DAX leaves of the 6.1 helpers', () => {
 });
 
 describe('arm64 geometry and hooks', () => {
-  it('4K: 39/9, 30/9, 21/9, 12/9; 64K: 42/6, 29/13, 16/13 (pgtable-hwdef.h)', () => {
-    expect(arm64_4k.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual([
-      ['pgd', 39, 9, false],
-      ['pud', 30, 9, true],
-      ['pmd', 21, 9, true],
-      ['pte', 12, 9, true],
-    ]);
-    expect(arm64_64k.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual([
-      ['pgd', 42, 6, false],
-      ['pmd', 29, 13, true],
-      ['pte', 16, 13, true],
-    ]);
+  it('64K: the pfn field is PA bits 47:16 (levels: geometry.test.ts)', () => {
     expect(arm64_64k.pfn.mask).toBe(0x0000ffffffff0000n);
   });
   it('__flush_tlb_range: a whole-ASID flush from MAX_TLBI_OPS = PTRS_PER_PTE strides on', () => {
