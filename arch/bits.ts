@@ -2,7 +2,7 @@
 // Flag tables are written as bigint (the kernel's 64-bit values, easy to read and to print);
 // everything the hot paths touch is a precomputed Mask of two uint32 halves.
 
-import type { ArchHooks, Entry, Mask, RootInfo } from './types.ts';
+import type { ArchHooks, Entry, Layout, Mask, RootInfo } from './types.ts';
 
 const TWO32 = 4294967296;
 
@@ -155,3 +155,25 @@ export const PLAIN_ROOT: ArchHooks['root'] = Object.freeze({
   },
   levelFor: (): number => 0,
 });
+
+/** The in-place modifiers (pte_mkclean ... pte_mkyoung and their pmd forms). */
+export type Modifiers = Pick<Layout, 'mkclean' | 'mkdirty' | 'wrprotect' | 'mkwrite' | 'mkold' | 'mkyoung'>;
+
+/**
+ * The modifiers of a layout where each one clears or sets one mask at every level: x86's
+ * pte_mkclean ... pte_mkyoung are pte_clear_flags / pte_set_flags of one value, riscv's
+ * `pte_val(pte) & ~X` / `| X` (arch/x86/include/asm/pgtable.h, arch/riscv/include/asm/pgtable.h).
+ * mkclean, wrprotect and mkold clear theirs; mkdirty, mkwrite and mkyoung set theirs.
+ */
+export function bitModifiers(m: { readonly [K in keyof Modifiers]: Mask }): Modifiers {
+  const clear = (mask: Mask) => (_level: number, e: Entry): void => clearBits(e, mask);
+  const set = (mask: Mask) => (_level: number, e: Entry): void => setBits(e, mask);
+  return {
+    mkclean: clear(m.mkclean),
+    mkdirty: set(m.mkdirty),
+    wrprotect: clear(m.wrprotect),
+    mkwrite: set(m.mkwrite),
+    mkold: clear(m.mkold),
+    mkyoung: set(m.mkyoung),
+  };
+}

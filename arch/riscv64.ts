@@ -27,7 +27,7 @@
 
 import { Access, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
-import { bitRange, clearBits, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
+import { bitModifiers, bitRange, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
 
 /** The _PAGE_* masks of pgtable-bits.h and pgtable-64.h (6.1). */
 export const RISCV_PTE_FLAGS = {
@@ -236,12 +236,7 @@ function buildRiscvLayout(m: RiscvMode): Layout {
       setBits(out, PRESENT); // _PAGE_TABLE
     },
 
-    mkclean: (_l, e) => clearBits(e, DIRTY),
-    mkdirty: (_l, e) => setBits(e, DIRTY),
-    wrprotect: (_l, e) => clearBits(e, WRITE),
-    mkwrite: (_l, e) => setBits(e, WRITE),
-    mkold: (_l, e) => clearBits(e, ACCESSED),
-    mkyoung: (_l, e) => setBits(e, ACCESSED),
+    ...bitModifiers({ mkclean: DIRTY, mkdirty: DIRTY, wrprotect: WRITE, mkwrite: WRITE, mkold: ACCESSED, mkyoung: ACCESSED }),
   };
   return layout;
 }

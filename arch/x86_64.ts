@@ -18,8 +18,8 @@ import { Access, bitNames, FaultKind, ownFault, type ArchFault, type FaultEntry,
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
 import {
   bit,
+  bitModifiers,
   bitRange,
-  clearBits,
   clearEntry,
   fieldShifted,
   fieldValue,
@@ -369,12 +369,7 @@ export function buildX86Layout(name: string, description: string, levels: readon
       setBits(out, TABLE);
     },
 
-    mkclean: (_level, e) => clearBits(e, DIRTY),
-    mkdirty: (_level, e) => setBits(e, DIRTY_SOFT),
-    wrprotect: (_level, e) => clearBits(e, RW),
-    mkwrite: (_level, e) => setBits(e, RW),
-    mkold: (_level, e) => clearBits(e, ACCESSED),
-    mkyoung: (_level, e) => setBits(e, ACCESSED),
+    ...bitModifiers({ mkclean: DIRTY, mkdirty: DIRTY_SOFT, wrprotect: RW, mkwrite: RW, mkold: ACCESSED, mkyoung: ACCESSED }),
   };
   return layout;
 }
