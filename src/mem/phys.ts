@@ -246,11 +246,11 @@ export class PhysMem {
   /** Reads the 64-bit entry at `pa` (8-byte aligned) in byte order `endian` into `out`. */
   read64(pa: number, endian: Endian, out: Entry): void {
     const d = pa - this.dramBase;
+    let c: Uint32Array;
+    let i: number;
     if (d >= 0 && d <= this.dramLast8 && this.dramFast) {
       // DRAM (page tables): the flat buffer, else the dense chunk index (DRAM is below 2^38 here).
       const flat = this.dram.flatU32;
-      let c: Uint32Array;
-      let i: number;
       if (d < flat.length * 4) {
         c = flat;
         i = d >>> 2; // d < FLAT_MAX_BYTES
@@ -260,25 +260,12 @@ export class PhysMem {
         c = idx < dense.length ? dense[idx]! : ZERO_CHUNK;
         i = (d & CHUNK_MASK) >>> 2;
       }
-      const w0 = c[i]!;
-      const w1 = c[i + 1]!;
-      if ((endian === 'little') === HOST_LITTLE) {
-        out.lo = w0;
-        out.hi = w1;
-      } else {
-        out.lo = bswap32(w1);
-        out.hi = bswap32(w0);
-      }
-      return;
+    } else {
+      const r = this.regionOf(pa, 8);
+      // A chunk never written reads as zeros (ZERO_CHUNK, as the dense index gives for DRAM).
+      c = r.peek(pa) ?? ZERO_CHUNK;
+      i = ((pa - r.base) & CHUNK_MASK) >>> 2;
     }
-    const r = this.regionOf(pa, 8);
-    const c = r.peek(pa);
-    if (c === null) {
-      out.lo = 0;
-      out.hi = 0;
-      return;
-    }
-    const i = ((pa - r.base) & CHUNK_MASK) >>> 2;
     const w0 = c[i]!;
     const w1 = c[i + 1]!;
     if ((endian === 'little') === HOST_LITTLE) {
