@@ -25,6 +25,14 @@ export const ZERO_CHUNK: Uint32Array = new Uint32Array(CHUNK_SIZE / 4);
 /** ZERO_CHUNK as int32 words, for dense32. */
 export const ZERO_CHUNK32: Int32Array = new Int32Array(ZERO_CHUNK.buffer);
 const INV_CHUNK = 1 / CHUNK_SIZE;
+
+/** What PhysMem.eachChunk does with each chunk of its range. */
+const enum ChunkOp {
+  Read,
+  Write,
+  Zero,
+}
+const NO_BYTES = new Uint8Array(0);
 /** The most of a region kept flat (16 Ki chunks); chunks above it are separate. */
 export const FLAT_MAX_BYTES = 2 ** 30;
 /** The first size of a flat buffer (grown by doubling). */
@@ -312,42 +320,38 @@ export class PhysMem {
 
   /** Copies `len` bytes at `pa` into `out` starting at `outOffset`. */
   readBytes(pa: number, len: number, out: Uint8Array, outOffset = 0): void {
-    const r = this.regionOf(pa, len);
-    let done = 0;
-    while (done < len) {
-      const at = pa + done;
-      const off = (at - r.base) & CHUNK_MASK;
-      const n = Math.min(len - done, CHUNK_SIZE - off);
-      const c = r.peek(at);
-      if (c === null) out.fill(0, outOffset + done, outOffset + done + n);
-      else out.set(new Uint8Array(c.buffer, c.byteOffset + off, n), outOffset + done);
-      done += n;
-    }
+    this.eachChunk(ChunkOp.Read, pa, len, out, outOffset);
   }
 
   writeBytes(pa: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
-    const r = this.regionOf(pa, len);
-    let done = 0;
-    while (done < len) {
-      const at = pa + done;
-      const off = (at - r.base) & CHUNK_MASK;
-      const n = Math.min(len - done, CHUNK_SIZE - off);
-      const c = r.touch(at);
-      new Uint8Array(c.buffer, c.byteOffset + off, n).set(src.subarray(srcOffset + done, srcOffset + done + n));
-      done += n;
-    }
+    this.eachChunk(ChunkOp.Write, pa, len, src, srcOffset);
   }
 
   /** Zero `len` bytes at `pa`; chunks never touched stay untouched. */
   zero(pa: number, len: number): void {
+    this.eachChunk(ChunkOp.Zero, pa, len, NO_BYTES, 0);
+  }
+
+  /** readBytes, writeBytes and zero: [pa, pa + len) of one region chunk by chunk, `buf` from
+   * `bufOffset` on the other side of the copy. Only a write touches (allocates) a chunk. */
+  private eachChunk(op: ChunkOp, pa: number, len: number, buf: Uint8Array, bufOffset: number): void {
     const r = this.regionOf(pa, len);
     let done = 0;
     while (done < len) {
       const at = pa + done;
       const off = (at - r.base) & CHUNK_MASK;
       const n = Math.min(len - done, CHUNK_SIZE - off);
-      const c = r.peek(at);
-      if (c !== null) new Uint8Array(c.buffer, c.byteOffset + off, n).fill(0);
+      const from = bufOffset + done;
+      if (op === ChunkOp.Write) {
+        const c = r.touch(at);
+        new Uint8Array(c.buffer, c.byteOffset + off, n).set(buf.subarray(from, from + n));
+      } else {
+        const c = r.peek(at);
+        if (op === ChunkOp.Zero) {
+          if (c !== null) new Uint8Array(c.buffer, c.byteOffset + off, n).fill(0);
+        } else if (c === null) buf.fill(0, from, from + n);
+        else buf.set(new Uint8Array(c.buffer, c.byteOffset + off, n), from);
+      }
       done += n;
     }
   }
