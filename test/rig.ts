@@ -1,5 +1,6 @@
 // What the arch and MMU tests set up the same way: a leaf pgprot, and memory with one page-table
 // tree (src/mmu/builder.ts) under an Mmu whose CPUs all run it.
+import { entryToBigInt, newEntry } from '../arch/bits.ts';
 import type { Layout, LeafProt } from '../arch/types.ts';
 import { FrameAllocator } from '../src/mem/frames.ts';
 import { PhysMem } from '../src/mem/phys.ts';
@@ -45,4 +46,24 @@ export function seedMappings(opts: SimulationOptions, aLength = 2 * 2 ** 20) {
   const a = A.mmap('a', F, { offset: 0, length: aLength });
   const b = B.mmap('b', F, { offset: 4096, length: 4096 });
   return { sim, F, A, B, a, b };
+}
+
+/** What src/kernel/fault.ts leafProt asks for a DAX pfn: a read fault's pgprot (user, young;
+ * devmap where the layout has the bit, else insert_pfn's pte_mkspecial) and a write fault's. */
+export function daxProts(devmap: boolean): { read: LeafProt; write: LeafProt } {
+  const read: LeafProt = { write: false, user: true, exec: false, dirty: false, young: true, devmap, special: !devmap };
+  return { read, write: { ...read, write: true, dirty: true } };
+}
+
+/** One DAX leaf's life as raw values: the read fault's entry, the write fault's, and what
+ * page_vma_mkclean_one leaves of the write fault's (pte_wrprotect, then pte_mkclean). */
+export function daxLeafValues(L: Layout, level: number, pfn: number, p = daxProts(L.devmap !== null)): [read: bigint, write: bigint, cleaned: bigint] {
+  const e = newEntry();
+  L.mkLeaf(level, pfn, p.read, e);
+  const read = entryToBigInt(e);
+  L.mkLeaf(level, pfn, p.write, e);
+  const write = entryToBigInt(e);
+  L.wrprotect(level, e);
+  L.mkclean(level, e);
+  return [read, write, entryToBigInt(e)];
 }

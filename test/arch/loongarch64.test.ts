@@ -3,23 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { loongarch64 as L, LOONGARCH_INVALID_PMD_TABLE, LOONGARCH_INVALID_PTE_TABLE } from '../../arch/loongarch64.ts';
 import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
-import type { LeafProt } from '../../arch/types.ts';
 import { daxKconfig } from '../../src/kernel/kconfig.ts';
+import { daxLeafValues, daxProts } from '../rig.ts';
 
-const READ: LeafProt = { write: false, user: true, exec: false, dirty: false, young: true, devmap: false, special: true };
-const WRITE: LeafProt = { ...READ, write: true, dirty: true };
+const { write: WRITE } = daxProts(false);
 const DMW = 0x9000000000000000n;
 
 describe('loongarch64: the what-if DAX leaves', () => {
   it('read fault, write fault (V|D hardware, P|W|M software), wrprotect + mkclean back to the read value', () => {
-    const e = newEntry();
-    L.mkLeaf(2, 0x10000, READ, e);
-    expect(entryToBigInt(e)).toBe(0x400000004000089dn);
-    L.mkLeaf(2, 0x10000, WRITE, e);
-    expect(entryToBigInt(e)).toBe(0x4000000040000b9fn);
-    L.wrprotect(2, e);
-    L.mkclean(2, e);
-    expect(entryToBigInt(e)).toBe(0x400000004000089dn);
+    expect(daxLeafValues(L, 2, 0x10000)).toEqual([0x400000004000089dn, 0x4000000040000b9fn, 0x400000004000089dn]);
   });
   it('pte_mkclean alone leaves _PAGE_WRITE: writable-clean, the next store is fixed up by handle_tlb_modify', () => {
     const e = newEntry();

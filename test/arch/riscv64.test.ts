@@ -5,24 +5,18 @@ import { describe, expect, it } from 'vitest';
 import { riscv64Sv39, riscv64Sv48, RISCV_PFN_MASK, SCAUSE } from '../../arch/riscv64.ts';
 import { entryToBigInt, newEntry } from '../../arch/bits.ts';
 import { Access, FaultKind, type FaultCode } from '../../arch/fault.ts';
-import type { LeafProt } from '../../arch/types.ts';
 import { daxKconfig } from '../../src/kernel/kconfig.ts';
+import { daxLeafValues, daxProts } from '../rig.ts';
 
-const READ: LeafProt = { write: false, user: true, exec: false, dirty: false, young: true, devmap: false, special: true };
-const WRITE: LeafProt = { ...READ, write: true, dirty: true };
+const { write: WRITE } = daxProts(false);
 
 describe('riscv64-sv39: the what-if DAX leaves (PAGE_COPY = _PAGE_BASE | _PAGE_READ)', () => {
   const L = riscv64Sv39;
   it('read fault, write fault, wrprotect + mkclean back to the read value; pfn at bit 10', () => {
+    expect(daxLeafValues(L, 2, 0x40000)).toEqual([0x10000153n, 0x100001d7n, 0x10000153n]);
     const e = newEntry();
-    L.mkLeaf(2, 0x40000, READ, e);
-    expect(entryToBigInt(e)).toBe(0x10000153n);
     L.mkLeaf(2, 0x40000, WRITE, e);
-    expect(entryToBigInt(e)).toBe(0x100001d7n);
     expect(L.leafPfn(2, e)).toBe(0x40000);
-    L.wrprotect(2, e);
-    L.mkclean(2, e);
-    expect(entryToBigInt(e)).toBe(0x10000153n);
     L.mkLeaf(1, 0x40000, { ...WRITE, special: false }, e);
     expect(entryToBigInt(e)).toBe(0xd7n | (0x40000n << 10n)); // wr_pmd: no special at the PMD
     expect(L.hooks.pmdTransHuge!(e)).toBe(true);
