@@ -1,6 +1,7 @@
-// Each layout's levels as its 6.1 headers define them: the name the kernel gives the level, its
-// shift, its index bits (log2 PTRS_PER_*) and whether a leaf may stand there. One table, one
-// test: a layout whose levels differ from its row fails with its name.
+// What each layout takes from its 6.1 headers and Kconfig besides the flag values (those:
+// header-values.test.ts): its levels (the name the kernel gives the level, its shift, its index
+// bits, log2 PTRS_PER_*, and whether a leaf may stand there) and its devmap bit. One table per
+// fact, one test per row: a layout that differs from its row fails with its name.
 import { describe, expect, it } from 'vitest';
 import { findLayout } from '../../arch/index.ts';
 
@@ -24,5 +25,28 @@ const HEADER_LEVELS: Record<string, Levels> = {
 describe('level geometry = the 6.1 headers', () => {
   it.each(Object.entries(HEADER_LEVELS))('%s', (name, levels) => {
     expect(findLayout(name)?.levels.map((l) => [l.name, l.shift, l.bits, l.leaf])).toEqual(levels);
+  });
+});
+
+/** The devmap bit where the arch selects ARCH_HAS_PTE_DEVMAP (arch/x86/Kconfig if X86_64,
+ * arch/powerpc/Kconfig if PPC_BOOK3S_64, arch/arm64/Kconfig), and FS_DAX_LIMITED, which only
+ * s390's DCSSBLK selects (drivers/s390/block/Kconfig): page-less DAX where there is no devmap. */
+const DEVMAP: Record<string, [devmap: string | null, fsDaxLimited: boolean]> = {
+  x86_64: ['_PAGE_DEVMAP', false],
+  'x86_64-la57': ['_PAGE_DEVMAP', false],
+  'ppc64-radix': ['_PAGE_DEVMAP', false],
+  'ppc64-radix-4k': ['_PAGE_DEVMAP', false],
+  'ppc64-hash': ['_PAGE_DEVMAP', false],
+  'arm64-4k': ['PTE_DEVMAP', false],
+  'arm64-64k': ['PTE_DEVMAP', false],
+  s390x: [null, true],
+  'riscv64-sv39': [null, false],
+  'riscv64-sv48': [null, false],
+  loongarch64: [null, false],
+};
+
+describe('devmap bit and FS_DAX_LIMITED = the 6.1 Kconfig', () => {
+  it.each(Object.entries(DEVMAP))('%s', (name, [devmap, fsDaxLimited]) => {
+    expect([findLayout(name)?.devmap, findLayout(name)?.fsDaxLimited]).toEqual([devmap, fsDaxLimited]);
   });
 });

@@ -17,13 +17,6 @@ import { prot } from '../rig.ts';
 
 
 describe('arch/x86/include/asm/pgtable_types.h (6.1, CONFIG_X86_64)', () => {
-  // Every flag's value, key for key: test/arch/header-values.test.ts, from the 6.1 headers themselves.
-  it('is the layout of the _PAGE_* flags, devmap and not FS_DAX_LIMITED', () => {
-    expect(x86_64.flags).toBe(X86_PTE_FLAGS);
-    expect(x86_64.devmap).toBe('_PAGE_DEVMAP');
-    expect(x86_64.fsDaxLimited).toBe(false);
-  });
-
   it('has PTE_PFN_MASK 0x000ffffffffff000 (page_types.h PHYSICAL_PAGE_MASK, page_64_types.h __PHYSICAL_MASK_SHIFT 52)', () => {
     expect(X86_PTE_PFN_MASK).toBe(0x000ffffffffff000n);
     expect(x86_64.pfn).toEqual({ shift: 12, mask: 0x000ffffffffff000n });
