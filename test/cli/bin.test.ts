@@ -30,20 +30,14 @@ function layout(): { dir: string; run: () => string; age: (rel: string, secondsA
 }
 
 describe('the daxsim bin', () => {
-  it('runs the build when it is newer than every source', () => {
+  // [when, what runs, seconds since each file was modified]
+  it.each([
+    ['the build when it is newer than every source', 'build', { 'src/cli/main.ts': 100, 'arch/x.ts': 100, 'dist/src/cli/main.js': 10 }],
+    ['the sources when one of them (in src/ or arch/) is newer than the build', 'sources', { 'dist/src/cli/main.js': 50, 'src/cli/main.ts': 100, 'arch/x.ts': 10 }],
+  ] as const)('runs %s', (_when, runs, ages) => {
     const l = layout();
-    l.age('src/cli/main.ts', 100);
-    l.age('arch/x.ts', 100);
-    l.age('dist/src/cli/main.js', 10);
-    expect(l.run()).toBe('build');
-  });
-
-  it('runs the sources when one of them (in src/ or arch/) is newer than the build', () => {
-    const l = layout();
-    l.age('dist/src/cli/main.js', 50);
-    l.age('src/cli/main.ts', 100);
-    l.age('arch/x.ts', 10);
-    expect(l.run()).toBe('sources');
+    for (const [rel, secondsAgo] of Object.entries(ages)) l.age(rel, secondsAgo);
+    expect(l.run()).toBe(runs);
   });
 
   it('runs the sources when there is no build, and the build when there are no sources', () => {
