@@ -206,49 +206,27 @@ for (const l of layouts) {
       expect(l.isPresent(l.pmdLevel, e)).toBe(true);
     });
 
-    it('pte_special_tests: pte_special(pte_mkspecial(pte))', () => {
-      fc.assert(
-        fc.property(pfnArb(l, pte), protArb, (pfn, prot) => {
-          const e = newEntry();
-          l.mkLeaf(pte, pfn, { ...prot, special: true }, e);
-          expect(l.isSpecial(pte, e)).toBe(true);
-        }),
-      );
-    });
-
-    if (hasDevmap) {
-      it('pte_devmap_tests: pte_devmap(pte_mkdevmap(pte))', () => {
+    // The "pte_mkX then pte_X holds" tests: [test, level, the pgprot bit asked for, its predicate, whether the layout has it].
+    const mkThenIs: [string, number, 'special' | 'devmap', 'isSpecial' | 'isDevmap', boolean][] = [
+      ['pte_special_tests: pte_special(pte_mkspecial(pte))', pte, 'special', 'isSpecial', true],
+      ['pte_devmap_tests: pte_devmap(pte_mkdevmap(pte))', pte, 'devmap', 'isDevmap', hasDevmap],
+      ['pmd_devmap_tests: pmd_devmap(pmd_mkdevmap(pmd))', l.pmdLevel, 'devmap', 'isDevmap', hasDevmap],
+      ['pud_devmap_tests: pud_devmap(pud_mkdevmap(pud))', l.pmdLevel - 1, 'devmap', 'isDevmap', hasDevmap && PUD_DEVMAP[l.name] === true],
+    ];
+    for (const [test, level, bit, is, applies] of mkThenIs) {
+      if (!applies) continue;
+      it(test, () => {
         fc.assert(
-          fc.property(pfnArb(l, pte), protArb, (pfn, prot) => {
+          fc.property(pfnArb(l, level), protArb, (pfn, prot) => {
             const e = newEntry();
-            l.mkLeaf(pte, pfn, { ...prot, devmap: true }, e);
-            expect(l.isDevmap(pte, e)).toBe(true);
+            l.mkLeaf(level, pfn, { ...prot, [bit]: true }, e);
+            expect(l[is](level, e)).toBe(true);
           }),
         );
       });
+    }
 
-      it('pmd_devmap_tests: pmd_devmap(pmd_mkdevmap(pmd))', () => {
-        fc.assert(
-          fc.property(pfnArb(l, l.pmdLevel), protArb, (pfn, prot) => {
-            const e = newEntry();
-            l.mkLeaf(l.pmdLevel, pfn, { ...prot, devmap: true }, e);
-            expect(l.isDevmap(l.pmdLevel, e)).toBe(true);
-          }),
-        );
-      });
-
-      if (PUD_DEVMAP[l.name] === true) {
-        it('pud_devmap_tests: pud_devmap(pud_mkdevmap(pud))', () => {
-          fc.assert(
-            fc.property(pfnArb(l, l.pmdLevel - 1), protArb, (pfn, prot) => {
-              const e = newEntry();
-              l.mkLeaf(l.pmdLevel - 1, pfn, { ...prot, devmap: true }, e);
-              expect(l.isDevmap(l.pmdLevel - 1, e)).toBe(true);
-            }),
-          );
-        });
-      }
-    } else {
+    if (!hasDevmap) {
       it('no devmap bit: pte_devmap / pmd_devmap are always 0 (the generic fallbacks)', () => {
         fc.assert(
           fc.property(protArb, (prot) => {
