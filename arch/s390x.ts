@@ -240,37 +240,33 @@ function isLargeAt(level: number, e: Entry): boolean {
   return false;
 }
 
-// The inline modifiers (pgtable.h), written once over the level's bits.
-function mkclean(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  clearBits(e, b.dirty);
-  setBits(e, b.protect);
+// The inline modifiers (pgtable.h), written once over the level's bits. They come in two
+// shapes, because s390 emulates young and dirty in software: clearing a software bit sets the
+// hardware bit that makes the next access fault (pte_mkclean / pte_wrprotect set _PAGE_PROTECT,
+// pte_mkold sets _PAGE_INVALID), and setting one lifts that hardware bit only where the other
+// software bit allows the access (pte_mkdirty if _PAGE_WRITE, pte_mkwrite if _PAGE_DIRTY,
+// pte_mkyoung if _PAGE_READ).
+type Bit = keyof LevelBits;
+function clearThenFault(clear: Bit, fault: Bit): (level: number, e: Entry) => void {
+  return (level, e) => {
+    const b = BITS[level]!;
+    clearBits(e, b[clear]);
+    setBits(e, b[fault]);
+  };
 }
-function mkdirty(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  setBits(e, b.dirtySoft);
-  if (testAny(e, b.write)) clearBits(e, b.protect);
+function setThenAllow(set: Bit, allowedBy: Bit, fault: Bit): (level: number, e: Entry) => void {
+  return (level, e) => {
+    const b = BITS[level]!;
+    setBits(e, b[set]);
+    if (testAny(e, b[allowedBy])) clearBits(e, b[fault]);
+  };
 }
-function wrprotect(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  clearBits(e, b.write);
-  setBits(e, b.protect);
-}
-function mkwrite(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  setBits(e, b.write);
-  if (testAny(e, b.dirty)) clearBits(e, b.protect);
-}
-function mkold(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  clearBits(e, b.young);
-  setBits(e, b.invalid);
-}
-function mkyoung(level: number, e: Entry): void {
-  const b = BITS[level]!;
-  setBits(e, b.young);
-  if (testAny(e, b.read)) clearBits(e, b.invalid);
-}
+const mkclean = clearThenFault('dirty', 'protect');
+const mkdirty = setThenAllow('dirtySoft', 'write', 'protect');
+const wrprotect = clearThenFault('write', 'protect');
+const mkwrite = setThenAllow('write', 'dirty', 'protect');
+const mkold = clearThenFault('young', 'invalid');
+const mkyoung = setThenAllow('young', 'read', 'invalid');
 
 /** Program-interruption codes (z/Architecture PoO ch. 6; names as arch/s390/include/asm/kvm_host.h). */
 export const PGM = {
