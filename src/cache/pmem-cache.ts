@@ -96,6 +96,13 @@ interface Line {
   queue: Pending[] | null;
 }
 
+/** What PmemCache.eachLine does with each line of its range. */
+const enum Op {
+  Load,
+  Store,
+  Nt,
+}
+
 const enum Kind {
   Clwb = 0, // clwb and clflushopt: complete at a fence
   Clflush = 1, // complete at a fence or the CPU's next write / clflush
@@ -168,11 +175,7 @@ export class PmemCache {
 
   /** A store of `len` bytes (one snapshot per line touched). DRAM bypasses the model. */
   store(cpu: number, pa: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
-    this.counters.stores++;
-    if (!this.isPmem(pa, len)) {
-      this.mem.writeBytes(pa, src, srcOffset, len);
-      return;
-    }
+    if (this.bypassed(true, pa, len, src, srcOffset)) return;
     if (this.hasClflush[cpu]) this.completeOrdered(cpu, -1);
     // Fast path: a small store inside one line already dirty, nothing pending on it.
     const no0 = Math.floor(pa / LINE_SIZE);
@@ -184,66 +187,63 @@ export class PmemCache {
       l0.version = ++this.seq;
       return;
     }
-    let done = 0;
-    while (done < len) {
-      const at = pa + done;
-      const no = Math.floor(at / LINE_SIZE);
-      const off = at - no * LINE_SIZE;
-      const n = Math.min(len - done, LINE_SIZE - off);
-      if (this.live[cpu]! > 0 && (this.lines.get(no - this.baseNo)?.pending ?? 0) > 0) this.completeOrdered(cpu, no);
-      const line = this.dirty(no);
-      line.data.set(src.subarray(srcOffset + done, srcOffset + done + n), off);
-      if (line.ntPending > 0) {
-        // The cached copy takes the store; unfenced WC data stays outside it (eADR view).
-        const base = line.eadrBase ?? this.media(no);
-        base.set(src.subarray(srcOffset + done, srcOffset + done + n), off);
-        line.eadrBase = base;
-      }
-      this.bump(line);
-      done += n;
-    }
+    this.eachLine(Op.Store, cpu, pa, len, src, srcOffset);
   }
 
   /** A load sees the coherent (cached) content. */
   load(cpu: number, pa: number, len: number, out: Uint8Array, outOffset = 0): void {
-    this.counters.loads++;
-    if (!this.isPmem(pa, len)) {
-      this.mem.readBytes(pa, len, out, outOffset);
-      return;
-    }
-    let done = 0;
-    while (done < len) {
-      const at = pa + done;
-      const no = Math.floor(at / LINE_SIZE);
-      const off = at - no * LINE_SIZE;
-      const n = Math.min(len - done, LINE_SIZE - off);
-      const line = this.lines.get(no - this.baseNo);
-      if (line === undefined) this.mem.readBytes(at, n, out, outOffset + done);
-      else out.set(line.data.subarray(off, off + n), outOffset + done);
-      done += n;
-    }
+    if (!this.bypassed(false, pa, len, out, outOffset)) this.eachLine(Op.Load, cpu, pa, len, out, outOffset);
   }
 
   /** MOVNTI / MOVNTDQ: write-combining, around the cache, persistent at the CPU's next fence. */
   ntstore(cpu: number, pa: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
-    this.counters.stores++;
-    if (!this.isPmem(pa, len)) {
-      this.mem.writeBytes(pa, src, srcOffset, len);
-      return;
-    }
+    if (!this.bypassed(true, pa, len, src, srcOffset)) this.eachLine(Op.Nt, cpu, pa, len, src, srcOffset);
+  }
+
+  /** Counts the access; outside pmem (DRAM) it goes straight to PhysMem, and true says it is done. */
+  private bypassed(write: boolean, pa: number, len: number, buf: Uint8Array, bufOffset: number): boolean {
+    if (write) this.counters.stores++;
+    else this.counters.loads++;
+    if (this.isPmem(pa, len)) return false;
+    if (write) this.mem.writeBytes(pa, buf, bufOffset, len);
+    else this.mem.readBytes(pa, len, buf, bufOffset);
+    return true;
+  }
+
+  /** A store, load or ntstore of [pa, pa + len) in pmem, line by line: `buf` from `bufOffset`
+   * is the data stored or the room loaded into. */
+  private eachLine(op: Op, cpu: number, pa: number, len: number, buf: Uint8Array, bufOffset: number): void {
     let done = 0;
     while (done < len) {
       const at = pa + done;
       const no = Math.floor(at / LINE_SIZE);
       const off = at - no * LINE_SIZE;
       const n = Math.min(len - done, LINE_SIZE - off);
-      const wasDirty = this.lines.has(no - this.baseNo);
-      const line = this.dirty(no);
-      if (line.ntPending === 0) line.eadrBase = wasDirty ? line.data.slice() : null;
-      line.data.set(src.subarray(srcOffset + done, srcOffset + done + n), off);
-      this.bump(line);
-      line.ntPending++;
-      this.enqueue(cpu, Kind.Nt, line);
+      const from = bufOffset + done;
+      if (op === Op.Load) {
+        const line = this.lines.get(no - this.baseNo);
+        if (line === undefined) this.mem.readBytes(at, n, buf, from);
+        else buf.set(line.data.subarray(off, off + n), from);
+      } else if (op === Op.Store) {
+        if (this.live[cpu]! > 0 && (this.lines.get(no - this.baseNo)?.pending ?? 0) > 0) this.completeOrdered(cpu, no);
+        const line = this.dirty(no);
+        line.data.set(buf.subarray(from, from + n), off);
+        if (line.ntPending > 0) {
+          // The cached copy takes the store; unfenced WC data stays outside it (eADR view).
+          const base = line.eadrBase ?? this.media(no);
+          base.set(buf.subarray(from, from + n), off);
+          line.eadrBase = base;
+        }
+        this.bump(line);
+      } else {
+        const wasDirty = this.lines.has(no - this.baseNo);
+        const line = this.dirty(no);
+        if (line.ntPending === 0) line.eadrBase = wasDirty ? line.data.slice() : null;
+        line.data.set(buf.subarray(from, from + n), off);
+        this.bump(line);
+        line.ntPending++;
+        this.enqueue(cpu, Kind.Nt, line);
+      }
       done += n;
     }
   }
