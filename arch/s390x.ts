@@ -40,6 +40,7 @@ import {
   toMask,
   ZERO_MASK,
 } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** The _PAGE_* PTE flag masks of arch/s390/include/asm/pgtable.h (6.1). */
 export const S390_PTE_FLAGS = {
@@ -441,6 +442,24 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: false,
   memcpyFlushcache: 'cached',
+  // PAGE_NONE = _PAGE_PRESENT | _PAGE_INVALID | _PAGE_PROTECT (asm/pgtable.h); pte_modify keeps
+  // _PAGE_CHG_MASK, ORs in newprot (its INVALID/PROTECT fix-ups need READ/WRITE: not here).
+  // pmd_modify keeps ORIGIN_LARGE | DIRTY | YOUNG | LARGE | SOFT_DIRTY, ORs in SEGMENT_NONE
+  // (massage_pgprot_pmd). pte_protnone: present && !_PAGE_READ; pmd_protnone: large && !READ.
+  protNone: protNoneHook({
+    pageNone: P._PAGE_PRESENT | P._PAGE_INVALID | P._PAGE_PROTECT,
+    pmdNone: S._SEGMENT_ENTRY_INVALID | S._SEGMENT_ENTRY_PROTECT,
+    pte: PTE,
+    pmd: PMD,
+    keepPte: S390_PAGE_MASK | P._PAGE_SPECIAL | P._PAGE_DIRTY | P._PAGE_YOUNG | P._PAGE_SOFT_DIRTY,
+    keepPmd: S._SEGMENT_ENTRY_ORIGIN_LARGE | S._SEGMENT_ENTRY_DIRTY | S._SEGMENT_ENTRY_YOUNG | S._SEGMENT_ENTRY_LARGE | S._SEGMENT_ENTRY_SOFT_DIRTY,
+    test: P._PAGE_PRESENT | P._PAGE_READ,
+    value: P._PAGE_PRESENT,
+    pmdTest: S._SEGMENT_ENTRY_LARGE | S._SEGMENT_ENTRY_READ,
+    pmdValue: S._SEGMENT_ENTRY_LARGE,
+    whole: true,
+  }),
+  pmdLeafPreFix: null,
 };
 
 export const s390x: Layout = {

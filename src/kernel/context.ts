@@ -54,6 +54,8 @@ export interface DecodedEntry {
   young: boolean;
   devmap: boolean;
   special: boolean;
+  /** pte_protnone / pmd_protnone: a PROT_NONE leaf (present to the kernel, faulting in hardware). */
+  protnone?: boolean;
   /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
   level: string;
   pfn: number;
@@ -267,7 +269,7 @@ export class KernelContext {
     const l = this.layout;
     const e = slot.entry;
     const level = l.levels[slot.level]!.name;
-    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, level, pfn: 0, raw: { ...e } };
+    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, protnone: false, level, pfn: 0, raw: { ...e } };
     return {
       present: true,
       write: l.isWrite(slot.level, e),
@@ -275,6 +277,7 @@ export class KernelContext {
       young: l.isYoung(slot.level, e),
       devmap: l.isDevmap(slot.level, e),
       special: l.isSpecial(slot.level, e),
+      protnone: l.hooks.protNone.is(slot.level, e),
       level,
       pfn: l.leafPfn(slot.level, e),
       raw: { ...e },

@@ -11,7 +11,7 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
-import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
+import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
@@ -109,6 +109,12 @@ export class Kernel extends KernelContext {
 
   /** munmap: zap the VMA's page-table entries (flushing TLBs), unlink it from i_mmap and the mm, free the page tables left empty. */
   munmap(vma: Vma): void {
+    // the pieces a partial mprotect split the mapping into go with it (munmap of its whole range)
+    for (const v of mappingPieces(vma)) if (v !== vma) this.unmapVma(v);
+    this.unmapVma(vma);
+  }
+
+  private unmapVma(vma: Vma): void {
     zapVmaRange(this, vma, vma.start, vma.end);
     vma.file.mapping.iMmap.remove(vma.pgoff, vma);
     const vmas = vma.mm.vmas;
@@ -132,14 +138,17 @@ export class Kernel extends KernelContext {
    */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
     const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
-    madviseDontneed(this, vma, start, end);
+    for (const v of mappingPieces(vma)) {
+      const s = Math.max(start, v.start);
+      const e = Math.min(end, v.end);
+      if (s < e) madviseDontneed(this, v, s, e);
+    }
   }
 
-  /** mprotect(addr, len, prot) of a whole VMA (mprotect.ts): part of one would need split_vma, not modelled. */
+  /** mprotect(addr, len, prot) over part or all of a mapping (mprotect.ts: split_vma where it covers part of a VMA). */
   mprotect(vma: Vma, offset: number, length: number, prot: Protection): void {
     const [start, end] = this.vmaRange(vma, offset, length, 'mprotect');
-    if (start !== vma.start || end !== vma.end) throw new KernelError(`mprotect of part of mapping ${vma.name} would split its VMA (split_vma), which daxsim does not model yet: give offset 0 and the mapping's length`);
-    mprotectFixup(this, vma, prot);
+    mprotectRange(this, vma, start, end, prot);
   }
 
   /** [start, end) of `length` bytes at `offset` in the VMA, the length rounded up to a page, as madvise and mprotect take them. */
@@ -147,7 +156,7 @@ export class Kernel extends KernelContext {
     const ps = this.pageSize;
     if (offset % ps !== 0) throw new KernelError(`${what} offset ${offset} is not page aligned (EINVAL)`);
     const end = vma.start + offset + Math.ceil(length / ps) * ps;
-    if (offset < 0 || length <= 0 || end > vma.end) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
+    if (offset < 0 || length <= 0 || end > mappingEnd(vma)) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
     return [vma.start + offset, end];
   }
 
@@ -165,18 +174,22 @@ export class Kernel extends KernelContext {
     if (copied !== undefined) throw new KernelError(`fork of ${parent.name}: mapping ${copied.name} has private copy-on-write pages, whose copy_page_range daxsim does not model yet`);
     child.mmapTop = parent.mmapTop;
     const out: Vma[] = [];
+    const copyOf = new Map<Vma, Vma>();
     for (const v of parent.vmas) {
-      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map() };
+      // a piece of a split mapping stays a piece of the child's copy of that mapping
+      const origin = v.origin === undefined ? undefined : copyOf.get(v.origin);
+      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map(), ...(origin !== undefined ? { origin } : {}) };
+      copyOf.set(v, vma);
       child.vmas.push(vma);
       v.file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + (vma.end - vma.start) / this.pageSize - 1, vma);
-      out.push(vma);
+      if (origin === undefined) out.push(vma);
     }
     return out;
   }
 
   /** exit_mmap (mm/mmap.c): every VMA unmapped (unmap_vmas), its page tables freed (free_pgtables), unlinked from i_mmap. */
   exitMmap(mm: Mm): void {
-    while (mm.vmas.length > 0) this.munmap(mm.vmas[mm.vmas.length - 1]!);
+    while (mm.vmas.length > 0) this.unmapVma(mm.vmas[mm.vmas.length - 1]!);
   }
 
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
@@ -193,9 +206,10 @@ export class Kernel extends KernelContext {
   msync(vma: Vma, offset: number, length: number): void {
     const ps = this.pageSize;
     if (offset % ps !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
-    if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
+    const vmEnd = mappingEnd(vma);
+    if (offset < 0 || length < 0 || vma.start + offset + length > vmEnd) throw new KernelError('msync range is outside the mapping (ENOMEM)');
     if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
-    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
+    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vmEnd);
     const fstart = vma.pgoff * ps + offset;
     vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }

@@ -66,9 +66,9 @@ export interface Vma {
   readonly mm: Mm;
   /** The scenario's name for the mapping. */
   readonly name: string;
-  /** vm_start / vm_end: virtual addresses, [start, end). */
+  /** vm_start / vm_end: virtual addresses, [start, end); split_vma and vma_merge move vm_end (mprotect.ts). */
   readonly start: number;
-  readonly end: number;
+  end: number;
   /** vm_pgoff: the file page index mapped at vm_start. */
   readonly pgoff: number;
   /** vm_flags; mprotect replaces them. */
@@ -76,6 +76,11 @@ export interface Vma {
   readonly file: DaxFile;
   /** Anonymous pages a MAP_PRIVATE write copied into, by page index in the file (the COW page, in DRAM). */
   readonly cowPages: Map<number, number>;
+  /**
+   * The scenario's mapping this VMA was split from (split_vma by a partial mprotect); absent
+   * on the mapping's own VMA, which always keeps the mapping's vm_start and lowest piece.
+   */
+  readonly origin?: Vma;
 }
 
 export interface Mm {

@@ -42,7 +42,7 @@ export type Stmt =
   | { op: 'fork'; line: number; proc: string; child: string }
   | { op: 'exit'; line: number; proc: string }
   | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
-  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
+  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'none' | 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -60,6 +60,8 @@ export type Stmt =
       level: 'pte' | 'pmd' | null;
       /** `zero`: the leaf maps the (huge) zero page. */
       zero?: boolean;
+      /** `none`: the leaf is PROT_NONE (pte_protnone / pmd_protnone). */
+      protnone?: boolean;
       when?: Guard;
     }
   | ExpectStmt;
@@ -284,14 +286,17 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         // `expect pte|tlb P M O ... [rw|ro] [dirty|clean] [pte|pmd] [zero]`: each qualifier at most once
         // (`pte|pmd` and `zero` only for page-table entries).
-        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } => {
-          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } = { write: null, dirty: null, level: null, zero: false };
+        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean; protnone: boolean } => {
+          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean; protnone: boolean } = { write: null, dirty: null, level: null, zero: false, protnone: false };
           for (const w of ws) {
+            // `none`: a PROT_NONE leaf (pte_protnone), which mprotect none leaves
+            if (levels && w === 'none' && !q.protnone) q.protnone = true;
+            else
             if ((w === 'rw' || w === 'ro') && q.write === null) q.write = w === 'rw';
             else if ((w === 'dirty' || w === 'clean') && q.dirty === null) q.dirty = w === 'dirty';
             else if (levels && (w === 'pte' || w === 'pmd') && q.level === null) q.level = w;
             else if (levels && w === 'zero' && !q.zero) q.zero = true;
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd, zero' : ''}, each at most once)`);
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd, zero, none' : ''}, each at most once)`);
           }
           return q;
         };
@@ -311,13 +316,13 @@ export function parseScenario(text: string, file: string): Scenario {
           const state = words[5];
           if (state !== yes && state !== no) fail(`expected ${yes} or ${no}, not '${state}'`);
           const q = qualifiers(words.slice(6), levels);
-          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null || q.zero)) fail(noQualifiers);
+          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null || q.zero || q.protnone)) fail(noQualifiers);
           return { t, there: state === yes, q };
         };
         if (what === 'pte') {
-          arity(6, 10, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero]');
+          arity(6, 11, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero] [none]');
           const { t, there, q } = expectForm('present', 'absent', 'an absent entry has no rw/dirty/level/zero to check', true);
-          pushExpect({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level, ...(q.zero ? { zero: true } : {}) });
+          pushExpect({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level, ...(q.zero ? { zero: true } : {}), ...(q.protnone ? { protnone: true } : {}) });
           return;
         }
         if (what === 'tlb') {
@@ -565,10 +570,8 @@ export function parseScenario(text: string, file: string): Scenario {
           stmts.push({ op: 'madvise', line, proc, map: words[2]!, offset, length, advice: 'dontneed' });
           return;
         }
-        if (what === 'none') fail(`mprotect none (PROT_NONE) is not modelled yet (ro and rw are)`);
-        if (what !== 'ro' && what !== 'rw') fail(`expected none, ro or rw, not '${what}'`);
-        if (offset !== 0 || Math.ceil(length / 4096) * 4096 !== Math.ceil(info.length / 4096) * 4096) fail(`mprotect of part of mapping '${words[2]}' would split its VMA, which is not modelled yet: give offset 0 and length ${info.length}`);
-        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what as 'ro' | 'rw' });
+        if (what !== 'none' && what !== 'ro' && what !== 'rw') return fail(`expected none, ro or rw, not '${what}'`);
+        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what });
         return;
       }
       case 'munmap': {
