@@ -93,6 +93,11 @@ export class Scratch {
   vmaPool: Vma[] | null = [];
   /** writeback.ts: the empty entry zap_page_range writes. */
   readonly none: Entry = { lo: 0, hi: 0 };
+  /** mkclean.ts, bug arm64-pmd-leaf: the 8 bytes of a data block read as a PTE. */
+  readonly dataWord = new Uint8Array(8);
+  /** mprotect.ts: split_vma's look at the PMD at the split point, the empty entry a split writes. */
+  readonly mprotectSlot: Slot = newSlot();
+  readonly mprotectNone: Entry = { lo: 0, hi: 0 };
 }
 
 export class KernelContext {

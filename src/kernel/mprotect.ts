@@ -64,8 +64,8 @@ function modify(w: ChangeProtWalk): void {
  * (pmd_trans_huge || pmd_devmap, present or PROT_NONE) is split.
  */
 function splitHugePmd(k: KernelContext, vma: Vma, pa: number, addr: number): void {
-  k.layout.mkNone(k.pmdLevel, k.scratch.none);
-  k.writeEntry(pa, k.scratch.none);
+  k.layout.mkNone(k.pmdLevel, k.scratch.mprotectNone);
+  k.writeEntry(pa, k.scratch.mprotectNone);
   flushPmdTlbRange(k, vma.mm, addr, 'pmdp_huge_clear_flush');
 }
 
@@ -177,7 +177,7 @@ export function mappingEnd(first: Vma): number {
 export function splitVma(k: KernelContext, vma: Vma, addr: number): Vma {
   const ps = k.pageSize;
   if (addr % k.pmdSize !== 0) {
-    const slot = k.scratch.mkcleanSlot;
+    const slot = k.scratch.mprotectSlot;
     k.pt.walk(vma.mm.pgd, addr, k.pmdLevel, false, slot);
     const l = k.layout;
     if (slot.level === k.pmdLevel && !l.isNone(slot.level, slot.entry) && l.isLeaf(slot.level, slot.entry)) splitHugePmd(k, vma, slot.pa, addr);
