@@ -8,6 +8,7 @@ import { KernelContext, type KernelConfig, type MachinePorts } from './context.t
 import { FaultLivelock, KernelError } from './errors.ts';
 import { doUserAddrFault } from './arch-fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
+import { FS_RULES, type FsName } from './fs.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
@@ -35,10 +36,10 @@ export class Kernel extends KernelContext {
    * lowest the device's allocator has free; `sparse`: every block a hole until something
    * allocates it (alloc.ts, Kernel context allocBlocks).
    */
-  createFile(name: string, size: number, sparse = false): DaxFile {
+  createFile(name: string, size: number, sparse = false, fs: FsName = 'ext4'): DaxFile {
     if (size <= 0 || size % this.pageSize !== 0) throw new KernelError(`file size ${size} must be a positive multiple of the page size (${this.pageSize})`);
     if (sparse) {
-      const f = newDaxFile(name, size, NaN, this.pmdOrder, true);
+      const f = newDaxFile(name, size, NaN, this.pmdOrder, true, fs);
       this.files.push(f);
       return f;
     }
@@ -48,7 +49,7 @@ export class Kernel extends KernelContext {
       const lowest = this.blockAlloc.peek(this.pageSize, align);
       throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${lowest < 0 ? 0 : this.machine.mem.pmem.end - lowest} free)`);
     }
-    const f = newDaxFile(name, size, phys, this.pmdOrder);
+    const f = newDaxFile(name, size, phys, this.pmdOrder, false, fs);
     this.files.push(f);
     return f;
   }
@@ -92,6 +93,8 @@ export class Kernel extends KernelContext {
     if (length <= 0) throw new KernelError('length must be positive (EINVAL)');
     const len = Math.ceil(length / ps) * ps;
     if (flags.sync && !flags.shared) throw new KernelError('MAP_SYNC needs MAP_SHARED_VALIDATE (EOPNOTSUPP)');
+    // do_mmap: MAP_SHARED_VALIDATE with a flag the file's f_op->mmap_supported_flags lacks
+    if (flags.sync && !FS_RULES[file.fs].mapSync) throw new KernelError(`MAP_SYNC on ${file.fs} file ${file.name}: its file_operations support no MAP_SYNC (EOPNOTSUPP)`);
     const size = this.pmdSize;
     const offAlign = Math.ceil(offset / size) * size;
     const huge = offset + len > offAlign && offset + len - offAlign >= size;

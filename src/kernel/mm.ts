@@ -2,6 +2,7 @@
 // DAX paths read (include/linux/mm_types.h, include/linux/mm.h).
 
 import type { DaxEntries } from './dax-entries.ts';
+import type { FsName } from './fs.ts';
 import type { IntervalTree } from './interval-tree.ts';
 
 /** A DAX file's address_space and inode fields the model reads (file.ts builds them). */
@@ -14,6 +15,8 @@ export interface AddressSpace {
 
 export interface DaxFile {
   readonly name: string;
+  /** The filesystem whose DAX rules apply (fs.ts FS_RULES). */
+  readonly fs: FsName;
   /** i_size in bytes (truncate changes it). */
   size: number;
   /**

@@ -5,6 +5,7 @@
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
+import { FS_NAMES, type FsName } from '../kernel/fs.ts';
 import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
@@ -27,7 +28,7 @@ export interface Settings {
 
 
 export type Stmt =
-  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
+  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean; fs?: FsName }
   | { op: 'proc'; line: number; name: string }
   | { op: 'mmap'; line: number; proc: string; name: string; file: string; offset: number; length: number; write: boolean; shared: boolean; sync: boolean }
   | { op: 'write'; line: number; proc: string; map: string; offset: number; length: number; byte: number | null }
@@ -84,7 +85,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -232,18 +233,19 @@ export function parseScenario(text: string, file: string): Scenario {
         return;
       }
       case 'file': {
-        arity(4, 7, 'file F size N [sparse] [fs ext4]');
-        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4]'`);
+        arity(4, 7, 'file F size N [sparse] [fs ext4|xfs|virtiofs]');
+        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4|xfs|virtiofs]'`);
         let sparse = false;
         let fs: string | null = null;
         for (let i = 4; i < words.length; i++) {
           const w = words[i]!;
           if (w === 'sparse' && !sparse) sparse = true;
           else if (w === 'fs' && fs === null && i + 1 < words.length) fs = words[++i]!;
-          else fail(`unexpected '${w}' (expected sparse, fs ext4, each at most once)`);
+          else fail(`unexpected '${w}' (expected sparse, fs ext4|xfs|virtiofs, each at most once)`);
         }
-        // Only ext4's DAX rules are modelled (ext4_iomap_begin, ext4_inode_datasync_dirty).
-        if (fs !== null && fs !== 'ext4') fail(fs === 'xfs' || fs === 'virtiofs' ? `fs ${fs} is not modelled yet (ext4 only)` : `fs must be ext4, xfs or virtiofs, not '${fs}'`);
+        // The filesystems whose DAX rules differ (src/kernel/fs.ts FS_RULES).
+        const fsName = fs === null ? undefined : FS_NAMES.find((f) => f === fs);
+        if (fs !== null && fsName === undefined) fail(`fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
         if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
@@ -256,7 +258,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (files.size >= LIMITS.files) fail(`too many files (limit ${LIMITS.files})`);
         files.set(n, size);
         acted = true;
-        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}) });
+        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}), ...(fsName !== undefined && fsName !== 'ext4' ? { fs: fsName } : {}) });
         return;
       }
       case 'proc': {

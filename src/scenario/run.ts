@@ -145,7 +145,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const exec = (s: Stmt): void => {
     switch (s.op) {
       case 'file':
-        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true }));
+        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true, ...(s.fs !== undefined ? { fs: s.fs } : {}) }));
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));
