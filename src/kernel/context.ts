@@ -125,6 +125,12 @@ export class KernelContext {
    * empty until dirtyDatasyncMetadata(); an fsync or msync commits it.
    */
   readonly metadataDirty = new Set<DaxFile>();
+  /**
+   * Anonymous (copy-on-write) pages fork shared between processes (copy_present_pte), by
+   * physical address: how many VMAs map each (page_mapcount), and whether it is still
+   * PageAnonExclusive; a page absent here is mapped once and exclusive (mm.ts anon helpers).
+   */
+  readonly anonShared = new Map<number, { mappers: number; exclusive: boolean }>();
   events: KernelEvents = {};
   readonly scratch = new Scratch();
   /**

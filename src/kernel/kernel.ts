@@ -8,8 +8,10 @@ import { KernelContext, type KernelConfig, type MachinePorts } from './context.t
 import { FaultLivelock, KernelError } from './errors.ts';
 import { doUserAddrFault } from './arch-fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
+import { copyPageRange } from './fork.ts';
+import { flushTlbMm } from './tlbflush.ts';
 import { FS_RULES, type FsName } from './fs.ts';
-import type { Mm, Vma, VmFlags } from './mm.ts';
+import { putAnonPage, type Mm, type Vma, type VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
 import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
@@ -130,7 +132,7 @@ export class Kernel extends KernelContext {
     // The walk starts where createProcess put the hardware's root (s390: the region-third table).
     const rootLevel = this.layout.hooks.root.levelFor(this.layout.hooks.mmapBase);
     this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0, rootLevel);
-    for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
+    for (const pa of vma.cowPages.values()) putAnonPage(this, pa);
     vma.cowPages.clear();
   }
 
@@ -167,14 +169,12 @@ export class Kernel extends KernelContext {
    * fork(): dup_mmap (kernel/fork.c) into `child`, a new mm: each VMA copied (the child's
    * named `<child>.<name>`), linked into i_mmap next to its parent (vma_interval_tree_insert_after),
    * then copy_page_range only where vma_needs_copy (mm/memory.c) holds: a VMA with an anon_vma
-   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP. ext4's DAX VMAs
-   * are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts with no entries and
-   * faults them in. Copying a private VMA's anonymous pages (copy_present_pte: shared and
-   * write-protected in both, until a write copies them) is not modelled yet.
+   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP (virtiofs). ext4's
+   * and xfs's DAX VMAs are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts
+   * with no entries and faults them in. A private VMA's anonymous pages are shared,
+   * write-protected in both, until a write copies them (fork.ts).
    */
   fork(parent: Mm, child: Mm): Vma[] {
-    const copied = parent.vmas.find((v) => v.cowPages.size > 0);
-    if (copied !== undefined) throw new KernelError(`fork of ${parent.name}: mapping ${copied.name} has private copy-on-write pages, whose copy_page_range daxsim does not model yet`);
     child.mmapTop = parent.mmapTop;
     const out: Vma[] = [];
     const copyOf = new Map<Vma, Vma>();
@@ -186,7 +186,10 @@ export class Kernel extends KernelContext {
       child.vmas.push(vma);
       v.file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + (vma.end - vma.start) / this.pageSize - 1, vma);
       if (origin === undefined) out.push(vma);
+      copyPageRange(this, vma, v);
     }
+    // dup_mmap ends with flush_tlb_mm(oldmm): the parent's write-protected PTEs
+    flushTlbMm(this, parent, 'dup_mmap');
     return out;
   }
 

@@ -5,7 +5,7 @@
 
 import type { Entry, LeafProt } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
-import type { Vma, VmFlags } from './mm.ts';
+import { anonExclusive, type Vma, type VmFlags } from './mm.ts';
 import { ACTION_CONTINUE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
 import { flushPmdTlbRange, flushTlbRange } from './tlbflush.ts';
 import { isAnonCopy, zapVmaRange } from './writeback.ts';
@@ -95,7 +95,9 @@ const CHANGE_PROT_OPS: MmWalkOps<ChangeProtWalk> = {
     if (l.isNone(w.level, w.entry) || !l.isPresent(w.level, w.entry)) return 0;
     modify(w);
     if (w.tryWritable && !w.none && !l.isWrite(w.level, w.scratch) && l.isDirty(w.level, w.scratch)) {
-      if (w.vma.flags.shared || isAnonCopy(w.k, w.vma, l.leafPfn(w.level, w.scratch))) l.mkwrite(w.level, w.scratch);
+      // can_change_pte_writable: a private PTE only for a PageAnonExclusive page (not one fork shares)
+      const pa = l.leafPfn(w.level, w.scratch) * w.k.pageSize;
+      if (w.vma.flags.shared || (isAnonCopy(w.k, w.vma, pa / w.k.pageSize) && anonExclusive(w.k, pa))) l.mkwrite(w.level, w.scratch);
     }
     w.k.writeEntry(w.pa, w.scratch);
     return 0;
