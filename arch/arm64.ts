@@ -283,6 +283,7 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     }),
     // 23bc8f69f0ec replaced `#define pmd_leaf(pmd) pmd_sect(pmd)` (from 8aa82df3c123, "arm64:
     // mm: add p?d_leaf() definitions"): (pmd & PMD_TYPE_MASK) == PMD_TYPE_SECT.
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: (e) => testEq(e, TYPE_MASK, SECT),
   };
 

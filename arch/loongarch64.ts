@@ -213,6 +213,7 @@ const hooks: ArchHooks = {
       if (testAny(e, DIRTY)) setBits(e, MODIFIED);
     },
   }),
+  pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
   pmdLeafPreFix: null,
 };
 

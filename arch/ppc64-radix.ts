@@ -368,6 +368,7 @@ function buildRadixLayout(g: RadixGeometry): Layout {
       value: F._PAGE_PRESENT | F._PAGE_PTE,
       whole: true,
     }),
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
   };
 

@@ -57,6 +57,7 @@ export function protNoneHook(s: ProtNoneSpec): ProtNoneHook {
   const old: Entry = { lo: 0, hi: 0 };
   return {
     pageNone: s.pageNone,
+    chgMask: { pte: s.keepPte, pmd: s.keepPmd },
     mk(level, e) {
       old.lo = e.lo;
       old.hi = e.hi;

@@ -176,6 +176,7 @@ function buildRiscvLayout(m: RiscvMode): Layout {
       value: F._PAGE_PROT_NONE,
       whole: true,
     }),
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
   };
 

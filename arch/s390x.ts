@@ -442,10 +442,9 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: false,
   memcpyFlushcache: 'cached',
-  // PAGE_NONE = _PAGE_PRESENT | _PAGE_INVALID | _PAGE_PROTECT (asm/pgtable.h); pte_modify keeps
-  // _PAGE_CHG_MASK, ORs in newprot (its INVALID/PROTECT fix-ups need READ/WRITE: not here).
-  // pmd_modify keeps ORIGIN_LARGE | DIRTY | YOUNG | LARGE | SOFT_DIRTY, ORs in SEGMENT_NONE
-  // (massage_pgprot_pmd). pte_protnone: present && !_PAGE_READ; pmd_protnone: large && !READ.
+  // PAGE_NONE = PRESENT | INVALID | PROTECT (asm/pgtable.h): pte_modify keeps _PAGE_CHG_MASK, ORs in
+  // newprot (its fix-ups need READ/WRITE); pmd_modify ORs SEGMENT_NONE into the bits it keeps.
+  // pte_protnone: present && !_PAGE_READ; pmd_protnone: large && !_SEGMENT_ENTRY_READ.
   protNone: protNoneHook({
     pageNone: P._PAGE_PRESENT | P._PAGE_INVALID | P._PAGE_PROTECT,
     pmdNone: S._SEGMENT_ENTRY_INVALID | S._SEGMENT_ENTRY_PROTECT,
@@ -459,7 +458,8 @@ const hooks: ArchHooks = {
     pmdValue: S._SEGMENT_ENTRY_LARGE,
     whole: true,
   }),
-  pmdLeafPreFix: null,
+  pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+  pmdLeafPreFix: null, // pmd_leaf is pmd_large
 };
 
 export const s390x: Layout = {

@@ -154,6 +154,13 @@ export interface ArchHooks {
   readonly pmdpSetAccessFlagsAligned: boolean;
   /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
   readonly memcpyFlushcache: 'movnt' | 'cached';
+  /**
+   * pmdp_invalidate_ad (change_huge_pmd) flushes the PMD's TLB entries: the generic one is
+   * pmdp_invalidate, which does (mm/pgtable-generic.c); x86's own (__HAVE_ARCH_PMDP_INVALIDATE_AD,
+   * arch/x86/mm/pgtable.c) does not, "once an invalid PTE is established, the PTE's access and
+   * dirty bits cannot be updated".
+   */
+  readonly pmdpInvalidateAdFlushes: boolean;
   /** PROT_NONE as this arch's pte_modify / pmd_modify with PAGE_NONE encodes it (mprotect, src/kernel/mprotect.ts). */
   readonly protNone: ProtNoneHook;
   /**
@@ -174,6 +181,8 @@ export interface ArchHooks {
 export interface ProtNoneHook {
   /** PAGE_NONE's value (CPU order), as the 6.1 headers compute it. */
   readonly pageNone: bigint;
+  /** The bits pte_modify keeps (_PAGE_CHG_MASK) and pmd_modify keeps (_HPAGE_CHG_MASK), CPU order. */
+  readonly chgMask: { readonly pte: bigint; readonly pmd: bigint };
   /** pte_modify (PTE level) / pmd_modify (a huge PMD) of a present leaf with PAGE_NONE, in place. */
   mk(level: number, e: Entry): void;
   /** pte_protnone / pmd_protnone (the CONFIG_NUMA_BALANCING helpers; every modelled arch has them). */

@@ -347,6 +347,7 @@ export function buildX86Layout(name: string, description: string, levels: readon
       whole: false,
       after: flipProtnoneGuard,
     }),
+    pmdpInvalidateAdFlushes: false, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
   };
 

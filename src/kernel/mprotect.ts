@@ -86,6 +86,7 @@ const CHANGE_PROT_OPS: MmWalkOps<ChangeProtWalk> = {
     } else if (l.isPresent(w.level, w.entry)) {
       modify(w);
       w.k.writeEntry(w.pa, w.scratch);
+      if (l.hooks.pmdpInvalidateAdFlushes && w.level === w.k.pmdLevel) flushPmdTlbRange(w.k, w.vma.mm, addr, 'pmdp_invalidate_ad');
     }
     w.action = ACTION_CONTINUE;
     return 0;

@@ -3,6 +3,8 @@
 // change_huge_pmd / __split_huge_pmd_locked), on every layout: PAGE_NONE in the arch's own
 // encoding (pte_present still true, pte_protnone true, the hardware faults), a fault on the VMA
 // is SIGSEGV (access_error), and `mprotect rw` makes it usable again.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layouts } from '../../arch/index.ts';
 import { entryFromBigInt, entryToBigInt } from '../../arch/bits.ts';
@@ -11,21 +13,16 @@ import { runLines } from './scenario-rig.ts';
 const run = (lines: string[], arch = 'x86_64') => runLines('prot-none.dax', lines, { arch });
 
 describe('PAGE_NONE as each layout encodes it', () => {
-  // The values test/arch/header-values/header-values.sh computes from the 6.1 headers
-  // (header-values.tsv, group extra: PAGE_NONE), where the macro is a compile-time constant.
-  const HEADER_PAGE_NONE: Readonly<Record<string, bigint>> = {
-    'arm64-4k': 0x460000000000f82n,
-    'arm64-64k': 0x460000000000f82n,
-    'ppc64-radix': 0x8000000000000108n,
-    'ppc64-radix-4k': 0x8000000000000108n,
-    'ppc64-hash': 0x8000000000000108n,
-    'riscv64-sv39': 0x22n,
-    'riscv64-sv48': 0x22n,
-    loongarch64: 0x200000000000041cn,
-  };
-  for (const [name, v] of Object.entries(HEADER_PAGE_NONE)) {
-    it(`${name}: PAGE_NONE is the header's value`, () => {
-      expect(layouts.find((l) => l.name === name)!.hooks.protNone.pageNone).toBe(v);
+  // PAGE_NONE, _PAGE_CHG_MASK and _HPAGE_CHG_MASK as test/arch/header-values/header-values.sh
+  // computes them from the 6.1 headers where they are compile-time constants (its
+  // header-values.tsv, group extra), kept in test/arch/header-values/prot-none.json.
+  const header = JSON.parse(readFileSync(path.join(import.meta.dirname, '../arch/header-values/prot-none.json'), 'utf8')) as Record<string, Record<string, string>>;
+  for (const [name, v] of Object.entries(header)) {
+    it(`${name}: ${Object.keys(v).join(', ')} as the headers have them`, () => {
+      const hook = layouts.find((l) => l.name === name)!.hooks.protNone;
+      if (v.PAGE_NONE !== undefined) expect(hook.pageNone).toBe(BigInt(v.PAGE_NONE));
+      if (v._PAGE_CHG_MASK !== undefined) expect(hook.chgMask.pte).toBe(BigInt(v._PAGE_CHG_MASK));
+      if (v._HPAGE_CHG_MASK !== undefined) expect(hook.chgMask.pmd).toBe(BigInt(v._HPAGE_CHG_MASK));
     });
   }
 
@@ -112,6 +109,18 @@ describe('mprotect none', () => {
       );
     });
   }
+});
+
+describe('change_huge_pmd: pmdp_invalidate_ad flushes the PMD, except on x86', () => {
+  it('x86_64 issues only the mmu_gather flush of the range; arm64-4k the pmdp_invalidate flush too', () => {
+    const lines = ['file F size 2M', 'proc A', 'A mmap a F offset 0 length 2M rw shared', 'A write a 0 8', 'A mprotect a 0 2M ro', 'expect pte A a 0 present ro dirty pmd'];
+    const flushes = (arch: string) => {
+      const before = run(lines.slice(0, 4), arch).counters.tlbFlushes;
+      return run(lines, arch).counters.tlbFlushes - before;
+    };
+    expect(flushes('x86_64')).toBe(1);
+    expect(flushes('arm64-4k')).toBe(2);
+  });
 });
 
 describe('mprotect of part of a VMA (split_vma)', () => {
