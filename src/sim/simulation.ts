@@ -3,6 +3,7 @@
 // The scenario runner and the CLI are built on it; users write their own fidelity tests
 // with it (README, "Library").
 
+import { mappingEnd } from '../kernel/mprotect.ts';
 import type { FsName } from '../kernel/fs.ts';
 import { findLayout, layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
@@ -397,7 +398,7 @@ export class Process {
   msync(vma: Vma, offset = 0, length?: number): void {
     this.sim.live();
     this.own(vma);
-    this.sim.kernel.msync(vma, offset, length ?? vma.end - vma.start - offset);
+    this.sim.kernel.msync(vma, offset, length ?? mappingEnd(vma) - vma.start - offset);
   }
 
   munmap(vma: Vma): void {
