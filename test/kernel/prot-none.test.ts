@@ -85,6 +85,30 @@ describe('mprotect none', () => {
     ]);
   });
 
+  for (const l of layouts) {
+    it(`${l.name}: PTEs through none and back to rw keep their data and dirty state, with no new fault`, () => {
+      const ps = 2 ** l.pageShift;
+      const r = run(
+        [
+          'file F size 2M',
+          'proc A',
+          `A mmap a F offset 0 length ${2 * ps} rw shared`,
+          `A write a ${ps} 8 byte 5`,
+          `A mprotect a 0 ${2 * ps} none`,
+          `expect pte A a ${ps} present ro dirty pte none`,
+          `A read a ${ps} 8`,
+          'expect last SIGSEGV',
+          `A mprotect a 0 ${2 * ps} rw`,
+          `expect pte A a ${ps} present rw dirty pte`,
+          `A write a ${ps} 8 byte 6`,
+          `expect view A a ${ps} 8 byte 6`,
+        ],
+        l.name,
+      );
+      expect(r.faults.A).toEqual({ read: 0, write: 1, wp: 0 });
+    });
+  }
+
   for (const arch of ['x86_64', 'arm64-4k', 'ppc64-radix-4k']) {
     it(`${arch}: a huge PMD is changed whole (change_huge_pmd) and stays PROT_NONE until mprotect ro`, () => {
       run(
