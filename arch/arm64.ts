@@ -43,6 +43,7 @@ import {
   ZERO_MASK,
   PLAIN_ROOT,
 } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** PTE_* / PMD_* masks of pgtable-hwdef.h and pgtable-prot.h (6.1); the same for both granules. */
 export const ARM64_PTE_FLAGS = {
@@ -88,6 +89,9 @@ export const ARM64_PTE_FLAGS = {
 } as const;
 
 const F = ARM64_PTE_FLAGS;
+
+/** pte_modify's `mask` (asm/pgtable.h): the bits it takes from newprot; MT_NORMAL's ATTRINDX is 0. */
+const MODIFY_MASK = F.PTE_USER | F.PTE_PXN | F.PTE_UXN | F.PTE_RDONLY | F.PTE_PROT_NONE | F.PTE_VALID | F.PTE_WRITE | F.PTE_GP | F.PTE_ATTRINDX_MASK;
 
 /** The granule-dependent facts: PAGE_SHIFT, the levels (root first), PTRS_PER_PTE. */
 export interface Arm64Granule {
@@ -192,6 +196,7 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
   /** The kernel's PROT_DEFAULT (SH) and RDONLY for a kernel leaf; only user leaves are modelled in the DAX paths. */
   const KERNEL_BASE = orMask(F.PTE_SHARED, F.PTE_PXN, F.PTE_RDONLY);
   const TABLE_VALUE = orMask(F.PMD_TYPE_TABLE, F.PMD_TABLE_PXN);
+  const SECT = toMask(F.PMD_TYPE_SECT);
 
   const isZero = (e: Entry): boolean => e.lo === 0 && e.hi === 0;
   const isTable = (e: Entry): boolean => testEq(e, TYPE_MASK, TYPE_PAGE); // pmd_table: (e & 3) == 3
@@ -257,6 +262,29 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // PAGE_NONE = ((_PAGE_DEFAULT) & ~PTE_VALID) | PTE_PROT_NONE | PTE_RDONLY | PTE_NG | PTE_PXN
+    // | PTE_UXN (pgtable-prot.h). pte_modify (asm/pgtable.h; pmd_modify is pte_modify on the
+    // pmd) folds the hardware dirty state into PTE_DIRTY, then takes only the bits of its
+    // `mask` from newprot: PTE_TABLE_BIT is not among them, so a block stays 0b?0 and with
+    // PTE_VALID clear is neither pmd_sect nor pmd_table. pte_protnone:
+    // (pte & (PTE_VALID | PTE_PROT_NONE)) == PTE_PROT_NONE; pmd_protnone the same.
+    protNone: protNoneHook({
+      pageNone: ((F.PTE_TYPE_PAGE | F.PTE_AF | F.PTE_SHARED) & ~F.PTE_VALID) | F.PTE_PROT_NONE | F.PTE_RDONLY | F.PTE_NG | F.PTE_PXN | F.PTE_UXN,
+      pte,
+      pmd,
+      keepPte: ~MODIFY_MASK & ((1n << 64n) - 1n),
+      keepPmd: ~MODIFY_MASK & ((1n << 64n) - 1n),
+      test: F.PTE_VALID | F.PTE_PROT_NONE,
+      value: F.PTE_PROT_NONE,
+      whole: false,
+      before: (l, e) => {
+        if (hwDirty(e)) mkdirty(l, e);
+      },
+    }),
+    // 23bc8f69f0ec replaced `#define pmd_leaf(pmd) pmd_sect(pmd)` (from 8aa82df3c123, "arm64:
+    // mm: add p?d_leaf() definitions"): (pmd & PMD_TYPE_MASK) == PMD_TYPE_SECT.
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+    pmdLeafPreFix: (e) => testEq(e, TYPE_MASK, SECT),
   };
 
   const layout: Layout = {

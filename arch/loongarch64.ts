@@ -29,6 +29,7 @@
 import { Access, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt } from './types.ts';
 import { bitRange, clearBits, clearEntry, fieldShifted, fieldValue, orAddress, orMask, perLevel, setBits, testAny, testEq, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** The _PAGE_* and _CACHE_* masks of arch/loongarch/include/asm/pgtable-bits.h (6.1.y). */
 export const LOONGARCH_PTE_FLAGS = {
@@ -195,6 +196,25 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: true,
   memcpyFlushcache: 'cached',
+  // PAGE_NONE = _PAGE_PROTNONE | _PAGE_NO_READ | _PAGE_USER | _CACHE_CC (pgtable-bits.h).
+  // pte_modify / pmd_modify (asm/pgtable.h): _PAGE_DIRTY folded into _PAGE_MODIFIED, then
+  // (val & _PAGE_CHG_MASK / _HPAGE_CHG_MASK) | (newprot & ~mask); the latter keeps _PAGE_HUGE.
+  // pte_protnone / pmd_protnone: _PAGE_PROTNONE set.
+  protNone: protNoneHook({
+    pageNone: F._PAGE_PROTNONE | F._PAGE_NO_READ | F._PAGE_USER | F._CACHE_CC,
+    pte: PTE,
+    pmd: PMD,
+    keepPte: F._PAGE_MODIFIED | F._PAGE_SPECIAL | LOONGARCH_PFN_MASK | F._CACHE_MASK | F._PAGE_PLV,
+    keepPmd: F._PAGE_MODIFIED | F._PAGE_SPECIAL | LOONGARCH_PFN_MASK | F._CACHE_MASK | F._PAGE_PLV | F._PAGE_HUGE,
+    test: F._PAGE_PROTNONE,
+    value: F._PAGE_PROTNONE,
+    whole: false,
+    before: (_l, e) => {
+      if (testAny(e, DIRTY)) setBits(e, MODIFIED);
+    },
+  }),
+  pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+  pmdLeafPreFix: null,
 };
 
 export const loongarch64: Layout = {

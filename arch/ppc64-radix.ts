@@ -35,6 +35,7 @@ import {
   zeroExcept,
   PLAIN_ROOT,
 } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** The _PAGE_* / _RPAGE_* PTE flag masks of arch/powerpc/include/asm/book3s/64/pgtable.h (6.1). */
 export const PPC64_RADIX_PTE_FLAGS = {
@@ -261,6 +262,12 @@ interface RadixGeometry {
   /** radix-64k.h, radix-4k.h or hash-64k.h. */
   readonly indexHeader: string;
   readonly mmapBase: number;
+  /**
+   * _PAGE_CHG_MASK and _HPAGE_CHG_MASK (book3s/64/pgtable.h: PTE_RPN_MASK, _PAGE_HPTEFLAGS, ...),
+   * the bits pte_modify / pmd_modify keep; their values for this page size as
+   * test/arch/header-values/header-values.sh computes them from the 6.1 headers.
+   */
+  readonly chgMask: { readonly pte: bigint; readonly pmd: bigint };
 }
 
 /** The hash-only bits of book3s/64/hash-64k.h (6.1, CONFIG_PPC_64K_PAGES). */
@@ -346,6 +353,23 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     setPteAtChecksValid: true,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // PAGE_NONE = _PAGE_BASE | _PAGE_PRIVILEGED (book3s/64/pgtable.h): present, no R/W/X, a
+    // kernel page to the MMU, so a user access faults (the hash fault path refuses it the same
+    // way). pte_modify: (pte & _PAGE_CHG_MASK) | newprot; pmd_modify (mm/book3s64/pgtable.c):
+    // (pmd & _HPAGE_CHG_MASK) | newprot (pmd_set_protbits). pte_protnone / pmd_protnone:
+    // (pte & (_PAGE_PRESENT | _PAGE_PTE | _PAGE_RWX)) == _PAGE_PRESENT | _PAGE_PTE.
+    protNone: protNoneHook({
+      pageNone: F._PAGE_PRESENT | F._PAGE_ACCESSED | F._PAGE_PRIVILEGED,
+      pte: PTE,
+      pmd: PMD,
+      keepPte: g.chgMask.pte,
+      keepPmd: g.chgMask.pmd,
+      test: F._PAGE_PRESENT | F._PAGE_PTE | F._PAGE_RWX,
+      value: F._PAGE_PRESENT | F._PAGE_PTE,
+      whole: true,
+    }),
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+    pmdLeafPreFix: null,
   };
 
   const layout: Layout = {
@@ -464,6 +488,7 @@ export const ppc64Radix: Layout = buildRadixLayout({
   pageShift: PPC64_PAGE_SHIFT,
   ix: RADIX_64K_INDEX_SIZE,
   indexHeader: 'radix-64k.h',
+  chgMask: { pte: 0x409fffffffff1fc0n, pmd: 0x409fffffffff3bc0n },
   // daxsim's fixed mmap base, under the 52-bit radix tree (Linux's default map window is 128 TiB).
   mmapBase: 0x3f00_0000_0000,
 });
@@ -480,6 +505,7 @@ export const ppc64Radix4k: Layout = buildRadixLayout({
   pageShift: 12,
   ix: RADIX_4K_INDEX_SIZE,
   indexHeader: 'radix-4k.h',
+  chgMask: { pte: 0x51ffffffffffffc0n, pmd: 0x51fffffffffffbc0n },
   mmapBase: 2 ** 46 - 2 ** 27,
 });
 
@@ -501,6 +527,7 @@ export const ppc64Hash: Layout = buildRadixLayout({
   pageShift: PPC64_PAGE_SHIFT,
   ix: { RADIX_PTE_INDEX_SIZE: 8, RADIX_PMD_INDEX_SIZE: 10, RADIX_PUD_INDEX_SIZE: 10, RADIX_PGD_INDEX_SIZE: 8 },
   indexHeader: 'hash-64k.h',
+  chgMask: { pte: 0x409fffffffff1fc0n, pmd: 0x409fffffffff3bc0n },
   mmapBase: 2 ** 47 - 2 ** 27,
 });
 

@@ -28,6 +28,7 @@
 import { Access, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level } from './types.ts';
 import { bitModifiers, bitRange, clearEntry, fieldShifted, orMask, perLevel, setBits, testAny, toMask, PLAIN_ROOT, ZERO_MASK } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** The _PAGE_* masks of pgtable-bits.h and pgtable-64.h (6.1). */
 export const RISCV_PTE_FLAGS = {
@@ -159,6 +160,24 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // PAGE_NONE = _PAGE_PROT_NONE | _PAGE_READ (asm/pgtable.h), _PAGE_PROT_NONE being
+    // _PAGE_GLOBAL with _PAGE_PRESENT clear. pte_modify: (pte & _PAGE_CHG_MASK) | newprot, with
+    // _PAGE_CHG_MASK = ~(PRESENT | READ | WRITE | EXEC | USER | GLOBAL | _PAGE_MTMASK)
+    // (pgtable-64.h; riscv_page_mtmask() is 0 here: no Svpbmt or T-Head memory types are
+    // modelled). pmd_modify is pte_modify on the pmd; _PAGE_READ stays, so pmd_leaf still
+    // holds. pte_protnone: (pte & (_PAGE_PRESENT | _PAGE_PROT_NONE)) == _PAGE_PROT_NONE.
+    protNone: protNoneHook({
+      pageNone: F._PAGE_PROT_NONE | F._PAGE_READ,
+      pte,
+      pmd,
+      keepPte: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
+      keepPmd: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
+      test: F._PAGE_PRESENT | F._PAGE_PROT_NONE,
+      value: F._PAGE_PROT_NONE,
+      whole: true,
+    }),
+    pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+    pmdLeafPreFix: null,
   };
 
   const layout: Layout = {

@@ -40,6 +40,7 @@ import {
   toMask,
   ZERO_MASK,
 } from './bits.ts';
+import { protNoneHook } from './prot-none.ts';
 
 /** The _PAGE_* PTE flag masks of arch/s390/include/asm/pgtable.h (6.1). */
 export const S390_PTE_FLAGS = {
@@ -437,6 +438,24 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: false,
   memcpyFlushcache: 'cached',
+  // PAGE_NONE = PRESENT | INVALID | PROTECT (asm/pgtable.h): pte_modify keeps _PAGE_CHG_MASK, ORs in
+  // newprot (its fix-ups need READ/WRITE); pmd_modify ORs SEGMENT_NONE into the bits it keeps.
+  // pte_protnone: present && !_PAGE_READ; pmd_protnone: large && !_SEGMENT_ENTRY_READ.
+  protNone: protNoneHook({
+    pageNone: P._PAGE_PRESENT | P._PAGE_INVALID | P._PAGE_PROTECT,
+    pmdNone: S._SEGMENT_ENTRY_INVALID | S._SEGMENT_ENTRY_PROTECT,
+    pte: PTE,
+    pmd: PMD,
+    keepPte: S390_PAGE_MASK | P._PAGE_SPECIAL | P._PAGE_DIRTY | P._PAGE_YOUNG | P._PAGE_SOFT_DIRTY,
+    keepPmd: S._SEGMENT_ENTRY_ORIGIN_LARGE | S._SEGMENT_ENTRY_DIRTY | S._SEGMENT_ENTRY_YOUNG | S._SEGMENT_ENTRY_LARGE | S._SEGMENT_ENTRY_SOFT_DIRTY,
+    test: P._PAGE_PRESENT | P._PAGE_READ,
+    value: P._PAGE_PRESENT,
+    pmdTest: S._SEGMENT_ENTRY_LARGE | S._SEGMENT_ENTRY_READ,
+    pmdValue: S._SEGMENT_ENTRY_LARGE,
+    whole: true,
+  }),
+  pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+  pmdLeafPreFix: null, // pmd_leaf is pmd_large
 };
 
 export const s390x: Layout = {

@@ -154,6 +154,39 @@ export interface ArchHooks {
   readonly pmdpSetAccessFlagsAligned: boolean;
   /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
   readonly memcpyFlushcache: 'movnt' | 'cached';
+  /**
+   * pmdp_invalidate_ad (change_huge_pmd) flushes the PMD's TLB entries: the generic one is
+   * pmdp_invalidate, which does (mm/pgtable-generic.c); x86's own (__HAVE_ARCH_PMDP_INVALIDATE_AD,
+   * arch/x86/mm/pgtable.c) does not, "once an invalid PTE is established, the PTE's access and
+   * dirty bits cannot be updated".
+   */
+  readonly pmdpInvalidateAdFlushes: boolean;
+  /** PROT_NONE as this arch's pte_modify / pmd_modify with PAGE_NONE encodes it (mprotect, src/kernel/mprotect.ts). */
+  readonly protNone: ProtNoneHook;
+  /**
+   * pmd_leaf as it was before a fix that made it see PROT_NONE huge PMDs, for the bug library's
+   * replay; null where the arch's pmd_leaf never missed them. arm64 before 23bc8f69f0ec
+   * ("arm64: mm: fix p?d_leaf()"): pmd_sect, false once PTE_VALID is clear.
+   */
+  readonly pmdLeafPreFix: ((e: Entry) => boolean) | null;
+}
+
+/**
+ * mprotect(PROT_NONE) on this arch: vm_get_page_prot of a VMA without VM_READ | VM_WRITE |
+ * VM_EXEC is PAGE_NONE, and change_protection rewrites every present leaf with pte_modify /
+ * pmd_modify (the bits of _PAGE_CHG_MASK / _HPAGE_CHG_MASK kept, the rest from PAGE_NONE).
+ * The result faults in hardware (not valid, or privileged on powerpc) yet pte_present /
+ * pmd_present still hold, and pte_protnone / pmd_protnone tell it apart.
+ */
+export interface ProtNoneHook {
+  /** PAGE_NONE's value (CPU order), as the 6.1 headers compute it. */
+  readonly pageNone: bigint;
+  /** The bits pte_modify keeps (_PAGE_CHG_MASK) and pmd_modify keeps (_HPAGE_CHG_MASK), CPU order. */
+  readonly chgMask: { readonly pte: bigint; readonly pmd: bigint };
+  /** pte_modify (PTE level) / pmd_modify (a huge PMD) of a present leaf with PAGE_NONE, in place. */
+  mk(level: number, e: Entry): void;
+  /** pte_protnone / pmd_protnone (the CONFIG_NUMA_BALANCING helpers; every modelled arch has them). */
+  is(level: number, e: Entry): boolean;
 }
 
 /** The TLB flush of a range (flush_tlb_mm_range and its per-arch equivalents). */

@@ -16,6 +16,7 @@
 
 import { Access, bitNames, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
+import { protNoneHook } from './prot-none.ts';
 import {
   bit,
   bitModifiers,
@@ -247,6 +248,27 @@ export function buildX86Layout(name: string, description: string, levels: readon
   const hugeAddr: readonly Mask[] = perLevel(n, (l) =>
     l === pmd ? toMask(X86_PHYSICAL_PMD_PAGE_MASK) : l === pud ? toMask(X86_PHYSICAL_PUD_PAGE_MASK) : PFN,
   );
+  // L1TF (arch/x86/include/asm/pgtable-invert.h): a non-zero entry without _PAGE_PRESENT holds
+  // its pfn inverted (__pte_needs_invert); pte_pfn / pmd_pfn undo it (protnone_mask).
+  const needsInvert = (e: Entry): boolean => (e.lo !== 0 || e.hi !== 0) && !testAny(e, PRESENT);
+  const uninverted: Entry = { lo: 0, hi: 0 };
+  const pfnOf = (e: Entry, m: Mask): number => {
+    if (!needsInvert(e)) return fieldShifted(e, m, 12);
+    uninverted.lo = ~e.lo >>> 0;
+    uninverted.hi = ~e.hi >>> 0;
+    return fieldShifted(uninverted, m, 12);
+  };
+  // flip_protnone_guard(oldval, val, mask): invert the pfn field when pte_modify / pmd_modify
+  // changes whether the entry needs inverting.
+  const flipProtnoneGuard = (level: number, old: Entry, e: Entry): void => {
+    if (needsInvert(old) === needsInvert(e)) return;
+    const m = level === pmd ? hugeAddr[pmd]! : PFN; // PTE_PFN_MASK / PHYSICAL_PMD_PAGE_MASK
+    e.lo = ((e.lo & ~m.lo) | (~e.lo & m.lo)) >>> 0;
+    e.hi = ((e.hi & ~m.hi) | (~e.hi & m.hi)) >>> 0;
+  };
+  // _COMMON_PAGE_CHG_MASK (pgtable_types.h): _PAGE_CC is sme_me_mask | cc_mask, 0 without
+  // memory encryption, as modelled.
+  const COMMON_CHG = X86_PTE_PFN_MASK | F._PAGE_PCD | F._PAGE_PWT | F._PAGE_SPECIAL | F._PAGE_ACCESSED | F._PAGE_DIRTY | F._PAGE_SOFT_DIRTY | F._PAGE_DEVMAP | F._PAGE_UFFD_WP;
 
   const all = (m: Mask): readonly Mask[] => perLevel(n, () => m);
   const flag = (v: boolean): readonly boolean[] => perLevel(n, () => v);
@@ -309,6 +331,24 @@ export function buildX86Layout(name: string, description: string, levels: readon
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: true,
     memcpyFlushcache: 'movnt',
+    // PAGE_NONE = __pg(___A | ___G) (pgtable_types.h): _PAGE_PROTNONE is _PAGE_GLOBAL with
+    // _PAGE_PRESENT clear. pte_modify / pmd_modify (asm/pgtable.h): keep _PAGE_CHG_MASK /
+    // _HPAGE_CHG_MASK (the latter keeps _PAGE_PSE, so a PROT_NONE PMD is still pmd_large), add
+    // newprot's other bits, then flip_protnone_guard. pte_protnone / pmd_protnone:
+    // (flags & (_PAGE_PROTNONE | _PAGE_PRESENT)) == _PAGE_PROTNONE.
+    protNone: protNoneHook({
+      pageNone: F._PAGE_ACCESSED | F._PAGE_GLOBAL,
+      pte,
+      pmd,
+      keepPte: COMMON_CHG | F._PAGE_PAT,
+      keepPmd: COMMON_CHG | F._PAGE_PSE | F._PAGE_PAT_LARGE,
+      test: F._PAGE_PROTNONE | F._PAGE_PRESENT,
+      value: F._PAGE_PROTNONE,
+      whole: false,
+      after: flipProtnoneGuard,
+    }),
+    pmdpInvalidateAdFlushes: false, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
+    pmdLeafPreFix: null,
   };
 
   const DEVMAP_NAME = '_PAGE_DEVMAP';
@@ -342,7 +382,8 @@ export function buildX86Layout(name: string, description: string, levels: readon
     isSpecial: (level, e) => level === pte && testAny(e, SPECIAL),
 
     // pte_pfn: PTE_PFN_MASK; pmd_pfn / pud_pfn: pmd_pfn_mask() / pud_pfn_mask(), the huge mask when PSE.
-    leafPfn: (level, e) => fieldShifted(e, (level === pmd || level === pud) && testAny(e, PSE) ? hugeAddr[level]! : PFN, 12),
+    // (each through protnone_mask: a PROT_NONE entry's pfn is stored inverted).
+    leafPfn: (level, e) => pfnOf(e, (level === pmd || level === pud) && testAny(e, PSE) ? hugeAddr[level]! : PFN),
     tableAddress: (_level, e) => fieldValue(e, PFN),
 
     mkNone: (_level, out) => clearEntry(out), // pte_clear: native_make_pte(0)

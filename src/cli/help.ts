@@ -63,6 +63,7 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ['--count N', 'stop after N scenarios (default 200 when --time is not given)'],
       ['--time SECONDS', 'stop after that long'],
       ['--shard I/N', 'run only scenarios I, I+N, I+2N, ... of the seed (0 <= I < N); merge shards with explore-merge'],
+      ['--statements base|all', 'the generated statements: base (default; every seed finds what it always found) or all (also sparse files, pwrite, pread, fallocate, truncate, madvise, mprotect, fork, exit)'],
       ['--out DIR', 'where each finding is written as a .dax, as soon as it is shrunk (default ./explore-findings)'],
       JSON_OPT,
       HELP_OPT,

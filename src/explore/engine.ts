@@ -21,7 +21,7 @@ import type { Strategy } from '../kernel/kernel.ts';
 import { MISS_ACTIONS } from '../kernel/strategies.ts';
 import type { KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
-import { genScenario, genStatements, toDax, type GenScenario } from '../scenario/generate.ts';
+import { genScenario, genStatements, toDax, type GenScenario, type GenStatements } from '../scenario/generate.ts';
 import type { Scenario } from '../scenario/parse.ts';
 import { runScenario } from '../scenario/run.ts';
 import type { Simulation } from '../sim/simulation.ts';
@@ -43,6 +43,8 @@ export interface ExploreConfig {
   /** explore --shard I/N: this run's scenario k is the seed's scenario I + k * N, so the shards
    * of one seed never overlap and together run what one machine would. */
   shard?: { index: number; count: number };
+  /** explore --statements: the generator's statement mix (generate.ts GenStatements); absent: 'base'. */
+  statements?: GenStatements;
 }
 
 /** The seed's scenario number of this run's k-th scenario (itself without a shard). */
@@ -90,10 +92,11 @@ function pageSizeOf(arch: string): number {
   return 2 ** l.pageShift;
 }
 
-const arbs = new Map<number, fc.Arbitrary<GenScenario>>();
-function arbFor(pageSize: number): fc.Arbitrary<GenScenario> {
-  let a = arbs.get(pageSize);
-  if (a === undefined) arbs.set(pageSize, (a = genScenario(pageSize)));
+const arbs = new Map<string, fc.Arbitrary<GenScenario>>();
+function arbFor(pageSize: number, statements: GenStatements = 'base'): fc.Arbitrary<GenScenario> {
+  const key = `${pageSize}/${statements}`;
+  let a = arbs.get(key);
+  if (a === undefined) arbs.set(key, (a = genScenario(pageSize, statements)));
   return a;
 }
 
@@ -184,7 +187,7 @@ export function signatureOf(combo: Combo, cause: string): string {
 export function generate(cfg: ExploreConfig, index: number, pageSize: number): GenScenario {
   let value: GenScenario | undefined;
   fc.check(
-    fc.property(arbFor(pageSize), (g) => {
+    fc.property(arbFor(pageSize, cfg.statements), (g) => {
       value = g;
       return true;
     }),
@@ -272,7 +275,7 @@ export function shrinkCandidate(cfg: ExploreConfig, c: Candidate): Finding {
     const o = runGenerated(g, c.combo);
     return o.lost.length > 0 && signatureOf(c.combo, o.cause) === c.signature;
   };
-  const res = fc.check(fc.property(arbFor(ps), (g) => !same(g)), { seed: scenarioSeed(cfg.seed, c.index), numRuns: 1 });
+  const res = fc.check(fc.property(arbFor(ps, cfg.statements), (g) => !same(g)), { seed: scenarioSeed(cfg.seed, c.index), numRuns: 1 });
   const g = minimize(res.failed && res.counterexample !== null ? res.counterexample[0] : original, same);
   const o = runGenerated(g, c.combo);
   const lostBytes = o.lost.reduce((a, r) => a + r.length, 0);
@@ -281,7 +284,7 @@ export function shrinkCandidate(cfg: ExploreConfig, c: Candidate): Finding {
     `daxsim explore finding: ${c.combo.arch}, mkclean ${c.combo.mkclean}, persistence ${c.combo.persistence}`,
     `lost at the crash, although fsync/msync had promised it durable: ${lostBytes} bytes: ${lostText}`,
     `cause: ${o.cause} (DAX entry kind holding the lost bytes : what mkclean did wrong there)`,
-    `found as scenario #${c.index} of 'daxsim explore --seed ${cfg.seed}', shrunk from ${statementsOf(original)} to ${statementsOf(g)} statements`,
+    `found as scenario #${c.index} of 'daxsim explore --seed ${cfg.seed}${cfg.statements === 'all' ? ' --statements all' : ''}', shrunk from ${statementsOf(original)} to ${statementsOf(g)} statements`,
     `replay: daxsim run <this file> (exit 1: 'expect durable' fails; exit 0 once the bug is fixed)`,
   ];
   const body = toDax(g, ps, header).split('\n');

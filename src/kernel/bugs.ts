@@ -133,7 +133,13 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
   { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
   { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
-  { name: 'arm64-pmd-leaf', fix: '23bc8f69f0ec', buggy: 'before 23bc8f69f0ec', what: 'needs the arm64 layouts', model: null },
+  {
+    name: 'arm64-pmd-leaf',
+    fix: '23bc8f69f0ec',
+    buggy: '8aa82df3c123 ("arm64: mm: add p?d_leaf() definitions") .. 23bc8f69f0ec^ (v5.18-rc4); hit in linux-next with the v5 "mm: pvmw: add support for walking devmap pages" (next-20220331)',
+    what: "arm64's pmd_leaf was pmd_sect, false for a PROT_NONE huge PMD (PTE_VALID clear): page_vma_mapped_walk, testing pmd_leaf in the v5 seed series, walked the 2 MiB block the PMD maps as a page table and left the PMD dirty (arm64 only: not applicable elsewhere)",
+    model: { kernel: '6.1', variant: "arch/arm64.ts pmdLeafPreFix (pmd_sect) as src/kernel/mkclean.ts pvmwNext's PMD test (pmdWalkedAsTable: the v5 pvmw's pmd_leaf)", needsPmd: true, arch: 'arm64-4k', appliesTo: (l) => l.hooks.pmdLeafPreFix !== null, appliesWhy: "only arm64's pmd_leaf ever missed a PROT_NONE huge PMD" },
+  },
   { name: 'btt-nocache-4byte', fix: 'a82eee7424', buggy: 'before a82eee7424', what: 'a litmus case', model: null },
 ];
 

@@ -54,6 +54,8 @@ export interface DecodedEntry {
   young: boolean;
   devmap: boolean;
   special: boolean;
+  /** pte_protnone / pmd_protnone: a PROT_NONE leaf (present to the kernel, faulting in hardware). */
+  protnone?: boolean;
   /** The level of the leaf (`pte`, `pmd`, ...), or where the walk stopped if absent. */
   level: string;
   pfn: number;
@@ -91,6 +93,11 @@ export class Scratch {
   vmaPool: Vma[] | null = [];
   /** writeback.ts: the empty entry zap_page_range writes. */
   readonly none: Entry = { lo: 0, hi: 0 };
+  /** mkclean.ts, bug arm64-pmd-leaf: the 8 bytes of a data block read as a PTE. */
+  readonly dataWord = new Uint8Array(8);
+  /** mprotect.ts: split_vma's look at the PMD at the split point, the empty entry a split writes. */
+  readonly mprotectSlot: Slot = newSlot();
+  readonly mprotectNone: Entry = { lo: 0, hi: 0 };
 }
 
 export class KernelContext {
@@ -118,6 +125,12 @@ export class KernelContext {
    * empty until dirtyDatasyncMetadata(); an fsync or msync commits it.
    */
   readonly metadataDirty = new Set<DaxFile>();
+  /**
+   * Anonymous (copy-on-write) pages fork shared between processes (copy_present_pte), by
+   * physical address: how many VMAs map each (page_mapcount), and whether it is still
+   * PageAnonExclusive; a page absent here is mapped once and exclusive (mm.ts anon helpers).
+   */
+  readonly anonShared = new Map<number, { mappers: number; exclusive: boolean }>();
   events: KernelEvents = {};
   readonly scratch = new Scratch();
   /**
@@ -267,7 +280,7 @@ export class KernelContext {
     const l = this.layout;
     const e = slot.entry;
     const level = l.levels[slot.level]!.name;
-    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, level, pfn: 0, raw: { ...e } };
+    if (!found) return { present: false, write: false, dirty: false, young: false, devmap: false, special: false, protnone: false, level, pfn: 0, raw: { ...e } };
     return {
       present: true,
       write: l.isWrite(slot.level, e),
@@ -275,6 +288,7 @@ export class KernelContext {
       young: l.isYoung(slot.level, e),
       devmap: l.isDevmap(slot.level, e),
       special: l.isSpecial(slot.level, e),
+      protnone: l.hooks.protNone.is(slot.level, e),
       level,
       pfn: l.leafPfn(slot.level, e),
       raw: { ...e },

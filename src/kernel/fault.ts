@@ -14,7 +14,7 @@ import type { DaxEntry } from './dax-entries.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
 import { blockPa } from './file.ts';
-import { linearPageIndex, type DaxFile, type Vma } from './mm.ts';
+import { anonMappers, linearPageIndex, putAnonPage, reuseAnonPage, type DaxFile, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
@@ -122,6 +122,22 @@ function handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean):
  */
 function doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
   if (vma.flags.shared) return 'wp ' + daxIomapPteFault(k, vma, va, true, ptePa);
+  // An anonymous copy mapped by this VMA alone (exclusive, or its other mappers gone since
+  // fork: page_count 1) is reused in place, page_move_anon_rmap + wp_page_reuse; one fork
+  // shares (fork.ts) is copied again.
+  const orig = k.scratch.faultEntry;
+  k.pt.read(ptePa, orig); // vmf->orig_pte, which handle_pte_fault's walk read
+  const l = k.layout;
+  const pa = l.leafPfn(k.pt.last, orig) * k.pageSize;
+  if (vma.cowPages.get(linearPageIndex(vma, va, k.pageShift)) === pa && anonMappers(k, pa) === 1) {
+    reuseAnonPage(k, pa);
+    l.mkyoung(k.pt.last, orig);
+    l.mkdirty(k.pt.last, orig);
+    if (vma.flags.write) l.mkwrite(k.pt.last, orig); // maybe_mkwrite
+    k.writeEntry(ptePa, orig);
+    flushFaulting(k, vma, va, k.pageSize);
+    return 'wp reuse';
+  }
   return 'wp ' + wpPageCopy(k, vma, va, ptePa);
 }
 
@@ -167,8 +183,9 @@ function copyToAnon(k: KernelContext, vma: Vma, va: number, index: number, ptePa
   else m.mem.readBytes(srcPa, ps, buf);
   m.mem.writeBytes(page, buf);
   const old = vma.cowPages.get(index);
-  if (old !== undefined) m.dramFrames.release(old, ps);
+  if (old !== undefined) putAnonPage(k, old);
   vma.cowPages.set(index, page);
+  vma.anonVma = true; // anon_vma_prepare
   // An anonymous page has a struct page: neither special nor devmap (do_set_pte / wp_page_copy).
   k.layout.mkLeaf(k.pt.last, page / ps, { ...leafProt(k, vma, true, false), special: false }, scratch);
   k.writeEntry(ptePa, scratch);

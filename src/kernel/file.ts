@@ -6,15 +6,16 @@
 
 import { DaxEntries } from './dax-entries.ts';
 import { IntervalTree } from './interval-tree.ts';
+import type { FsName } from './fs.ts';
 import type { DaxFile, Vma } from './mm.ts';
 
 // The types live with the VMA that points at them (mm.ts), so imports point one way.
 export type { AddressSpace, DaxFile, FileBlocks } from './mm.ts';
 
 /** A file allocated whole at `phys`, or (phys NaN, `sparse`) one whose blocks are all holes. */
-export function newDaxFile(name: string, size: number, phys: number, pmdOrder: number, sparse = false): DaxFile {
+export function newDaxFile(name: string, size: number, phys: number, pmdOrder: number, sparse = false, fs: FsName = 'ext4'): DaxFile {
   const mapping = { iMmap: new IntervalTree<Vma>(), entries: new DaxEntries(pmdOrder) };
-  return sparse ? { name, size, phys: NaN, mapping, blocks: { pa: new Map(), uncommitted: new Set(), freed: new Map(), pendingFree: [] } } : { name, size, phys, mapping };
+  return sparse ? { name, fs, size, phys: NaN, mapping, blocks: { pa: new Map(), uncommitted: new Set(), freed: new Map(), pendingFree: [] } } : { name, fs, size, phys, mapping };
 }
 
 /** The physical address of page `index` of the file (ext4_map_blocks), or -1 for a hole. */

@@ -8,10 +8,13 @@ import { KernelContext, type KernelConfig, type MachinePorts } from './context.t
 import { FaultLivelock, KernelError } from './errors.ts';
 import { doUserAddrFault } from './arch-fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
-import type { Mm, Vma, VmFlags } from './mm.ts';
+import { copyPageRange } from './fork.ts';
+import { flushTlbMm } from './tlbflush.ts';
+import { FS_RULES, type FsName } from './fs.ts';
+import { putAnonPage, type Mm, type Vma, type VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
-import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
+import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
 
@@ -35,10 +38,10 @@ export class Kernel extends KernelContext {
    * lowest the device's allocator has free; `sparse`: every block a hole until something
    * allocates it (alloc.ts, Kernel context allocBlocks).
    */
-  createFile(name: string, size: number, sparse = false): DaxFile {
+  createFile(name: string, size: number, sparse = false, fs: FsName = 'ext4'): DaxFile {
     if (size <= 0 || size % this.pageSize !== 0) throw new KernelError(`file size ${size} must be a positive multiple of the page size (${this.pageSize})`);
     if (sparse) {
-      const f = newDaxFile(name, size, NaN, this.pmdOrder, true);
+      const f = newDaxFile(name, size, NaN, this.pmdOrder, true, fs);
       this.files.push(f);
       return f;
     }
@@ -48,7 +51,7 @@ export class Kernel extends KernelContext {
       const lowest = this.blockAlloc.peek(this.pageSize, align);
       throw new KernelError(`file ${name} (${size} bytes) does not fit on the pmem device (${this.machine.mem.pmem.size} bytes, ${lowest < 0 ? 0 : this.machine.mem.pmem.end - lowest} free)`);
     }
-    const f = newDaxFile(name, size, phys, this.pmdOrder);
+    const f = newDaxFile(name, size, phys, this.pmdOrder, false, fs);
     this.files.push(f);
     return f;
   }
@@ -92,6 +95,8 @@ export class Kernel extends KernelContext {
     if (length <= 0) throw new KernelError('length must be positive (EINVAL)');
     const len = Math.ceil(length / ps) * ps;
     if (flags.sync && !flags.shared) throw new KernelError('MAP_SYNC needs MAP_SHARED_VALIDATE (EOPNOTSUPP)');
+    // do_mmap: MAP_SHARED_VALIDATE with a flag the file's f_op->mmap_supported_flags lacks
+    if (flags.sync && !FS_RULES[file.fs].mapSync) throw new KernelError(`MAP_SYNC on ${file.fs} file ${file.name}: its file_operations support no MAP_SYNC (EOPNOTSUPP)`);
     const size = this.pmdSize;
     const offAlign = Math.ceil(offset / size) * size;
     const huge = offset + len > offAlign && offset + len - offAlign >= size;
@@ -109,6 +114,12 @@ export class Kernel extends KernelContext {
 
   /** munmap: zap the VMA's page-table entries (flushing TLBs), unlink it from i_mmap and the mm, free the page tables left empty. */
   munmap(vma: Vma): void {
+    // the pieces a partial mprotect split the mapping into go with it (munmap of its whole range)
+    for (const v of mappingPieces(vma)) if (v !== vma) this.unmapVma(v);
+    this.unmapVma(vma);
+  }
+
+  private unmapVma(vma: Vma): void {
     zapVmaRange(this, vma, vma.start, vma.end);
     vma.file.mapping.iMmap.remove(vma.pgoff, vma);
     const vmas = vma.mm.vmas;
@@ -121,7 +132,7 @@ export class Kernel extends KernelContext {
     // The walk starts where createProcess put the hardware's root (s390: the region-third table).
     const rootLevel = this.layout.hooks.root.levelFor(this.layout.hooks.mmapBase);
     this.pt.freeRange(vma.mm.pgd, vma.start, vma.end, prev?.end ?? 0, next?.start ?? 0, rootLevel);
-    for (const pa of vma.cowPages.values()) this.machine.dramFrames.release(pa, this.pageSize);
+    for (const pa of vma.cowPages.values()) putAnonPage(this, pa);
     vma.cowPages.clear();
   }
 
@@ -132,14 +143,17 @@ export class Kernel extends KernelContext {
    */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
     const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
-    madviseDontneed(this, vma, start, end);
+    for (const v of mappingPieces(vma)) {
+      const s = Math.max(start, v.start);
+      const e = Math.min(end, v.end);
+      if (s < e) madviseDontneed(this, v, s, e);
+    }
   }
 
-  /** mprotect(addr, len, prot) of a whole VMA (mprotect.ts): part of one would need split_vma, not modelled. */
+  /** mprotect(addr, len, prot) over part or all of a mapping (mprotect.ts: split_vma where it covers part of a VMA). */
   mprotect(vma: Vma, offset: number, length: number, prot: Protection): void {
     const [start, end] = this.vmaRange(vma, offset, length, 'mprotect');
-    if (start !== vma.start || end !== vma.end) throw new KernelError(`mprotect of part of mapping ${vma.name} would split its VMA (split_vma), which daxsim does not model yet: give offset 0 and the mapping's length`);
-    mprotectFixup(this, vma, prot);
+    mprotectRange(this, vma, start, end, prot);
   }
 
   /** [start, end) of `length` bytes at `offset` in the VMA, the length rounded up to a page, as madvise and mprotect take them. */
@@ -147,7 +161,7 @@ export class Kernel extends KernelContext {
     const ps = this.pageSize;
     if (offset % ps !== 0) throw new KernelError(`${what} offset ${offset} is not page aligned (EINVAL)`);
     const end = vma.start + offset + Math.ceil(length / ps) * ps;
-    if (offset < 0 || length <= 0 || end > vma.end) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
+    if (offset < 0 || length <= 0 || end > mappingEnd(vma)) throw new KernelError(`${what} range is outside mapping ${vma.name} (ENOMEM)`);
     return [vma.start + offset, end];
   }
 
@@ -155,28 +169,33 @@ export class Kernel extends KernelContext {
    * fork(): dup_mmap (kernel/fork.c) into `child`, a new mm: each VMA copied (the child's
    * named `<child>.<name>`), linked into i_mmap next to its parent (vma_interval_tree_insert_after),
    * then copy_page_range only where vma_needs_copy (mm/memory.c) holds: a VMA with an anon_vma
-   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP. ext4's DAX VMAs
-   * are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts with no entries and
-   * faults them in. Copying a private VMA's anonymous pages (copy_present_pte: shared and
-   * write-protected in both, until a write copies them) is not modelled yet.
+   * (a private one that made a copy-on-write page) or VM_PFNMAP|VM_MIXEDMAP (virtiofs). ext4's
+   * and xfs's DAX VMAs are neither (ext4_file_mmap sets VM_HUGEPAGE only), so the child starts
+   * with no entries and faults them in. A private VMA's anonymous pages are shared,
+   * write-protected in both, until a write copies them (fork.ts).
    */
   fork(parent: Mm, child: Mm): Vma[] {
-    const copied = parent.vmas.find((v) => v.cowPages.size > 0);
-    if (copied !== undefined) throw new KernelError(`fork of ${parent.name}: mapping ${copied.name} has private copy-on-write pages, whose copy_page_range daxsim does not model yet`);
     child.mmapTop = parent.mmapTop;
     const out: Vma[] = [];
+    const copyOf = new Map<Vma, Vma>();
     for (const v of parent.vmas) {
-      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map() };
+      // a piece of a split mapping stays a piece of the child's copy of that mapping
+      const origin = v.origin === undefined ? undefined : copyOf.get(v.origin);
+      const vma: Vma = { mm: child, name: `${child.name}.${v.name}`, start: v.start, end: v.end, pgoff: v.pgoff, flags: v.flags, file: v.file, cowPages: new Map(), ...(origin !== undefined ? { origin } : {}) };
+      copyOf.set(v, vma);
       child.vmas.push(vma);
       v.file.mapping.iMmap.insert(vma.pgoff, vma.pgoff + (vma.end - vma.start) / this.pageSize - 1, vma);
-      out.push(vma);
+      if (origin === undefined) out.push(vma);
+      copyPageRange(this, vma, v);
     }
+    // dup_mmap ends with flush_tlb_mm(oldmm): the parent's write-protected PTEs
+    flushTlbMm(this, parent, 'dup_mmap');
     return out;
   }
 
   /** exit_mmap (mm/mmap.c): every VMA unmapped (unmap_vmas), its page tables freed (free_pgtables), unlinked from i_mmap. */
   exitMmap(mm: Mm): void {
-    while (mm.vmas.length > 0) this.munmap(mm.vmas[mm.vmas.length - 1]!);
+    while (mm.vmas.length > 0) this.unmapVma(mm.vmas[mm.vmas.length - 1]!);
   }
 
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
@@ -193,9 +212,10 @@ export class Kernel extends KernelContext {
   msync(vma: Vma, offset: number, length: number): void {
     const ps = this.pageSize;
     if (offset % ps !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
-    if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
+    const vmEnd = mappingEnd(vma);
+    if (offset < 0 || length < 0 || vma.start + offset + length > vmEnd) throw new KernelError('msync range is outside the mapping (ENOMEM)');
     if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
-    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
+    const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vmEnd);
     const fstart = vma.pgoff * ps + offset;
     vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }

@@ -232,10 +232,51 @@ interface Pvmw {
   ptStop: number;
   /** A PMD leaf was returned: the next call ends the walk (`if (pvmw->pmd && !pvmw->pte) return not_found(pvmw)`). */
   done: boolean;
+  /** bug arm64-pmd-leaf: the PTEs being stepped through are a huge PMD's data block (pmdWalkedAsTable). */
+  dataAsTable: boolean;
+  /** The CPU whose loads read that block (the mm's: the caches are coherent, so any CPU reads the same words). */
+  cpu: number;
+}
+
+/**
+ * bug arm64-pmd-leaf (23bc8f69f0ec "arm64: mm: fix p?d_leaf()" reverted): the walk of the
+ * linux-next kernels that had Muchun Song's v5 "mm: pvmw: add support for walking devmap
+ * pages" (next-20220331; its PMD test was `pmd_leaf(pmde) || is_pmd_migration_entry(pmde)`,
+ * the merged series went back to pmd_trans_huge || pmd_devmap, as 6.1 has) on an arm64 whose
+ * pmd_leaf was still pmd_sect. A PROT_NONE huge PMD (PTE_VALID clear) is pmd_present but not
+ * pmd_sect, so the walk took it for a page table and map_pte read the 2 MiB block it maps as
+ * PTEs (Qian Cai's report: the oops in page_vma_mapped_walk taking that "table"'s PTE lock,
+ * with lock debugging; without it the lock word is the data page's struct page ->private, zero
+ * for fsdax, and the walk goes on over the data).
+ */
+function pmdWalkedAsTable(k: KernelContext, ent: Entry): boolean {
+  const preFix = k.layout.hooks.pmdLeafPreFix;
+  return preFix !== null && k.bug('arm64-pmd-leaf') && k.layout.isPresent(k.pmdLevel, ent) && !preFix(ent);
+}
+
+/** The 8 bytes at `pa` of a data block read as a PTE: a kernel load, through the CPU cache. */
+function readDataWord(k: KernelContext, cpu: number, pa: number, out: Entry): void {
+  const b = k.scratch.dataWord;
+  k.machine.cache.load(cpu, pa, 8, b, 0);
+  k.counters.ptRefs++;
+  const lo = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  const hi = (b[4]! | (b[5]! << 8) | (b[6]! << 16) | (b[7]! << 24)) >>> 0;
+  // the layout's byte order (entries are CPU-order halves; arm64 is little-endian)
+  if (k.layout.endian === 'little') {
+    out.lo = lo;
+    out.hi = hi;
+  } else {
+    out.lo = swap32(hi);
+    out.hi = swap32(lo);
+  }
+}
+
+function swap32(v: number): number {
+  return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
 }
 
 function newPvmw(k: KernelContext): Pvmw {
-  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: k.scratch.mkcleanSlot, hit: false, ptStop: 0, done: false };
+  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: k.scratch.mkcleanSlot, hit: false, ptStop: 0, done: false, dataAsTable: false, cpu: 0 };
 }
 
 /** Aims `w` at [address, end) of `vma` (the pvmw initialiser of page_vma_mkclean_one / page_mkclean_one). */
@@ -248,6 +289,8 @@ function pvmwStart(w: Pvmw, vma: Vma, address: number, end: number, pfn: number,
   w.byPage = byPage;
   w.ptStop = 0;
   w.done = false;
+  w.dataAsTable = false;
+  w.cpu = vma.mm.cpu;
 }
 
 /**
@@ -273,6 +316,8 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
   let ptStop = w.ptStop;
   // Whether the entry at `pa` is already in `ent` (the descent just read it).
   let loaded = false;
+  // bug arm64-pmd-leaf: the "page table" is the data block of a PROT_NONE huge PMD.
+  let dataAsTable = w.dataAsTable;
   if (ptStop !== 0) {
     // next_pte: the PTE after the one returned last.
     address += pageSize;
@@ -281,17 +326,20 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
   for (;;) {
     if (ptStop !== 0) {
       for (; address < ptStop; address += pageSize, pa += 8) {
-        if (!loaded) k.readEntry(pa, ent);
+        if (dataAsTable) readDataWord(k, w.cpu, pa, ent);
+        else if (!loaded) k.readEntry(pa, ent);
         loaded = false;
         if (l.isNone(last, ent) || !l.isPresent(last, ent)) continue;
         w.hit = matches(k, last, l.leafPfn(last, ent), w.pfn, w.nrPages, w.byPage);
         w.address = address;
         w.ptStop = ptStop;
+        w.dataAsTable = dataAsTable;
         slot.pa = pa;
         slot.level = last;
         return true;
       }
       ptStop = 0;
+      dataAsTable = false;
     }
     if (address >= end) {
       w.address = address;
@@ -301,6 +349,13 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
     pt.walk(w.pgd, address, last, false, slot);
     k.counters.ptRefs += slot.level + 1;
     const lv = slot.level;
+    if (lv === k.pmdLevel && pmdWalkedAsTable(k, ent)) {
+      // map_pte on a huge PMD: pte_offset_map reads the block it maps as a page table.
+      ptStop = Math.min(end, (Math.floor(address / pt.levelSize[lv]!) + 1) * pt.levelSize[lv]!);
+      pa = l.tableAddress(lv, ent) + pt.index(last, address) * 8;
+      dataAsTable = true;
+      continue;
+    }
     if (lv < last && (l.isNone(lv, ent) || !l.isLeaf(lv, ent) || (lv === k.pmdLevel && !pvmwHugePmd(k, lv, ent)))) {
       // a missing level: step_forward to the next boundary of that level
       const size = pt.levelSize[lv]!;

@@ -2,6 +2,7 @@
 // DAX paths read (include/linux/mm_types.h, include/linux/mm.h).
 
 import type { DaxEntries } from './dax-entries.ts';
+import type { FsName } from './fs.ts';
 import type { IntervalTree } from './interval-tree.ts';
 
 /** A DAX file's address_space and inode fields the model reads (file.ts builds them). */
@@ -14,6 +15,8 @@ export interface AddressSpace {
 
 export interface DaxFile {
   readonly name: string;
+  /** The filesystem whose DAX rules apply (fs.ts FS_RULES). */
+  readonly fs: FsName;
   /** i_size in bytes (truncate changes it). */
   size: number;
   /**
@@ -66,9 +69,9 @@ export interface Vma {
   readonly mm: Mm;
   /** The scenario's name for the mapping. */
   readonly name: string;
-  /** vm_start / vm_end: virtual addresses, [start, end). */
+  /** vm_start / vm_end: virtual addresses, [start, end); split_vma and vma_merge move vm_end (mprotect.ts). */
   readonly start: number;
-  readonly end: number;
+  end: number;
   /** vm_pgoff: the file page index mapped at vm_start. */
   readonly pgoff: number;
   /** vm_flags; mprotect replaces them. */
@@ -76,6 +79,13 @@ export interface Vma {
   readonly file: DaxFile;
   /** Anonymous pages a MAP_PRIVATE write copied into, by page index in the file (the COW page, in DRAM). */
   readonly cowPages: Map<number, number>;
+  /** vma->anon_vma: set by the first copy-on-write fault (anon_vma_prepare) and kept after its pages go; fork copies the page tables of such a VMA. */
+  anonVma?: boolean;
+  /**
+   * The scenario's mapping this VMA was split from (split_vma by a partial mprotect); absent
+   * on the mapping's own VMA, which always keeps the mapping's vm_start and lowest piece.
+   */
+  readonly origin?: Vma;
 }
 
 export interface Mm {
@@ -100,4 +110,44 @@ export function findVma(mm: Mm, va: number): Vma | undefined {
 /** The file page index mapped at `va` in `vma` (linear_page_index). */
 export function linearPageIndex(vma: Vma, va: number, pageShift: number): number {
   return vma.pgoff + Math.floor((va - vma.start) / 2 ** pageShift);
+}
+
+/** The kernel state the anonymous-page helpers read (KernelContext's fields). */
+export interface AnonPages {
+  readonly anonShared: Map<number, { mappers: number; exclusive: boolean }>;
+  readonly machine: { readonly dramFrames: { release(pa: number, bytes: number): void } };
+  readonly pageSize: number;
+}
+
+/** page_try_dup_anon_rmap at fork: one more mapper, and no longer PageAnonExclusive. */
+export function dupAnonPage(k: AnonPages, pa: number): void {
+  const s = k.anonShared.get(pa);
+  k.anonShared.set(pa, { mappers: (s?.mappers ?? 1) + 1, exclusive: false });
+}
+
+/** Mappers of an anonymous page (page_count for do_wp_page's reuse test). */
+export function anonMappers(k: AnonPages, pa: number): number {
+  return k.anonShared.get(pa)?.mappers ?? 1;
+}
+
+/** PageAnonExclusive (can_change_pte_writable, do_wp_page's fast reuse). */
+export function anonExclusive(k: AnonPages, pa: number): boolean {
+  return k.anonShared.get(pa)?.exclusive ?? true;
+}
+
+/** page_move_anon_rmap on a reused page: this mapper owns it alone again. */
+export function reuseAnonPage(k: AnonPages, pa: number): void {
+  k.anonShared.delete(pa);
+}
+
+/** page_remove_rmap + put_page of one mapping of an anonymous page: freed with its last mapper. */
+export function putAnonPage(k: AnonPages, pa: number): void {
+  const s = k.anonShared.get(pa);
+  if (s === undefined) {
+    k.machine.dramFrames.release(pa, k.pageSize);
+    return;
+  }
+  // the survivor stays non-exclusive until its own write fault reuses it (do_wp_page)
+  if (s.mappers <= 2) k.anonShared.set(pa, { mappers: 1, exclusive: false });
+  else k.anonShared.set(pa, { mappers: s.mappers - 1, exclusive: false });
 }

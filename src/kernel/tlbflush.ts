@@ -38,3 +38,10 @@ export function flushPmdTlbRange(k: KernelContext, mm: Mm, va: number, why: stri
 export function flushTlbRange(k: KernelContext, mm: Mm, start: number, end: number, why: string): void {
   flushRange(k, mm, start, end, k.pageSize, why);
 }
+
+/** flush_tlb_mm: every translation of the mm on the CPU running it (dup_mmap's flush of the parent). */
+export function flushTlbMm(k: KernelContext, mm: Mm, why: string): void {
+  k.counters.tlbFlushes++;
+  k.machine.mmu.flushMm(mm.cpu);
+  k.events.tlbFlush?.(mm, 0, Infinity, why);
+}

@@ -6,6 +6,7 @@
 import type { KernelContext } from './context.ts';
 import { KernelError } from './errors.ts';
 import { forEachBlock } from './file.ts';
+import { FS_RULES, type BreakLayoutsFn } from './fs.ts';
 import type { DaxFile, FileBlocks } from './mm.ts';
 import { unmapMappingPages } from './writeback.ts';
 
@@ -19,6 +20,44 @@ import { unmapMappingPages } from './writeback.ts';
  */
 export function daxLayoutBusyPageRange(k: KernelContext, file: DaxFile, startIndex: number, endIndex: number): void {
   unmapMappingPages(k, file, startIndex, endIndex - startIndex + 1, k.bug('layout-busy-cows'));
+}
+
+/**
+ * ext4_break_layouts (fs/ext4/inode.c): dax_layout_busy_page(inode->i_mapping), the whole
+ * file, waiting for each busy page until none is left.
+ */
+export function ext4BreakLayouts(k: KernelContext, file: DaxFile): void {
+  daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / k.pageSize) - 1);
+}
+
+/** xfs_break_layouts(BREAK_UNMAP) -> xfs_break_dax_layouts (fs/xfs/xfs_file.c): dax_layout_busy_page, the whole file. */
+export function xfsBreakDaxLayouts(k: KernelContext, file: DaxFile): void {
+  daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / k.pageSize) - 1);
+}
+
+/**
+ * fuse_dax_break_layouts(inode, dmap_start, dmap_end) (fs/fuse/dax.c):
+ * dax_layout_busy_page_range(mapping, start, end) over the byte range [start, end], retried
+ * while a page is busy. `end` -1, as fuse_file_fallocate and fuse_do_setattr pass it in 6.1,
+ * reaches every page: dax_layout_busy_page_range takes end_idx = end >> PAGE_SHIFT, all ones,
+ * and unmap_mapping_pages(mapping, 0, 0, 0) wraps to the whole file.
+ */
+export function fuseDaxBreakLayouts(k: KernelContext, file: DaxFile, start: number, end: number): void {
+  const ps = k.pageSize;
+  const endIndex = end < 0 ? Math.ceil(file.size / ps) - 1 : Math.floor(end / ps);
+  daxLayoutBusyPageRange(k, file, Math.floor(start / ps), endIndex);
+}
+
+/** The break-layouts function of each filesystem (fs.ts FS_RULES names it), as its fallocate and setattr call it. */
+const BREAK_LAYOUTS: Readonly<Record<BreakLayoutsFn, (k: KernelContext, file: DaxFile) => void>> = {
+  ext4_break_layouts: ext4BreakLayouts,
+  xfs_break_dax_layouts: xfsBreakDaxLayouts,
+  fuse_dax_break_layouts: (k, file) => fuseDaxBreakLayouts(k, file, 0, -1),
+};
+
+/** Break the layouts of `file` before a punch, zero range or truncate, with its filesystem's function. */
+export function breakLayouts(k: KernelContext, file: DaxFile): void {
+  BREAK_LAYOUTS[FS_RULES[file.fs].breakLayouts](k, file);
 }
 
 /**
@@ -46,7 +85,7 @@ export function truncatePagecacheRange(k: KernelContext, file: DaxFile, lstart: 
  */
 export function ext4ZeroRange(k: KernelContext, cpu: number, file: DaxFile, offset: number, length: number): void {
   const ps = k.pageSize;
-  daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / ps) - 1);
+  breakLayouts(k, file);
   truncatePagecacheRange(k, file, offset, offset + length - 1);
   forEachBlock(file, offset, length, ps, (pa, done, n) => {
     if (pa < 0) return;
@@ -131,7 +170,7 @@ export function ext4PunchHole(k: KernelContext, cpu: number, file: DaxFile, offs
   if (offset >= file.size) return;
   // a hole past i_size ends after the page holding i_size (i_size is page aligned here)
   const end = Math.min(offset + length, file.size);
-  daxLayoutBusyPageRange(k, file, 0, Math.ceil(file.size / ps) - 1);
+  breakLayouts(k, file);
   const firstBlock = Math.ceil(offset / ps);
   const stopBlock = Math.floor(end / ps);
   if (stopBlock * ps - 1 > firstBlock * ps) truncatePagecacheRange(k, file, firstBlock * ps, stopBlock * ps - 1);
@@ -171,7 +210,7 @@ export function ext4Setattr(k: KernelContext, file: DaxFile, newSize: number): v
   const ps = k.pageSize;
   const oldSize = file.size;
   const oldPages = Math.ceil(oldSize / ps);
-  daxLayoutBusyPageRange(k, file, 0, oldPages - 1);
+  breakLayouts(k, file);
   blockMapOf(k, file); // growing: the pages past the old end are holes of the block map
   file.size = newSize;
   k.metadataDirty.add(file);

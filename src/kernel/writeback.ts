@@ -14,7 +14,7 @@ import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile, FileBlocks } from './file.ts';
 import { mkcleanEntry } from './mkclean.ts';
-import type { Vma } from './mm.ts';
+import { putAnonPage, type Vma } from './mm.ts';
 import { ACTION_CONTINUE, ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
 import { flushTlbRange } from './tlbflush.ts';
 
@@ -174,7 +174,7 @@ export function zapVmaRange(k: KernelContext, vma: Vma, start: number, end: numb
     const last = vma.pgoff + (end - vma.start) / ps;
     for (const [index, pa] of vma.cowPages) {
       if (index < first || index >= last) continue;
-      k.machine.dramFrames.release(pa, ps);
+      putAnonPage(k, pa);
       vma.cowPages.delete(index);
     }
   }

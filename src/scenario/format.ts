@@ -7,7 +7,7 @@ import type { Stmt } from './parse.ts';
 export function formatStmt(s: Stmt): string {
   switch (s.op) {
     case 'file':
-      return `file ${s.name} size ${s.size}${s.sparse === true ? ' sparse' : ''}`;
+      return `file ${s.name} size ${s.size}${s.sparse === true ? ' sparse' : ''}${s.fs !== undefined ? ` fs ${s.fs}` : ''}`;
     case 'proc':
       return `proc ${s.name}`;
     case 'mmap':

@@ -5,6 +5,7 @@
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
+import { FS_NAMES, type FsName } from '../kernel/fs.ts';
 import { resolveBug } from '../kernel/bugs.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
@@ -27,7 +28,7 @@ export interface Settings {
 
 
 export type Stmt =
-  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean }
+  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean; fs?: FsName }
   | { op: 'proc'; line: number; name: string }
   | { op: 'mmap'; line: number; proc: string; name: string; file: string; offset: number; length: number; write: boolean; shared: boolean; sync: boolean }
   | { op: 'write'; line: number; proc: string; map: string; offset: number; length: number; byte: number | null }
@@ -42,7 +43,7 @@ export type Stmt =
   | { op: 'fork'; line: number; proc: string; child: string }
   | { op: 'exit'; line: number; proc: string }
   | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
-  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
+  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'none' | 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
@@ -60,6 +61,8 @@ export type Stmt =
       level: 'pte' | 'pmd' | null;
       /** `zero`: the leaf maps the (huge) zero page. */
       zero?: boolean;
+      /** `none`: the leaf is PROT_NONE (pte_protnone / pmd_protnone). */
+      protnone?: boolean;
       when?: Guard;
     }
   | ExpectStmt;
@@ -82,7 +85,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -230,18 +233,19 @@ export function parseScenario(text: string, file: string): Scenario {
         return;
       }
       case 'file': {
-        arity(4, 7, 'file F size N [sparse] [fs ext4]');
-        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4]'`);
+        arity(4, 7, 'file F size N [sparse] [fs ext4|xfs|virtiofs]');
+        if (words[2] !== 'size') fail(`expected 'file F size N [sparse] [fs ext4|xfs|virtiofs]'`);
         let sparse = false;
         let fs: string | null = null;
         for (let i = 4; i < words.length; i++) {
           const w = words[i]!;
           if (w === 'sparse' && !sparse) sparse = true;
           else if (w === 'fs' && fs === null && i + 1 < words.length) fs = words[++i]!;
-          else fail(`unexpected '${w}' (expected sparse, fs ext4, each at most once)`);
+          else fail(`unexpected '${w}' (expected sparse, fs ext4|xfs|virtiofs, each at most once)`);
         }
-        // Only ext4's DAX rules are modelled (ext4_iomap_begin, ext4_inode_datasync_dirty).
-        if (fs !== null && fs !== 'ext4') fail(fs === 'xfs' || fs === 'virtiofs' ? `fs ${fs} is not modelled yet (ext4 only)` : `fs must be ext4, xfs or virtiofs, not '${fs}'`);
+        // The filesystems whose DAX rules differ (src/kernel/fs.ts FS_RULES).
+        const fsName = fs === null ? undefined : FS_NAMES.find((f) => f === fs);
+        if (fs !== null && fsName === undefined) fail(`fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
         if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
@@ -254,7 +258,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (files.size >= LIMITS.files) fail(`too many files (limit ${LIMITS.files})`);
         files.set(n, size);
         acted = true;
-        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}) });
+        stmts.push({ op: 'file', line, name: n, size, ...(sparse ? { sparse } : {}), ...(fsName !== undefined && fsName !== 'ext4' ? { fs: fsName } : {}) });
         return;
       }
       case 'proc': {
@@ -284,14 +288,17 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         // `expect pte|tlb P M O ... [rw|ro] [dirty|clean] [pte|pmd] [zero]`: each qualifier at most once
         // (`pte|pmd` and `zero` only for page-table entries).
-        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } => {
-          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean } = { write: null, dirty: null, level: null, zero: false };
+        const qualifiers = (ws: readonly string[], levels: boolean): { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean; protnone: boolean } => {
+          const q: { write: boolean | null; dirty: boolean | null; level: 'pte' | 'pmd' | null; zero: boolean; protnone: boolean } = { write: null, dirty: null, level: null, zero: false, protnone: false };
           for (const w of ws) {
+            // `none`: a PROT_NONE leaf (pte_protnone), which mprotect none leaves
+            if (levels && w === 'none' && !q.protnone) q.protnone = true;
+            else
             if ((w === 'rw' || w === 'ro') && q.write === null) q.write = w === 'rw';
             else if ((w === 'dirty' || w === 'clean') && q.dirty === null) q.dirty = w === 'dirty';
             else if (levels && (w === 'pte' || w === 'pmd') && q.level === null) q.level = w;
             else if (levels && w === 'zero' && !q.zero) q.zero = true;
-            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd, zero' : ''}, each at most once)`);
+            else fail(`unexpected '${w}' (expected rw|ro, dirty|clean${levels ? ', pte|pmd, zero, none' : ''}, each at most once)`);
           }
           return q;
         };
@@ -311,13 +318,13 @@ export function parseScenario(text: string, file: string): Scenario {
           const state = words[5];
           if (state !== yes && state !== no) fail(`expected ${yes} or ${no}, not '${state}'`);
           const q = qualifiers(words.slice(6), levels);
-          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null || q.zero)) fail(noQualifiers);
+          if (state === no && (q.write !== null || q.dirty !== null || q.level !== null || q.zero || q.protnone)) fail(noQualifiers);
           return { t, there: state === yes, q };
         };
         if (what === 'pte') {
-          arity(6, 10, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero]');
+          arity(6, 11, 'expect pte P M O present|absent [rw|ro] [dirty|clean] [pte|pmd] [zero] [none]');
           const { t, there, q } = expectForm('present', 'absent', 'an absent entry has no rw/dirty/level/zero to check', true);
-          pushExpect({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level, ...(q.zero ? { zero: true } : {}) });
+          pushExpect({ op: 'expect-pte', line, text, ...t, present: there, write: q.write, dirty: q.dirty, level: q.level, ...(q.zero ? { zero: true } : {}), ...(q.protnone ? { protnone: true } : {}) });
           return;
         }
         if (what === 'tlb') {
@@ -565,10 +572,8 @@ export function parseScenario(text: string, file: string): Scenario {
           stmts.push({ op: 'madvise', line, proc, map: words[2]!, offset, length, advice: 'dontneed' });
           return;
         }
-        if (what === 'none') fail(`mprotect none (PROT_NONE) is not modelled yet (ro and rw are)`);
-        if (what !== 'ro' && what !== 'rw') fail(`expected none, ro or rw, not '${what}'`);
-        if (offset !== 0 || Math.ceil(length / 4096) * 4096 !== Math.ceil(info.length / 4096) * 4096) fail(`mprotect of part of mapping '${words[2]}' would split its VMA, which is not modelled yet: give offset 0 and length ${info.length}`);
-        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what as 'ro' | 'rw' });
+        if (what !== 'none' && what !== 'ro' && what !== 'rw') return fail(`expected none, ro or rw, not '${what}'`);
+        stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what });
         return;
       }
       case 'munmap': {

@@ -145,7 +145,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const exec = (s: Stmt): void => {
     switch (s.op) {
       case 'file':
-        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true }));
+        files.set(s.name, sim.file(s.name, s.size, { sparse: s.sparse === true, ...(s.fs !== undefined ? { fs: s.fs } : {}) }));
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));
@@ -222,8 +222,8 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
           (s.dirty === null || e.dirty === s.dirty) &&
           (s.level === null || e.level === s.level);
         const zero = e.present && sim.kernel.isZeroPfn(e.pfn);
-        const actual = e.present ? `present ${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'} ${e.level}${zero ? ' zero' : ''}` : 'absent';
-        record(s, ok && (s.zero !== true || zero), actual);
+        const actual = e.present ? `present ${e.write ? 'rw' : 'ro'} ${e.dirty ? 'dirty' : 'clean'} ${e.level}${zero ? ' zero' : ''}${e.protnone ? ' none' : ''}` : 'absent';
+        record(s, ok && (s.zero !== true || zero) && (s.protnone !== true || e.protnone === true), actual);
         return;
       }
       case 'expect-entry': {

@@ -3,6 +3,8 @@
 // The scenario runner and the CLI are built on it; users write their own fidelity tests
 // with it (README, "Library").
 
+import { mappingEnd } from '../kernel/mprotect.ts';
+import type { FsName } from '../kernel/fs.ts';
 import { findLayout, layouts } from '../../arch/index.ts';
 import type { Layout } from '../../arch/types.ts';
 import { DurabilityChecker, type LostRange } from '../check/durability.ts';
@@ -174,10 +176,10 @@ export class Simulation {
 
   // -- building the scene --------------------------------------------------------------
 
-  /** A file on the pmem device; `sparse`: every block a hole until a fault or write allocates it. */
-  file(name: string, size: number, opts: { sparse?: boolean } = {}): DaxFile {
+  /** A file on the pmem device; `sparse`: every block a hole until a fault or write allocates it; `fs`: whose DAX rules apply (default ext4). */
+  file(name: string, size: number, opts: { sparse?: boolean; fs?: FsName } = {}): DaxFile {
     this.live();
-    return this.kernel.createFile(name, size, opts.sparse === true);
+    return this.kernel.createFile(name, size, opts.sparse === true, opts.fs ?? 'ext4');
   }
 
   process(name: string): Process {
@@ -396,7 +398,7 @@ export class Process {
   msync(vma: Vma, offset = 0, length?: number): void {
     this.sim.live();
     this.own(vma);
-    this.sim.kernel.msync(vma, offset, length ?? vma.end - vma.start - offset);
+    this.sim.kernel.msync(vma, offset, length ?? mappingEnd(vma) - vma.start - offset);
   }
 
   munmap(vma: Vma): void {

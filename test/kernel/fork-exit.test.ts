@@ -30,8 +30,74 @@ describe('fork', () => {
     ]);
   });
 
-  it('refuses a parent with private copy-on-write pages (their copy is not modelled yet)', () => {
-    expect(badInput(['file F size 8K', 'proc A', 'A mmap p F offset 0 length 8K rw private', 'A write p 0 8', 'A fork C'])).toBe('daxsim: bad.dax:5: fork of A: mapping p has private copy-on-write pages, whose copy_page_range daxsim does not model yet');
+  it('private copy-on-write pages: shared write-protected by both, the first writer copies, the last one reuses (copy_present_pte, do_wp_page)', () => {
+    run([
+      'file F size 2M',
+      'proc A',
+      'A pwrite F 0 8K byte 1',
+      'A mmap p F offset 0 length 8K rw private',
+      'A write p 0 8 byte 9',
+      'A read p 4K 8',
+      'expect pte A p 0 present rw dirty pte',
+      'A fork C',
+      // vma_needs_copy (anon_vma): both map the one anonymous page read-only; the file page too
+      'expect pte A p 0 present ro dirty pte',
+      'expect pte C C.p 0 present ro dirty pte',
+      'expect pte C C.p 4K present ro pte',
+      'expect tlb A p 0 empty',
+      'expect view C C.p 0 8 byte 9',
+      'expect faults C read 0 write 0 wp 0',
+      // the child writes first: page_count 2, so wp_page_copy gives it its own copy
+      'C write C.p 0 8 byte 5',
+      'expect faults C read 0 write 0 wp 1',
+      'expect view C C.p 0 8 byte 5',
+      'expect view A p 0 8 byte 9',
+      // the parent is its page's last mapper now: reused in place, no copy
+      'A write p 0 8 byte 6',
+      'expect faults A read 1 write 1 wp 1',
+      'expect pte A p 0 present rw dirty pte',
+      'expect view A p 0 8 byte 6',
+      'expect view C C.p 0 8 byte 5',
+      // the file was never written through the private mappings
+      'expect data F 0 8 byte 1',
+      'C exit',
+      'A exit',
+    ]);
+  });
+
+  it('mprotect rw after fork makes no shared anonymous page writable (can_change_pte_writable: not PageAnonExclusive)', () => {
+    run([
+      'file F size 2M',
+      'proc A',
+      'A mmap p F offset 0 length 8K rw private',
+      'A write p 0 8 byte 9',
+      'A fork C',
+      'C exit',
+      'A mprotect p 0 8K ro',
+      'A mprotect p 0 8K rw',
+      'expect pte A p 0 present ro dirty pte',
+      'A write p 0 8 byte 3',
+      'expect faults A read 0 write 1 wp 1',
+      'expect pte A p 0 present rw dirty pte',
+      'expect view A p 0 8 byte 3',
+    ]);
+  });
+
+  it('a shared DAX mapping on virtiofs (VM_MIXEDMAP) has its PTEs copied, clean and old; a PMD is refaulted (copy_huge_pmd)', () => {
+    run([
+      'file F size 4M fs virtiofs',
+      'proc A',
+      'A mmap a F offset 0 length 2M rw shared',
+      'A mmap b F offset 2M length 16K rw shared',
+      'A write a 0 8 byte 1',
+      'A write b 0 8 byte 2',
+      'A fork C',
+      'expect pte C C.a 0 absent',
+      'expect pte C C.b 0 present rw clean pte',
+      'expect pte A b 0 present rw dirty pte',
+      'expect view C C.b 0 8 byte 2',
+      'expect faults C read 0 write 0 wp 0',
+    ]);
   });
 
   it('bad input: a name already used, an unknown process', () => {

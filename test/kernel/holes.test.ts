@@ -114,7 +114,7 @@ describe('bad input', () => {
   };
   it('file options', () => {
     expect(bad('file F size 2M sparse sparse\n')).toMatch(/^daxsim: x\.dax:1: unexpected 'sparse'/);
-    expect(bad('file F size 2M fs xfs\n')).toMatch(/^daxsim: x\.dax:1: fs xfs is not modelled yet \(ext4 only\)$/);
+    expect(parseScenario('file F size 2M fs xfs\n', 'x.dax').stmts[0]).toMatchObject({ op: 'file', fs: 'xfs' });
     expect(bad('file F size 2M fs btrfs\n')).toMatch(/^daxsim: x\.dax:1: fs must be ext4, xfs or virtiofs, not 'btrfs'$/);
     expect(bad('file F size 2M fs\n')).toMatch(/^daxsim: x\.dax:1: unexpected 'fs'/);
     expect(parseScenario('file F size 2M sparse fs ext4\n', 'x.dax').stmts[0]).toMatchObject({ op: 'file', sparse: true });

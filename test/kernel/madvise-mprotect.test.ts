@@ -114,9 +114,10 @@ describe('mprotect', () => {
     ]);
   });
 
-  it('bad input: PROT_NONE and part of a VMA are refused as not modelled', () => {
-    expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'A mprotect a 0 8K none'])).toBe('daxsim: bad.dax:4: mprotect none (PROT_NONE) is not modelled yet (ro and rw are)');
-    expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'A mprotect a 0 4K ro'])).toBe("daxsim: bad.dax:4: mprotect of part of mapping 'a' would split its VMA, which is not modelled yet: give offset 0 and length 8192");
+  it('bad input', () => {
     expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'A mprotect a 0 8K rwx'])).toBe("daxsim: bad.dax:4: expected none, ro or rw, not 'rwx'");
+    expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'A mprotect a 4K 8K none'])).toBe("daxsim: bad.dax:4: offset 4096 + length 8192 is past the end of mapping 'a' (8192 bytes)");
+    expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'A mprotect a 10 4K none'])).toBe('daxsim: bad.dax:4: mprotect offset 10 is not page aligned');
+    expect(badInput(['file F size 8K', 'proc A', 'A mmap a F offset 0 length 8K', 'expect pte A a 0 absent none'])).toBe('daxsim: bad.dax:4: an absent entry has no rw/dirty/level/zero to check');
   });
 });

@@ -7,6 +7,7 @@
 // SIGINT / SIGTERM stop handing out scenarios, the findings so far are shrunk and written, the
 // summary printed, and the exit status is 130 / 143 (128 + the signal, as a shell reports it).
 // A second signal exits at once (what was written stays).
+import { GEN_STATEMENTS } from '../../scenario/generate.ts';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { findLayout, layouts } from '../../../arch/index.ts';
@@ -15,7 +16,7 @@ import { explore, type Progress } from '../../explore/pool.ts';
 import type { ExploreConfig, Finding } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
 import { writeOutput } from '../../report/dumps.ts';
-import { flagOptions, MACHINE_OPTIONS, machineChoices, parseCommandArgs, strategyList, valueOptions } from '../args.ts';
+import { flagOptions, MACHINE_OPTIONS, machineChoices, oneOf, parseCommandArgs, strategyList, valueOptions } from '../args.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText } from '../json.ts';
@@ -25,7 +26,7 @@ import { workerLimit } from '../workers.ts';
 /** Where findings go without --out (relative to the working directory). */
 export const DEFAULT_OUT = 'explore-findings';
 
-const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--out DIR] [--json]';
+const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--statements base|all] [--out DIR] [--json]';
 
 /** Exit status after a signal: 128 + its number (SIGINT 2, SIGTERM 15). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -53,7 +54,7 @@ function bar(p: Progress, width = 28): string {
 export const command: Command = {
   summary: 'search random scenarios for durability violations (worker threads), write each shrunk as .dax',
   async run(args) {
-    const { values } = parseCommandArgs('explore', args, { ...MACHINE_OPTIONS, ...valueOptions('workers', 'seed', 'count', 'time', 'out', 'shard'), ...flagOptions('json') }, { min: 0, max: 0, usage: USAGE });
+    const { values } = parseCommandArgs('explore', args, { ...MACHINE_OPTIONS, ...valueOptions('workers', 'seed', 'count', 'time', 'out', 'shard', 'statements'), ...flagOptions('json') }, { min: 0, max: 0, usage: USAGE });
     const tty = process.stderr.isTTY === true;
     const archSel = values.arch ?? 'all';
     if (archSel !== 'all' && findLayout(archSel) === undefined) throw new InputError('explore', `unknown arch '${archSel}' (known: ${layouts.map((l) => l.name).join(', ')}, all)`);
@@ -73,7 +74,10 @@ export const command: Command = {
     const out = values.out ?? DEFAULT_OUT;
     checkOutputDir('explore', 'out', out);
     const kernel = machine.kernel;
-    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}), ...(shard !== undefined ? { shard } : {}) };
+    // --statements all: the generator's newer mix (sparse files, pwrite, pread, fallocate,
+    // truncate, madvise, mprotect, fork, exit); base, the default, keeps every seed's findings
+    const statements = oneOf('explore', 'statements', values.statements, GEN_STATEMENTS);
+    const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}), ...(shard !== undefined ? { shard } : {}), ...(statements === 'all' ? { statements } : {}) };
 
     const files = new Map<Finding, string>();
     const write = (f: Finding): void => {

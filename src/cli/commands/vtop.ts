@@ -2,6 +2,7 @@
 //  [--pmd on|off|auto] [--json]`: runs the scenario (up to and including line LINE, or to the end)
 //  and translates one virtual address of process P as crash(8)'s `vtop` does (src/report/vtop.ts).
 //  ADDR is a number (0x3f0000000000) or MAPPING+OFFSET (b+0x40): that offset of P's mapping.
+import { mappingEnd } from '../../kernel/mprotect.ts';
 import { ALL_STRATEGIES } from '../../kernel/kernel.ts';
 import { parseNumber, parseScenario } from '../../scenario/parse.ts';
 import { runScenario } from '../../scenario/run.ts';
@@ -43,7 +44,9 @@ export const command: Command = {
         if (plus !== null) {
           const m = names.maps.get(plus[1]!);
           if (m === undefined || m.mm !== p.mm) throw new InputError('vtop', `process '${proc}' has no mapping '${plus[1]}' at line ${s.line}`);
-          if (offset! >= m.end - m.start) throw new InputError('vtop', `offset 0x${offset!.toString(16)} lies beyond mapping '${plus[1]}' (length 0x${(m.end - m.start).toString(16)})`);
+          // the mapping's whole range, over the VMAs a partial mprotect split it into
+          const length = mappingEnd(m) - m.start;
+          if (offset! >= length) throw new InputError('vtop', `offset 0x${offset!.toString(16)} lies beyond mapping '${plus[1]}' (length 0x${length.toString(16)})`);
           address = m.start + offset!;
         }
         if (address! >= 2 ** 53 || sim.machine.hwMmu.lookup(sim.machine.hwMmu.rootOf(p.mm.cpu), address!).status === 'non-canonical') throw new InputError('vtop', `address 0x${address!.toString(16)} is not a user address of ${sim.layout.name}`);
