@@ -163,6 +163,7 @@ const COSTS: ReadonlyArray<[CostKey, string]> = [
   ['mkcleanCleaned', 'leaves_cleaned'],
   ['ptRefs', 'pt_refs'],
   ['tlbFlushes', 'tlb_flushes'],
+  ['hpteFlushes', 'hpte_flushes'],
   ['entriesWrittenBack', 'entries_written_back'],
   ['linesWrittenBack', 'lines_written_back'],
 ];
@@ -224,7 +225,9 @@ export const cases: BenchCase[] = [];
 // Both readings of the page proposal (page, page-head) next to buggy and range.
 for (const strategy of SEED_STRATEGIES) {
   for (const l of ARCHES) {
-    const shape = l.devmap === null ? 'no devmap bit (FS_DAX_LIMITED): FS_DAX_PMD off, the 2 MiB is mapped by PTEs only' : '2 MiB mapped by one PMD';
+    // A PMD entry needs FS_DAX_PMD (a devmap bit) and a PMD no larger than the 2 MiB file.
+    const pmd = l.devmap !== null && 2 ** l.levels[l.pmdLevel]!.shift <= 2 * MiB;
+    const shape = pmd ? '2 MiB mapped by one PMD' : l.devmap === null ? 'no devmap bit: FS_DAX_PMD off, the 2 MiB is mapped by PTEs only' : 'PMD larger than 2 MiB: the 2 MiB is mapped by PTEs only';
     for (const n of SIZES) {
       cases.push(fsyncCase(`mkclean-${strategy}-${l.name}-${n}`, () => mkcleanRig(l.name, strategy, n), { mapping: shape }));
     }

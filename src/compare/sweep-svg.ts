@@ -5,7 +5,7 @@ import { legendSvg, PANEL_H, PANEL_W, panelSvg, SERIES_COLORS, SERIES_DASHES, ty
 import { escapeXml } from './svg.ts';
 import type { SweepParam, SweepResult, SweepRow } from './sweep.ts';
 
-type MetricKey = 'vmas_visited' | 'leaves_visited' | 'pt_refs' | 'leaves_cleaned' | 'tlb_flushes' | 'bytes_written_back' | 'rewrite_bytes_written_back';
+type MetricKey = 'vmas_visited' | 'leaves_visited' | 'pt_refs' | 'leaves_cleaned' | 'tlb_flushes' | 'hpte_flushes' | 'bytes_written_back' | 'rewrite_bytes_written_back';
 
 export const SWEEP_METRICS: ReadonlyArray<{ key: MetricKey; title: string; y: Axis }> = [
   { key: 'vmas_visited', title: 'VMAs the mkclean strategy visited (first fsync)', y: { label: 'VMAs per fsync', unit: 'count' } },
@@ -13,6 +13,7 @@ export const SWEEP_METRICS: ReadonlyArray<{ key: MetricKey; title: string; y: Ax
   { key: 'pt_refs', title: 'Kernel page-table references (first fsync)', y: { label: 'entries read or written', unit: 'count' } },
   { key: 'leaves_cleaned', title: 'Leaves cleaned and write-protected (first fsync)', y: { label: 'leaves per fsync', unit: 'count' } },
   { key: 'tlb_flushes', title: 'TLB flushes (first fsync; one per CPU flushed)', y: { label: 'flushes per fsync', unit: 'count' } },
+  { key: 'hpte_flushes', title: 'HPTE invalidations at entry updates (first fsync; hashed page table only)', y: { label: 'HPTEs per fsync', unit: 'count' } },
   { key: 'bytes_written_back', title: 'Bytes written back by the first fsync (dirty lines x 64)', y: { label: 'bytes per fsync', unit: 'bytes' } },
   { key: 'rewrite_bytes_written_back', title: "Bytes written back by the second fsync, after every sharer's second store", y: { label: 'bytes per fsync', unit: 'bytes' } },
 ];
@@ -55,7 +56,7 @@ export function sweepSvg(res: SweepResult, command: string): string {
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text class="title" x="10" y="22" font-size="15" font-weight="bold">${escapeXml(`${command}: kernel ${res.kernel}, persistence ${res.persistence}`)}</text>`);
   out.push(`<text x="10" y="40">${escapeXml("A maps the whole file and stores into every leaf; each sharer maps one page (pages 1, 2, ...) and stores; fsync; the sharers store again; fsync; crash.")}</text>`);
-  out.push(`<text x="10" y="56">${escapeXml('Colour: layout; dash: mkclean strategy. A logarithmic axis says so; zeros sit on its "0" line.')}</text>`);
+  out.push(`<text x="10" y="56">${escapeXml('Colour: layout; dash: mkclean strategy. Equal series overlap (the one listed last is on top). A log axis says so; zeros sit on its "0" line.')}</text>`);
   out.push(legend.svg);
   SWEEP_METRICS.forEach((m, i) => {
     out.push(panelSvg({ title: m.title, x: X_AXES[res.sweep], y: m.y, series: seriesOf(res, m.key, style) }, 10, top + i * PANEL_H, 2, xTicks));

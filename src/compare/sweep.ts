@@ -106,6 +106,8 @@ export interface SweepRow {
   pt_refs: number;
   leaves_cleaned: number;
   tlb_flushes: number;
+  /** HPTE invalidations at the entry updates (ppc64-hash's flush_hash_page; 0 without an HPT). */
+  hpte_flushes: number;
   bytes_written_back: number;
   /** The second fsync, after every sharer stored again. */
   rewrite_bytes_written_back: number;
@@ -170,6 +172,7 @@ function runPoint(layout: Layout, mkclean: Strategy, persistence: Persistence, k
     pt_refs: 0,
     leaves_cleaned: 0,
     tlb_flushes: 0,
+    hpte_flushes: 0,
     bytes_written_back: 0,
     rewrite_bytes_written_back: 0,
     durable: false,
@@ -197,6 +200,7 @@ function runPoint(layout: Layout, mkclean: Strategy, persistence: Persistence, k
     row.pt_refs = c1.ptRefs - c0.ptRefs;
     row.leaves_cleaned = c1.mkcleanCleaned - c0.mkcleanCleaned;
     row.tlb_flushes = c1.tlbFlushes - c0.tlbFlushes;
+    row.hpte_flushes = c1.hpteFlushes - c0.hpteFlushes;
     row.bytes_written_back = (c1.linesWrittenBack - c0.linesWrittenBack) * 64;
     row.rewrite_bytes_written_back = (c2.linesWrittenBack - c1.linesWrittenBack) * 64;
     row.durable = crash.durable;
@@ -212,7 +216,7 @@ function runPoint(layout: Layout, mkclean: Strategy, persistence: Persistence, k
 
 /** The sweep's text table: one line per arch x strategy x point. */
 export function formatSweepTable(res: SweepResult): string {
-  const head = ['arch', 'mkclean', res.sweep, 'DAX entries', 'VMAs', 'leaves visited', 'PT refs', 'cleaned', 'TLB flushes', 'written back', 'rewrite wb', 'outcome'];
+  const head = ['arch', 'mkclean', res.sweep, 'DAX entries', 'VMAs', 'leaves visited', 'PT refs', 'cleaned', 'TLB flushes', 'HPTE flushes', 'written back', 'rewrite wb', 'outcome'];
   const rows = res.rows.map((r) => [
     r.arch,
     r.mkclean,
@@ -223,6 +227,7 @@ export function formatSweepTable(res: SweepResult): string {
     String(r.pt_refs),
     String(r.leaves_cleaned),
     String(r.tlb_flushes),
+    String(r.hpte_flushes),
     `${r.bytes_written_back} B`,
     `${r.rewrite_bytes_written_back} B`,
     r.error !== null ? `error: ${r.error}` : r.durable ? 'durable' : `LOST ${r.lost_bytes} B`,

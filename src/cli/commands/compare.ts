@@ -80,7 +80,9 @@ export const command: Command = {
       const json = JSON.stringify({ schema: 2, ...res }, null, 2) + '\n';
       if (values['json-out'] !== undefined) writeOut(values['json-out'], json);
       const svgPath = values.svg ?? (values['json-out'] !== undefined ? svgPathFor(values['json-out']) : undefined);
-      if (svgPath !== undefined) writeOut(svgPath, sweepSvg(res, `daxsim compare --sweep ${values.sweep}`));
+      // the chart's title is the command that made it (without the output files)
+      const title = ['daxsim compare --sweep', values.sweep, ...(values.arch !== undefined ? ['--arch', values.arch] : []), ...(values.mkclean !== undefined ? ['--mkclean', values.mkclean] : [])].join(' ');
+      if (svgPath !== undefined) writeOut(svgPath, sweepSvg(res, title));
       process.stdout.write(values.json === true ? json : formatSweepTable(res));
       const failed = res.rows.filter((r) => r.error !== null);
       if (failed.length === res.rows.length) throw new InputError('compare', `no point of the sweep could run (${failed[0]!.arch}/${failed[0]!.mkclean} at ${failed[0]!.x}: ${failed[0]!.error})`);
