@@ -79,6 +79,9 @@ describe('compare (command)', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('x86_64 / buggy');
+    // red marks a lost run only: no strategy's bars are red, the lost ones are outlined in it
+    expect(svg).not.toMatch(/<rect[^>]*fill="#d62728"/);
+    expect(svg).toMatch(/<rect[^>]*stroke="#d62728"[^>]*><title>x86_64 \/ buggy: [^<]*lost/);
   });
 
   it('bad input is one InputError line', async () => {

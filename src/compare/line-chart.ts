@@ -4,7 +4,7 @@
 // linear otherwise. Series are told apart by colour and dash; red is kept for one thing only,
 // the "data lost at the crash" marker (a red cross in place of the series' dot).
 
-import { escapeXml } from './svg.ts';
+import { escapeXml, LOST_COLOR } from './svg.ts';
 
 export interface ChartPoint {
   x: number;
@@ -35,11 +35,8 @@ export interface Panel {
   series: ChartSeries[];
 }
 
-/** Colours for series: the tab20 palette without its reds and pinks (red means lost). */
-export const SERIES_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#7f7f7f', '#bcbd22', '#17becf', '#aec7e8', '#98df8a', '#c5b0d5', '#ffbb78', '#c49c94', '#dbdb8d', '#9edae5'];
 /** Dash patterns, one per strategy. */
 export const SERIES_DASHES = ['', '6 3', '2 2', '8 3 2 3', '1 4'];
-export const LOST_COLOR = '#d62728';
 
 export const PANEL_W = 760;
 export const PANEL_H = 260;

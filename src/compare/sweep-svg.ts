@@ -1,8 +1,8 @@
 // The SVG of `daxsim compare --sweep`: a title saying what ran, the legend (one entry per
 // layout x strategy, then the lost marker), and one line chart per metric (line-chart.ts).
 
-import { legendSvg, PANEL_H, PANEL_W, panelSvg, SERIES_COLORS, SERIES_DASHES, type Axis, type ChartSeries, type LegendEntry } from './line-chart.ts';
-import { escapeXml } from './svg.ts';
+import { legendSvg, PANEL_H, PANEL_W, panelSvg, SERIES_DASHES, type Axis, type ChartSeries, type LegendEntry } from './line-chart.ts';
+import { escapeXml, SERIES_COLORS } from './svg.ts';
 import type { SweepParam, SweepResult, SweepRow } from './sweep.ts';
 
 type MetricKey = 'vmas_visited' | 'leaves_visited' | 'pt_refs' | 'leaves_cleaned' | 'tlb_flushes' | 'hpte_flushes' | 'bytes_written_back' | 'rewrite_bytes_written_back';
@@ -54,8 +54,8 @@ export function sweepSvg(res: SweepResult, command: string): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`);
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
-  out.push(`<text class="title" x="10" y="22" font-size="15" font-weight="bold">${escapeXml(`${command}: kernel ${res.kernel}, persistence ${res.persistence}`)}</text>`);
-  out.push(`<text x="10" y="40">${escapeXml("A maps the whole file and stores into every leaf; each sharer maps one page (pages 1, 2, ...) and stores; fsync; the sharers store again; fsync; crash.")}</text>`);
+  out.push(`<text class="title" x="10" y="22" font-size="15" font-weight="bold">${escapeXml(command)}</text>`);
+  out.push(`<text x="10" y="40">${escapeXml(`Kernel ${res.kernel}, ${res.persistence}. A maps the file, stores into each leaf; sharer i maps page i + 1, stores; fsync; the sharers store again; fsync; crash.`)}</text>`);
   out.push(`<text x="10" y="56">${escapeXml('Colour: layout; dash: mkclean strategy. Equal series overlap (the one listed last is on top). A log axis says so; zeros sit on its "0" line.')}</text>`);
   out.push(legend.svg);
   SWEEP_METRICS.forEach((m, i) => {
