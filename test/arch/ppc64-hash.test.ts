@@ -89,6 +89,20 @@ describe('ppc64-hash: the seed on a 16 MiB file (one PMD entry)', () => {
     expect(sim.crash().durable).toBe(false);
   });
 
+  it('read, then store: the write-protect fault\'s ptep_set_access_flags ORs W and D into a hashed PTE without a flush', () => {
+    const sim = new Simulation({ arch: 'ppc64-hash', mkclean: 'range' });
+    const F2 = sim.file('F', 2 * MiB);
+    const B = sim.process('B');
+    const b = B.mmap('b', F2, { offset: 0, length: 64 * 1024 });
+    B.read(b, 0, 8);
+    const raw = (): bigint => BigInt(sim.entry(B, b, 0).raw);
+    expect(raw() & (H.H_PAGE_HASHPTE | F._PAGE_WRITE)).toBe(H.H_PAGE_HASHPTE);
+    B.write(b, 0, 8);
+    expect(sim.faults(B).wp).toBe(1);
+    expect(raw() & (H.H_PAGE_HASHPTE | F._PAGE_WRITE | F._PAGE_DIRTY)).toBe(H.H_PAGE_HASHPTE | F._PAGE_WRITE | F._PAGE_DIRTY);
+    expect(sim.counters().hpteFlushes).toBe(0);
+  });
+
   it('no other layout counts HPTE flushes', () => {
     const sim = new Simulation({ arch: 'x86_64', mkclean: 'range' });
     const F2 = sim.file('F', 2 * MiB);
