@@ -33,7 +33,7 @@
 // TASK_SIZE_USER64 is 4 PiB, the default map window 128 TiB (asm/task_size_64.h): mmap_base is
 // 128 TiB less the 128 MiB gap.
 
-import { entryToBigInt, entryFromBigInt, orMask, testEq, toMask, ZERO_MASK } from './bits.ts';
+import { orMask, testEq, toMask, ZERO_MASK } from './bits.ts';
 import { buildRadixLayout, PPC64_PAGE_SHIFT, PPC64_RADIX_PTE_FLAGS as F, type HashMmuVariant } from './ppc64-radix.ts';
 import type { Entry, HpteHook, Layout } from './types.ts';
 
@@ -64,20 +64,26 @@ export function ppc64HashPmdTransHuge(e: Entry): boolean {
   return testEq(e, HASH_TRANS_HUGE_TEST, HASH_PMD_HUGE);
 }
 
-/** The bits hash__ptep_set_access_flags ORs in (hash.h): a change of only these does not flush. */
-const ACCESS_FLAGS = F._PAGE_DIRTY | F._PAGE_ACCESSED | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_SOFT_DIRTY;
+/** The bits hash__ptep_set_access_flags ORs in (hash.h): a change of only these does not flush. All in the low half. */
+const ACCESS_FLAGS_LO = Number(F._PAGE_DIRTY | F._PAGE_ACCESSED | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_SOFT_DIRTY);
+/** H_PAGE_HASHPTE (bit 55) in the high half; _PAGE_HPTEFLAGS as its two halves. */
+const HASHPTE_HI = Number(H.H_PAGE_HASHPTE >> 32n);
+const HPTEFLAGS_LO = Number(H._PAGE_HPTEFLAGS & 0xffffffffn);
+const HPTEFLAGS_HI = Number(H._PAGE_HPTEFLAGS >> 32n);
 
-/** What the kernel's entry update does to the HPT (see the header); exported for the tests. */
+/**
+ * What the kernel's entry update does to the HPT (see the header); exported for the tests.
+ * On the entry's 32-bit halves: it runs at every kernel entry write, so no BigInt here.
+ */
 export function hpteUpdate(old: Entry, next: Entry): number {
-  const o = entryToBigInt(old);
-  const n = entryToBigInt(next);
-  if ((o & H.H_PAGE_HASHPTE) === 0n) {
+  if ((old.hi & HASHPTE_HI) === 0) {
     // set_pte_at / set_pmd_at over an entry with no HPTE: set_pte_filter_hash strips the flags.
-    if ((n & H._PAGE_HPTEFLAGS) !== 0n) entryFromBigInt(n & ~H._PAGE_HPTEFLAGS, next);
+    next.lo = (next.lo & ~HPTEFLAGS_LO) >>> 0;
+    next.hi = (next.hi & ~HPTEFLAGS_HI) >>> 0;
     return 0;
   }
   // ptep_set_access_flags / pmdp_set_access_flags: old | access bits, no flush
-  if ((n & ~ACCESS_FLAGS) === (o & ~ACCESS_FLAGS) && (n & o) === o) return 0;
+  if (next.hi === old.hi && ((next.lo ^ old.lo) & ~ACCESS_FLAGS_LO) === 0 && ((next.lo & old.lo) >>> 0) === old.lo >>> 0) return 0;
   // pte_update / pmd_hugepage_update with HASHPTE in the old value: hpte_need_flush ->
   // flush_hash_page, or hpte_do_hugepage_flush -> flush_hash_hugepage for a huge PMD
   return 1;
