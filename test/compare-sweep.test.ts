@@ -48,7 +48,9 @@ describe('--sweep P=...', () => {
     expect(bad('sharers')).toMatch(/P=A..B/);
     expect(bad('sharers=8..2')).toMatch(/empty/);
     expect(bad('sharers=1..1000:1')).toMatch(/more than 64 points/);
-    expect(bad('sharers=1..100000')).toMatch(/from 0 to 4096/);
+    expect(bad('sharers=1..100000')).toMatch(/from 0 to 4095/);
+    expect(bad('size=32G')).toMatch(/from 1 to 17179869184/);
+    expect(bad('sharers=4096')).toMatch(/from 0 to 4095/);
     expect(bad('entries=0..4')).toMatch(/from 1 to 4096/);
     expect(bad('sharers=1..x')).toMatch(/'x' is not a number/);
     expect(bad('entries=1..4:0')).toMatch(/step must be positive/);
@@ -112,6 +114,13 @@ describe('the sweep on the kernel rules', () => {
     // ppc64-hash's PMD is 16 MiB: a 2 MiB file is 32 page entries, a 16 MiB one a single PMD entry
     expect(s.rows.map((r) => r.dax_entries)).toEqual([32, 1]);
     expect(s.rows.map((r) => r.durable)).toEqual([true, false]);
+  });
+
+  it('a point too large for a layout is its error row, not a run of 16 M faults', () => {
+    const r = sweep({ spec: parseSweep('size=1G'), arches: [arch('s390x')], strategies: ['buggy'] });
+    expect(r.rows[0]!.error).toBe('the file would take 262144 DAX entries here (more than 65536)');
+    const e = sweep({ spec: parseSweep('entries=64'), arches: [arch('arm64-64k')], strategies: ['buggy'] });
+    expect(e.rows[0]!.error).toBe('the file would be 32768 MiB (more than 16384 MiB)');
   });
 
   it('a size that is not a multiple of a layout page size is bad input', () => {

@@ -34,10 +34,13 @@ export const PARAM_UNITS: Record<SweepParam, string> = {
 };
 
 const MAX_POINTS = 64;
-/** One CPU per process: the machine model's TLBs are per CPU, so this bounds memory too. */
-const MAX_SHARERS = 4096;
+/** One CPU per process, A's included, and the MMU model takes at most 4096 (src/mmu/mmu.ts). */
+const MAX_SHARERS = 4095;
 const MAX_ENTRIES = 4096;
-const MAX_SIZE = 64 * 2 ** 30;
+/** Bytes of the file: fsync writes every entry back block by block (arch_wb_cache_pmem), and 64 GiB took over a minute. */
+const MAX_SIZE = 16 * 2 ** 30;
+/** DAX entries (and so A's faults and leaves) one point may take: 16 GiB of 4 KiB pages would be 4 M faults. */
+const MAX_POINT_ENTRIES = 65536;
 
 /**
  * Parses `P=A..B` (powers of two from A to B, and B), `P=A..B:S` (every S-th value) or
@@ -133,6 +136,13 @@ function entryBytes(layout: Layout): number {
   return resolvePmd(layout, 'auto').fsDaxPmd ? 2 ** layout.levels[layout.pmdLevel]!.shift : 2 ** layout.pageShift;
 }
 
+/** The DAX entries a `size`-byte file takes on `layout`: PMD entries where whole PMDs fit (FS_DAX_PMD), pages for the rest. */
+function entriesOf(layout: Layout, size: number): number {
+  const page = 2 ** layout.pageShift;
+  const pmd = entryBytes(layout);
+  return Math.floor(size / pmd) + (size % pmd) / page;
+}
+
 /** The shape at one point of the sweep on `layout`. */
 export function pointParams(layout: Layout, param: SweepParam, x: number): SharersParams {
   if (param === 'sharers') return { ...SEED_SHARERS, sharers: x };
@@ -181,6 +191,11 @@ function runPoint(layout: Layout, mkclean: Strategy, persistence: Persistence, k
   };
   if (p.size > MAX_SIZE) {
     row.error = `the file would be ${p.size / MiB} MiB (more than ${MAX_SIZE / MiB} MiB)`;
+    return row;
+  }
+  const entries = entriesOf(layout, p.size);
+  if (entries > MAX_POINT_ENTRIES) {
+    row.error = `the file would take ${entries} DAX entries here (more than ${MAX_POINT_ENTRIES})`;
     return row;
   }
   try {
