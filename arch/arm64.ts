@@ -254,8 +254,8 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     // PAGE_READONLY carries PTE_AF, and the walker sets it (HA): young from the pgprot.
     newLeafYoung: false,
     pmdTransHuge: (e) => !isZero(e) && testAny(e, PMD_PRESENT) && !testAny(e, TABLE_BIT),
-    // arch/arm64/mm/ptdump.c has its own format, not written here yet: the generic dump.
-    ptdump: { style: 'generic', userEnd: 'top-span', levelFlags: null },
+    // arch/arm64/mm/ptdump.c's format; ptdump_walk's user range ends at TASK_SIZE_64 (2^48).
+    ptdump: { style: 'arm64', userEnd: 'top-span', levelFlags: null },
     qemuGuest: null,
     // __set_pte_at only warns under DEBUG_VM (__check_racy_pte_update); pmdp_set_access_flags is
     // ptep_set_access_flags on the pmd (__HAVE_ARCH_PMDP_SET_ACCESS_FLAGS), no alignment check.

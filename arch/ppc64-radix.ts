@@ -13,6 +13,8 @@
 // Hardware rules: Power ISA v3.0B Book III, radix tree translation: a PDE is V | NLB | NLS, a
 // PTE is V | L | RPN | R | C | ATT | EAA (privileged, read, write, execute); R and C are set
 // by the hardware on the leaf.
+// The hashed page table MMU's layout (ppc64-hash) is this one with the variant arch/ppc64-hash.ts
+// gives buildRadixLayout.
 
 import { Access, bitNames, Cause, FaultKind, ownFault, type ArchFault, type FaultEntry, type FaultHook } from './fault.ts';
 import type { ArchHooks, Entry, Layout, LeafProt, Level, Mask } from './types.ts';
@@ -248,15 +250,34 @@ export const powerFaultHook: FaultHook = {
 };
 
 const DEVMAP_NAME = '_PAGE_DEVMAP';
-/** HASH_P?D_VAL_BITS (book3s/64/hash.h). */
-const HASH_VAL_BIT = 0x8000000000000000n;
+/**
+ * What the hashed page table MMU changes in a book3s64 layout (arch/ppc64-hash.ts gives it):
+ * the valid bits populate() writes, pte_none's ignored bits, pfn_pmd's huge bits, the TLB flush
+ * policy, pmd_trans_huge, the extra flags, the header, and the bits its refill (hash_page) sets
+ * on a leaf it inserts an HPTE for.
+ */
+export interface HashMmuVariant {
+  /** HASH_P?D_VAL_BITS per level (pgd, pud, pmd; none at pte). */
+  readonly valBits: readonly Mask[];
+  readonly pteNoneMask: Mask;
+  readonly pmdHuge: Mask;
+  readonly tlbFlush: ArchHooks['tlbFlush'];
+  readonly pmdTransHuge: (e: Entry) => boolean;
+  readonly flags: Readonly<Record<string, bigint>>;
+  /** book3s/64/hash.h. */
+  readonly header: string;
+  /** What the refill sets on a leaf besides _PAGE_ACCESSED (H_PAGE_HASHPTE). */
+  readonly refillSets: bigint;
+  /** The HPT bookkeeping at every kernel entry update (ArchHooks.hpte). */
+  readonly hpte: NonNullable<ArchHooks['hpte']>;
+}
 
-/** One book3s64 layout: the MMU, base page size, index sizes, header and mmap base. */
-interface RadixGeometry {
+/** One book3s64 layout: base page size, index sizes, header, mmap base; `hash` for the hashed page table MMU, radix without. */
+export interface RadixGeometry {
   readonly name: string;
   readonly description: string;
-  /** The MMU the kernel picked at boot (early_radix_enabled): radix, or the hashed page table. */
-  readonly mmu: 'radix' | 'hash';
+  /** The MMU the kernel picked at boot (early_radix_enabled): radix unless `hash` is given. */
+  readonly hash?: HashMmuVariant;
   readonly pageShift: number;
   readonly ix: RadixIndexSize;
   /** radix-64k.h, radix-4k.h or hash-64k.h. */
@@ -270,48 +291,21 @@ interface RadixGeometry {
   readonly chgMask: { readonly pte: bigint; readonly pmd: bigint };
 }
 
-/** The hash-only bits of book3s/64/hash-64k.h (6.1, CONFIG_PPC_64K_PAGES). */
-export const PPC64_HASH_64K_FLAGS = {
-  H_PAGE_COMBO: 1n << 12n, // = _RPAGE_RPN0
-  H_PAGE_4K_PFN: 1n << 13n, // = _RPAGE_RPN1
-  H_PAGE_BUSY: 1n << 6n, // = _RPAGE_RSV1
-  H_PAGE_HASHPTE: 1n << 55n, // = _RPAGE_RPN43
-  H_PTE_PKEY_BIT4: 1n << 60n,
-  H_PTE_PKEY_BIT3: 1n << 59n,
-  H_PTE_PKEY_BIT2: 1n << 58n,
-  H_PTE_PKEY_BIT1: 1n << 57n,
-  H_PTE_PKEY_BIT0: 1n << 56n,
-  H_PAGE_THP_HUGE: 1n << 13n, // = H_PAGE_4K_PFN
-  _PAGE_HPTEFLAGS: (1n << 6n) | (1n << 55n) | (1n << 12n), // BUSY | HASHPTE | COMBO
-} as const;
-const H = PPC64_HASH_64K_FLAGS;
-/** hash__pmd_mkhuge / hash__pmd_mkdevmap (hash-64k.h): _PAGE_PTE | H_PAGE_THP_HUGE (| _PAGE_DEVMAP). */
-const HASH_PMD_HUGE = orMask(F._PAGE_PTE, H.H_PAGE_THP_HUGE);
-const HASH_TRANS_HUGE_TEST = orMask(F._PAGE_PTE, H.H_PAGE_THP_HUGE, F._PAGE_DEVMAP);
-/** H_PTE_NONE_MASK = _PAGE_HPTEFLAGS (hash.h): hash__pte_none ignores them. */
-const HASH_PTE_NONE_MASK = toMask(H._PAGE_HPTEFLAGS);
-/** hash__pmd_trans_huge (hash-64k.h): _PAGE_PTE and H_PAGE_THP_HUGE, _PAGE_DEVMAP clear: a DAX PMD is not trans_huge. */
-export function ppc64HashPmdTransHuge(e: Entry): boolean {
-  return testEq(e, HASH_TRANS_HUGE_TEST, HASH_PMD_HUGE);
-}
-
-function buildRadixLayout(g: RadixGeometry): Layout {
+export function buildRadixLayout(g: RadixGeometry): Layout {
   const levels = radixLevels(g.pageShift, g.ix);
   /** PTE_RPN_MASK = ((1UL << _PAGE_PA_MAX) - 1) & PAGE_MASK. */
   const rpnMask = bitRange(g.pageShift, PPC64_PAGE_PA_MAX - 1);
   const RPN = toMask(rpnMask);
-  const hash = g.mmu === 'hash';
+  const hash = g.hash;
   const valBits = radixValBits(g.ix);
   /**
    * The value populate() writes, per level: pgd -> pud table (PGD_VAL_BITS), pud -> pmd
-   * (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). HASH_P?D_VAL_BITS (hash.h) are the valid bit
-   * alone; radix adds the next level's size (NLS).
+   * (PUD_VAL_BITS), pmd -> pte (PMD_VAL_BITS). Radix adds the next level's size (NLS); hash's
+   * are the valid bit alone (arch/ppc64-hash.ts).
    */
-  const VAL_BITS: readonly Mask[] = hash
-    ? [toMask(HASH_VAL_BIT), toMask(HASH_VAL_BIT), toMask(HASH_VAL_BIT), ZERO_MASK]
-    : [toMask(valBits.RADIX_PGD_VAL_BITS), toMask(valBits.RADIX_PUD_VAL_BITS), toMask(valBits.RADIX_PMD_VAL_BITS), ZERO_MASK];
-  const pteNoneMask = hash ? HASH_PTE_NONE_MASK : NONE_MASK;
-  const pmdHuge = hash ? HASH_PMD_HUGE : PTE_BIT; // pfn_pmd's __pmd_mkhuge / radix__pmd_mkhuge
+  const VAL_BITS: readonly Mask[] = hash?.valBits ?? [toMask(valBits.RADIX_PGD_VAL_BITS), toMask(valBits.RADIX_PUD_VAL_BITS), toMask(valBits.RADIX_PMD_VAL_BITS), ZERO_MASK];
+  const pteNoneMask = hash?.pteNoneMask ?? NONE_MASK;
+  const pmdHuge = hash?.pmdHuge ?? PTE_BIT; // pfn_pmd's __pmd_mkhuge / radix__pmd_mkhuge
   const all = (m: Mask): readonly Mask[] => perLevel(N, () => m);
   const flag = (v: boolean): readonly boolean[] => perLevel(N, () => v);
   const leafLevels = (m: Mask): readonly Mask[] => perLevel(N, (l) => (levels[l]!.leaf ? m : ZERO_MASK));
@@ -331,20 +325,16 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     mmapBase: g.mmapBase,
     // arch/powerpc/mm/book3s64/radix_tlb.c: tlbie per page of the range's page size, or a flush
     // by PID above tlb_single_page_flush_ceiling (33); radix__flush_pmd_tlb_range uses the 2M
-    // page size, so a PMD is one tlbie.
-    // Hash: flush_tlb_range / flush_pmd_tlb_range are empty (tlbflush-hash.h); the HPTEs are
-    // invalidated where the entry changes: hash__pte_update -> hpte_need_flush -> flush_hash_page
-    // for one pte (page_vma_mkclean_one is not in lazy-MMU mode, so at once), and
-    // hash__pmd_hugepage_update -> hpte_do_hugepage_flush for a 16 MiB PMD, one HPTE per 64 KiB
-    // page (at most 256). Modelled as those invalidations, page by page, never a whole-mm flush.
-    tlbFlush: hash ? { ceiling: Infinity, pmdStrideIsPmd: false } : { ceiling: 33, pmdStrideIsPmd: true },
+    // page size, so a PMD is one tlbie. Hash: arch/ppc64-hash.ts.
+    tlbFlush: hash?.tlbFlush ?? { ceiling: 33, pmdStrideIsPmd: true },
     // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
     // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
     // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
     wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
     // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
     newLeafYoung: false,
-    pmdTransHuge: hash ? ppc64HashPmdTransHuge : ppc64RadixPmdTransHuge,
+    pmdTransHuge: hash?.pmdTransHuge ?? ppc64RadixPmdTransHuge,
+    ...(hash !== undefined ? { hpte: hash.hpte } : {}),
     // Radix quadrant 0 (user): the whole PGD span (TASK_SIZE_USER64 with 64K pages: 4 PiB).
     ptdump: { style: 'power', userEnd: 'top-span', levelFlags: null },
     qemuGuest: null,
@@ -378,7 +368,7 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     family: 'ppc64',
     sources: [
       'arch/powerpc/include/asm/book3s/64/pgtable.h',
-      `arch/powerpc/include/asm/book3s/64/${hash ? 'hash.h' : 'radix.h'}`,
+      `arch/powerpc/include/asm/book3s/64/${hash?.header ?? 'radix.h'}`,
       `arch/powerpc/include/asm/book3s/64/${g.indexHeader}`,
       'arch/powerpc/include/asm/book3s/64/pgalloc.h',
       'arch/powerpc/include/asm/page.h',
@@ -388,7 +378,7 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     levels: levels,
     pmdLevel: PMD,
     pfn: { shift: g.pageShift, mask: rpnMask },
-    flags: hash ? { ...PPC64_RADIX_PTE_FLAGS, ...PPC64_HASH_64K_FLAGS } : PPC64_RADIX_PTE_FLAGS,
+    flags: hash !== undefined ? { ...PPC64_RADIX_PTE_FLAGS, ...hash.flags } : PPC64_RADIX_PTE_FLAGS,
     devmap: DEVMAP_NAME,
     fsDaxLimited: fsDaxLimitedFor(DEVMAP_NAME),
     // RADIX_*_TABLE_SIZE = sizeof(entry) << RADIX_*_INDEX_SIZE (radix.h): 64 KiB, 4 KiB, 4 KiB, 256 B.
@@ -407,13 +397,14 @@ function buildRadixLayout(g: RadixGeometry): Layout {
       userWhenSet: flag(false),
       exec: all(EXEC),
       execWhenSet: flag(true),
-      accessed: leafLevels(ACCESSED),
+      // radix's R; hash_page's refill sets _PAGE_ACCESSED and H_PAGE_HASHPTE (arch/ppc64-hash.ts)
+      accessed: leafLevels(hash !== undefined ? orMask(F._PAGE_ACCESSED, hash.refillSets) : ACCESSED),
       dirty: leafLevels(DIRTY),
       tableRules: flag(false),
       // No reserved-bit checks are modelled for leaves. For a PDE: the kernel's RADIX_P?D_BAD_BITS
       // without L (which makes it a leaf instead): _RPAGE_SW0 and bits 7:5.
       reservedLeaf: all(ZERO_MASK),
-      reservedTable: perLevel(N, (l) => (l === PTE || hash ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
+      reservedTable: perLevel(N, (l) => (l === PTE || hash !== undefined ? ZERO_MASK : toMask(PPC64_RADIX_PMD_BAD_BITS & ~F._PAGE_PTE))),
     },
     hooks,
 
@@ -483,7 +474,6 @@ function buildRadixLayout(g: RadixGeometry): Layout {
 
 export const ppc64Radix: Layout = buildRadixLayout({
   name: 'ppc64-radix',
-  mmu: 'radix',
   description: 'POWER9+ book3s64 radix MMU, 64 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
   pageShift: PPC64_PAGE_SHIFT,
   ix: RADIX_64K_INDEX_SIZE,
@@ -500,35 +490,12 @@ export const ppc64Radix: Layout = buildRadixLayout({
  */
 export const ppc64Radix4k: Layout = buildRadixLayout({
   name: 'ppc64-radix-4k',
-  mmu: 'radix',
   description: 'POWER9+ book3s64 radix MMU, 4 KiB pages, 2 MiB and 1 GiB leaves, big-endian entries',
   pageShift: 12,
   ix: RADIX_4K_INDEX_SIZE,
   indexHeader: 'radix-4k.h',
   chgMask: { pte: 0x51ffffffffffffc0n, pmd: 0x51fffffffffffbc0n },
   mmapBase: 2 ** 46 - 2 ** 27,
-});
-
-/**
- * The hashed page table MMU (POWER7/8, POWER9/10 with disable_radix, PowerVM LPARs), 64 KiB
- * pages: hash-64k.h index sizes 8/10/10/8, a 16 MiB PMD. The Linux table is not what the MMU
- * walks: hash_page (arch/powerpc/mm/book3s64/hash_utils.c) fills HPTEs from it on a miss and
- * sets _PAGE_ACCESSED, and _PAGE_DIRTY on a store to a writable pte, itself. Modelled as a
- * walker of the Linux table with exactly those rules (the same as radix's R and C), the HPT and
- * its H_PAGE_HASHPTE / H_PAGE_BUSY bookkeeping are not; set_pte_at's stripping of
- * _PAGE_HPTEFLAGS is then a no-op, and the PTE page every PMD leaf deposits is not allocated.
- * TASK_SIZE_USER64 is 4 PiB, the default map window 128 TiB (asm/task_size_64.h): mmap_base is
- * 128 TiB less the 128 MiB gap.
- */
-export const ppc64Hash: Layout = buildRadixLayout({
-  name: 'ppc64-hash',
-  description: 'POWER book3s64 hashed page table, 64 KiB pages, 16 MiB PMD and 16 GiB PUD leaves, big-endian entries',
-  mmu: 'hash',
-  pageShift: PPC64_PAGE_SHIFT,
-  ix: { RADIX_PTE_INDEX_SIZE: 8, RADIX_PMD_INDEX_SIZE: 10, RADIX_PUD_INDEX_SIZE: 10, RADIX_PGD_INDEX_SIZE: 8 },
-  indexHeader: 'hash-64k.h',
-  chgMask: { pte: 0x409fffffffff1fc0n, pmd: 0x409fffffffff3bc0n },
-  mmapBase: 2 ** 47 - 2 ** 27,
 });
 
 const TRANS_HUGE_TEST = orMask(F._PAGE_PTE, F._PAGE_DEVMAP);

@@ -146,6 +146,8 @@ export interface ArchHooks {
   readonly pmdTransHuge: ((e: Entry) => boolean) | null;
   /** How ptdump prints this layout (src/report/kernel-ptdump.ts, ptdump.ts, vtop.ts). */
   readonly ptdump: PtdumpHook;
+  /** The hashed page table's bookkeeping at each kernel entry update (book3s64 hash, arch/ppc64-hash.ts); absent where the MMU walks the table itself. */
+  readonly hpte?: HpteHook;
   /** The QEMU guest of `daxsim verify` boots this layout (Debian's x86_64 kernel); null: no guest. */
   readonly qemuGuest: { readonly la57: boolean } | null;
   /** set_pte_at refuses (VM_WARN_ON) to overwrite a valid entry: powerpc's arch/powerpc/mm/pgtable.c set_pte_at. */
@@ -189,6 +191,16 @@ export interface ProtNoneHook {
   is(level: number, e: Entry): boolean;
 }
 
+/**
+ * What the kernel does to the hashed page table when it changes a Linux page-table entry
+ * (book3s64 hash: hash__pte_update's hpte_need_flush, hash__pmd_hugepage_update's
+ * hpte_do_hugepage_flush, set_pte_filter_hash).
+ */
+export interface HpteHook {
+  /** The entry changes from `old` to `next`, which it may rewrite (set_pte_at strips the HPTE flags); returns the HPTE flushes issued. */
+  update(old: Entry, next: Entry): number;
+}
+
 /** The TLB flush of a range (flush_tlb_mm_range and its per-arch equivalents). */
 export interface TlbFlushHook {
   /** Above this many stride pages a range flush becomes a flush of the whole mm; Infinity: never. */
@@ -207,8 +219,8 @@ export interface PmemWritebackHook {
 
 /** ptdump's formatter, the user range it walks, and its flag columns. */
 export interface PtdumpHook {
-  /** The kernel's ptdump flavour (arch/x86/mm/dump_pagetables.c, arch/powerpc/mm/ptdump, arch/s390/mm/dump_pagetables.c). */
-  readonly style: 'x86' | 'power' | 's390' | 'generic';
+  /** The kernel's ptdump flavour (arch/x86/mm/dump_pagetables.c, arch/powerpc/mm/ptdump, arch/s390/mm/dump_pagetables.c, arch/arm64/mm/ptdump.c). */
+  readonly style: 'x86' | 'power' | 's390' | 'arm64' | 'generic';
   /** End of the user range walked: the lower half of the root's span, its whole span, or the span of the root a new mm gets. */
   readonly userEnd: 'lower-half' | 'top-span' | 'new-mm-root';
   /** Flag names per level where a level's entries use other names than `Layout.flags` (s390 region and segment entries). */

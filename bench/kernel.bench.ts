@@ -4,8 +4,10 @@
 //   mkclean-<strategy>-<arch>-<n>   one fsync of a dirty 2 MiB, mapped by process A with one
 //                                   PMD (or, where FS_DAX_PMD is off, with 512 4 KiB PTEs,
 //                                   e.g. s390x) plus n processes that each map one page of it
-//                                   at a different offset (offsets wrap modulo the pages in
-//                                   2 MiB: 32 on ppc64-radix's 64 KiB pages) with one PTE.
+//                                   at a different offset (pages 1, 2, ..., wrapping modulo the
+//                                   pages in 2 MiB: 32 on ppc64-radix's 64 KiB pages) with one
+//                                   PTE: the shape of src/compare/sharers.ts, which
+//                                   `daxsim compare --sweep` runs too (n = 1 is the seed).
 //   fsync-1g-<strategy>-<arch>      one fsync of a 1 GiB file, every DAX entry dirty, the whole
 //                                   file mapped by 8 processes.
 //
@@ -35,6 +37,7 @@ import type { Mm, Vma } from '../src/kernel/mm.ts';
 import { newSlot } from '../src/kernel/pgtable.ts';
 import { Access } from '../src/kernel/ports.ts';
 import { Simulation, type Process } from '../src/sim/simulation.ts';
+import { sharersScene } from '../src/compare/sharers.ts';
 import type { BenchCase } from './case.ts';
 
 const MiB = 2 ** 20;
@@ -120,23 +123,14 @@ function redirty(r: Rig): void {
   for (let i = 0; i < storePa.length; i++) cache.store(storeCpu[i]!, storePa[i]!, word);
 }
 
-/** A: the first 2 MiB, 8 bytes stored at the start of every page (the first store into each DAX entry replayed); then n one-page mappings, one store each. */
+/** The sharers shape (src/compare/sharers.ts) on a 2 MiB file: A's stores (one per leaf, the first into each DAX entry) replayed, the n sharers' not. */
 function mkcleanRig(arch: string, strategy: Strategy, n: number): Rig {
-  const sim = new Simulation({ arch, mkclean: strategy, check: false, cpus: n + 1 });
-  const page = sim.pageSize;
-  const pages = (2 * MiB) / page;
-  const F = sim.file('F', 2 * MiB);
-  const b = new RigBuilder(sim);
-  const A = sim.process('A');
-  const a = A.mmap('a', F, { offset: 0, length: 2 * MiB });
-  const entryPages = sim.fsDaxPmd ? 2 ** sim.kernel.pmdOrder : 1;
-  for (let p = 0; p < pages; p++) b.store(A, a, p * page, p % entryPages === 0);
-  for (let i = 0; i < n; i++) {
-    const P = sim.process(`P${i}`);
-    const v = P.mmap(`p${i}`, F, { offset: (i % pages) * page, length: page });
-    b.store(P, v, 64 * (1 + Math.floor(i / pages)), false); // a line of its own, not A's
-  }
-  return b.build(F, A.mm);
+  let b: RigBuilder | null = null;
+  const scene = sharersScene({ arch, mkclean: strategy, check: false }, { sharers: n, size: 2 * MiB }, (proc, vma, offset, first) => {
+    b ??= new RigBuilder(proc.sim);
+    b.store(proc, vma, offset, first);
+  });
+  return b!.build(scene.file, scene.a.mm);
 }
 
 /** A 1 GiB file mapped whole by 8 processes, each storing 8 bytes into the first line of every DAX entry (the first of these stores replayed). */
@@ -169,6 +163,7 @@ const COSTS: ReadonlyArray<[CostKey, string]> = [
   ['mkcleanCleaned', 'leaves_cleaned'],
   ['ptRefs', 'pt_refs'],
   ['tlbFlushes', 'tlb_flushes'],
+  ['hpteFlushes', 'hpte_flushes'],
   ['entriesWrittenBack', 'entries_written_back'],
   ['linesWrittenBack', 'lines_written_back'],
 ];
@@ -230,7 +225,9 @@ export const cases: BenchCase[] = [];
 // Both readings of the page proposal (page, page-head) next to buggy and range.
 for (const strategy of SEED_STRATEGIES) {
   for (const l of ARCHES) {
-    const shape = l.devmap === null ? 'no devmap bit (FS_DAX_LIMITED): FS_DAX_PMD off, the 2 MiB is mapped by PTEs only' : '2 MiB mapped by one PMD';
+    // A PMD entry needs FS_DAX_PMD (a devmap bit) and a PMD no larger than the 2 MiB file.
+    const pmd = l.devmap !== null && 2 ** l.levels[l.pmdLevel]!.shift <= 2 * MiB;
+    const shape = pmd ? '2 MiB mapped by one PMD' : l.devmap === null ? 'no devmap bit: FS_DAX_PMD off, the 2 MiB is mapped by PTEs only' : 'PMD larger than 2 MiB: the 2 MiB is mapped by PTEs only';
     for (const n of SIZES) {
       cases.push(fsyncCase(`mkclean-${strategy}-${l.name}-${n}`, () => mkcleanRig(l.name, strategy, n), { mapping: shape }));
     }

@@ -55,6 +55,9 @@ describe('compare (library)', () => {
     expect(row('x86_64', 'range').tlb_flushes).toBeGreaterThanOrEqual(3);
     expect(row('x86_64', 'page').mkclean_visits).toBeGreaterThan(row('x86_64', 'range').mkclean_visits);
     for (const r of res.rows) expect(r.refs_per_translation).toBeGreaterThan(0);
+    // only the hashed page table has HPTEs to invalidate: A's and B's PTEs at the first fsync,
+    // B's again at the second (B's store after the first re-hashed it)
+    for (const r of res.rows) expect(r.hpte_flushes, `${r.arch}/${r.mkclean}`).toBe(r.arch === 'ppc64-hash' ? 3 : 0);
   });
 });
 
@@ -79,6 +82,9 @@ describe('compare (command)', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg).toContain('x86_64 / buggy');
+    // red marks a lost run only: no strategy's bars are red, the lost ones are outlined in it
+    expect(svg).not.toMatch(/<rect[^>]*fill="#d62728"/);
+    expect(svg).toMatch(/<rect[^>]*stroke="#d62728"[^>]*><title>x86_64 \/ buggy: [^<]*lost/);
   });
 
   it('bad input is one InputError line', async () => {

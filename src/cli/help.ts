@@ -48,8 +48,18 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
     options: [JSON_OPT, ['--workers N', 'explore over N worker threads (default 0: in this thread); at most the machine\'s cores'], HELP_OPT],
   },
   compare: {
-    usage: 'daxsim compare [file.dax] [--kernel V] [--mkclean S|all] [--persistence adr|eadr] [--json] [--json-out FILE] [--svg FILE]',
-    options: [KERNEL, MKCLEAN_ALL, PERSISTENCE, JSON_OPT, ['--json-out FILE', 'also write the JSON to FILE (and the chart next to it, .svg)'], ['--svg FILE', 'write the SVG chart of the mkclean costs to FILE'], HELP_OPT],
+    usage: 'daxsim compare [file.dax | --sweep P=A..B] [--arch A,B|all] [--kernel V] [--mkclean S,T|all] [--persistence adr|eadr] [--json] [--json-out FILE] [--svg FILE]',
+    options: [
+      ['--sweep P=A..B', 'run the sharers shape (A maps the file, n sharers map a page each, fsync, store, fsync, crash) over P = sharers, entries or size: A..B powers of two, A..B:STEP, or a,b,c (K/M/G suffixes)'],
+      ['--arch A,B|all', 'the layouts to compare (a comma list; default all)'],
+      KERNEL,
+      ['--mkclean S,T|all', 'strategies, a comma list, or all (buggy, range, page, page-head; default)'],
+      PERSISTENCE,
+      JSON_OPT,
+      ['--json-out FILE', 'also write the JSON to FILE (and the chart next to it, .svg)'],
+      ['--svg FILE', 'write the SVG chart to FILE (bars per layout; with --sweep, a line chart per metric)'],
+      HELP_OPT,
+    ],
   },
   explore: {
     usage: 'daxsim explore [options]',

@@ -58,6 +58,8 @@ export interface CompareRow {
   mkclean_cleaned: number;
   /** TLB flushes the kernel issued (mkclean, faults, munmap). */
   tlb_flushes: number;
+  /** HPTE invalidations at entry updates (ppc64-hash's flush_hash_page; 0 without a hashed page table). */
+  hpte_flushes: number;
   /** Page-table entries the kernel read or wrote (faults, mkclean, zap). */
   pt_refs: number;
   entries_written_back: number;
@@ -157,6 +159,7 @@ function runCell(scn: Scenario, layout: Layout, strategy: Strategy, persistence:
     mkclean_vmas: c.mkcleanVmas,
     mkclean_cleaned: c.mkcleanCleaned,
     tlb_flushes: c.tlbFlushes,
+    hpte_flushes: c.hpteFlushes,
     pt_refs: c.ptRefs,
     entries_written_back: c.entriesWrittenBack,
     bytes_written_back: c.linesWrittenBack * 64,
@@ -185,6 +188,7 @@ function errorRow(layout: Layout, strategy: Strategy, persistence: Persistence, 
     mkclean_vmas: 0,
     mkclean_cleaned: 0,
     tlb_flushes: 0,
+    hpte_flushes: 0,
     pt_refs: 0,
     entries_written_back: 0,
     bytes_written_back: 0,

@@ -1,6 +1,6 @@
 // The mkclean costs of a `daxsim compare` run as an SVG chart, written by hand (no
 // dependency): one panel per cost, a group of bars per arch, one bar per strategy, the value
-// over each bar; a bar whose run lost data is outlined in red and marked "lost".
+// over each bar; a bar whose run lost data is outlined in red and marked "lost" (no strategy is red).
 
 import type { CompareResult, CompareRow } from './compare.ts';
 
@@ -17,7 +17,11 @@ const METRICS: readonly Metric[] = [
   { key: 'bytes_written_back', title: 'bytes written back by fsync' },
 ];
 
-const COLORS = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#ff7f0e'];
+/** Colours for series (strategies here, layouts in the sweep's line charts): the tab20 palette without its reds and pinks, since red means lost. */
+export const SERIES_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#7f7f7f', '#bcbd22', '#17becf', '#aec7e8', '#98df8a', '#c5b0d5', '#ffbb78', '#c49c94', '#dbdb8d', '#9edae5'];
+/** The one thing red marks: a run that lost data at the crash. */
+export const LOST_COLOR = '#d62728';
+const COLORS = SERIES_COLORS;
 
 const PANEL_W = 640;
 const PANEL_H = 200;
@@ -45,7 +49,7 @@ export function compareSvg(res: CompareResult): string {
     out.push(`<text x="${lx + 16}" y="42">${escapeXml(s)}</text>`);
     lx += 24 + s.length * 7;
   });
-  out.push(`<text x="${lx + 10}" y="42" fill="#d62728">red outline: data lost at the crash</text>`);
+  out.push(`<text x="${lx + 10}" y="42" fill="${LOST_COLOR}">red outline: data lost at the crash</text>`);
   METRICS.forEach((m, pi) => out.push(panel(res, m, head + pi * panelTotal)));
   out.push('</svg>');
   return out.join('\n') + '\n';
@@ -80,11 +84,11 @@ function panel(res: CompareResult, m: Metric, top: number): string {
       const x = gx + si * barW;
       const y = y0 + PANEL_H - h;
       const lost = r.error === null && !r.durable;
-      const stroke = lost ? ' stroke="#d62728" stroke-width="2.5"' : '';
+      const stroke = lost ? ` stroke="${LOST_COLOR}" stroke-width="2.5"` : '';
       const label = `${arch} / ${s}: ${v}${r.error !== null ? ' (error)' : lost ? ` (lost ${r.lost_bytes} bytes)` : ''}`;
       out.push(`<rect x="${fmt(x + 1)}" y="${fmt(y)}" width="${fmt(barW - 2)}" height="${fmt(h)}" fill="${COLORS[si % COLORS.length]}" fill-opacity="0.8"${stroke}><title>${escapeXml(label)}</title></rect>`);
       out.push(`<text x="${fmt(x + barW / 2)}" y="${fmt(y - 3)}" text-anchor="middle" font-size="9">${r.error !== null ? 'err' : v}</text>`);
-      if (lost) out.push(`<text x="${fmt(x + barW / 2)}" y="${y0 + PANEL_H + 24}" text-anchor="middle" font-size="9" fill="#d62728">lost</text>`);
+      if (lost) out.push(`<text x="${fmt(x + barW / 2)}" y="${y0 + PANEL_H + 24}" text-anchor="middle" font-size="9" fill="${LOST_COLOR}">lost</text>`);
     });
     out.push(`<text x="${fmt(MARGIN_L + gi * groupW + groupW / 2)}" y="${y0 + PANEL_H + 13}" text-anchor="middle">${escapeXml(arch)}</text>`);
   });

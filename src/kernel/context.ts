@@ -74,6 +74,8 @@ export interface Counters {
   entriesWrittenBack: number;
   /** Cache lines written back by the kernel's pmem flush. */
   linesWrittenBack: number;
+  /** HPTE invalidations at entry updates (flush_hash_page / flush_hash_hugepage; 0 unless the layout has an HPT: layout.hooks.hpte). */
+  hpteFlushes: number;
 }
 
 /**
@@ -98,6 +100,8 @@ export class Scratch {
   /** mprotect.ts: split_vma's look at the PMD at the split point, the empty entry a split writes. */
   readonly mprotectSlot: Slot = newSlot();
   readonly mprotectNone: Entry = { lo: 0, hi: 0 };
+  /** writeEntry: the old value the HPT bookkeeping compares (layout.hooks.hpte). */
+  readonly hpteOld: Entry = { lo: 0, hi: 0 };
 }
 
 export class KernelContext {
@@ -113,7 +117,7 @@ export class KernelContext {
   readonly mms: Mm[] = [];
   readonly files: DaxFile[] = [];
   readonly faults = new Map<Mm, Record<FaultKind, number>>();
-  readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0 };
+  readonly counters: Counters = { ptRefs: 0, mkcleanVmas: 0, mkcleanCleaned: 0, tlbFlushes: 0, entriesWrittenBack: 0, linesWrittenBack: 0, hpteFlushes: 0 };
   /**
    * Files with uncommitted datasync metadata: what makes ext4_iomap_begin report
    * IOMAP_F_DIRTY to a MAP_SYNC write fault (fs/ext4/inode.c ext4_set_iomap:
@@ -270,6 +274,12 @@ export class KernelContext {
 
   writeEntry(pa: number, e: Entry): void {
     this.counters.ptRefs++;
+    // book3s64 hash: pte_update's HPTE flush, set_pte_at's filter (arch/ppc64-hash.ts)
+    const hpte = this.layout.hooks.hpte;
+    if (hpte !== undefined) {
+      this.pt.read(pa, this.scratch.hpteOld);
+      this.counters.hpteFlushes += hpte.update(this.scratch.hpteOld, e);
+    }
     this.pt.write(pa, e);
   }
 

@@ -9,9 +9,10 @@
 //   powerpc: arch/powerpc/mm/ptdump/ptdump.c note_page() / dump_addr() with book3s64.c's flag_array:
 //            range (inclusive end), physical address, size, flags; holes are not printed
 //   s390: arch/s390/mm/dump_pagetables.c note_page() / print_prot(): range, size, level, I / RO RW, NX X
+//   arm64: arch/arm64/mm/ptdump.c note_page() / dump_prot() with pte_bits[]: range, size, level, flags
 // What daxsim cannot show: the kernel half of the address space (not modelled). On x86 the dump
 // ends where the kernel's does at the "Kernel Space" marker, so the user-space lines, the last
-// hole included, match a real dump. powerpc and s390 dump only the kernel's init_mm in 6.1; their
+// hole included, match a real dump. powerpc, s390 and arm64 (but for the EFI runtime mm) dump only the kernel's init_mm in 6.1; their
 // format is applied here to the process's user address space under a "User Space" marker (x86's name).
 
 import type { Entry, Layout, PtdumpHook } from '../../arch/types.ts';
@@ -198,6 +199,29 @@ class X86Ptdump implements PtdumpState {
   }
 }
 
+/**
+ * The formatters whose dump ends where the user range does: the last run is flushed at
+ * `userEnd` with level -1 (mm/ptdump.c ptdump_walk_pgd's final note_page), nothing else done
+ * at the end; no effective_prot.
+ */
+abstract class UserRangePtdump implements PtdumpState {
+  protected readonly out: string[] = [];
+
+  effective(): void {}
+
+  note(addr: number, level: number, val: bigint): void {
+    this.noteBig(BigInt(addr), level, val);
+  }
+
+  /** The arch's note_page(), on a 64-bit address. */
+  protected abstract noteBig(addr: bigint, level: number, val: bigint): void;
+
+  finish(userEnd: number): string {
+    this.noteBig(BigInt(userEnd), -1, 0n);
+    return this.out.join('\n') + '\n';
+  }
+}
+
 // ---- powerpc book3s64: arch/powerpc/mm/ptdump/ptdump.c, book3s64.c --------------------------
 
 interface FlagInfo {
@@ -233,8 +257,7 @@ function ppcFlagArray(layout: Layout): FlagInfo[] {
   ];
 }
 
-class PowerPtdump implements PtdumpState {
-  private readonly out: string[] = [];
+class PowerPtdump extends UserRangePtdump {
   private level = -1;
   private flags = 0n;
   private start = 0n;
@@ -246,18 +269,13 @@ class PowerPtdump implements PtdumpState {
   private readonly rpn: bigint;
 
   constructor(layout: Layout) {
+    super();
     this.flagArray = ppcFlagArray(layout);
     this.mask = this.flagArray.reduce((a, f) => a | f.mask, 0n);
     this.rpn = layout.pfn.mask;
   }
 
-  effective(): void {}
-
-  note(addr: number, level: number, val: bigint): void {
-    this.noteBig(BigInt(addr), level, val);
-  }
-
-  private noteBig(addr: bigint, level: number, val: bigint): void {
+  protected noteBig(addr: bigint, level: number, val: bigint): void {
     const flag = level >= 0 ? val & this.mask : 0n;
     if (this.level === -1) {
       this.out.push('---[ User Space ]---');
@@ -279,11 +297,6 @@ class PowerPtdump implements PtdumpState {
     this.start = addr;
     this.startPa = val & this.rpn;
   }
-
-  finish(userEnd: number): string {
-    this.noteBig(BigInt(userEnd), -1, 0n);
-    return this.out.join('\n') + '\n';
-  }
 }
 
 // ---- s390: arch/s390/mm/dump_pagetables.c -------------------------------------------------
@@ -291,8 +304,7 @@ class PowerPtdump implements PtdumpState {
 /** level_name[] of print_prot(). */
 const S390_LEVEL_NAME = ['ASCE', 'PGD', 'PUD', 'PMD', 'PTE'];
 
-class S390Ptdump implements PtdumpState {
-  private readonly out: string[] = [];
+class S390Ptdump extends UserRangePtdump {
   private level = -1;
   private prot = 0n;
   private start = 0n;
@@ -301,18 +313,13 @@ class S390Ptdump implements PtdumpState {
   private readonly invalid: bigint;
 
   constructor(layout: Layout) {
+    super();
     this.protect = flagMask(layout, '_PAGE_PROTECT');
     this.noexec = flagMask(layout, '_PAGE_NOEXEC');
     this.invalid = flagMask(layout, '_PAGE_INVALID');
   }
 
-  effective(): void {}
-
-  note(addr: number, level: number, val: bigint): void {
-    this.noteBig(BigInt(addr), level, val);
-  }
-
-  private noteBig(addr: bigint, level: number, val: bigint): void {
+  protected noteBig(addr: bigint, level: number, val: bigint): void {
     // The segment and region entries' protect / no-exec bits sit where the PTE's do.
     let prot = val & (this.protect | this.noexec);
     if (level === 4 && (val & this.invalid) !== 0n) prot = this.invalid;
@@ -329,10 +336,88 @@ class S390Ptdump implements PtdumpState {
     this.prot = prot;
     this.level = level;
   }
+}
 
-  finish(userEnd: number): string {
-    this.noteBig(BigInt(userEnd), -1, 0n);
-    return this.out.join('\n') + '\n';
+// ---- arm64: arch/arm64/mm/ptdump.c --------------------------------------------------------
+
+/** MAIR indices (arch/arm64/include/asm/memory.h MT_*), as pte_bits[] names the PTE_ATTRINDX values. */
+const ARM64_MEMORY_TYPES: ReadonlyArray<[number, string]> = [
+  [3, 'DEVICE/nGnRnE'], // MT_DEVICE_nGnRnE
+  [4, 'DEVICE/nGnRE'], // MT_DEVICE_nGnRE
+  [2, 'MEM/NORMAL-NC'], // MT_NORMAL_NC
+  [0, 'MEM/NORMAL'], // MT_NORMAL
+  [1, 'MEM/NORMAL-TAGGED'], // MT_NORMAL_TAGGED
+];
+
+/** pte_bits[] of arch/arm64/mm/ptdump.c, in its order (one table for every level). */
+function arm64PteBits(layout: Layout): FlagInfo[] {
+  const m = (n: string): bigint => flagMask(layout, n);
+  const bit = (name: string, set: string, clear: string): FlagInfo => ({ mask: m(name), val: m(name), set, clear });
+  const attr = m('PTE_ATTRINDX_MASK');
+  return [
+    bit('PTE_VALID', ' ', 'F'),
+    bit('PTE_USER', 'USR', '   '),
+    bit('PTE_RDONLY', 'ro', 'RW'),
+    bit('PTE_PXN', 'NX', 'x '),
+    bit('PTE_SHARED', 'SHD', '   '),
+    bit('PTE_AF', 'AF', '  '),
+    bit('PTE_NG', 'NG', '  '),
+    bit('PTE_CONT', 'CON', '   '),
+    // a page or table descriptor has bit 1 set; a block (PMD, PUD leaf) has not
+    bit('PTE_TABLE_BIT', '   ', 'BLK'),
+    bit('PTE_UXN', 'UXN', '   '),
+    bit('PTE_GP', 'GP', '  '),
+    // PTE_ATTRINDX(t) = t << 2; no clear string: only the matching type prints
+    ...ARM64_MEMORY_TYPES.map(([t, set]): FlagInfo => ({ mask: attr, val: BigInt(t) << 2n, set, clear: null })),
+  ];
+}
+
+/**
+ * note_page() of arch/arm64/mm/ptdump.c: a run breaks where the masked prot or the level
+ * changes; its line is `0x<start>-0x<end>   <size><unit> <LEVEL>` and, where the run's prot is
+ * not 0 (holes have 0), every pte_bits[] string. pg_level[] names the levels PGD, P4D, PUD
+ * (PGD with 3 levels: CONFIG_PGTABLE_LEVELS > 3), PMD, PTE; holes in a folded level arrive at
+ * the level below the root's (pagewalk.c real_depth), so both spell PGD. The kernel flushes the
+ * last run with note_page(st, 0, -1, 0) (mm/ptdump.c ptdump_walk_pgd), which for the kernel's
+ * range to ~0UL reads as its end; here the user range ends at TASK_SIZE_64, where the last run
+ * is flushed instead.
+ */
+class Arm64Ptdump extends UserRangePtdump {
+  private level = -1;
+  private prot = 0n;
+  private start = 0n;
+  private readonly bits: FlagInfo[];
+  /** pg_level[].mask: the union of pte_bits[]' masks (ptdump_initialize). */
+  private readonly mask: bigint;
+  private readonly names: readonly string[];
+
+  constructor(layout: Layout) {
+    super();
+    this.bits = arm64PteBits(layout);
+    this.mask = this.bits.reduce((a, f) => a | f.mask, 0n);
+    const levels = layout.levels.length;
+    this.names = ['PGD', 'P4D', levels > 3 ? 'PUD' : 'PGD', levels > 2 ? 'PMD' : 'PGD', 'PTE'];
+  }
+
+  protected noteBig(addr: bigint, level: number, val: bigint): void {
+    const prot = level >= 0 ? val & this.mask : 0n;
+    if (this.level === -1) {
+      this.out.push('---[ User Space ]---');
+    } else if (prot !== this.prot || level !== this.level) {
+      let line = `0x${hex16(this.start)}-0x${hex16(addr)}   ${sizeUnits(addr - this.start, 'KMGTPE', 10n)} ${this.names[this.level]!}`;
+      if (this.prot !== 0n) {
+        for (const f of this.bits) {
+          const s = (this.prot & f.mask) === f.val ? f.set : f.clear;
+          if (s !== null) line += ` ${s}`;
+        }
+      }
+      this.out.push(line);
+    } else {
+      return;
+    }
+    this.start = addr;
+    this.prot = prot;
+    this.level = level;
   }
 }
 
@@ -342,25 +427,19 @@ class S390Ptdump implements PtdumpState {
  * A layout without a formatter here (one added later): ptdump's runs (break on any flag bit or
  * level change), printed as `0x<start>-0x<end> <size> <level> <flags by the kernel's names>`.
  */
-class GenericPtdump implements PtdumpState {
-  private readonly out: string[];
+class GenericPtdump extends UserRangePtdump {
   private level = -1;
   private cur = 0n;
   private start = 0n;
   private readonly flagsMask: bigint;
 
   constructor(private readonly layout: Layout) {
-    this.out = [`---[ User Space (no ptdump format of ${layout.name} in daxsim: its flag names) ]---`];
+    super();
+    this.out.push(`---[ User Space (no ptdump format of ${layout.name} in daxsim: its flag names) ]---`);
     this.flagsMask = ~layout.pfn.mask & U64;
   }
 
-  effective(): void {}
-
-  note(addr: number, level: number, val: bigint): void {
-    this.noteBig(BigInt(addr), level, val);
-  }
-
-  private noteBig(addr: bigint, level: number, val: bigint): void {
+  protected noteBig(addr: bigint, level: number, val: bigint): void {
     const prot = val & this.flagsMask;
     if (this.level !== -1 && (prot !== this.cur || level !== this.level)) {
       const idx = this.layout.levels.findIndex((l) => KERNEL_LEVEL[l.name] === this.level);
@@ -372,11 +451,6 @@ class GenericPtdump implements PtdumpState {
     this.start = addr;
     this.cur = prot;
     this.level = level;
-  }
-
-  finish(userEnd: number): string {
-    this.noteBig(BigInt(userEnd), -1, 0n);
-    return this.out.join('\n') + '\n';
   }
 }
 
@@ -399,6 +473,7 @@ const FORMATTERS: Readonly<Record<PtdumpHook['style'], (l: Layout) => PtdumpStat
   x86: (l) => new X86Ptdump(l),
   power: (l) => new PowerPtdump(l),
   s390: (l) => new S390Ptdump(l),
+  arm64: (l) => new Arm64Ptdump(l),
   generic: (l) => new GenericPtdump(l),
 };
 

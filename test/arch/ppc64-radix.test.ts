@@ -4,13 +4,13 @@ import fc from 'fast-check';
 import {
   ppc64Radix,
   ppc64Radix4k,
-  ppc64Hash,
   ppc64RadixPmdTransHuge,
   PPC64_PTE_RPN_MASK,
   PPC64_RADIX_PTE_FLAGS,
   RADIX_64K_INDEX_SIZE,
   RADIX_VAL_BITS,
 } from '../../arch/ppc64-radix.ts';
+import { ppc64Hash } from '../../arch/ppc64-hash.ts';
 import { entryFromBigInt, entryToBigInt, newEntry } from '../../arch/bits.ts';
 import type { LeafProt } from '../../arch/types.ts';
 import { PhysMem } from '../../src/mem/phys.ts';

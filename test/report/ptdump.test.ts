@@ -301,3 +301,70 @@ describe('run --dump-cache and dump options', () => {
     }
   });
 });
+
+/** The dump of `proc` from `run small.dax --dump`, its lines only. */
+async function arm64Dump(arch: string, mkclean: string, proc: string): Promise<string[]> {
+  const r = await runCliCaptured(['run', small, '--arch', arch, '--mkclean', mkclean, '--dump', proc]);
+  expect(r.stderr).toBe('');
+  const lines = r.stdout.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(`# ptdump of ${proc}`));
+  const to = lines.findIndex((l, i) => i > from && !/^(0x|---\[)/.test(l));
+  return lines.slice(from, to < 0 ? undefined : to);
+}
+
+const USER = 'USR RW NX SHD AF NG         UXN    MEM/NORMAL';
+const USER_RO = 'USR ro NX SHD AF NG         UXN    MEM/NORMAL';
+
+// arm64 (arch/arm64/mm/ptdump.c): note_page() lines, pte_bits[] columns, pg_level[] names (PUD
+// with 4 levels, not with the 64K granule's 3; a block says BLK). Under `buggy` B's written PTE
+// stays RW (PTE_RDONLY clear: the missed mapping), under `range` it turns ro; a PTE only read
+// is ro from its fault on.
+describe('run --dump P on arm64 (arch/arm64/mm/ptdump.c)', () => {
+  it('arm64-4k, buggy: PGD / PUD / PMD / PTE runs, B\'s missed PTE RW, its read page ro', async () => {
+    expect(await arm64Dump('arm64-4k', 'buggy', 'B')).toEqual([
+      '# ptdump of B (cpu 1), arm64-4k, at the end',
+      '---[ User Space ]---',
+      '0x0000000000000000-0x0000ff8000000000      261632G PGD',
+      '0x0000ff8000000000-0x0000ffffc0000000         511G PUD',
+      '0x0000ffffc0000000-0x0000fffff7e00000         894M PMD',
+      '0x0000fffff7e00000-0x0000fffff7fe0000        1920K PTE',
+      `0x0000fffff7fe0000-0x0000fffff7fe1000           4K PTE   ${USER}`,
+      '0x0000fffff7fe1000-0x0000fffff7ff0000          60K PTE',
+      `0x0000fffff7ff0000-0x0000fffff7ff1000           4K PTE   ${USER_RO}`,
+      '0x0000fffff7ff1000-0x0000fffff8000000          60K PTE',
+      '0x0000fffff8000000-0x0001000000000000         128M PMD',
+    ]);
+    // range write-protects it: pte_mkclean sets PTE_RDONLY (and clears PTE_DIRTY, not shown)
+    expect((await arm64Dump('arm64-4k', 'range', 'B'))[6]).toBe(`0x0000fffff7fe0000-0x0000fffff7fe1000           4K PTE   ${USER_RO}`);
+  });
+
+  it('arm64-4k: A\'s 2 MiB is a PMD block (BLK: PTE_TABLE_BIT clear), cleaned to ro by fsync', async () => {
+    expect((await arm64Dump('arm64-4k', 'buggy', 'A'))[5]).toBe('0x0000fffff7c00000-0x0000fffff7e00000           2M PMD   USR ro NX SHD AF NG     BLK UXN    MEM/NORMAL');
+  });
+
+  it('arm64-64k: 3 levels, so no PUD; runs of equal prot merge across pages (B\'s two 64 KiB)', async () => {
+    expect(await arm64Dump('arm64-64k', 'range', 'B')).toEqual([
+      '# ptdump of B (cpu 1), arm64-64k, at the end',
+      '---[ User Space ]---',
+      '0x0000000000000000-0x0000fc0000000000         252T PGD',
+      '0x0000fc0000000000-0x0000ffffe0000000     4193792M PMD',
+      '0x0000ffffe0000000-0x0000fffff7fe0000      393088K PTE',
+      `0x0000fffff7fe0000-0x0000fffff8000000         128K PTE   ${USER_RO}`,
+      '0x0000fffff8000000-0x0001000000000000         128M PTE',
+    ]);
+  });
+
+  it('arm64: the columns are the entry\'s bits by the layout\'s masks', () => {
+    const layout = findLayout('arm64-4k')!;
+    const sim = simAfter(SMALL, 'arm64-4k', 'buggy');
+    const { mm, b } = bMap(sim);
+    for (const [off, rdonly] of [[0, false], [0x10000, true]] as const) {
+      const v = BigInt(vtop(sim, mm, b.start + off).levels[3]!.value);
+      const has = (n: string): boolean => (v & layout.flags[n]!) !== 0n;
+      expect(has('PTE_RDONLY')).toBe(rdonly);
+      expect(['PTE_VALID', 'PTE_USER', 'PTE_PXN', 'PTE_UXN', 'PTE_AF', 'PTE_NG', 'PTE_TABLE_BIT'].every(has)).toBe(true);
+      expect(v & layout.flags.PTE_SHARED!).toBe(layout.flags.PTE_SHARED!);
+      expect(v & layout.flags.PTE_ATTRINDX_MASK!).toBe(0n); // MT_NORMAL
+    }
+  });
+});
