@@ -55,17 +55,18 @@ export function protNoneHook(s: ProtNoneSpec): ProtNoneHook {
   const pmdTest = toMask(s.pmdTest ?? s.test);
   const pmdValue = toMask(s.pmdValue ?? s.value);
   const old: Entry = { lo: 0, hi: 0 };
+  const modify = (level: number, e: Entry, newprot: Mask): void => {
+    old.lo = e.lo;
+    old.hi = e.hi;
+    s.before?.(level, e);
+    keepAndSet(e, level === s.pmd ? keepPmd : keepPte, newprot, s.whole);
+    s.after?.(level, old, e);
+  };
   return {
     pageNone: s.pageNone,
     chgMask: { pte: s.keepPte, pmd: s.keepPmd },
-    mk(level, e) {
-      old.lo = e.lo;
-      old.hi = e.hi;
-      s.before?.(level, e);
-      if (level === s.pmd) keepAndSet(e, keepPmd, pmdNone, s.whole);
-      else keepAndSet(e, keepPte, none, s.whole);
-      s.after?.(level, old, e);
-    },
+    mk: (level, e) => modify(level, e, level === s.pmd ? pmdNone : none),
+    modify,
     is: (level, e) => (level === s.pmd ? testEq(e, pmdTest, pmdValue) : level === s.pte && testEq(e, test, value)),
   };
 }

@@ -187,6 +187,12 @@ export interface ProtNoneHook {
   readonly chgMask: { readonly pte: bigint; readonly pmd: bigint };
   /** pte_modify (PTE level) / pmd_modify (a huge PMD) of a present leaf with PAGE_NONE, in place. */
   mk(level: number, e: Entry): void;
+  /**
+   * pte_modify / pmd_modify of a leaf with another pgprot, given as the leaf `newprot` that
+   * pgprot would build (the bits outside the change mask are taken from it), in place: how
+   * mprotect makes a PROT_NONE leaf accessible again.
+   */
+  modify(level: number, e: Entry, newprot: Entry): void;
   /** pte_protnone / pmd_protnone (the CONFIG_NUMA_BALANCING helpers; every modelled arch has them). */
   is(level: number, e: Entry): boolean;
 }

@@ -25,15 +25,17 @@ interface ChangeProtWalk extends MmWalk {
   readonly tryWritable: boolean;
   readonly scratch: Entry;
   readonly prot: LeafProt;
+  readonly newprot: Entry;
 }
 
 /**
  * pte_modify(oldpte, newprot) / pmd_modify: the arch keeps its _PAGE_CHG_MASK (pfn, dirty,
- * accessed, devmap, special) and takes the permission bits from newprot. PAGE_NONE is the
- * arch's own encoding (ArchHooks.protNone). From a PROT_NONE entry back to a readable one,
- * the kept bits are re-encoded with the permissions of the VMA's new vm_page_prot (what
- * mkLeaf builds from them: PAGE_READONLY's, the write bit then as below); otherwise the
- * protections modelled here (PAGE_SHARED / PAGE_COPY / PAGE_READONLY) differ only in write.
+ * accessed, soft-dirty, devmap, special) and takes the permission bits from newprot. PAGE_NONE
+ * is the arch's own encoding (ArchHooks.protNone). From a PROT_NONE entry back to a readable
+ * one, newprot is the leaf the VMA's new vm_page_prot builds (mkLeaf: PAGE_READONLY's bits,
+ * the write bit then as below) and the arch's pte_modify takes its bits outside the change
+ * mask (x86's flip_protnone_guard un-inverting the pfn); otherwise the protections modelled
+ * here (PAGE_SHARED / PAGE_COPY / PAGE_READONLY) differ only in write.
  */
 function modify(w: ChangeProtWalk): void {
   const l = w.k.layout;
@@ -46,12 +48,14 @@ function modify(w: ChangeProtWalk): void {
     return;
   }
   if (l.hooks.protNone.is(lv, e)) {
+    // newprot: the leaf vm_page_prot builds (mkLeaf), its bits outside the change mask taken
     const p = w.prot;
     p.dirty = l.isDirty(lv, e);
     p.young = l.isYoung(lv, e);
     p.devmap = l.isDevmap(lv, e);
     p.special = l.isSpecial(lv, e);
-    l.mkLeaf(lv, l.leafPfn(lv, e), p, e);
+    l.mkLeaf(lv, l.leafPfn(lv, e), p, w.newprot);
+    l.hooks.protNone.modify(lv, e, w.newprot);
   }
   if (w.write) l.mkwrite(lv, e);
   else l.wrprotect(lv, e);
@@ -139,7 +143,7 @@ export function mprotectFixup(k: KernelContext, vma: Vma, prot: Protection, star
   // a private VMA's PAGE_COPY never has the write bit (COW)
   const pageProtWrite = v.flags.shared && write && !writenotify;
   const prot0: LeafProt = { write: false, user: true, exec: false, dirty: false, young: false, devmap: false, special: false };
-  const w: ChangeProtWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: 0, k, vma: v, none: prot === 'none', write: pageProtWrite, tryWritable, scratch: { lo: 0, hi: 0 }, prot: prot0 };
+  const w: ChangeProtWalk = { level: 0, pa: 0, entry: { lo: 0, hi: 0 }, action: 0, k, vma: v, none: prot === 'none', write: pageProtWrite, tryWritable, scratch: { lo: 0, hi: 0 }, prot: prot0, newprot: { lo: 0, hi: 0 } };
   walkPageRange(k.pt, v.mm.pgd, 0, v.start, v.end, CHANGE_PROT_OPS, w);
   flushTlbRange(k, v.mm, v.start, v.end, 'change_protection');
   return v;

@@ -6,6 +6,7 @@
 // and a leaf's address becomes the file offset it maps (as if the file's first block were at
 // physical 0), or 0 with `maps: "ram"` for a page outside every file (a copy-on-write page).
 // Every other bit is compared as it is.
+import { mappingEnd } from '../kernel/mprotect.ts';
 import type { Entry, Layout } from '../../arch/types.ts';
 import type { RunNames } from '../scenario/run.ts';
 import { newSlot } from '../kernel/pgtable.ts';
@@ -92,7 +93,8 @@ export function modelSnapshot(sim: Simulation, names: RunNames): Snapshot {
   for (const [name, vma] of names.maps) {
     if (!vma.mm.vmas.includes(vma)) continue;
     const pages: LevelValue[][] = [];
-    for (let va = vma.start; va < vma.end; va += ps) {
+    const end = mappingEnd(vma); // over the pieces a partial mprotect split the mapping into
+    for (let va = vma.start; va < end; va += ps) {
       const levels: LevelValue[] = [];
       for (let target = 0; target <= pt.last; target++) {
         pt.walk(vma.mm.pgd, va, target, false, slot);

@@ -209,6 +209,10 @@ static long child_stmt(char **w, int n, const struct cmd *c, struct reply *r)
 		return msync((void *)(m->start + o), l, MS_SYNC) ? errno : 0;
 	}
 	if (!strcmp(op, "munmap")) return munmap((void *)m->start, m->len) ? errno : 0;
+	if (!strcmp(op, "mprotect") && n > 5) {
+		int prot = !strcmp(w[5], "none") ? PROT_NONE : !strcmp(w[5], "ro") ? PROT_READ : PROT_READ | PROT_WRITE;
+		return mprotect((void *)(m->start + o), (l + 4095) & ~4095UL, prot) ? errno : 0;
+	}
 	return EINVAL;
 }
 
@@ -405,7 +409,7 @@ static void record(int line, const char *err, const char *extra)
 	fflush(stdout);
 }
 
-static const char *PROC_OPS[] = { "mmap", "write", "read", "flush", "sfence", "fsync", "msync", "munmap", NULL };
+static const char *PROC_OPS[] = { "mmap", "write", "read", "flush", "sfence", "fsync", "msync", "munmap", "mprotect", NULL };
 
 /* --parse: how this runner reads each statement (its verb and its numbers), for daxsim's tests. */
 static int parse_only;
