@@ -77,6 +77,8 @@ describe('the sweep on the kernel rules', () => {
   it('x86_64 range: every sharer VMA visited and its PTE cleaned, so the second stores fault and reach pmem', () => {
     for (const n of [1, 4]) {
       expect(row('x86_64', 'range', n)).toMatchObject({ vmas_visited: 1 + n, leaves_cleaned: 1 + n, rewrite_bytes_written_back: 64 * n, durable: true, lost_bytes: 0 });
+      // the first fsync's visits only: A's PMD and each sharer's PTE (page_vma_mapped_walk's one leaf per VMA)
+      expect(row('x86_64', 'range', n).leaves_visited).toBe(1 + n);
       expect(row('x86_64', 'range', n).tlb_flushes).toBeGreaterThanOrEqual(1 + n);
     }
   });

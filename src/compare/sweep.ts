@@ -205,13 +205,14 @@ function runPoint(layout: Layout, mkclean: Strategy, persistence: Persistence, k
     const c0 = sim.counters();
     a.fsync(file);
     const c1 = sim.counters();
+    const visits1 = visits;
     for (const s of sharers) s.proc.write(s.vma, s.offset, 8);
     a.fsync(file);
     const c2 = sim.counters();
     const crash = sim.crash();
     row.dax_entries = file.mapping.entries.all().length;
     row.vmas_visited = c1.mkcleanVmas - c0.mkcleanVmas;
-    row.leaves_visited = visits;
+    row.leaves_visited = visits1;
     row.pt_refs = c1.ptRefs - c0.ptRefs;
     row.leaves_cleaned = c1.mkcleanCleaned - c0.mkcleanCleaned;
     row.tlb_flushes = c1.tlbFlushes - c0.tlbFlushes;
