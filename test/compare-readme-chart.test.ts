@@ -1,5 +1,5 @@
 // The README's sweep chart cannot go stale: the command written next to it is run here and
-// must write exactly the committed docs/compare-sweep-sharers.svg; and each figure the README's
+// must write exactly the committed bench/charts/compare-sweep-sharers.svg; and each figure the README's
 // per-layout paragraphs quote is checked against that run's data.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'daxsim-readme-chart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const README = readFileSync('README.md', 'utf8');
-const CHART = 'docs/compare-sweep-sharers.svg';
+const CHART = 'bench/charts/compare-sweep-sharers.svg';
 
 describe('the README sweep chart', async () => {
   const line = README.split('\n').find((l) => l.includes(`--svg ${CHART}`));

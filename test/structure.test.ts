@@ -2,6 +2,7 @@
 // (no file of src/ or arch/ over 600 lines), and nothing that points outside the repository
 // for what the code relies on (the kernel is cited directly, or a README section).
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,16 @@ function outsideRefs(paths: readonly string[]): string[] {
   return hits;
 }
 
+/** The repository's fixed top level (package-lock.json is npm's, .gitignore git's). */
+const TOP_LEVEL = ['.ci', '.gitignore', 'README.md', 'arch', 'bench', 'package-lock.json', 'package.json', 'src', 'test', 'tsconfig.json'];
+
 describe('the tree', () => {
+  it('keeps its top level: package.json, tsconfig.json, src, arch, bench, test, README.md, .ci', () => {
+    const tracked = execFileSync('git', ['ls-files'], { encoding: 'utf8' }).split('\n').filter((f) => f !== '');
+    const top = [...new Set(tracked.map((f) => f.split('/')[0]!))].sort();
+    expect(top).toEqual(TOP_LEVEL);
+  });
+
   it(`has no file in src/ or arch/ over ${MAX_LINES} lines`, () => {
     expect(longFiles(['src', 'arch'])).toEqual([]);
   });

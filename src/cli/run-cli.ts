@@ -3,7 +3,7 @@
 // Commands write to process.stdout / process.stderr; while a command runs, runCli sends
 // those writes to `io` when one is given (calls must then not overlap).
 
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../sim/package-root.ts';
 import { exitCodeOf, formatError, InputError } from './errors.ts';
 import { helpText } from './help.ts';
 import { checkOutputs } from './output.ts';
@@ -77,20 +77,9 @@ export function usage(): string {
   return lines.join('\n') + '\n';
 }
 
-let cachedVersion: string | null = null;
-
 /** The package's version, from the package.json above this module (sources or build). */
 export function version(): string {
-  if (cachedVersion !== null) return cachedVersion;
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'daxsim' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
-    } catch {
-      // not here: one level up
-    }
-    if (dir.pathname === '/') return (cachedVersion = 'unknown');
-  }
+  return packageVersion();
 }
 
 /**

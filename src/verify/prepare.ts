@@ -15,13 +15,14 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../sim/package-root.ts';
 import { cpioArchive, type CpioEntry } from './cpio.ts';
 
 /** The real kernel cannot be run here: exit 2, one line saying why. */
 export class VerifyUnavailable extends Error {}
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+/** The guest sources are files, not modules: found in the package, as the sources and the build both see them. */
+const HERE = packagePath('src', 'verify');
 /** daxsim's guest-side sources, each in its own folder. */
 export const GUEST_SOURCES = {
   module: [join(HERE, 'module', 'daxsim_probe.c'), join(HERE, 'module', 'Kbuild')],

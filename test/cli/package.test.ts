@@ -27,13 +27,16 @@ beforeAll(() => {
 }, 240_000);
 
 describe('the packed package', () => {
-  it('ships the build and the bin, not the tests', () => {
+  it('ships the build, the bin and the files it reads at run time, not the tests', () => {
     const files = execFileSync('tar', ['tzf', path.join(work, 'daxsim-0.1.0.tgz')], { encoding: 'utf8' }).split('\n');
     expect(files).toContain('package/dist/src/index.js');
     expect(files).toContain('package/dist/src/index.d.ts');
     expect(files).toContain('package/dist/src/explore/worker.js');
     expect(files).toContain('package/src/cli/bin.mjs');
-    expect(files.some((f) => f.startsWith('package/test/'))).toBe(false);
+    // the bug library's replays and verify's guest sources are data `bugs run` and `verify` read
+    expect(files).toContain('package/test/bugs/seed-pte-in-pmd.dax');
+    expect(files).toContain('package/src/verify/runner/daxsim-runner.c');
+    expect(files.some((f) => f.startsWith('package/test/') && !/^package\/test\/bugs\/[a-z0-9-]+\.dax$/.test(f))).toBe(false);
     expect(files.some((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toBe(false);
   });
 
@@ -60,6 +63,10 @@ describe('the packed package', () => {
     expect(execFileSync(bin, ['--version'], { encoding: 'utf8' })).toBe('daxsim 0.1.0\n');
     const arches = JSON.parse(execFileSync(bin, ['arches', '--json'], { encoding: 'utf8' })) as Array<{ name: string; schema: number }>;
     expect(arches.map((a) => a.name)).toContain('x86_64');
+    // the bug library replays from the package, not from a checkout
+    const bugs = spawnSync(bin, ['bugs', 'run', 'seed-pte-in-pmd', '--arch', 'x86_64'], { encoding: 'utf8', timeout: 60_000 });
+    expect(bugs.status, bugs.stderr).toBe(0);
+    expect(bugs.stdout).toContain('1 of 1 bugs as the kernel history says');
     const ex = spawnSync(bin, ['explore', '--arch', 'x86_64', '--mkclean', 'buggy', '--count', '40', '--seed', '1', '--workers', '1', '--json', '--out', path.join(work, 'found')], { encoding: 'utf8', timeout: 60_000 });
     expect(ex.status, ex.stderr).toBe(1);
     expect((JSON.parse(ex.stdout) as { findings: unknown[] }).findings.length).toBeGreaterThan(0);

@@ -6,7 +6,8 @@
 // kernels apart (some `if bug` line fails on the fixed kernel and some `if fixed` line on
 // the buggy one), so a replay that cannot fail does not pass. Exit 1 if any bug disagrees.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { sep } from 'node:path';
+import { packagePath } from '../../sim/package-root.ts';
 import { findLayout, layouts } from '../../../arch/index.ts';
 import { BUG_LIBRARY, MODELLED_BUGS, resolveBug, type BugInfo } from '../../kernel/bugs.ts';
 import { resolvePmd } from '../../kernel/kconfig.ts';
@@ -19,7 +20,7 @@ import { InputError } from '../errors.ts';
 const USAGE = 'bugs [--json] | bugs run [NAME|all] [--arch A] [--json]';
 
 /** Where the replays live: test/bugs/NAME.dax in the repository. */
-export const REPLAY_DIR = fileURLToPath(new URL('../../../test/bugs/', import.meta.url));
+export const REPLAY_DIR = packagePath('test', 'bugs') + sep;
 
 /** Checks `--bug` values (library names or fix commits) and returns the library names. */
 export function checkBugs(command: string, values: readonly string[] | undefined): string[] | undefined {
