@@ -6,6 +6,7 @@
 // file. Every error names the file and line.
 
 import { resolveBug } from '../kernel/bugs.ts';
+import { parseExpectTask, parseResume, parseThread, splitStart, threadVerb, type ResumeStmt, type StartAt, type ThreadStmt, type Until } from './parse-tasks.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
@@ -46,6 +47,7 @@ export type Stmt =
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | { op: 'crash'; line: number }
+  | ThreadStmt | ResumeStmt | { op: 'start'; line: number; proc: string; stmt: Stmt; until: Until | null }
   | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }
   | {
       op: 'expect-pte';
@@ -80,9 +82,9 @@ export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume, thread T of P, expect done|hang';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -108,6 +110,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
+  const threadOf = new Map<string, string>(); // each thread's process, whose mappings it uses
   const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
   let crashed = false;
@@ -124,11 +127,13 @@ export function parseScenario(text: string, file: string): Scenario {
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline ends the last line
   if (lines.length > LIMITS.statements) throw new InputError(`${file}:${LIMITS.statements + 1}`, `too many lines (limit ${LIMITS.statements})`);
 
+  const starts: StartAt[] = []; // `P start S`: S wrapped at the end
   lines.forEach((raw, i) => {
     const line = i + 1;
     const where = `${file}:${line}`;
     let words = raw.replace(/#.*/, '').trim().split(/\s+/).filter((w) => w.length > 0);
     if (words.length === 0) return;
+    if (procs.has(words[0]!)) words = splitStart(words, line, where, starts, stmts.length);
     let guard: Guard | undefined;
     if (words[0] === 'if') {
       if (words[1] !== 'bug' && words[1] !== 'fixed') throw new InputError(where, `expected 'if bug expect ...' or 'if fixed expect ...'`);
@@ -149,10 +154,10 @@ export function parseScenario(text: string, file: string): Scenario {
       if (KEYWORDS.has(w)) fail(`${what} '${w}' is a keyword`);
       return w;
     };
-    const mapOf = (proc: string, m: string): MapInfo => {
+    const mapOf = (task: string, m: string): MapInfo => {
       const info = maps.get(m);
       if (info === undefined) return fail(`unknown mapping '${m}'`);
-      if (info.proc !== proc) return fail(`mapping '${m}' belongs to ${info.proc}, not ${proc}`);
+      if (info.proc !== (threadOf.get(task) ?? task)) return fail(`mapping '${m}' belongs to ${info.proc}, not ${task}`);
       if (info.unmapped) return fail(`mapping '${m}' was unmapped`);
       return info;
     };
@@ -267,6 +272,9 @@ export function parseScenario(text: string, file: string): Scenario {
         stmts.push({ op: 'proc', line, name: n });
         return;
       }
+      case 'thread':
+        acted = true;
+        return void stmts.push(parseThread(words, line, { fail, name, files, procs, maps, threadOf, exited }));
       case 'crash':
         arity(1, 1, 'crash');
         crashed = true;
@@ -300,7 +308,7 @@ export function parseScenario(text: string, file: string): Scenario {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
-          if (info === undefined || info.proc !== proc) fail(`unknown mapping '${words[3]}' of ${proc}`);
+          if (info === undefined || info.proc !== (threadOf.get(proc) ?? proc)) fail(`unknown mapping '${words[3]}' of ${proc}`);
           const offset = num(words[4]!, 'offset');
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
           return { proc, map: words[3]!, offset };
@@ -395,13 +403,14 @@ export function parseScenario(text: string, file: string): Scenario {
           pushExpect({ op: 'expect-last', line, text, outcome: o as Outcome });
           return;
         }
+        if (what === 'done' || what === 'hang') return pushExpect(parseExpectTask(words, line, text, procs, fail));
         if (what === 'dmesg') {
           if (words.length < 3) fail(`expected 'expect dmesg none|TEXT'`);
           const rest = words.slice(2).join(' ');
           pushExpect({ op: 'expect-dmesg', line, text, contains: rest === 'none' ? null : rest });
           return;
         }
-        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg ...'`);
+        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg|done|hang ...'`);
       }
     }
 
@@ -412,7 +421,10 @@ export function parseScenario(text: string, file: string): Scenario {
     const verb = words[1]!;
     if (exited.has(proc)) fail(`process ${proc} has exited`);
     acted = true;
+    const owner = threadVerb(threadOf, proc, verb, fail);
     switch (verb) {
+      case 'resume':
+        return void stmts.push(parseResume(words, line, fail));
       case 'mmap': {
         arity(8, 11, 'P mmap M F offset O length L [rw|ro] [shared|private] [sync]');
         const m = name(words[2]!, 'mapping');
@@ -439,7 +451,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
         mapped += length;
         if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
-        maps.set(m, { proc, file: f, length, unmapped: false });
+        maps.set(m, { proc: owner ?? proc, file: f, length, unmapped: false });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
       }
@@ -582,6 +594,7 @@ export function parseScenario(text: string, file: string): Scenario {
         fail(`unknown statement '${proc} ${verb}' (expected ${STATEMENT_FORMS})`);
     }
   });
+  for (const st of starts) stmts[st.at] = { op: 'start', line: st.line, proc: st.proc, stmt: stmts[st.at]!, until: st.until };
   if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
   return { file, settings, settingLines, stmts, ...(bugs.length > 0 ? { bugs } : {}) };
 }
