@@ -233,6 +233,8 @@ export interface InterleaveResult {
   findings: InterleaveFinding[];
   /** Seconds from the start to the first finding, or null. */
   firstFindingSeconds: number | null;
+  /** Scenarios whose schedule the model refused at some line (bad input: skipped). */
+  abandoned: number;
 }
 
 /** Runs scenarios 0, 1, ... of the seed until `count` ran or `seconds` passed, shrinking the first of each kind. */
@@ -240,6 +242,7 @@ export function exploreInterleavings(cfg: InterleaveConfig, limit: { count: numb
   const t0 = performance.now();
   const findings: InterleaveFinding[] = [];
   let first: number | null = null;
+  let abandoned = 0;
   let i = 0;
   for (; ; i++) {
     if (limit.count !== null && i >= limit.count) break;
@@ -248,7 +251,10 @@ export function exploreInterleavings(cfg: InterleaveConfig, limit: { count: numb
     const r = prng(mix(cfg.seed, i));
     const p = plan(cfg, r);
     const lines = schedule(p, r);
-    if (lines === null) continue;
+    if (lines === null) {
+      abandoned++;
+      continue;
+    }
     const j = raceJudge(p, lines);
     if (j === null || findings.some((f) => f.kind === j.kind)) continue;
     if (first === null) first = (performance.now() - t0) / 1000;
@@ -261,5 +267,5 @@ export function exploreInterleavings(cfg: InterleaveConfig, limit: { count: numb
     ];
     findings.push({ kind: final.kind, index: i, dax: [...header, ...small, final.expect].join('\n') + '\n', lines: small.length, originalLines: lines.length, what: final.what });
   }
-  return { scenarios: i, seconds: (performance.now() - t0) / 1000, findings, firstFindingSeconds: first };
+  return { scenarios: i, abandoned, seconds: (performance.now() - t0) / 1000, findings, firstFindingSeconds: first };
 }

@@ -85,7 +85,7 @@ function* waitUnlocked(k: KernelContext, file: DaxFile, index: number, order: nu
     const e = findConflict(file, index, order)!;
     const key = keyIndex(k, index, e);
     const q = k.daxWait.queue(xa, key);
-    const w = prepareToWaitExclusive(k.tasks, q, xa, key, `DAX entry ${file.name}[0x${(e.index * k.pageSize).toString(16)}]`);
+    const w = prepareToWaitExclusive(k.tasks, q, xa, key, `DAX entry ${file.name}[0x${(e.index * k.pageSize).toString(16)}]${key !== e.index ? ` (the wait keyed by index ${key})` : ''}`);
     k.daxWait.sleepers++;
     yield w;
     finishWait(q, w);

@@ -238,6 +238,7 @@ function interleave(cfg: Parameters<typeof exploreInterleavings>[0], limit: { co
     arch: cfg.arch,
     bugs: cfg.bugs,
     scenarios: res.scenarios,
+    abandoned: res.abandoned,
     seconds: Number(res.seconds.toFixed(3)),
     scenarios_per_second: Number((res.scenarios / Math.max(res.seconds, 1e-9)).toFixed(2)),
     first_finding_seconds: res.firstFindingSeconds === null ? null : Number(res.firstFindingSeconds.toFixed(3)),
