@@ -10,6 +10,7 @@
 // ran and no task is paused. Then the run is judged:
 //   hang          a task sleeps at the end and no task can wake it;
 //   stale-view    a mapping shows bytes other than the file's (read(2)) where a statement wrote;
+//   lost-write    the file holds other bytes than the last store to a range (a store undone);
 //   freed-block   a page-table entry maps a block that is no longer the mapped file's;
 //   lost          the crash lost bytes fsync promised;
 //   dmesg         the kernel log has a WARNING or BUG line.
@@ -30,7 +31,7 @@ export interface InterleaveConfig {
   seed: number;
 }
 
-export type FindingKind = 'hang' | 'stale-view' | 'freed-block' | 'lost' | 'dmesg';
+export type FindingKind = 'hang' | 'stale-view' | 'lost-write' | 'freed-block' | 'lost' | 'dmesg';
 
 export interface InterleaveFinding {
   kind: FindingKind;
@@ -69,6 +70,8 @@ interface Plan {
   tasks: { name: string; stmts: string[] }[];
   /** `expect view` targets: task, mapping, offset into it. */
   views: { task: string; map: string; offset: number }[];
+  /** File offsets a statement stores 8 bytes at (`expect data F O 8 written`), and who stores there. */
+  stores: { task: string; offset: number }[];
 }
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
@@ -82,6 +85,7 @@ function plan(cfg: InterleaveConfig, r: () => number): Plan {
   const n = r() < 0.6 ? 2 : 3;
   const tasks: Plan['tasks'] = [];
   const views: Plan['views'] = [];
+  const stores: Plan['stores'] = [];
   // the ranges a mapping may cover: the whole 2 MiB (PMD faults), or one or 16 pages (PTEs only)
   const ranges = [
     [0, 2 * 1024 * 1024],
@@ -105,11 +109,12 @@ function plan(cfg: InterleaveConfig, r: () => number): Plan {
       else if (what < 0.6) stmts.push(`read ${map} ${at} 8`);
       else if (what < 0.85) stmts.push(`pwrite F ${off + at} 8`);
       else stmts.push('fsync F');
+      if (what < 0.4 || (what >= 0.6 && what < 0.85)) stores.push({ task: name, offset: off + at });
       views.push({ task: name, map, offset: at });
     }
     tasks.push({ name, stmts });
   }
-  return { head, tasks, views };
+  return { head, tasks, views, stores };
 }
 
 /** Runs `lines`; null when the model refuses them (bad input: a schedule that cannot be), rethrowing daxsim's own errors. */
@@ -178,6 +183,11 @@ function judge(p: Plan, lines: readonly string[]): { kind: FindingKind; what: st
     const got = tryRun([...lines, probe]);
     const e = got?.expects.find((x) => x.text === probe);
     if (e !== undefined && !e.ok) return { kind: 'stale-view', what: `${v.task} ${v.map}+${v.offset}: ${e.actual}`, expect: probe };
+  }
+  for (const st of p.stores.filter((x) => lines.some((l) => l.startsWith(`${x.task} `)))) {
+    const probe = `expect data F ${st.offset} 8 written`;
+    const e = tryRun([...lines, probe])?.expects.find((x) => x.text === probe);
+    if (e !== undefined && !e.ok) return { kind: 'lost-write', what: `F+${st.offset}: ${e.actual}`, expect: probe };
   }
   // Every task's CPU fences before the crash: a pwrite's non-temporal stores still in another
   // CPU's write-combining buffer when a second task's fsync fenced its own are the model's
