@@ -133,6 +133,8 @@ export class KernelContext {
   readonly daxWait = new DaxWaitTable();
   /** Each mapping's invalidate_lock (locks.ts), made on first use. */
   readonly invalidateLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each inode's i_rwsem (locks.ts): write(2) exclusive, read(2) shared. */
+  readonly inodeLocks = new Map<DaxFile, RwSemaphore>();
   /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
   tasks: Scheduler | null = null;
 

@@ -11,6 +11,7 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
+import { downRead, downWrite, inodeLock, upRead, upWrite } from './locks.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
@@ -237,7 +238,13 @@ export class Kernel extends KernelContext {
   /** pwrite as a task's path on `cpu`. */
   *pwriteSteps(cpu: number, file: DaxFile, offset: number, data: Uint8Array): Steps {
     if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
-    if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+    const sem = inodeLock(this, file); // ext4_dax_write_iter: inode_lock
+    yield* downWrite(this.tasks, sem);
+    try {
+      if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+    } finally {
+      upWrite(this.tasks, sem);
+    }
   }
 
   /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
@@ -260,8 +267,19 @@ export class Kernel extends KernelContext {
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
   pread(mm: Mm, file: DaxFile, offset: number, out: Uint8Array): void {
+    runSteps(this.preadSteps(mm.cpu, file, offset, out));
+  }
+
+  /** pread as a task's path on `cpu`: ext4_dax_read_iter holds i_rwsem shared, so it waits for a write(2). */
+  *preadSteps(cpu: number, file: DaxFile, offset: number, out: Uint8Array): Steps {
     if (offset < 0 || offset + out.length > file.size) throw new KernelError(`pread [${offset}, ${offset + out.length}) is past the end of file ${file.name}`);
-    daxIomapRead(this, mm.cpu, file, offset, out);
+    const sem = inodeLock(this, file);
+    yield* downRead(this.tasks, sem);
+    try {
+      daxIomapRead(this, cpu, file, offset, out);
+    } finally {
+      upRead(this.tasks, sem);
+    }
   }
 
   // -- user-space accesses ------------------------------------------------------------

@@ -52,12 +52,12 @@ function* sleepFor(w: Waiter): Steps {
 }
 
 /** down_write: free, or sleep until handed over. */
-export function* downWrite(sched: Scheduler | null, sem: RwSemaphore): Steps {
+export function downWrite(sched: Scheduler | null, sem: RwSemaphore): Path<void> {
   if (!sem.writer && sem.readers === 0 && sem.queue.length === 0) {
     sem.writer = true;
-    return;
+    return TAKEN;
   }
-  yield sleeper(sched, sem, true);
+  return sleepFor(sleeper(sched, sem, true));
 }
 
 export function upRead(sched: Scheduler | null, sem: RwSemaphore): void {
@@ -95,6 +95,17 @@ function markWake(sched: Scheduler | null, sem: RwSemaphore): void {
     sem.readers++;
     grant(sched, q.w);
   }
+}
+
+/**
+ * inode->i_rwsem of `file` (inode_lock / inode_lock_shared): ext4_dax_write_iter takes it
+ * exclusive around dax_iomap_rw, ext4_dax_read_iter shared (fs/ext4/file.c), so two write(2)s
+ * of one file never overlap; faults and fsync do not take it.
+ */
+export function inodeLock(k: { readonly inodeLocks: Map<DaxFile, RwSemaphore> }, file: DaxFile): RwSemaphore {
+  let sem = k.inodeLocks.get(file);
+  if (sem === undefined) k.inodeLocks.set(file, (sem = new RwSemaphore(`i_rwsem of ${file.name}`)));
+  return sem;
 }
 
 /** mapping->invalidate_lock of `file`, made on first use in the kernel's table (KernelContext.invalidateLocks). */

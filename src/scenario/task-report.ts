@@ -26,7 +26,7 @@ export interface TaskReport {
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
 export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume']);
 /** The task statements whose path can stop at a point or sleep; the others are plain code. */
-export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'start', 'resume']);
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -105,6 +105,8 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.msyncSteps(n.maps.get(s.map)!, s.offset, s.length ?? undefined);
     case 'pwrite':
       return n.procs.get(s.proc)!.pwriteSteps(n.files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+    case 'pread':
+      return n.procs.get(s.proc)!.preadSteps(n.files.get(s.file)!, s.offset, new Uint8Array(s.length));
     default:
       return syncPath(plain);
   }
