@@ -135,6 +135,8 @@ export class KernelContext {
   readonly invalidateLocks = new Map<DaxFile, RwSemaphore>();
   /** Each inode's i_rwsem (locks.ts): write(2) exclusive, read(2) shared. */
   readonly inodeLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each mm's mmap_lock (locks.ts): faults shared, mmap/munmap/mprotect/fork exclusive. */
+  readonly mmapLocks = new Map<Mm, RwSemaphore>();
   /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
   tasks: Scheduler | null = null;
 

@@ -13,7 +13,7 @@
 // stay queued: "grant up to MAX_READERS_WAKEUP read locks to all the readers in the queue");
 // the lock is handed to the woken task (the handoff), so a woken waiter owns it.
 
-import type { DaxFile } from './mm.ts';
+import type { DaxFile, Mm } from './mm.ts';
 import { Ready, type Path, type Scheduler, type Steps, type Waiter } from './task.ts';
 
 interface RwWaiter {
@@ -95,6 +95,23 @@ function markWake(sched: Scheduler | null, sem: RwSemaphore): void {
     sem.readers++;
     grant(sched, q.w);
   }
+}
+
+/** Nobody holds `sem` and nobody waits for it. */
+export function isFree(sem: RwSemaphore): boolean {
+  return !sem.writer && sem.readers === 0 && sem.queue.length === 0;
+}
+
+/**
+ * mm->mmap_lock of `mm`: a page fault holds it shared from finding the VMA to the end of
+ * handle_mm_fault (arch/x86/mm/fault.c do_user_addr_fault), mmap, munmap, mprotect and fork
+ * take it exclusive (mm/mmap.c, mm/mprotect.c, kernel/fork.c dup_mmap), MADV_DONTNEED and
+ * msync shared: a thread's munmap waits for its sibling's fault.
+ */
+export function mmapLock(k: { readonly mmapLocks: Map<Mm, RwSemaphore> }, mm: Mm): RwSemaphore {
+  let sem = k.mmapLocks.get(mm);
+  if (sem === undefined) k.mmapLocks.set(mm, (sem = new RwSemaphore(`mmap_lock of ${mm.name}`)));
+  return sem;
 }
 
 /**

@@ -2,6 +2,7 @@
 // a sleeping task is a hang, and each task's state as `run --json` reports it ("tasks").
 
 import { KernelError, UserFault } from '../kernel/kernel.ts';
+import { downRead, downWrite, mmapLock, upRead, upWrite } from '../kernel/locks.ts';
 import { WouldSleep, type Steps, type Task } from '../kernel/task.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import type { Vma } from '../kernel/mm.ts';
@@ -107,7 +108,29 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.pwriteSteps(n.files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
     case 'pread':
       return n.procs.get(s.proc)!.preadSteps(n.files.get(s.file)!, s.offset, new Uint8Array(s.length));
+    case 'mmap':
+    case 'munmap':
+    case 'mprotect':
+    case 'fork':
+    case 'exit':
+    case 'madvise':
+      return underMmapLock(n.procs.get(s.proc)!, s.op === 'madvise', plain);
     default:
       return syncPath(plain);
+  }
+}
+
+/** The statements that take `proc`'s mmap_lock (locks.ts mmapLock): MADV_DONTNEED shared, the others exclusive. */
+export const MMAP_LOCK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'munmap', 'mprotect', 'fork', 'exit', 'madvise']);
+
+function* underMmapLock(proc: Process, shared: boolean, plain: () => void): Steps {
+  const k = proc.sim.kernel;
+  const sem = mmapLock(k, proc.mm);
+  yield* shared ? downRead(k.tasks, sem) : downWrite(k.tasks, sem);
+  try {
+    plain();
+  } finally {
+    if (shared) upRead(k.tasks, sem);
+    else upWrite(k.tasks, sem);
   }
 }

@@ -104,6 +104,19 @@ describe('the DAX entry lock', () => {
     ]);
   });
 
+  it("munmap takes the mmap_lock a sibling thread's fault holds: it waits, then unmaps what the fault mapped", () => {
+    runLines('mmaplock.dax', [
+      ...twoThreads,
+      'T start write m 0 8 until before insert_pfn',
+      'A munmap m',
+      'expect last blocked',
+      'T resume',
+      'expect done T',
+      'expect done A',
+      'expect tlb T m 0 empty',
+    ]);
+  });
+
   it('a thread runs on a CPU of its own, and the mm flushes reach its TLB (mm_cpumask)', () => {
     runLines('tlb.dax', [
       ...twoThreads,
