@@ -13,10 +13,13 @@ import { BlockAllocator } from './alloc.ts';
 import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
+import type { RwSemaphore } from './locks.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
 import type { CachePort, MmuPort, PmemFlush } from './ports.ts';
 import type { Strategy } from './strategies.ts';
+import type { Scheduler } from './task.ts';
 import type { KernelRules, KernelVersion } from './versions.ts';
+import { DaxWaitTable } from './waitqueue.ts';
 
 export interface KernelConfig {
   /** Whose fault and writeback rules apply (versions.ts). */
@@ -143,6 +146,16 @@ export class KernelContext {
    * starts `WARNING:` or `BUG:` as the kernel's report does (lib/bug.c report_bug).
    */
   readonly log: string[] = [];
+  /** fs/dax.c's hashed wait table of the DAX entry locks (entry-lock.ts). */
+  readonly daxWait = new DaxWaitTable();
+  /** Each mapping's invalidate_lock (locks.ts), made on first use. */
+  readonly invalidateLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each inode's i_rwsem (locks.ts): write(2) exclusive, read(2) shared. */
+  readonly inodeLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each mm's mmap_lock (locks.ts): faults shared, mmap/munmap/mprotect/fork exclusive. */
+  readonly mmapLocks = new Map<Mm, RwSemaphore>();
+  /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
+  tasks: Scheduler | null = null;
 
   constructor(
     readonly machine: MachinePorts,

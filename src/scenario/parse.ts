@@ -5,87 +5,24 @@
 // nothing but `expect` after `crash`, offsets inside their mapping, mappings inside their
 // file. Every error names the file and line.
 
-import { FS_NAMES, type FsName } from '../kernel/fs.ts';
+import { FS_NAMES } from '../kernel/fs.ts';
 import { resolveBug } from '../kernel/bugs.ts';
+import { parseExpectTask, parseResume, parseThread, splitStart, threadVerb, type StartAt } from './parse-tasks.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
-import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
+import { OUTCOMES, type BytesWanted, type Guard, type Outcome } from './expect-types.ts';
 import { LIMITS } from './limits.ts';
 
-export type Persistence = 'adr' | 'eadr';
-export type PmdSetting = 'on' | 'off' | 'auto';
-
-export interface Settings {
-  arch?: string;
-  /** `kernel 6.1|5.19|5.17`: whose fault and writeback rules apply (src/kernel/versions.ts). */
-  kernel?: string;
-  mkclean?: string;
-  persistence?: Persistence;
-  pmd?: PmdSetting;
-  /** `debug_vm on|off`: CONFIG_DEBUG_VM (VM_WARN_ON, VM_BUG_ON); default off, as Debian 12's 6.1. */
-  debug_vm?: 'on' | 'off';
-}
-
-
-export type Stmt =
-  | { op: 'file'; line: number; name: string; size: number; sparse?: boolean; fs?: FsName }
-  | { op: 'proc'; line: number; name: string }
-  | { op: 'mmap'; line: number; proc: string; name: string; file: string; offset: number; length: number; write: boolean; shared: boolean; sync: boolean }
-  | { op: 'write'; line: number; proc: string; map: string; offset: number; length: number; byte: number | null }
-  | { op: 'read'; line: number; proc: string; map: string; offset: number; length: number }
-  | { op: 'flush'; line: number; proc: string; map: string; offset: number; length: number }
-  | { op: 'sfence'; line: number; proc: string }
-  | { op: 'fsync'; line: number; proc: string; file: string }
-  | { op: 'pwrite'; line: number; proc: string; file: string; offset: number; length: number; byte: number | null }
-  | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
-  | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
-  | { op: 'truncate'; line: number; proc: string; file: string; size: number }
-  | { op: 'fork'; line: number; proc: string; child: string }
-  | { op: 'exit'; line: number; proc: string }
-  | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }
-  | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'none' | 'ro' | 'rw' }
-  | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
-  | { op: 'munmap'; line: number; proc: string; map: string }
-  | { op: 'crash'; line: number }
-  | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }
-  | {
-      op: 'expect-pte';
-      line: number;
-      text: string;
-      proc: string;
-      map: string;
-      offset: number;
-      present: boolean;
-      write: boolean | null;
-      dirty: boolean | null;
-      level: 'pte' | 'pmd' | null;
-      /** `zero`: the leaf maps the (huge) zero page. */
-      zero?: boolean;
-      /** `none`: the leaf is PROT_NONE (pte_protnone / pmd_protnone). */
-      protnone?: boolean;
-      when?: Guard;
-    }
-  | ExpectStmt;
-
+export type { Persistence, PmdSetting, Scenario, Settings, Stmt } from './stmt.ts';
+import type { Scenario, Settings, Stmt } from './stmt.ts';
 export { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
-
-export interface Scenario {
-  readonly file: string;
-  readonly settings: Settings;
-  /** Line of each setting, for errors about its value. */
-  readonly settingLines: Partial<Record<keyof Settings, number>>;
-  readonly stmts: readonly Stmt[];
-  /** `bug NAME` lines (repeatable), by library name, with their lines. */
-  readonly bugs?: readonly { readonly name: string; readonly line: number }[];
-}
-
 export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume, thread T of P, expect done|hang';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -111,6 +48,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
+  const threadOf = new Map<string, string>(); // each thread's process, whose mappings it uses
   const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
   let crashed = false;
@@ -127,11 +65,13 @@ export function parseScenario(text: string, file: string): Scenario {
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline ends the last line
   if (lines.length > LIMITS.statements) throw new InputError(`${file}:${LIMITS.statements + 1}`, `too many lines (limit ${LIMITS.statements})`);
 
+  const starts: StartAt[] = []; // `P start S`: S wrapped at the end
   lines.forEach((raw, i) => {
     const line = i + 1;
     const where = `${file}:${line}`;
     let words = raw.replace(/#.*/, '').trim().split(/\s+/).filter((w) => w.length > 0);
     if (words.length === 0) return;
+    if (procs.has(words[0]!)) words = splitStart(words, line, where, starts, stmts.length);
     let guard: Guard | undefined;
     if (words[0] === 'if') {
       if (words[1] !== 'bug' && words[1] !== 'fixed') throw new InputError(where, `expected 'if bug expect ...' or 'if fixed expect ...'`);
@@ -152,10 +92,10 @@ export function parseScenario(text: string, file: string): Scenario {
       if (KEYWORDS.has(w)) fail(`${what} '${w}' is a keyword`);
       return w;
     };
-    const mapOf = (proc: string, m: string): MapInfo => {
+    const mapOf = (task: string, m: string): MapInfo => {
       const info = maps.get(m);
       if (info === undefined) return fail(`unknown mapping '${m}'`);
-      if (info.proc !== proc) return fail(`mapping '${m}' belongs to ${info.proc}, not ${proc}`);
+      if (info.proc !== (threadOf.get(task) ?? task)) return fail(`mapping '${m}' belongs to ${info.proc}, not ${task}`);
       if (info.unmapped) return fail(`mapping '${m}' was unmapped`);
       return info;
     };
@@ -271,6 +211,9 @@ export function parseScenario(text: string, file: string): Scenario {
         stmts.push({ op: 'proc', line, name: n });
         return;
       }
+      case 'thread':
+        acted = true;
+        return void stmts.push(parseThread(words, line, { fail, name, files, procs, maps, threadOf, exited }));
       case 'crash':
         arity(1, 1, 'crash');
         crashed = true;
@@ -307,7 +250,7 @@ export function parseScenario(text: string, file: string): Scenario {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
-          if (info === undefined || info.proc !== proc) fail(`unknown mapping '${words[3]}' of ${proc}`);
+          if (info === undefined || info.proc !== (threadOf.get(proc) ?? proc)) fail(`unknown mapping '${words[3]}' of ${proc}`);
           const offset = num(words[4]!, 'offset');
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
           return { proc, map: words[3]!, offset };
@@ -402,13 +345,14 @@ export function parseScenario(text: string, file: string): Scenario {
           pushExpect({ op: 'expect-last', line, text, outcome: o as Outcome });
           return;
         }
+        if (what === 'done' || what === 'hang') return pushExpect(parseExpectTask(words, line, text, procs, fail));
         if (what === 'dmesg') {
           if (words.length < 3) fail(`expected 'expect dmesg none|TEXT'`);
           const rest = words.slice(2).join(' ');
           pushExpect({ op: 'expect-dmesg', line, text, contains: rest === 'none' ? null : rest });
           return;
         }
-        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg ...'`);
+        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg|done|hang ...'`);
       }
     }
 
@@ -419,7 +363,10 @@ export function parseScenario(text: string, file: string): Scenario {
     const verb = words[1]!;
     if (exited.has(proc)) fail(`process ${proc} has exited`);
     acted = true;
+    const owner = threadVerb(threadOf, proc, verb, fail);
     switch (verb) {
+      case 'resume':
+        return void stmts.push(parseResume(words, line, fail));
       case 'mmap': {
         arity(8, 11, 'P mmap M F offset O length L [rw|ro] [shared|private] [sync]');
         const m = name(words[2]!, 'mapping');
@@ -446,7 +393,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
         mapped += length;
         if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
-        maps.set(m, { proc, file: f, length, unmapped: false });
+        maps.set(m, { proc: owner ?? proc, file: f, length, unmapped: false });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
       }
@@ -587,6 +534,7 @@ export function parseScenario(text: string, file: string): Scenario {
         fail(`unknown statement '${proc} ${verb}' (expected ${STATEMENT_FORMS})`);
     }
   });
+  for (const st of starts) stmts[st.at] = { op: 'start', line: st.line, proc: st.proc, stmt: stmts[st.at]!, until: st.until };
   if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
   return { file, settings, settingLines, stmts, ...(bugs.length > 0 ? { bugs } : {}) };
 }

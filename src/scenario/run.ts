@@ -11,6 +11,8 @@ import { daxKconfig } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Vma } from '../kernel/mm.ts';
+import { isFree, mmapLock } from '../kernel/locks.ts';
+import { mergeTaskEvents, Scheduler, Task, WouldSleep, type Steps, type TaskEvents } from '../kernel/task.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
@@ -18,6 +20,8 @@ import { Simulation, SimulationError, type PmdSetting, type Process } from '../s
 import { InputError, InternalError } from './errors.ts';
 import { formatStmt } from './format.ts';
 import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
+import { describeTask, isHung, MMAP_LOCK_OPS, settleWokenTasks, stateOf, STEP_OPS, taskPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
+export type { TaskReport } from './task-report.ts';
 
 /**
  * What the runner asks of a trace writer (src/scenario/trace.ts TraceRecorder implements it):
@@ -27,6 +31,7 @@ export interface StatementTracer {
   kernelEvents(sim: Simulation): KernelEvents;
   statement(line: number, text: string, tid: number, trackName: string, body: () => void): void;
   walks(tid: number, before: Record<string, number>, after: Record<string, number>): void;
+  taskEvents?(): TaskEvents; // where tasks ran, paused, slept and woke (the task lanes)
 }
 
 export interface RunOptions {
@@ -46,6 +51,7 @@ export interface RunOptions {
   afterStatement?: (stmt: Stmt, sim: Simulation, names: RunNames) => void;
   /** Extra kernel event listeners (the HTML report), added before the first statement. */
   events?: KernelEvents;
+  taskEvents?: TaskEvents; // task listeners (the HTML report's task lanes)
   /** Run on the thread's pooled machine (SimulationOptions.reuseMachine): for explore. */
   reuseMachine?: boolean;
 }
@@ -91,7 +97,10 @@ export interface RunReport {
   expects_skipped: ExpectResult[];
   /** The kernel log (WARN/BUG lines). */
   dmesg: string[];
+  /** Each process's and thread's task at the end: done, paused at a point, blocked on a lock (task.ts). */
+  tasks: Record<string, TaskReport>;
 }
+
 
 function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'kernel' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
   if (override !== undefined) return { value: override, where: `--${key}` };
@@ -122,7 +131,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
 }
 
 export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
-  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork').length;
+  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork' || s.op === 'thread').length;
   const sim = buildSimulation(scn, opts, Math.max(1, procCount));
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
@@ -135,6 +144,13 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   if (opts.events !== undefined) sim.listen(opts.events);
   const observe = observeFor(scn, sim);
   const bugOn = sim.bugs.length > 0;
+  // Every process and thread is a task; a statement without `start` runs to its end unless it must sleep.
+  const sched = new Scheduler();
+  sim.kernel.tasks = sched;
+  sched.events = mergeTaskEvents(opts.trace?.taskEvents?.(), opts.taskEvents);
+  const tasks = new Map<string, Task>();
+  const outcomes = new Map<Task, Outcome>();
+  const addTask = (p: Process): void => void tasks.set(p.name, new Task(p.name, p.cpu));
   let last: Outcome = 'ok';
   const record = (s: { line: number; text: string; when?: Guard }, ok: boolean, actual: string): void => {
     const r: ExpectResult = { line: s.line, ok, text: s.text, ...(ok ? {} : { actual }), ...(s.when !== undefined ? { when: s.when } : {}) };
@@ -149,6 +165,11 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));
+        addTask(procs.get(s.name)!);
+        return;
+      case 'thread':
+        procs.set(s.name, sim.thread(procs.get(s.of)!, s.name));
+        addTask(procs.get(s.name)!);
         return;
       case 'mmap':
         maps.set(s.name, procs.get(s.proc)!.mmap(s.name, files.get(s.file)!, { offset: s.offset, length: s.length, write: s.write, shared: s.shared, sync: s.sync }));
@@ -184,6 +205,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'fork': {
         const { child, vmas } = procs.get(s.proc)!.fork(s.child);
         procs.set(s.child, child);
+        addTask(child);
         for (const v of vmas) maps.set(v.name, v);
         return;
       }
@@ -274,7 +296,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'expect-tlb': {
         // What the process's CPU would use for the page without walking: a stale entry counts.
         const proc = procs.get(s.proc)!;
-        const t = sim.machine.hwMmu.tlbProbe(proc.mm.cpu, maps.get(s.map)!.start + s.offset);
+        const t = sim.machine.hwMmu.tlbProbe(proc.cpu, maps.get(s.map)!.start + s.offset);
         const write = t !== null && (t.perms & Perm.W) !== 0;
         const dirty = t !== null && (t.perms & Perm.D) !== 0;
         const ok = (t !== null) === s.cached && (t === null || ((s.write === null || write === s.write) && (s.dirty === null || dirty === s.dirty)));
@@ -282,7 +304,47 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
         return;
       }
+      case 'expect-task': {
+        const t = tasks.get(s.proc)!;
+        const ok = s.state === 'done' ? t.state === 'done' || t.state === 'idle' : isHung(t, tasks.values());
+        record(s, ok, describeTask(t, tasks.values()));
+        return;
+      }
     }
+  };
+
+  const pathOf = (s: Stmt): Steps => taskPath(s, names, () => exec(s));
+
+  /**
+   * Runs a task statement (plain, `start` or `resume`) until its task ends, pauses or sleeps;
+   * an error of the statement itself is thrown here, as a plain statement's always was.
+   */
+  const runTask = (s: Stmt, where: string): void => {
+    const proc = 'proc' in s ? s.proc : '';
+    const task = tasks.get(proc)!;
+    if (s.op === 'resume') {
+      if (task.state !== 'paused') throw new InputError(where, `${proc} is not paused (${describeTask(task, tasks.values())}): only a task stopped at a point can resume`);
+      sched.resume(task, s.line, s.until);
+    } else {
+      if (task.state === 'paused' || task.state === 'blocked') throw new InputError(where, `${proc} is ${describeTask(task, tasks.values())}: its statement on line ${task.line} has not finished (resume it, or wake it, first)`);
+      // plain code (mmap, munmap, ...) cannot stop, and sleeps only on a busy mmap_lock
+      if (!STEP_OPS.has(s.op) && !(MMAP_LOCK_OPS.has(s.op) && !isFree(mmapLock(sim.kernel, procs.get(proc)!.mm)))) return exec(s);
+      const inner = s.op === 'start' ? s.stmt : s;
+      sched.start(task, observe.wrap(inner, files, maps, pathOf(inner)), s.line, s.op === 'start' ? s.until : null);
+    }
+    // (read through a function: the checks above narrowed task.state, which the driver changed)
+    if (stateOf(task) === 'blocked') last = 'blocked';
+    const err = task.error;
+    task.error = null;
+    if (err !== null) throw err;
+  };
+
+  const settleWoken = (): void => settleWokenTasks(tasks.values(), outcomes, scn.file, outcomeOf);
+
+  /** One statement: a task's through the driver, the scenario's own directly. */
+  const runOne = (s: Stmt, where: string): void => {
+    if (TASK_OPS.has(s.op)) runTask(s, where);
+    else observe.run(s, files, maps, () => exec(s));
   };
 
   const stmts = scn.stmts;
@@ -295,12 +357,13 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       last = 'ok';
       if (stmts[i + 1]?.op === 'expect-last') {
         try {
-          observe.run(s, files, maps, () => exec(s));
+          runOne(s, where);
         } catch (e) {
           const o = outcomeOf(e);
           if (o === null) throw e instanceof InputError ? e : new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
           last = o;
         }
+        settleWoken();
         opts.afterStatement?.(s, sim, names);
         continue;
       }
@@ -308,13 +371,14 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     try {
       if (opts.trace !== undefined) {
         const proc = 'proc' in s ? procs.get(s.proc) : undefined;
-        const tid = proc !== undefined ? proc.mm.cpu + 1 : 0;
+        const tid = proc !== undefined ? proc.cpu + 1 : 0;
         const before = sim.machine.mmuCounters();
-        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.mm.cpu})` : 'kernel / machine', () => observe.run(s, files, maps, () => exec(s)));
+        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.cpu})` : 'kernel / machine', () => runOne(s, where));
         opts.trace.walks(tid, before, sim.machine.mmuCounters());
       } else {
-        observe.run(s, files, maps, () => exec(s));
+        runOne(s, where);
       }
+      settleWoken();
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
       if (e instanceof InputError || e instanceof InternalError) throw e;
@@ -324,10 +388,14 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         last = 'bug';
         continue;
       }
-      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault) throw new InputError(where, e.message.split('\n')[0]!);
+      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault || e instanceof WouldSleep) throw new InputError(where, e.message.split('\n')[0]!);
       throw new InternalError(`${where} (${statementText(s)})`, e);
     }
   }
+  // A `start ... until` or `resume until` whose statement ended without passing its point.
+  const missed = sched.missed[0];
+  if (missed !== undefined) throw new InputError(`${scn.file}:${missed.line}`, `${missed.task} never reached 'until ${missed.until.when} ${missed.until.point}': its statement ended without passing that point`);
+  sim.kernel.tasks = null;
 
   const result = sim.crashResult ?? sim.crash({ allStates: opts.allStates });
   const faults: RunReport['faults'] = {};
@@ -350,8 +418,11 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     bugs: sim.bugs,
     expects_skipped: skipped,
     dmesg: [...sim.kernel.log],
+    tasks: taskReports(tasks, outcomes),
   };
 }
+
+
 
 /** What a statement's error means as an outcome (`expect last`), or null for an error of the scenario. */
 function outcomeOf(e: unknown): Outcome | null {
@@ -377,6 +448,8 @@ interface Observer {
   written(file: DaxFile, offset: number, length: number): Uint8Array;
   /** Runs one statement, counting the writebacks of an fsync/msync. */
   run(s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>, body: () => void): void;
+  /** The same around a task's path, which may pause in between. */
+  wrap(s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>, path: Steps): Steps;
 }
 
 function observeFor(scn: Scenario, sim: Simulation): Observer {
@@ -386,6 +459,8 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
   const shadow = new Map<DaxFile, Map<number, Uint8Array>>();
   const lastWriteback = new Map<DaxFile, number>();
   const written = new Map<DaxFile, number>();
+  const syncedFile = (s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>): DaxFile | undefined =>
+    !wantsWriteback ? undefined : s.op === 'fsync' ? files.get(s.file) : s.op === 'msync' ? maps.get(s.map)?.file : undefined;
   if (wantsWritten) {
     sim.listen({
       fileStore(file, offset, len) {
@@ -423,13 +498,22 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
       return out;
     },
     run(s, files, maps, body) {
-      const file = !wantsWriteback ? undefined : s.op === 'fsync' ? files.get(s.file) : s.op === 'msync' ? maps.get(s.map)?.file : undefined;
+      const file = syncedFile(s, files, maps);
       if (file === undefined) return body();
       const before = written.get(file) ?? 0;
       body();
       lastWriteback.set(file, (written.get(file) ?? 0) - before);
     },
+    wrap(s, files, maps, path) {
+      const file = syncedFile(s, files, maps);
+      return file === undefined ? path : counted(file, path);
+    },
   };
+  function* counted(file: DaxFile, path: Steps): Steps {
+    const before = written.get(file) ?? 0;
+    yield* path;
+    lastWriteback.set(file, (written.get(file) ?? 0) - before);
+  }
 }
 
 /** null when `got` is what `want` says, else the first difference in one line. */
@@ -472,6 +556,10 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   madvise: 3,
   mprotect: 3,
   crash: 1,
+  thread: 4,
+  start: 4,
+  resume: 2,
+  'expect-task': Infinity,
   'expect-durable': Infinity,
   'expect-pte': Infinity,
   'expect-tlb': Infinity,
