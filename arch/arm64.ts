@@ -257,6 +257,9 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // pmd_mkinvalid (asm/pgtable.h): sets PMD_PRESENT_INVALID, clears PMD_SECT_VALID, so
+    // pmd_present holds through pmd_present_invalid.
+    pmdInvalidate: { clear: toMask(F.PMD_SECT_VALID), set: toMask(F.PMD_PRESENT_INVALID) },
   };
 
   const layout: Layout = {

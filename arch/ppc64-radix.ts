@@ -346,6 +346,9 @@ function buildRadixLayout(g: RadixGeometry): Layout {
     setPteAtChecksValid: true,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // book3s64 pmdp_invalidate (arch/powerpc/mm/book3s64/pgtable.c), radix and hash alike:
+    // pmd_hugepage_update(clr _PAGE_PRESENT, set _PAGE_INVALID); pmd_present accepts _PAGE_INVALID.
+    pmdInvalidate: { clear: toMask(F._PAGE_PRESENT), set: toMask(F._PAGE_INVALID) },
   };
 
   const layout: Layout = {

@@ -159,6 +159,9 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // pmd_mkinvalid (asm/pgtable.h): clears _PAGE_PRESENT and _PAGE_PROT_NONE; pmd_present
+    // (THP) still holds through _PAGE_LEAF.
+    pmdInvalidate: { clear: orMask(F._PAGE_PRESENT, F._PAGE_PROT_NONE), set: ZERO_MASK },
   };
 
   const layout: Layout = {

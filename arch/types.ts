@@ -154,6 +154,14 @@ export interface ArchHooks {
   readonly pmdpSetAccessFlagsAligned: boolean;
   /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
   readonly memcpyFlushcache: 'movnt' | 'cached';
+  /**
+   * pmdp_invalidate of a PMD leaf (mm/pgtable-generic.c: pmdp_establish(pmd_mkinvalid(*pmdp)),
+   * or the arch's own): the value left in the slot, the old one with `clear` cleared and `set`
+   * set, which the MMU no longer translates but pmd_present (and pmd_devmap) still accept.
+   * page_vma_mkclean_one keeps it there between invalidating and setting the clean value
+   * (src/kernel/mkclean.ts), what a racing MADV_DONTNEED reads (024eee0e83f0).
+   */
+  readonly pmdInvalidate: { readonly clear: Mask; readonly set: Mask };
 }
 
 /** The TLB flush of a range (flush_tlb_mm_range and its per-arch equivalents). */

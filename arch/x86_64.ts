@@ -309,6 +309,9 @@ export function buildX86Layout(name: string, description: string, levels: readon
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: true,
     memcpyFlushcache: 'movnt',
+    // pmd_mkinvalid (asm/pgtable.h): clears _PAGE_PRESENT and _PAGE_PROTNONE; pmd_present
+    // still holds through _PAGE_PSE, pmd_devmap through _PAGE_DEVMAP.
+    pmdInvalidate: { clear: orMask(F._PAGE_PRESENT, F._PAGE_PROTNONE), set: ZERO_MASK },
   };
 
   const DEVMAP_NAME = '_PAGE_DEVMAP';

@@ -126,6 +126,10 @@ export class KernelContext {
    * starts `WARNING:` or `BUG:` as the kernel's report does (lib/bug.c report_bug).
    */
   readonly log: string[] = [];
+  /** page_ref_count of the pages someone holds, by pfn (gup.ts); a page not here is idle (1). */
+  readonly pageRefs = new Map<number, number>();
+  /** wake_up_var(&page->_refcount) when a held page goes idle (gup.ts unpinUserPages): break layouts' waiters. */
+  pageIdle: ((pfn: number) => void) | null = null;
 
   constructor(
     readonly machine: MachinePorts,

@@ -8,6 +8,7 @@ import { KernelContext, type KernelConfig, type MachinePorts } from './context.t
 import { FaultLivelock, KernelError } from './errors.ts';
 import { doUserAddrFault } from './arch-fault.ts';
 import { newDaxFile, type DaxFile } from './file.ts';
+import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWrite } from './rw.ts';
@@ -228,6 +229,26 @@ export class Kernel extends KernelContext {
   pread(mm: Mm, file: DaxFile, offset: number, out: Uint8Array): void {
     if (offset < 0 || offset + out.length > file.size) throw new KernelError(`pread [${offset}, ${offset + out.length}) is past the end of file ${file.name}`);
     daxIomapRead(this, mm.cpu, file, offset, out);
+  }
+
+  // -- pins and DMA (gup.ts) ------------------------------------------------------------
+
+  /** pin_user_pages(FOLL_WRITE) of the pages behind [offset, offset + length) of `vma`, as pin `name`. */
+  pin(vma: Vma, name: string, offset: number, length: number): Pin {
+    if (!vma.mm.vmas.includes(vma)) throw new KernelError(`pin of mapping ${vma.name}, which was unmapped (EFAULT)`);
+    if (offset < 0 || length <= 0 || offset + length > vma.end - vma.start) throw new KernelError(`pin [${offset}, ${offset + length}) is outside mapping ${vma.name} (EFAULT)`);
+    return pinUserPages(this, vma, name, offset, length);
+  }
+
+  /** A device store of `data` at byte `offset` of pin `pin`'s range. */
+  dma(pin: Pin, offset: number, data: Uint8Array): void {
+    if (offset < 0 || offset + data.length > pin.length) throw new KernelError(`dma [${offset}, ${offset + data.length}) is outside pin ${pin.name} (${pin.length} bytes)`);
+    dmaWrite(this, pin, offset, data);
+  }
+
+  /** unpin_user_pages of pin `pin`. */
+  unpin(pin: Pin): void {
+    unpinUserPages(this, pin);
   }
 
   // -- user-space accesses ------------------------------------------------------------

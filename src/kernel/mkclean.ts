@@ -19,6 +19,7 @@
 //                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
 //                     keep the page-less single-index path (dax_entry_mkclean).
 
+import { clearBits, setBits } from '../../arch/bits.ts';
 import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
@@ -93,6 +94,28 @@ function flushCacheRange(_vma: Vma, _start: number, _end: number): void {
 }
 
 /**
+ * What the slot of the leaf `old` (level `lv`) holds while mkclean changes it, into `out`.
+ * A PTE: none (ptep_clear_flush in page_vma_mkclean_one, mm/rmap.c, and in v5.17's
+ * dax_entry_mkclean). A PMD: pmdp_invalidate's value (the layout's pmdInvalidate): still
+ * pmd_present and pmd_devmap to the kernel, so zap_pmd_range's unlocked test sends a racing
+ * MADV_DONTNEED to zap_huge_pmd and the PMD lock; 024eee0e83f0 "mm: page_mkclean vs
+ * MADV_DONTNEED race" (v5.1) made both mkcleans do so. bug mkclean-vs-dontneed brings back
+ * its pmdp_huge_clear_flush: the PMD is none in between, and MADV_DONTNEED skips it.
+ */
+function transientLeaf(k: KernelContext, lv: number, old: Entry, out: Entry): void {
+  const l = k.layout;
+  if (lv !== k.pmdLevel || k.bug('mkclean-vs-dontneed')) {
+    l.mkNone(lv, out);
+    return;
+  }
+  const inv = l.hooks.pmdInvalidate;
+  out.lo = old.lo;
+  out.hi = old.hi;
+  clearBits(out, inv.clear);
+  setBits(out, inv.set);
+}
+
+/**
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
  * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
  */
@@ -105,11 +128,12 @@ function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numbe
   // flush_cache_page, which covers one page; bug pmd-flush-cache-range brings it back.
   const flushEnd = lv === k.pmdLevel && !k.bug('pmd-flush-cache-range') ? va + k.pmdSize : va + k.pageSize;
   flushCacheRange(vma, va, flushEnd);
-  // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
-  // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
-  l.mkNone(lv, cleared);
+  // The transient state: ptep_clear_flush / pmdp_invalidate leave the slot cleared or
+  // invalid, the TLB flushed, before the write-protected, clean value is set (set_pte_at /
+  // set_pmd_at). `entry` keeps the old value, which the clean one is made from.
+  transientLeaf(k, lv, entry, cleared);
   k.writeEntry(pa, cleared);
-  if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, 'pmdp_invalidate');
+  if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, k.bug('mkclean-vs-dontneed') ? 'pmdp_huge_clear_flush' : 'pmdp_invalidate');
   else flushTlbPage(k, vma.mm, va, 'ptep_clear_flush');
   l.wrprotect(lv, entry);
   l.mkclean(lv, entry);

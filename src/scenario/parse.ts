@@ -10,6 +10,7 @@ import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
 import { LIMITS } from './limits.ts';
+import { parseDma, parsePin, parseUnpin, type GupLine, type GupStmt, type PinInfo } from './parse-gup.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';
@@ -45,6 +46,7 @@ export type Stmt =
   | { op: 'mprotect'; line: number; proc: string; map: string; offset: number; length: number; prot: 'ro' | 'rw' }
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
+  | GupStmt
   | { op: 'crash'; line: number }
   | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }
   | {
@@ -80,9 +82,9 @@ export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect', 'dma', 'unpin']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|pin, dma, unpin';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -99,7 +101,9 @@ interface MapInfo {
   file: string;
   length: number;
   unmapped: boolean;
+  write?: boolean; // PROT_WRITE (a pin takes FOLL_WRITE)
 }
+
 
 export function parseScenario(text: string, file: string): Scenario {
   const settings: Settings = {};
@@ -110,6 +114,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const procs = new Set<string>();
   const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
+  const pins = new Map<string, PinInfo>();
   let crashed = false;
   let acted = false;
   let written = 0;
@@ -156,7 +161,7 @@ export function parseScenario(text: string, file: string): Scenario {
       if (info.unmapped) return fail(`mapping '${m}' was unmapped`);
       return info;
     };
-    const range = (info: MapInfo, m: string, offset: number, length: number): void => {
+    const range = (info: { readonly length: number }, m: string, offset: number, length: number): void => {
       if (length <= 0) fail('length must be positive');
       if (length > LIMITS.accessBytes) fail(`length ${length} exceeds the limit of ${LIMITS.accessBytes} bytes per access`);
       if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${m}' (${info.length} bytes)`);
@@ -192,6 +197,12 @@ export function parseScenario(text: string, file: string): Scenario {
       if (size === undefined) return fail(`unknown file '${w}'`);
       return size;
     };
+    const stored = (n: number): void => { // bytes a write, pwrite or dma stores, against the limits
+      written += n;
+      touch(where, n);
+      if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+    };
+    const gup = (): GupLine => ({ words, line, pins, fail, num, mapping: mapOf, range, stored, fresh: (w, what) => (files.has(w) || procs.has(w) || maps.has(w) || pins.has(w) ? fail(`name '${w}' is already used`) : name(w, what)) });
     const fileRange = (size: number, offset: number, length: number): void => {
       if (length <= 0) fail('length must be positive');
       if (length > LIMITS.accessBytes) fail(`length ${length} exceeds the limit of ${LIMITS.accessBytes} bytes per access`);
@@ -243,7 +254,7 @@ export function parseScenario(text: string, file: string): Scenario {
         // Only ext4's DAX rules are modelled (ext4_iomap_begin, ext4_inode_datasync_dirty).
         if (fs !== null && fs !== 'ext4') fail(fs === 'xfs' || fs === 'virtiofs' ? `fs ${fs} is not modelled yet (ext4 only)` : `fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
-        if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
+        if (files.has(n) || procs.has(n) || maps.has(n) || pins.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
         if (size <= 0) fail('file size must be positive');
         if (size > LIMITS.fileBytes) fail(`file size ${size} exceeds the limit of ${LIMITS.fileBytes} bytes`);
@@ -260,13 +271,16 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'proc': {
         arity(2, 2, 'proc P');
         const n = name(words[1]!, 'process');
-        if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
+        if (files.has(n) || procs.has(n) || maps.has(n) || pins.has(n)) fail(`name '${n}' is already used`);
         if (procs.size >= LIMITS.processes) fail(`too many processes (limit ${LIMITS.processes})`);
         procs.add(n);
         acted = true;
         stmts.push({ op: 'proc', line, name: n });
         return;
       }
+      case 'dma': // a pin came first, so `acted` is set already
+      case 'unpin':
+        return void stmts.push(head === 'dma' ? parseDma(gup()) : parseUnpin(gup()));
       case 'crash':
         arity(1, 1, 'crash');
         crashed = true;
@@ -416,7 +430,7 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'mmap': {
         arity(8, 11, 'P mmap M F offset O length L [rw|ro] [shared|private] [sync]');
         const m = name(words[2]!, 'mapping');
-        if (files.has(m) || procs.has(m) || maps.has(m)) fail(`name '${m}' is already used`);
+        if (files.has(m) || procs.has(m) || maps.has(m) || pins.has(m)) fail(`name '${m}' is already used`);
         const f = words[3]!;
         const fsize = files.get(f);
         if (fsize === undefined) fail(`unknown file '${f}'`);
@@ -439,7 +453,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
         mapped += length;
         if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
-        maps.set(m, { proc, file: f, length, unmapped: false });
+        maps.set(m, { proc, file: f, length, unmapped: false, write: write ?? true });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
       }
@@ -450,9 +464,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const length = num(words[4]!, 'length');
         range(info, words[2]!, offset, length);
         const byte = byteOption();
-        written += length;
-        touch(where, length);
-        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stored(length);
         stmts.push({ op: 'write', line, proc, map: words[2]!, offset, length, byte });
         return;
       }
@@ -479,14 +491,13 @@ export function parseScenario(text: string, file: string): Scenario {
         const offset = num(words[3]!, 'offset');
         const length = num(words[4]!, 'length');
         fileRange(size, offset, length);
-        touch(where, length);
         if (verb === 'pread') {
+          touch(where, length);
           stmts.push({ op: 'pread', line, proc, file: words[2]!, offset, length });
           return;
         }
         const byte = byteOption();
-        written += length;
-        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stored(length);
         stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });
         return;
       }
@@ -571,6 +582,8 @@ export function parseScenario(text: string, file: string): Scenario {
         stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what as 'ro' | 'rw' });
         return;
       }
+      case 'pin':
+        return void stmts.push(parsePin(gup(), proc));
       case 'munmap': {
         arity(3, 3, 'P munmap M');
         const info = mapOf(proc, words[2]!);

@@ -10,6 +10,7 @@ import type { KernelEvents } from '../kernel/events.ts';
 import { daxKconfig } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
+import type { Pin } from '../kernel/gup.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
@@ -127,6 +128,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
   const maps = new Map<string, Vma>();
+  const pins = new Map<string, Pin>();
   const names: RunNames = { files, procs, maps };
   const expects: ExpectResult[] = [];
   const skipped: ExpectResult[] = [];
@@ -201,6 +203,15 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         return;
       case 'munmap':
         procs.get(s.proc)!.munmap(maps.get(s.map)!);
+        return;
+      case 'pin':
+        pins.set(s.pin, procs.get(s.proc)!.pin(maps.get(s.map)!, s.offset, s.length, s.pin));
+        return;
+      case 'dma':
+        sim.dma(pins.get(s.pin)!, s.offset, s.length, s.byte ?? undefined);
+        return;
+      case 'unpin':
+        sim.unpin(pins.get(s.pin)!);
         return;
       case 'crash':
         sim.crash({ allStates: opts.allStates });
@@ -463,6 +474,9 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   fsync: 3,
   msync: 3,
   munmap: 3,
+  pin: 3,
+  dma: 2,
+  unpin: 2,
   pwrite: 3,
   pread: 3,
   fallocate: 3,

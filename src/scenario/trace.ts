@@ -202,7 +202,7 @@ export class TraceRecorder {
       faultStart: (mm, va, write) => this.begin(this.trackOf(mm.name, mm.cpu), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
       fault: (mm, va, kind, how, hw) => {
         const t = this.trackOf(mm.name, mm.cpu);
-        if (t.open.length > 0) this.end(t, { kind, how, hw: mmu.describeFault(hw), va: hex(va) });
+        if (t.open.length > 0) this.end(t, { kind, how, hw: hw === null ? 'get_user_pages (no trap)' : mmu.describeFault(hw), va: hex(va) });
       },
       tlbFlush: (mm, start, end, why) => {
         const from = this.current;

@@ -12,6 +12,7 @@ import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 import { committedPa, forEachBlock, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
+import type { Pin } from '../kernel/gup.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import { Machine, type Persistence } from '../machine/machine.ts';
@@ -189,6 +190,27 @@ export class Simulation {
   /** A value unique to write number `w` at file offset `x`: 1 + (37w + x) mod 255, never 0. */
   patternFor(w: number, x: number): number {
     return 1 + ((w * 37 + x) % 255);
+  }
+
+  /**
+   * A device store into pin `pin` (DMA, straight to pmem) of `length` bytes at byte `offset` of
+   * its range: `byte` everywhere, or a value unique to this store at each pinned byte.
+   */
+  dma(pin: Pin, offset: number, length: number, byte?: number): void {
+    this.live();
+    const data = new Uint8Array(length);
+    if (byte !== undefined) data.fill(byte);
+    else {
+      const w = this.takeWriteId();
+      for (let i = 0; i < length; i++) data[i] = this.patternFor(w, offset + i);
+    }
+    this.kernel.dma(pin, offset, data);
+  }
+
+  /** unpin_user_pages of `pin`. */
+  unpin(pin: Pin): void {
+    this.live();
+    this.kernel.unpin(pin);
   }
 
   /** @internal */
@@ -372,6 +394,13 @@ export class Process {
   exit(): void {
     this.sim.live();
     this.sim.kernel.exitMmap(this.mm);
+  }
+
+  /** pin_user_pages(FOLL_WRITE) of [offset, offset + length) of mapping `vma`: a pin named `name` (src/kernel/gup.ts). */
+  pin(vma: Vma, offset: number, length: number, name: string): Pin {
+    this.sim.live();
+    this.own(vma);
+    return this.sim.kernel.pin(vma, name, offset, length);
   }
 
   /** truncate(2) of `file` to `size` bytes. */
