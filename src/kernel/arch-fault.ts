@@ -11,6 +11,7 @@ import { UserFault } from './errors.ts';
 import { handleMmFault } from './fault.ts';
 import { findVma, type Mm, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
+import type { Steps } from './task.ts';
 
 export type { FaultEntry };
 
@@ -34,7 +35,7 @@ function accessError(f: FaultEntry, vma: Vma): boolean {
 }
 
 /** The arch fault entry for a user access: decode, find_vma, access_error, then handle_mm_fault. */
-export function doUserAddrFault(k: KernelContext, mm: Mm, hw: HwFault): void {
+export function* doUserAddrFault(k: KernelContext, mm: Mm, hw: HwFault): Steps {
   const f = decodeFault(hw, k.layout.hooks.fault); // no search over the layouts on a fault
   const va = hw.va;
   const text = (): string => k.machine.mmu.describeFault(hw);
@@ -48,5 +49,5 @@ export function doUserAddrFault(k: KernelContext, mm: Mm, hw: HwFault): void {
     const what = f.write ? 'write to read-only' : f.exec ? 'instruction fetch from non-executable' : 'read of unreadable';
     throw new UserFault('SIGSEGV', `${what} mapping ${vma.name} at 0x${va.toString(16)} (${text()})`);
   }
-  handleMmFault(k, vma, va, f.write, hw);
+  yield* handleMmFault(k, vma, va, f.write, hw);
 }

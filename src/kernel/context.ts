@@ -13,10 +13,13 @@ import { BlockAllocator } from './alloc.ts';
 import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
+import type { RwSemaphore } from './locks.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
 import type { CachePort, MmuPort, PmemFlush } from './ports.ts';
 import type { Strategy } from './strategies.ts';
+import type { Scheduler } from './task.ts';
 import type { KernelRules, KernelVersion } from './versions.ts';
+import { DaxWaitTable, type WaitQueue } from './waitqueue.ts';
 
 export interface KernelConfig {
   /** Whose fault and writeback rules apply (versions.ts). */
@@ -126,10 +129,16 @@ export class KernelContext {
    * starts `WARNING:` or `BUG:` as the kernel's report does (lib/bug.c report_bug).
    */
   readonly log: string[] = [];
+  /** fs/dax.c's hashed wait table of the DAX entry locks (entry-lock.ts). */
+  readonly daxWait = new DaxWaitTable();
+  /** Each mapping's invalidate_lock (locks.ts), made on first use. */
+  readonly invalidateLocks = new Map<DaxFile, RwSemaphore>();
+  /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
+  tasks: Scheduler | null = null;
   /** page_ref_count of the pages someone holds, by pfn (gup.ts); a page not here is idle (1). */
   readonly pageRefs = new Map<number, number>();
-  /** wake_up_var(&page->_refcount) when a held page goes idle (gup.ts unpinUserPages): break layouts' waiters. */
-  pageIdle: ((pfn: number) => void) | null = null;
+  /** wait_var_event's queues of the pages' refcounts, by pfn (gup.ts waitPageIdle: break layouts waiting for pins). */
+  readonly refcountWaits = new Map<number, WaitQueue>();
 
   constructor(
     readonly machine: MachinePorts,

@@ -11,13 +11,16 @@
 import type { LeafProt } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
+import { daxUnlockEntry, daxWakeEntry, getUnlockedEntry, putUnlockedEntry } from './entry-lock.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
 import { blockPa } from './file.ts';
+import { ext4DaxFault, iomapBegin, isSynchronous, pmdExtent } from './iomap.ts';
 import { linearPageIndex, type DaxFile, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
+import { AFTER, BEFORE, type Steps } from './task.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
-import { unmapMappingPages, vfsFsyncRange } from './writeback.ts';
+import { unmapMappingPages, vfsFsyncRangeSteps } from './writeback.ts';
 
 type DaxResult = 'nopage' | 'fallback';
 
@@ -26,8 +29,8 @@ type DaxResult = 'nopage' | 'fallback';
  * access_error; `write` is FAULT_FLAG_WRITE, `hw` the hardware's report (for listeners; null
  * from get_user_pages' faultin_page, gup.ts).
  */
-export function handleMmFault(k: KernelContext, vma: Vma, va: number, write: boolean, hw: HwFault | null): void {
-  const how = handleFault(k, vma, va, write);
+export function* handleMmFault(k: KernelContext, vma: Vma, va: number, write: boolean, hw: HwFault | null): Steps {
+  const how = yield* handleFault(k, vma, va, write);
   k.countFault(vma.mm, how.kind);
   k.events.fault?.(vma.mm, va, how.kind, how.how, hw);
 }
@@ -38,7 +41,7 @@ interface Handled {
 }
 
 /** __handle_mm_fault: try the PMD level first (DAX VMAs are always THP-eligible), then PTEs. */
-function handleFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+function* handleFault(k: KernelContext, vma: Vma, va: number, write: boolean): Steps<Handled> {
   const slot = k.scratch.faultSlot;
   const l = k.layout;
   const pmdLevel = k.pmdLevel;
@@ -49,25 +52,33 @@ function handleFault(k: KernelContext, vma: Vma, va: number, write: boolean): Ha
     throw new UserFault('SIGBUS', `unexpected ${l.levels[slot.level]!.name} leaf at 0x${va.toString(16)}`);
   }
   const pmdPa = slot.pa;
-  if (l.isNone(pmdLevel, slot.entry)) {
+  // The point between pmd_alloc and `pmd_none(*vmf.pmd)`: another task may change the PMD
+  // here, and this fault then acts on what it read (the entry is read again after the pause).
+  yield BEFORE.pmd_none_check;
+  k.pt.read(pmdPa, slot.entry);
+  const none = l.isNone(pmdLevel, slot.entry);
+  const leaf = !none && l.isLeaf(pmdLevel, slot.entry);
+  const wp = leaf && write && !l.isWrite(pmdLevel, slot.entry);
+  yield AFTER.pmd_none_check;
+  if (none) {
     // create_huge_pmd -> ->huge_fault(PE_SIZE_PMD) -> dax_iomap_pmd_fault
-    const r = daxIomapPmdFault(k, vma, va, write, pmdPa);
+    const r = yield* ext4DaxFault(k, vma, daxIomapPmdFault(k, vma, va, write, pmdPa));
     if (r !== 'fallback') return { kind: write ? 'write' : 'read', how: `pmd ${r}` };
-  } else if (l.isLeaf(pmdLevel, slot.entry)) {
-    if (write && !l.isWrite(pmdLevel, slot.entry)) {
+  } else if (leaf) {
+    if (wp) {
       // wp_huge_pmd -> ->huge_fault(PE_SIZE_PMD): the DAX PMD fault upgrades the PMD in place.
-      const r = daxIomapPmdFault(k, vma, va, write, pmdPa);
+      const r = yield* ext4DaxFault(k, vma, daxIomapPmdFault(k, vma, va, write, pmdPa));
       if (r !== 'fallback') return { kind: 'wp', how: 'pmd wp' };
       // __split_huge_pmd of a file (DAX) PMD just zaps it; the access refaults with PTEs.
       // Still a write-protect fault as far as the process is concerned.
       zapPmd(k, vma, va, pmdPa);
-      return { kind: 'wp', how: `pmd wp fallback, ${handlePteFault(k, vma, va, write).how}` };
+      return { kind: 'wp', how: `pmd wp fallback, ${(yield* handlePteFault(k, vma, va, write, pmdPa)).how}` };
     } else {
       hugePmdSetAccessed(k, vma, va, write, pmdPa);
       return { kind: write ? 'write' : 'read', how: 'pmd access flags' };
     }
   }
-  return handlePteFault(k, vma, va, write);
+  return yield* handlePteFault(k, vma, va, write, pmdPa);
 }
 
 /** huge_pmd_set_accessed -> touch_pmd: young, and dirty on a write (mm/huge_memory.c). */
@@ -90,22 +101,25 @@ function zapPmd(k: KernelContext, vma: Vma, va: number, pmdPa: number): void {
   flushPmdTlbRange(k, vma.mm, haddr, '__split_huge_pmd');
 }
 
-/** handle_pte_fault (mm/memory.c). */
-function handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean): Handled {
+/** handle_pte_fault (mm/memory.c); `pmdPa` is the PMD slot above the PTE table. */
+function* handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): Steps<Handled> {
   const slot = k.scratch.faultSlot;
   const l = k.layout;
   const last = k.pt.last;
   k.pt.walk(vma.mm.pgd, va, last, true, slot);
   k.counters.ptRefs += 1;
+  // pmd_devmap_trans_unstable: a PMD leaf another task installed after this fault's
+  // pmd_none_check; return 0 and let the access fault again (only after a point, in a race).
+  if (slot.level !== last) return { kind: write ? 'write' : 'read', how: 'pmd changed under the fault: retry' };
   const ptePa = slot.pa;
   const e = slot.entry;
   if (l.isNone(last, e)) {
     // do_fault: do_read_fault / do_cow_fault / do_shared_fault, each ending in ->fault.
-    if (!write) return { kind: 'read', how: daxIomapPteFault(k, vma, va, false, ptePa) };
-    if (!vma.flags.shared) return { kind: 'write', how: doCowFault(k, vma, va, ptePa) };
-    return { kind: 'write', how: daxIomapPteFault(k, vma, va, true, ptePa) };
+    if (!write) return { kind: 'read', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, false, ptePa, pmdPa)) };
+    if (!vma.flags.shared) return { kind: 'write', how: yield* ext4DaxFault(k, vma, doCowFault(k, vma, va, ptePa)) };
+    return { kind: 'write', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, ptePa, pmdPa)) };
   }
-  if (write && !l.isWrite(last, e)) return { kind: 'wp', how: doWpPage(k, vma, va, ptePa) };
+  if (write && !l.isWrite(last, e)) return { kind: 'wp', how: yield* doWpPage(k, vma, va, ptePa, pmdPa) };
   // A present, permitted entry: the hardware wanted young/dirty the kernel keeps in
   // software (s390), or a stale TLB. pte_mkyoung, pte_mkdirty on a write,
   // ptep_set_access_flags, flush_tlb_fix_spurious_fault.
@@ -121,8 +135,8 @@ function handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean):
  * so a VM_SHARED|VM_WRITE VMA goes to wp_pfn_shared -> ->pfn_mkwrite (the DAX fault, which
  * re-dirties the entry and upgrades the PTE in place); a private VMA copies (wp_page_copy).
  */
-function doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
-  if (vma.flags.shared) return 'wp ' + daxIomapPteFault(k, vma, va, true, ptePa);
+function* doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number, pmdPa: number): Steps<string> {
+  if (vma.flags.shared) return 'wp ' + (yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, ptePa, pmdPa)));
   return 'wp ' + wpPageCopy(k, vma, va, ptePa);
 }
 
@@ -132,14 +146,19 @@ function doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number): string
  * dax_fault_cow_page without inserting or dirtying anything, and the fault ends, as every
  * DAX fault does, with dax_unlock_entry.
  */
-function doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): string {
+function* doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): Steps<string> {
   const index = checkIndex(k, vma, va);
-  const e = grabMappingEntry(k, vma, index, 0)!;
+  const e = (yield* grabMappingEntry(k, vma, index, 0))!;
   try {
+    yield BEFORE.iomap_begin;
+    const pa = blockPa(vma.file, index, k.pageSize);
+    yield AFTER.iomap_begin;
     // dax_fault_cow_page: a hole or unwritten extent gives a cleared page (clear_user_highpage)
-    copyToAnon(k, vma, va, index, ptePa, blockPa(vma.file, index, k.pageSize));
+    yield BEFORE.insert_pfn;
+    copyToAnon(k, vma, va, index, ptePa, pa);
+    yield AFTER.insert_pfn;
   } finally {
-    e.locked = false; // dax_unlock_entry
+    daxUnlockEntry(k, vma.file, index, e);
   }
   return 'cow';
 }
@@ -222,19 +241,35 @@ function pfnIsDevmap(k: KernelContext): boolean {
  * page-order request inside a zero/empty PMD entry downgrades it, inside a real PMD entry
  * keeps it.
  */
-function grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: number): DaxEntry | null {
-  const entries = vma.file.mapping.entries;
+function* grabMappingEntry(k: KernelContext, vma: Vma, index: number, order: number): Steps<DaxEntry | null> {
+  yield BEFORE.grab_mapping_entry;
+  const e = yield* grabEntry(k, vma.file, index, order);
+  yield AFTER.grab_mapping_entry;
+  return e;
+}
+
+function* grabEntry(k: KernelContext, file: DaxFile, index: number, order: number): Steps<DaxEntry | null> {
+  const entries = file.mapping.entries;
   const n = 2 ** order;
   const head = index - (index % n);
-  let e = entries.find(head);
-  if (order > 0) {
-    if (e === undefined && entries.hasPageEntryInPmd(head)) return null;
-    if (e !== undefined && e.order < order) return null;
-  } else if (e !== undefined && e.order > 0 && e.kind !== 'real') {
-    // pmd_downgrade: unmap_mapping_pages(mapping, index & ~PG_PMD_COLOUR, PG_PMD_NR, false)
-    // takes the huge zero page out of every VMA before the PMD entry is deleted.
-    if (e.kind === 'zero') unmapMappingPages(k, vma.file, e.index, 2 ** e.order, false);
+  const found = yield* getUnlockedEntry(k, file, head, order);
+  if (found === 'conflict') return null; // dax_is_conflict: VM_FAULT_FALLBACK
+  let e = found;
+  if (order > 0 && e !== undefined && e.order < order) {
+    // bug missed-wakeup-pmd: the code before 23c84eb78375 got here after its wait, found the
+    // page entry unlocked and fell back (`if (dax_is_pte_entry(entry)) { put_unlocked_entry;
+    // goto fallback; }`, grab_mapping_entry since b15cd800682f).
+    putUnlockedEntry(k, file, head, e, 'next');
+    return null;
+  }
+  if (order === 0 && e !== undefined && e.order > 0 && e.kind !== 'real') {
+    // pmd_downgrade: the entry locked while unmap_mapping_pages(mapping, index &
+    // ~PG_PMD_COLOUR, PG_PMD_NR, false) takes the huge zero page out of every VMA, then
+    // deleted, and every waiter woken (WAKE_ALL) to look again.
+    e.locked = true;
+    if (e.kind === 'zero') unmapMappingPages(k, file, e.index, 2 ** e.order, false);
     entries.delete(e);
+    daxWakeEntry(k, file, head, e, 'all');
     e = undefined;
   }
   if (e === undefined) {
@@ -267,53 +302,44 @@ function daxInsertEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: num
   if (dirty) e.dirty = true;
 }
 
-/**
- * dax_fault_is_synchronous: an IOMAP_WRITE fault on a VM_SYNC VMA while the filesystem
- * reports IOMAP_F_DIRTY, i.e. the inode has uncommitted datasync metadata (Kernel.metadataDirty).
- */
-function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boolean {
-  // bug map-sync-metadata: the kernel before the v4.15 MAP_SYNC series (for ext4 b8a6176c214c
-  // "ext4: Support for synchronous DAX faults": ext4_iomap_begin reports IOMAP_F_DIRTY, the
-  // fault handler calls dax_finish_sync_fault). Before it MAP_SYNC was an unknown flag a
-  // MAP_SHARED mmap ignored, and no fault was synchronous: a block a write fault allocated is
-  // mapped writable before its allocation is committed.
-  if (k.bug('map-sync-metadata')) return false;
-  return write && vma.flags.sync && k.metadataDirty.has(vma.file);
-}
-
 /** dax_iomap_pte_fault + dax_fault_iter for a page-size fault. Returns how it was handled. */
-function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number): string {
+function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number, pmdPa: number): Steps<string> {
   const index = checkIndex(k, vma, va);
-  const e = grabMappingEntry(k, vma, index, 0)!;
-  let pa = blockPa(vma.file, index, k.pageSize);
-  if (pa < 0 && !write) {
-    try {
-      return daxLoadHole(k, vma, va, index, e, ptePa);
-    } finally {
-      e.locked = false;
-    }
-  }
-  if (pa < 0) {
-    // ext4_iomap_begin(IOMAP_WRITE) -> ext4_iomap_alloc: the hole gets a block (IOMAP_F_NEW)
-    pa = k.allocBlocks(vma.mm.cpu, vma.file, index, 1, k.pageSize);
-    if (pa < 0) {
-      e.locked = false;
-      if (e.kind === 'empty') vma.file.mapping.entries.delete(e);
-      throw new UserFault('SIGBUS', `no space left on the pmem device for a block at 0x${va.toString(16)} (ENOSPC)`);
-    }
-  }
-  const pfn = pa / k.pageSize;
+  const file = vma.file;
+  // bug fault-races-write: from 9f141d6ef625 "dax: Call ->iomap_begin without entry lock
+  // during dax fault" until "dax: fix data corruption when fault races with write" (Jan
+  // Kara, 2017) dax_iomap_fault called ->iomap_begin before grab_mapping_entry, so a read fault could see a hole, then lose the race to write(2)
+  // allocating the block and invalidating (nothing yet), and map the zero page over the
+  // written data. The fix locks the entry first: the write's invalidation then waits for the
+  // fault and unmaps what it mapped.
+  const early = k.bug('fault-races-write');
+  let pa = early ? yield* iomapBegin(k, vma, va, index, write, undefined) : -1;
+  const e = (yield* grabMappingEntry(k, vma, index, 0))!;
+  let pfn = 0;
   let sync = false;
   try {
+    // "we have raced with a PMD fault that overlaps with the PTE we need to set up"
+    // (dax_iomap_pte_fault: pmd_trans_huge || pmd_devmap -> VM_FAULT_NOPAGE). Only a task
+    // paused after its pmd_none_check can get here with a PMD leaf above it.
+    const above = k.scratch.faultEntry;
+    k.pt.read(pmdPa, above);
+    if (!k.layout.isNone(k.pmdLevel, above) && k.layout.isLeaf(k.pmdLevel, above)) return 'pte: a PMD raced in (VM_FAULT_NOPAGE)';
+    if (!early) pa = yield* iomapBegin(k, vma, va, index, write, e);
+    if (pa < 0) return yield* daxLoadHole(k, vma, va, index, e, ptePa);
+    pfn = pa / k.pageSize;
     sync = isSynchronous(k, vma, write);
-    daxInsertEntry(k, vma.file, e, index, e.order > 0 ? e.pfn : pfn, write, sync);
+    daxInsertEntry(k, file, e, index, e.order > 0 ? e.pfn : pfn, write, sync);
     // dax_fault_is_synchronous: VM_FAULT_NEEDDSYNC, nothing mapped yet.
-    if (!sync) insertPfn(k, vma, va, pfn, write, ptePa);
+    if (!sync) {
+      yield BEFORE.insert_pfn;
+      insertPfn(k, vma, va, pfn, write, ptePa);
+      yield AFTER.insert_pfn;
+    }
   } finally {
-    e.locked = false; // dax_unlock_entry at the end of dax_iomap_pte_fault
+    daxUnlockEntry(k, file, index, e); // at the end of dax_iomap_pte_fault
   }
   if (!sync) return write ? 'pte write' : 'pte read';
-  return daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
+  return yield* daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
 }
 
 /**
@@ -322,14 +348,16 @@ function daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean
  * entry dax_insert_entry makes (6.1: `!dax_fault_is_synchronous`, so yes; 5.17/5.19: a read
  * never dirties it). The zero page is a normal page without PFN_DEV: special, not devmap.
  */
-function daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry, ptePa: number): string {
+function* daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry, ptePa: number): Steps<string> {
   const pfn = k.zeroPfn();
   daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  yield BEFORE.insert_pfn;
   const scratch = k.scratch.faultEntry;
   k.readEntry(ptePa, scratch);
   if (!k.layout.isNone(k.pt.last, scratch)) return 'pte hole (already mapped)';
   k.layout.mkLeaf(k.pt.last, pfn, { ...leafProt(k, vma, false, false), special: true }, scratch);
   k.writeEntry(ptePa, scratch);
+  yield AFTER.insert_pfn;
   return 'pte hole (zero page)';
 }
 
@@ -338,36 +366,18 @@ function daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: D
  * by a PMD, pmd_mkhuge(mk_pmd(zero_page, vm_page_prot)): neither devmap nor special; a PMD
  * that is no longer none falls back.
  */
-function daxPmdLoadHole(k: KernelContext, vma: Vma, pmdAddr: number, index: number, e: DaxEntry, pmdPa: number): DaxResult {
+function* daxPmdLoadHole(k: KernelContext, vma: Vma, pmdAddr: number, index: number, e: DaxEntry, pmdPa: number): Steps<DaxResult> {
   const scratch = k.scratch.faultEntry;
   const lv = k.pmdLevel;
   const pfn = k.hugeZeroPagePfn();
   daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
+  yield BEFORE.insert_pfn;
   k.readEntry(pmdPa, scratch);
   if (!k.layout.isNone(lv, scratch)) return 'fallback';
   k.layout.mkLeaf(lv, pfn, { ...leafProt(k, vma, false, false), special: false }, scratch);
   k.writeEntry(pmdPa, scratch);
+  yield AFTER.insert_pfn;
   return 'nopage';
-}
-
-/**
- * What ext4_iomap_begin reports for the PMD at `index` of a sparse file: the extent's
- * physical address when all its blocks are allocated, contiguous and PMD-aligned (what
- * dax_iomap_direct_access needs for a PMD pfn), 'hole' when none is, and 'mixed' otherwise
- * (iomap_length < PMD_SIZE, or a misaligned pfn: VM_FAULT_FALLBACK).
- */
-function pmdExtent(k: KernelContext, file: DaxFile, index: number, nr: number): number | 'hole' | 'mixed' {
-  if (file.blocks === undefined) return file.phys + index * k.pageSize;
-  const head = file.blocks.pa.get(index);
-  let holes = 0;
-  for (let i = 0; i < nr; i++) {
-    const pa = file.blocks.pa.get(index + i);
-    if (pa === undefined) holes++;
-    else if (head === undefined || pa !== head + i * k.pageSize) return 'mixed';
-  }
-  if (holes === nr) return 'hole';
-  if (holes > 0 || head! % k.pmdSize !== 0) return 'mixed';
-  return head!;
 }
 
 /**
@@ -384,19 +394,27 @@ function pmdExtent(k: KernelContext, file: DaxFile, index: number, nr: number): 
  * committed the metadata and the second fault is an ordinary write fault. Otherwise it marks
  * the entry DIRTY and maps the pfn writable (vmf_insert_mixed_mkwrite / vmf_insert_pfn_pmd).
  */
-function daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): string {
+function* daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): Steps<string> {
   const pgoff = linearPageIndex(vma, va, k.pageShift);
   const start = pgoff * k.pageSize;
-  vfsFsyncRange(k, vma.mm.cpu, vma.file, start, Math.min(start + k.pageSize * 2 ** order, vma.file.size), false);
-  const e = vma.file.mapping.entries.find(index);
-  if (e === undefined || (order === 0 && e.order > 0)) return order === 0 ? 'pte sync, PMD entry: retry (VM_FAULT_NOPAGE)' : 'pmd sync: retry';
+  const file = vma.file;
+  yield* vfsFsyncRangeSteps(k, vma.mm.cpu, file, start, Math.min(start + k.pageSize * 2 ** order, file.size), false);
+  // dax_insert_pfn_mkwrite: get_unlocked_entry(&xas, order), waiting for the lock.
+  const found = yield* getUnlockedEntry(k, file, index, order);
+  if (found === undefined || found === 'conflict' || (order === 0 && found.order > 0)) {
+    putUnlockedEntry(k, file, index, found, 'next');
+    return order === 0 ? 'pte sync, PMD entry: retry (VM_FAULT_NOPAGE)' : 'pmd sync: retry';
+  }
+  const e = found;
   e.dirty = true;
   e.locked = true;
   try {
+    yield BEFORE.insert_pfn;
     if (order === 0) insertPfn(k, vma, va, pfn, true, slotPa);
     else insertPfnPmd(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, pfn, true, slotPa);
+    yield AFTER.insert_pfn;
   } finally {
-    e.locked = false;
+    daxUnlockEntry(k, file, index, e);
   }
   return order === 0 ? 'pte sync' : 'pmd sync';
 }
@@ -446,10 +464,13 @@ function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite:
 function flushFaulting(k: KernelContext, vma: Vma, va: number, size: number): void {
   const start = Math.floor(va / size) * size;
   k.machine.mmu.flushPage(vma.mm.cpu, start);
+  // A thread's fault: the faulting CPU is one of the mm's threads (all of them, as the model
+  // does not carry the faulting CPU down here).
+  if (vma.mm.threads !== undefined) for (const cpu of vma.mm.threads) k.machine.mmu.flushPage(cpu, start);
 }
 
 /** dax_iomap_pmd_fault (fs/dax.c) with dax_fault_check_fallback; `pmdPa` is the PMD slot. */
-function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): DaxResult {
+function* daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): Steps<DaxResult> {
   if (!k.config.fsDaxPmd) return 'fallback'; // CONFIG_FS_DAX_PMD=n: the stub
   const ps = k.pageSize;
   const pmdAddr = Math.floor(va / k.pmdSize) * k.pmdSize;
@@ -466,31 +487,46 @@ function daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolean
   const index = pgoff - (pgoff % nr); // xas.xa_index, aligned by XA_STATE_ORDER
   if (index >= maxPgoff) throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
   if (index + nr - 1 >= maxPgoff) return 'fallback'; // (xas.xa_index | PG_PMD_COLOUR) >= max_pgoff
-  const e = grabMappingEntry(k, vma, index, k.pmdOrder);
+  const e = yield* grabMappingEntry(k, vma, index, k.pmdOrder);
   if (e === null) return 'fallback';
   let pfn = 0;
   let sync = false;
   try {
+    // "we have raced with a PTE fault that overlaps with the PMD we need to set up": a page
+    // table where this fault saw none; return 0 and retry (dax_iomap_pmd_fault). Only a task
+    // paused after its pmd_none_check can find one.
+    const now = k.scratch.faultEntry;
+    k.pt.read(pmdPa, now);
+    if (!k.layout.isNone(k.pmdLevel, now) && !k.layout.isLeaf(k.pmdLevel, now)) return 'nopage';
+    yield BEFORE.iomap_begin;
     let ext = pmdExtent(k, vma.file, index, nr);
     if (ext === 'mixed') return 'fallback';
-    if (ext === 'hole' && !write) return daxPmdLoadHole(k, vma, pmdAddr, index, e, pmdPa);
-    // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
-    if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
-    if (ext === 'hole') {
+    const hole = ext === 'hole';
+    if (hole && write) {
+      // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
+      if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
       // ext4_iomap_alloc of the whole PMD (alloc.ts: one aligned extent, or fall back)
       const pa = k.allocBlocks(vma.mm.cpu, vma.file, index, nr, k.pmdSize);
       if (pa < 0) return 'fallback';
       ext = pa;
     }
-    pfn = ext / ps;
+    yield AFTER.iomap_begin;
+    if (hole && !write) return yield* daxPmdLoadHole(k, vma, pmdAddr, index, e, pmdPa);
+    // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
+    if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';
+    pfn = (ext as number) / ps;
     sync = isSynchronous(k, vma, write);
     daxInsertEntry(k, vma.file, e, index, pfn, write, sync);
-    if (!sync) insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa, va);
+    if (!sync) {
+      yield BEFORE.insert_pfn;
+      insertPfnPmd(k, vma, pmdAddr, pfn, write, pmdPa, va);
+      yield AFTER.insert_pfn;
+    }
   } finally {
     if (e.kind === 'empty' && e.order > 0) vma.file.mapping.entries.delete(e); // fallback leaves no empty PMD entry behind
-    e.locked = false;
+    daxUnlockEntry(k, vma.file, index, e);
   }
-  if (sync) daxFinishSyncFault(k, vma, va, index, k.pmdOrder, pfn, pmdPa);
+  if (sync) yield* daxFinishSyncFault(k, vma, va, index, k.pmdOrder, pfn, pmdPa);
   return 'nopage';
 }
 

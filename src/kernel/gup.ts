@@ -14,8 +14,12 @@ import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import { KernelError } from './errors.ts';
 import { handleMmFault } from './fault.ts';
+import type { RwSemaphore } from './locks.ts';
+import { downWrite, upWrite } from './locks.ts';
 import type { Vma } from './mm.ts';
 import { newSlot } from './pgtable.ts';
+import type { Steps } from './task.ts';
+import { finishWait, prepareToWait, wakeUp, WaitQueue } from './waitqueue.ts';
 
 /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h): what FOLL_PIN adds to an order-0 page's refcount. */
 export const GUP_PIN_COUNTING_BIAS = 1024;
@@ -79,7 +83,7 @@ function followPageWrite(k: KernelContext, vma: Vma, va: number, slot = newSlot(
  * the fault counts as the task's, mm_account_fault with regs NULL), then its refcount raised by
  * GUP_PIN_COUNTING_BIAS (try_grab_page; fsdax pages are order-0 folios in 6.1).
  */
-export function pinUserPages(k: KernelContext, vma: Vma, name: string, offset: number, length: number): Pin {
+export function* pinUserPages(k: KernelContext, vma: Vma, name: string, offset: number, length: number): Steps<Pin> {
   // check_vma_flags: FOLL_WRITE needs VM_WRITE (the parser refuses a read-only mapping)
   if (!vma.flags.write) throw new KernelError(`pin of read-only mapping ${vma.name}: get_user_pages(FOLL_WRITE) fails (EFAULT)`);
   const ps = k.pageSize;
@@ -91,7 +95,7 @@ export function pinUserPages(k: KernelContext, vma: Vma, name: string, offset: n
     let pfn = followPageWrite(k, vma, va, slot);
     for (let tries = 0; pfn < 0; tries++) {
       if (tries === FAULTIN_LIMIT) throw new KernelError(`get_user_pages at 0x${va.toString(16)}: the write fault made no writable mapping (${FAULTIN_LIMIT} tries)`);
-      handleMmFault(k, vma, va, true, null);
+      yield* handleMmFault(k, vma, va, true, null);
       pfn = followPageWrite(k, vma, va, slot);
     }
     k.pageRefs.set(pfn, pageRefCount(k, pfn) + GUP_PIN_COUNTING_BIAS);
@@ -101,9 +105,44 @@ export function pinUserPages(k: KernelContext, vma: Vma, name: string, offset: n
 }
 
 /**
+ * The key of a wait on a page's refcount (wait_var_event(&page->_refcount, ...)): the waits of
+ * include/linux/wait_bit.h share hashed queues (__var_waitqueue) and wake_bit_function matches
+ * the variable's address, here the pfn, with this mark where the DAX waits put a mapping.
+ */
+const VAR_WAIT = -2;
+
+function refcountQueue(k: KernelContext, pfn: number): WaitQueue {
+  let q = k.refcountWaits.get(pfn);
+  if (q === undefined) k.refcountWaits.set(pfn, (q = new WaitQueue()));
+  return q;
+}
+
+/**
+ * ___wait_var_event(&page->_refcount, page_ref_count(page) == 1, TASK_INTERRUPTIBLE, 0, 0, cmd)
+ * as ext4_break_layouts / xfs_break_dax_layouts / __fuse_dax_break_layouts wait for a pinned
+ * page: prepare_to_wait_event, the condition, then cmd, which drops the mapping's
+ * invalidate_lock (`sem`, held exclusive; null: not held), schedule()s and retakes it
+ * (ext4_wait_dax_page, fuse_wait_dax_page), until the refcount is 1.
+ */
+export function* waitPageIdle(k: KernelContext, pfn: number, sem: RwSemaphore | null): Steps {
+  const q = refcountQueue(k, pfn);
+  for (;;) {
+    const w = prepareToWait(k.tasks, q, VAR_WAIT, pfn, `the refcount of pinned page pfn 0x${pfn.toString(16)}`);
+    if (pageRefCount(k, pfn) === 1) {
+      finishWait(q, w);
+      return;
+    }
+    if (sem !== null) upWrite(k.tasks, sem);
+    yield w;
+    finishWait(q, w);
+    if (sem !== null) yield* downWrite(k.tasks, sem);
+  }
+}
+
+/**
  * unpin_user_pages: each page's refcount drops by GUP_PIN_COUNTING_BIAS; an fsdax page going
  * back to 1 is idle and wakes whoever waits on its refcount (__put_devmap_managed_page_refs:
- * wake_up_var(&page->_refcount)), through `k.pageIdle`.
+ * wake_up_var(&page->_refcount)).
  */
 export function unpinUserPages(k: KernelContext, pin: Pin): void {
   if (pin.released) throw new KernelError(`pin ${pin.name} was unpinned already`);
@@ -113,7 +152,8 @@ export function unpinUserPages(k: KernelContext, pin: Pin): void {
     if (refs < 1) throw new Error(`refcount of pfn 0x${pfn.toString(16)} below 1 after unpin`);
     if (refs === 1) {
       k.pageRefs.delete(pfn);
-      k.pageIdle?.(pfn);
+      const q = k.refcountWaits.get(pfn);
+      if (q !== undefined) wakeUp(k.tasks, q, 1, { xa: VAR_WAIT, index: pfn });
     } else {
       k.pageRefs.set(pfn, refs);
     }

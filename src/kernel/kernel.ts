@@ -11,10 +11,11 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
-import { daxIomapRead, daxIomapWrite } from './rw.ts';
+import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
+import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
-import { vfsFsyncRange, zapVmaRange } from './writeback.ts';
+import { vfsFsyncRangeSteps, zapVmaRange } from './writeback.ts';
 
 export { ALL_STRATEGIES, SEED_STRATEGIES, STRATEGIES, type Strategy } from './strategies.ts';
 export { FaultLivelock, KernelBug, KernelError, UserFault } from './errors.ts';
@@ -66,7 +67,7 @@ export class Kernel extends KernelContext {
   /** A process with its own page tables, running on its own CPU. */
   createProcess(name: string): Mm {
     const id = this.mms.length;
-    const mm: Mm = { id, name, cpu: id, pgd: this.pt.allocRoot(), vmas: [], mmapTop: this.layout.hooks.mmapBase };
+    const mm: Mm = { id, name, cpu: this.nextCpu++, pgd: this.pt.allocRoot(), vmas: [], mmapTop: this.layout.hooks.mmapBase };
     this.mms.push(mm);
     this.faults.set(mm, { read: 0, write: 0, wp: 0 });
     // The root register the hardware walks from (arch hook): s390 init_new_context gives a new mm
@@ -77,6 +78,24 @@ export class Kernel extends KernelContext {
     if (rootLevel > 0) this.pt.walk(mm.pgd, 0, rootLevel, true, root);
     this.machine.mmu.setRoot(mm.cpu, this.layout.hooks.root.encode(root.pa, rootLevel));
     return mm;
+  }
+
+  /** CPUs handed out so far: each process and each thread runs on one of its own. */
+  private nextCpu = 0;
+
+  /**
+   * A thread of `mm` (clone(CLONE_VM)): the same page tables on a CPU of its own, whose TLB
+   * the mm's flushes reach too (mm_cpumask). Returns the thread's CPU.
+   */
+  createThread(mm: Mm): number {
+    const cpu = this.nextCpu++;
+    const threads = mm.threads ?? (mm.threads = []);
+    threads.push(cpu);
+    const rootLevel = this.layout.hooks.root.levelFor(mm.mmapTop);
+    const root = { level: 0, pa: mm.pgd, entry: { lo: 0, hi: 0 } };
+    if (rootLevel > 0) this.pt.walk(mm.pgd, 0, rootLevel, true, root);
+    this.machine.mmu.setRoot(cpu, this.layout.hooks.root.encode(root.pa, rootLevel));
+    return cpu;
   }
 
   // -- system calls -------------------------------------------------------------------
@@ -182,7 +201,12 @@ export class Kernel extends KernelContext {
 
   /** fsync(fd): vfs_fsync_range over the whole file, on the calling process's CPU; the user's promise. */
   fsync(mm: Mm, file: DaxFile): void {
-    vfsFsyncRange(this, mm.cpu, file, 0, file.size, true);
+    runSteps(this.fsyncSteps(mm.cpu, file));
+  }
+
+  /** fsync as a task's path on `cpu`. */
+  fsyncSteps(cpu: number, file: DaxFile): Steps {
+    return vfsFsyncRangeSteps(this, cpu, file, 0, file.size, true);
   }
 
   /**
@@ -192,37 +216,62 @@ export class Kernel extends KernelContext {
    * is promised, not only [offset, offset + length).
    */
   msync(vma: Vma, offset: number, length: number): void {
+    runSteps(this.msyncSteps(vma, offset, length, vma.mm.cpu));
+  }
+
+  /** msync as a task's path on `cpu`. */
+  *msyncSteps(vma: Vma, offset: number, length: number, cpu: number): Steps {
     const ps = this.pageSize;
     if (offset % ps !== 0) throw new KernelError(`msync offset ${offset} is not page aligned (EINVAL)`);
     if (offset < 0 || length < 0 || vma.start + offset + length > vma.end) throw new KernelError('msync range is outside the mapping (ENOMEM)');
     if (!vma.flags.shared) return; // msync of a private mapping writes nothing back
     const end = Math.min(vma.start + offset + Math.ceil(length / ps) * ps, vma.end);
     const fstart = vma.pgoff * ps + offset;
-    vfsFsyncRange(this, vma.mm.cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
+    yield* vfsFsyncRangeSteps(this, cpu, vma.file, fstart, fstart + (end - vma.start - offset), true);
   }
 
   /** pwrite(fd, data, offset) on the calling process's CPU (rw.ts); ENOSPC when the device is full. */
   pwrite(mm: Mm, file: DaxFile, offset: number, data: Uint8Array): void {
+    runSteps(this.pwriteSteps(mm.cpu, file, offset, data));
+  }
+
+  /** pwrite as a task's path on `cpu`. */
+  *pwriteSteps(cpu: number, file: DaxFile, offset: number, data: Uint8Array): Steps {
     if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
-    if (!daxIomapWrite(this, mm.cpu, file, offset, data)) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+    if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
   }
 
   /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
   fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocateZeroSteps(mm.cpu, file, offset, length));
+  }
+
+  /** fallocate zero as a task's path on `cpu`: it may wait for the invalidate_lock and for pinned pages. */
+  *fallocateZeroSteps(cpu: number, file: DaxFile, offset: number, length: number): Steps {
     if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
-    ext4ZeroRange(this, mm.cpu, file, offset, length);
+    yield* ext4ZeroRange(this, cpu, file, offset, length);
   }
 
   /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) on the calling process's CPU (truncate.ts). */
   fallocatePunch(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocatePunchSteps(mm.cpu, file, offset, length));
+  }
+
+  /** fallocate punch as a task's path on `cpu`. */
+  *fallocatePunchSteps(cpu: number, file: DaxFile, offset: number, length: number): Steps {
     if (offset < 0 || length <= 0) throw new KernelError(`fallocate punch [${offset}, ${offset + length}) is not a range (EINVAL)`);
-    ext4PunchHole(this, mm.cpu, file, offset, length);
+    yield* ext4PunchHole(this, cpu, file, offset, length);
   }
 
   /** truncate(path, size): ext4_setattr (truncate.ts); daxsim keeps i_size page aligned. */
   truncate(file: DaxFile, size: number): void {
+    runSteps(this.truncateSteps(file, size));
+  }
+
+  /** truncate as a task's path. */
+  *truncateSteps(file: DaxFile, size: number): Steps {
     if (size < 0 || size % this.pageSize !== 0) throw new KernelError(`truncate size ${size} is not a multiple of the page size (${this.pageSize}): daxsim keeps i_size page aligned`);
-    ext4Setattr(this, file, size);
+    yield* ext4Setattr(this, file, size);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
@@ -235,9 +284,14 @@ export class Kernel extends KernelContext {
 
   /** pin_user_pages(FOLL_WRITE) of the pages behind [offset, offset + length) of `vma`, as pin `name`. */
   pin(vma: Vma, name: string, offset: number, length: number): Pin {
+    return runSteps(this.pinSteps(vma, name, offset, length));
+  }
+
+  /** pin as a task's path: its faults may stop at points or sleep. */
+  *pinSteps(vma: Vma, name: string, offset: number, length: number): Steps<Pin> {
     if (!vma.mm.vmas.includes(vma)) throw new KernelError(`pin of mapping ${vma.name}, which was unmapped (EFAULT)`);
     if (offset < 0 || length <= 0 || offset + length > vma.end - vma.start) throw new KernelError(`pin [${offset}, ${offset + length}) is outside mapping ${vma.name} (EFAULT)`);
-    return pinUserPages(this, vma, name, offset, length);
+    return yield* pinUserPages(this, vma, name, offset, length);
   }
 
   /** A device store of `data` at byte `offset` of pin `pin`'s range. */
@@ -249,52 +303,61 @@ export class Kernel extends KernelContext {
   /** unpin_user_pages of pin `pin`. */
   unpin(pin: Pin): void {
     unpinUserPages(this, pin);
+    this.tasks?.settle();
   }
 
   // -- user-space accesses ------------------------------------------------------------
 
   /** Stores `data` at `va` in `mm` through the MMU, taking faults as needed. */
-  userWrite(mm: Mm, va: number, data: Uint8Array): void {
-    this.userAccess(mm, va, data, Access.Write);
+  userWrite(mm: Mm, va: number, data: Uint8Array, cpu = mm.cpu): void {
+    runSteps(this.userAccess(mm, va, data, Access.Write, cpu));
   }
 
   /** Loads `out.length` bytes at `va` through the MMU. */
-  userRead(mm: Mm, va: number, out: Uint8Array): void {
-    this.userAccess(mm, va, out, Access.Read);
+  userRead(mm: Mm, va: number, out: Uint8Array, cpu = mm.cpu): void {
+    runSteps(this.userAccess(mm, va, out, Access.Read, cpu));
   }
 
   /** clwb of every cache line of [va, va+len) from user space (translating as a load would). */
-  userFlush(mm: Mm, va: number, len: number): void {
+  userFlush(mm: Mm, va: number, len: number, cpu = mm.cpu): void {
+    runSteps(this.userFlushSteps(mm, va, len, cpu));
+  }
+
+  *userFlushSteps(mm: Mm, va: number, len: number, cpu: number): Steps {
     const line = 64; // CLWB works on 64-byte lines (CPUID.01H:EBX[15:8] * 8, Intel SDM Vol. 2)
     for (let a = Math.floor(va / line) * line; a < va + len; a += line) {
-      const pa = this.translateUser(mm, a, Access.Read);
-      this.machine.cache.clwb(mm.cpu, pa);
+      // the translation without a fault needs no path (no generator per cache line)
+      let pa = this.machine.mmu.translate(cpu, a, Access.Read, true);
+      if (pa < 0) pa = yield* this.translateUserSteps(mm, a, Access.Read, cpu, true);
+      this.machine.cache.clwb(cpu, pa);
       const at = this.fileOffsetAt(pa);
-      if (at !== undefined) this.events.userFlush?.(mm.cpu, at.file, at.offset);
+      if (at !== undefined) this.events.userFlush?.(cpu, at.file, at.offset);
     }
   }
 
-  userFence(mm: Mm): void {
-    this.machine.cache.sfence(mm.cpu);
-    this.events.userFence?.(mm.cpu);
+  userFence(mm: Mm, cpu = mm.cpu): void {
+    this.machine.cache.sfence(cpu);
+    this.events.userFence?.(cpu);
   }
 
-  private userAccess(mm: Mm, va: number, buf: Uint8Array, access: Access): void {
+  /** Stores or loads through the MMU on `cpu` (a task's path: the faults it takes may stop or sleep). */
+  *userAccess(mm: Mm, va: number, buf: Uint8Array, access: Access, cpu = mm.cpu): Steps {
     const ps = this.pageSize;
     const write = access === Access.Write;
     let done = 0;
     while (done < buf.length) {
       const at = va + done;
       const n = Math.min(buf.length - done, ps - (at % ps));
-      const pa = this.translateUser(mm, at, access);
+      let pa = this.machine.mmu.translate(cpu, at, access, true);
+      if (pa < 0) pa = yield* this.translateUserSteps(mm, at, access, cpu, true);
       const mem = this.machine.mem;
       if (mem.pmem.contains(pa, n)) {
         if (write) {
-          this.machine.cache.store(mm.cpu, pa, buf, done, n);
+          this.machine.cache.store(cpu, pa, buf, done, n);
           const where = this.fileOffsetAt(pa);
-          if (where !== undefined) this.events.fileStore?.(where.file, where.offset, n, mm.cpu, buf, done);
+          if (where !== undefined) this.events.fileStore?.(where.file, where.offset, n, cpu, buf, done);
         } else {
-          this.machine.cache.load(mm.cpu, pa, n, buf, done);
+          this.machine.cache.load(cpu, pa, n, buf, done);
         }
       } else if (write) {
         mem.writeBytes(pa, buf, done, n);
@@ -306,12 +369,19 @@ export class Kernel extends KernelContext {
   }
 
   /** translate, handling faults as the CPU and kernel do: fault, fix up, retry the access. */
-  translateUser(mm: Mm, va: number, access: Access): number {
+  translateUser(mm: Mm, va: number, access: Access, cpu = mm.cpu): number {
+    return runSteps(this.translateUserSteps(mm, va, access, cpu));
+  }
+
+  /** translateUser as a task's path; `faulted`: the caller's own first attempt just faulted (mmu.lastFault holds it). */
+  *translateUserSteps(mm: Mm, va: number, access: Access, cpu: number, faulted = false): Steps<number> {
     const mmu = this.machine.mmu;
     for (let attempt = 0; attempt < 4; attempt++) {
-      const pa = mmu.translate(mm.cpu, va, access, true);
-      if (pa >= 0) return pa;
-      doUserAddrFault(this, mm, mmu.lastFault());
+      if (attempt > 0 || !faulted) {
+        const pa = mmu.translate(cpu, va, access, true);
+        if (pa >= 0) return pa;
+      }
+      yield* doUserAddrFault(this, mm, mmu.lastFault());
     }
     throw new FaultLivelock(`fault loop at 0x${va.toString(16)}: the fault handler did not make the access possible (${mmu.describeFault(mmu.lastFault())})`);
   }

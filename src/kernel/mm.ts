@@ -89,6 +89,8 @@ export interface Mm {
   readonly vmas: Vma[];
   /** Top of the next top-down mmap search (mm->mmap_base, moving down). */
   mmapTop: number;
+  /** The CPUs of the mm's other threads (`thread T of P`): its flushes reach their TLBs too (mm_cpumask). */
+  threads?: number[];
 }
 
 /** find_vma-like lookup: the VMA containing `va`, or undefined. */

@@ -6,8 +6,10 @@
 // with dax_copy_from_iter, the pmem driver's _copy_from_iter_flushcache.
 
 import type { KernelContext } from './context.ts';
+import { getUnlockedEntry, putUnlockedEntry } from './entry-lock.ts';
 import { blockPa, forEachBlock } from './file.ts';
 import type { DaxFile } from './mm.ts';
+import { AFTER, BEFORE, runSteps, type Steps } from './task.ts';
 import { unmapMappingPages } from './writeback.ts';
 
 /**
@@ -15,6 +17,11 @@ import { unmapMappingPages } from './writeback.ts';
  * does not extend files). Returns false when the device has no space (ENOSPC).
  */
 export function daxIomapWrite(k: KernelContext, cpu: number, file: DaxFile, offset: number, data: Uint8Array): boolean {
+  return runSteps(daxIomapWriteSteps(k, cpu, file, offset, data));
+}
+
+/** write(2) as a task's path: `iomap_begin` around each allocation, the invalidation waits for locked entries. */
+export function* daxIomapWriteSteps(k: KernelContext, cpu: number, file: DaxFile, offset: number, data: Uint8Array): Steps<boolean> {
   const ps = k.pageSize;
   const first = Math.floor(offset / ps);
   const last = Math.floor((offset + data.length - 1) / ps);
@@ -26,8 +33,10 @@ export function daxIomapWrite(k: KernelContext, cpu: number, file: DaxFile, offs
     }
     let n = 1;
     while (i + n <= last && blockPa(file, i + n, ps) < 0) n++;
+    yield BEFORE.iomap_begin;
     if (k.allocBlocks(cpu, file, i, n, ps) < 0) return false;
-    invalidateInodePages2Range(k, file, i, i + n - 1);
+    yield AFTER.iomap_begin;
+    yield* invalidateInodePages2Range(k, file, i, i + n - 1);
     i += n;
   }
   // every block is allocated now
@@ -55,9 +64,16 @@ export function daxIomapRead(k: KernelContext, cpu: number, file: DaxFile, offse
  * (huge) zero page mapped over the old hole goes and the next load faults on the new block.
  * bug stale-huge-zero-pmd reverts that: the entries go, the mappings stay.
  */
-export function invalidateInodePages2Range(k: KernelContext, file: DaxFile, start: number, end: number): void {
+export function* invalidateInodePages2Range(k: KernelContext, file: DaxFile, start: number, end: number): Steps {
   const entries = file.mapping.entries;
-  for (const e of entries.range(start, end)) if (!e.dirty && !e.towrite && !e.locked) entries.delete(e);
+  // __dax_invalidate_entry(mapping, index, trunc false) per entry find_get_entries returned:
+  // wait for its lock (a fault holding it), skip it while DIRTY or TOWRITE, and wake every
+  // waiter after (WAKE_ALL, since 237388320deb).
+  for (const seen of entries.range(start, end)) {
+    const e = yield* getUnlockedEntry(k, file, seen.index, 0);
+    if (e !== undefined && e !== 'conflict' && !e.dirty && !e.towrite) entries.delete(e);
+    putUnlockedEntry(k, file, seen.index, e, 'all');
+  }
   if (!k.bug('stale-huge-zero-pmd')) unmapMappingPages(k, file, start, end - start + 1, false);
 }
 

@@ -12,8 +12,11 @@ function flushRange(k: KernelContext, mm: Mm, start: number, end: number, stride
   const mmu = k.machine.mmu;
   const pages = Math.ceil((end - start) / stride);
   k.counters.tlbFlushes++;
-  if (pages > policy.ceiling) mmu.flushMm(mm.cpu);
-  else for (let va = start; va < end; va += stride) mmu.flushPage(mm.cpu, va);
+  for (let t = -1; t < (mm.threads?.length ?? 0); t++) {
+    const cpu = t < 0 ? mm.cpu : mm.threads![t]!; // every CPU of mm_cpumask
+    if (pages > policy.ceiling) mmu.flushMm(cpu);
+    else for (let va = start; va < end; va += stride) mmu.flushPage(cpu, va);
+  }
   k.events.tlbFlush?.(mm, start, end, why);
 }
 
@@ -25,6 +28,7 @@ export function flushTlbPage(k: KernelContext, mm: Mm, va: number, why: string):
   // always the single invalidation (INVLPG / tlbie / IPTE) flushRange would issue.
   k.counters.tlbFlushes++;
   k.machine.mmu.flushPage(mm.cpu, start);
+  if (mm.threads !== undefined) for (const cpu of mm.threads) k.machine.mmu.flushPage(cpu, start);
   k.events.tlbFlush?.(mm, start, start + ps, why);
 }
 

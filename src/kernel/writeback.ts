@@ -13,9 +13,11 @@ import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { DaxFile, FileBlocks } from './file.ts';
+import { daxUnlockEntry, getUnlockedEntry, putUnlockedEntry } from './entry-lock.ts';
 import { mkcleanEntry } from './mkclean.ts';
 import type { Vma } from './mm.ts';
 import { ACTION_CONTINUE, ACTION_SUBTREE, walkPageRange, type MmWalk, type MmWalkOps } from './pagewalk.ts';
+import { AFTER, BEFORE, runSteps, type Steps } from './task.ts';
 import { flushTlbRange } from './tlbflush.ts';
 
 /**
@@ -26,7 +28,12 @@ import { flushTlbRange } from './tlbflush.ts';
  * the user's flush and fence).
  */
 export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): void {
-  daxWritebackMappingRange(k, cpu, file, start, end);
+  runSteps(vfsFsyncRangeSteps(k, cpu, file, start, end, userCall));
+}
+
+/** vfs_fsync_range as a task's path: dax_writeback_one waits for locked entries and has its point. */
+export function* vfsFsyncRangeSteps(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): Steps {
+  yield* daxWritebackMappingRange(k, cpu, file, start, end);
   // generic_nvdimm_flush: pmem_wmb() (x86 sfence, POWER phwsync) after the writes, so the
   // flushed lines are in the persistence domain before fsync returns; the journal commit
   // clears the inode's datasync metadata (what IOMAP_F_DIRTY reports to MAP_SYNC faults).
@@ -51,7 +58,7 @@ export function commitFreedBlocks(k: KernelContext, blocks: FileBlocks): void {
 }
 
 /** dax_writeback_mapping_range (fs/dax.c). */
-export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): void {
+export function* daxWritebackMappingRange(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number): Steps {
   // bug dax-fsync-missing: before 9973c98ecfda "dax: add support for fsync/sync" DAX tracked
   // no dirty entries and fsync wrote no CPU cache line back (the journal commit and its
   // flush still ran).
@@ -65,16 +72,27 @@ export function daxWritebackMappingRange(k: KernelContext, cpu: number, file: Da
   const inRange = entries.range(startIndex, endIndex);
   for (let i = 0; i < inRange.length; i++) if (inRange[i]!.dirty) inRange[i]!.towrite = true;
   // then the TOWRITE entries, in index order (find_get_entries_tag / pagevec loop)
-  for (let i = 0; i < inRange.length; i++) if (inRange[i]!.towrite) daxWritebackOne(k, cpu, file, inRange[i]!);
+  for (let i = 0; i < inRange.length; i++) if (inRange[i]!.towrite) yield* daxWritebackOne(k, cpu, file, inRange[i]!);
 }
 
 /** dax_writeback_one (fs/dax.c). */
-export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e: DaxEntry): void {
+export function* daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, tagged: DaxEntry): Steps {
   // An unlocked zero entry (6.1 tags the entries of read faults too, dax_load_hole's
   // included) goes through like any other: its pfn is the zero page's, the mkclean finds
   // only read-only zero-page leaves, the flush writes nothing back (dax_writeback_one has no
   // test for it outside its locked-entry branch). An empty entry is never tagged.
-  if (e.kind === 'empty') return;
+  if (tagged.kind === 'empty') return;
+  yield BEFORE.dax_writeback_one;
+  // "Lock the entry to serialize with page faults" (dax_writeback_one): get_unlocked_entry
+  // waits for a fault holding it; an entry that changed meanwhile ("Entry got punched out /
+  // reallocated?", no longer TOWRITE) is put back unlocked and skipped.
+  const found = yield* getUnlockedEntry(k, file, tagged.index, 0);
+  if (found !== tagged || !tagged.towrite) {
+    putUnlockedEntry(k, file, tagged.index, found, 'next');
+    yield AFTER.dax_writeback_one;
+    return;
+  }
+  const e = tagged;
   k.events.writebackStart?.(file, e);
   e.locked = true;
   e.towrite = false;
@@ -91,8 +109,9 @@ export function daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, e:
   k.counters.entriesWrittenBack++;
   k.counters.linesWrittenBack += lines;
   k.events.writeback?.(file, e, lines);
-  e.locked = false;
   if (!neverClean) e.dirty = false;
+  daxUnlockEntry(k, file, index, e);
+  yield AFTER.dax_writeback_one;
 }
 
 

@@ -25,4 +25,6 @@ export type ExpectStmt = { line: number; text: string; when?: Guard } & (
   | { op: 'expect-tlb'; proc: string; map: string; offset: number; cached: boolean; write: boolean | null; dirty: boolean | null }
   | { op: 'expect-last'; outcome: Outcome }
   | { op: 'expect-dmesg'; contains: string | null }
+  /** `expect done P`: P's last statement finished; `expect hang P`: P sleeps and no task left can wake it. */
+  | { op: 'expect-task'; proc: string; state: 'done' | 'hang' }
 );

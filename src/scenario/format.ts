@@ -48,6 +48,14 @@ export function formatStmt(s: Stmt): string {
       return `unpin ${s.pin}`;
     case 'crash':
       return 'crash';
+    case 'thread':
+      return `thread ${s.name} of ${s.of}`;
+    case 'start': {
+      const inner = formatStmt(s.stmt);
+      return `${s.proc} start ${inner.slice(inner.indexOf(' ') + 1)}${s.until !== null ? ` until ${s.until.when} ${s.until.point}` : ''}`;
+    }
+    case 'resume':
+      return `${s.proc} resume${s.until !== null ? ` until ${s.until.when} ${s.until.point}` : ''}`;
     default: // every expect statement carries its own text, and its guard
       return `${s.when !== undefined ? `if ${s.when} ` : ''}${s.text}`;
   }

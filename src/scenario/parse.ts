@@ -6,10 +6,12 @@
 // file. Every error names the file and line.
 
 import { resolveBug } from '../kernel/bugs.ts';
+import { parseExpectTask, parseResume, parseThread, splitStart, threadVerb, type ResumeStmt, type StartAt, type ThreadStmt, type Until } from './parse-tasks.ts';
 import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 import { OUTCOMES, type BytesWanted, type ExpectStmt, type Guard, type Outcome } from './expect-types.ts';
 import { LIMITS } from './limits.ts';
+import { parseExpectEntry } from './parse-entry.ts';
 import { parseDma, parsePin, parseUnpin, type GupLine, type GupStmt, type PinInfo } from './parse-gup.ts';
 
 export type Persistence = 'adr' | 'eadr';
@@ -48,6 +50,7 @@ export type Stmt =
   | { op: 'munmap'; line: number; proc: string; map: string }
   | GupStmt
   | { op: 'crash'; line: number }
+  | ThreadStmt | ResumeStmt | { op: 'start'; line: number; proc: string; stmt: Stmt; until: Until | null }
   | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }
   | {
       op: 'expect-pte';
@@ -82,9 +85,9 @@ export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'crash', 'expect', 'dma', 'unpin']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect', 'dma', 'unpin']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|pin, dma, unpin';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume|pin, thread T of P, expect done|hang, dma, unpin';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -112,6 +115,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const bugs: { name: string; line: number }[] = [];
   const files = new Map<string, number>();
   const procs = new Set<string>();
+  const threadOf = new Map<string, string>(); // each thread's process, whose mappings it uses
   const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
   const pins = new Map<string, PinInfo>();
@@ -129,11 +133,13 @@ export function parseScenario(text: string, file: string): Scenario {
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop(); // the final newline ends the last line
   if (lines.length > LIMITS.statements) throw new InputError(`${file}:${LIMITS.statements + 1}`, `too many lines (limit ${LIMITS.statements})`);
 
+  const starts: StartAt[] = []; // `P start S`: S wrapped at the end
   lines.forEach((raw, i) => {
     const line = i + 1;
     const where = `${file}:${line}`;
     let words = raw.replace(/#.*/, '').trim().split(/\s+/).filter((w) => w.length > 0);
     if (words.length === 0) return;
+    if (procs.has(words[0]!)) words = splitStart(words, line, where, starts, stmts.length);
     let guard: Guard | undefined;
     if (words[0] === 'if') {
       if (words[1] !== 'bug' && words[1] !== 'fixed') throw new InputError(where, `expected 'if bug expect ...' or 'if fixed expect ...'`);
@@ -154,10 +160,10 @@ export function parseScenario(text: string, file: string): Scenario {
       if (KEYWORDS.has(w)) fail(`${what} '${w}' is a keyword`);
       return w;
     };
-    const mapOf = (proc: string, m: string): MapInfo => {
+    const mapOf = (task: string, m: string): MapInfo => {
       const info = maps.get(m);
       if (info === undefined) return fail(`unknown mapping '${m}'`);
-      if (info.proc !== proc) return fail(`mapping '${m}' belongs to ${info.proc}, not ${proc}`);
+      if (info.proc !== (threadOf.get(task) ?? task)) return fail(`mapping '${m}' belongs to ${info.proc}, not ${task}`);
       if (info.unmapped) return fail(`mapping '${m}' was unmapped`);
       return info;
     };
@@ -281,6 +287,9 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'dma': // a pin came first, so `acted` is set already
       case 'unpin':
         return void stmts.push(head === 'dma' ? parseDma(gup()) : parseUnpin(gup()));
+      case 'thread':
+        acted = true;
+        return void stmts.push(parseThread(words, line, { fail, name, files, procs, maps, threadOf, exited }));
       case 'crash':
         arity(1, 1, 'crash');
         crashed = true;
@@ -314,7 +323,7 @@ export function parseScenario(text: string, file: string): Scenario {
           const proc = words[2]!;
           if (!procs.has(proc)) fail(`unknown process '${proc}'`);
           const info = maps.get(words[3]!);
-          if (info === undefined || info.proc !== proc) fail(`unknown mapping '${words[3]}' of ${proc}`);
+          if (info === undefined || info.proc !== (threadOf.get(proc) ?? proc)) fail(`unknown mapping '${words[3]}' of ${proc}`);
           const offset = num(words[4]!, 'offset');
           if (offset >= info!.length) fail(`offset ${offset} is past the end of mapping '${words[3]}' (${info!.length} bytes)`);
           return { proc, map: words[3]!, offset };
@@ -342,23 +351,7 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         if (what === 'entry') {
           arity(5, 8, 'expect entry F O absent|empty|zero|real [pte|pmd] [dirty|clean] [locked]');
-          const size = fileNamed(words[2]!);
-          const offset = num(words[3]!, 'offset');
-          if (offset >= size) fail(`offset ${offset} is past the end of file '${words[2]}' (${size} bytes)`);
-          const kind = words[4];
-          if (kind !== 'absent' && kind !== 'empty' && kind !== 'zero' && kind !== 'real') fail(`expected absent, empty, zero or real, not '${kind}'`);
-          let level: 'pte' | 'pmd' | null = null;
-          let dirty: boolean | null = null;
-          let locked = false;
-          for (const w of words.slice(5)) {
-            if ((w === 'pte' || w === 'pmd') && level === null) level = w;
-            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
-            else if (w === 'locked' && !locked) locked = true;
-            else fail(`unexpected '${w}' (expected pte|pmd, dirty|clean, locked, each at most once)`);
-          }
-          if (kind === 'absent' && (level !== null || dirty !== null || locked)) fail('an absent entry has no level/dirty/locked to check');
-          pushExpect({ op: 'expect-entry', line, text, file: words[2]!, offset, kind: kind as 'absent' | 'empty' | 'zero' | 'real', level, dirty, locked });
-          return;
+          return void pushExpect(parseExpectEntry(words, line, text, fileNamed(words[2]!), num, fail));
         }
         if (what === 'writeback') {
           arity(4, 4, 'expect writeback F N');
@@ -409,13 +402,14 @@ export function parseScenario(text: string, file: string): Scenario {
           pushExpect({ op: 'expect-last', line, text, outcome: o as Outcome });
           return;
         }
+        if (what === 'done' || what === 'hang') return pushExpect(parseExpectTask(words, line, text, procs, fail));
         if (what === 'dmesg') {
           if (words.length < 3) fail(`expected 'expect dmesg none|TEXT'`);
           const rest = words.slice(2).join(' ');
           pushExpect({ op: 'expect-dmesg', line, text, contains: rest === 'none' ? null : rest });
           return;
         }
-        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg ...'`);
+        return fail(`expected 'expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg|done|hang ...'`);
       }
     }
 
@@ -426,7 +420,10 @@ export function parseScenario(text: string, file: string): Scenario {
     const verb = words[1]!;
     if (exited.has(proc)) fail(`process ${proc} has exited`);
     acted = true;
+    const owner = threadVerb(threadOf, proc, verb, fail);
     switch (verb) {
+      case 'resume':
+        return void stmts.push(parseResume(words, line, fail));
       case 'mmap': {
         arity(8, 11, 'P mmap M F offset O length L [rw|ro] [shared|private] [sync]');
         const m = name(words[2]!, 'mapping');
@@ -453,7 +450,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
         mapped += length;
         if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
-        maps.set(m, { proc, file: f, length, unmapped: false, write: write ?? true });
+        maps.set(m, { proc: owner ?? proc, file: f, length, unmapped: false, write: write ?? true });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
       }
@@ -595,6 +592,7 @@ export function parseScenario(text: string, file: string): Scenario {
         fail(`unknown statement '${proc} ${verb}' (expected ${STATEMENT_FORMS})`);
     }
   });
+  for (const st of starts) stmts[st.at] = { op: 'start', line: st.line, proc: st.proc, stmt: stmts[st.at]!, until: st.until };
   if (stmts.length === 0) throw new InputError(`${file}:${Math.max(1, lines.length)}`, `no statements: an empty scenario checks nothing (expected ${STATEMENT_FORMS})`);
   return { file, settings, settingLines, stmts, ...(bugs.length > 0 ? { bugs } : {}) };
 }

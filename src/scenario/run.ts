@@ -12,13 +12,18 @@ import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Pin } from '../kernel/gup.ts';
 import type { Vma } from '../kernel/mm.ts';
+import { Scheduler, Task, WouldSleep, type Steps } from '../kernel/task.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError, InternalError } from './errors.ts';
+import { compareBytes, describeLost } from './bytes.ts';
 import { formatStmt } from './format.ts';
-import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
+export { describeLost } from './bytes.ts';
+import type { Guard, Outcome, Scenario, Stmt } from './parse.ts';
+import { describeTask, isHung, settleWokenTasks, stateOf, syncPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
+export type { TaskReport } from './task-report.ts';
 
 /**
  * What the runner asks of a trace writer (src/scenario/trace.ts TraceRecorder implements it):
@@ -92,7 +97,10 @@ export interface RunReport {
   expects_skipped: ExpectResult[];
   /** The kernel log (WARN/BUG lines). */
   dmesg: string[];
+  /** Each process's and thread's task at the end: done, paused at a point, blocked on a lock (task.ts). */
+  tasks: Record<string, TaskReport>;
 }
+
 
 function pickSetting<T extends string>(scn: Scenario, key: 'arch' | 'kernel' | 'mkclean' | 'persistence' | 'pmd', override: T | undefined, fallback: T): { value: T; where: string } {
   if (override !== undefined) return { value: override, where: `--${key}` };
@@ -123,7 +131,7 @@ export function buildSimulation(scn: Scenario, opts: RunOptions, cpus: number): 
 }
 
 export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
-  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork').length;
+  const procCount = scn.stmts.filter((s) => s.op === 'proc' || s.op === 'fork' || s.op === 'thread').length;
   const sim = buildSimulation(scn, opts, Math.max(1, procCount));
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
@@ -137,6 +145,12 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   if (opts.events !== undefined) sim.listen(opts.events);
   const observe = observeFor(scn, sim);
   const bugOn = sim.bugs.length > 0;
+  // Every process and thread is a task; a statement without `start` runs to its end unless it must sleep.
+  const sched = new Scheduler();
+  sim.kernel.tasks = sched;
+  const tasks = new Map<string, Task>();
+  const outcomes = new Map<Task, Outcome>();
+  const addTask = (p: Process): void => void tasks.set(p.name, new Task(p.name, p.cpu));
   let last: Outcome = 'ok';
   const record = (s: { line: number; text: string; when?: Guard }, ok: boolean, actual: string): void => {
     const r: ExpectResult = { line: s.line, ok, text: s.text, ...(ok ? {} : { actual }), ...(s.when !== undefined ? { when: s.when } : {}) };
@@ -151,6 +165,11 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         return;
       case 'proc':
         procs.set(s.name, sim.process(s.name));
+        addTask(procs.get(s.name)!);
+        return;
+      case 'thread':
+        procs.set(s.name, sim.thread(procs.get(s.of)!, s.name));
+        addTask(procs.get(s.name)!);
         return;
       case 'mmap':
         maps.set(s.name, procs.get(s.proc)!.mmap(s.name, files.get(s.file)!, { offset: s.offset, length: s.length, write: s.write, shared: s.shared, sync: s.sync }));
@@ -186,6 +205,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'fork': {
         const { child, vmas } = procs.get(s.proc)!.fork(s.child);
         procs.set(s.child, child);
+        addTask(child);
         for (const v of vmas) maps.set(v.name, v);
         return;
       }
@@ -204,15 +224,10 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'munmap':
         procs.get(s.proc)!.munmap(maps.get(s.map)!);
         return;
-      case 'pin':
-        pins.set(s.pin, procs.get(s.proc)!.pin(maps.get(s.map)!, s.offset, s.length, s.pin));
-        return;
       case 'dma':
-        sim.dma(pins.get(s.pin)!, s.offset, s.length, s.byte ?? undefined);
-        return;
+        return sim.dma(pins.get(s.pin)!, s.offset, s.length, s.byte ?? undefined);
       case 'unpin':
-        sim.unpin(pins.get(s.pin)!);
-        return;
+        return sim.unpin(pins.get(s.pin)!);
       case 'crash':
         sim.crash({ allStates: opts.allStates });
         crashLine = s.line;
@@ -285,7 +300,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'expect-tlb': {
         // What the process's CPU would use for the page without walking: a stale entry counts.
         const proc = procs.get(s.proc)!;
-        const t = sim.machine.hwMmu.tlbProbe(proc.mm.cpu, maps.get(s.map)!.start + s.offset);
+        const t = sim.machine.hwMmu.tlbProbe(proc.cpu, maps.get(s.map)!.start + s.offset);
         const write = t !== null && (t.perms & Perm.W) !== 0;
         const dirty = t !== null && (t.perms & Perm.D) !== 0;
         const ok = (t !== null) === s.cached && (t === null || ((s.write === null || write === s.write) && (s.dirty === null || dirty === s.dirty)));
@@ -293,7 +308,74 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         expects.push({ line: s.line, ok, text: s.text, ...(ok ? {} : { actual }) });
         return;
       }
+      case 'expect-task': {
+        const t = tasks.get(s.proc)!;
+        const ok = s.state === 'done' ? t.state === 'done' || t.state === 'idle' : isHung(t, tasks.values());
+        record(s, ok, describeTask(t, tasks.values()));
+        return;
+      }
     }
+  };
+
+  /** A pin's path, which names its pin once it has one. */
+  function* pinPath(name: string, path: Steps<Pin>): Steps {
+    pins.set(name, yield* path);
+  }
+
+  /** P's statement `s` as a kernel path (the ones with points or sleeps step by step). */
+  const pathOf = (s: Stmt): Steps => {
+    switch (s.op) {
+      case 'write':
+        return procs.get(s.proc)!.writeSteps(maps.get(s.map)!, s.offset, s.length, s.byte ?? undefined);
+      case 'read':
+        return procs.get(s.proc)!.readSteps(maps.get(s.map)!, s.offset, new Uint8Array(s.length));
+      case 'flush':
+        return procs.get(s.proc)!.flushSteps(maps.get(s.map)!, s.offset, s.length);
+      case 'fsync':
+        return procs.get(s.proc)!.fsyncSteps(files.get(s.file)!);
+      case 'msync':
+        return procs.get(s.proc)!.msyncSteps(maps.get(s.map)!, s.offset, s.length ?? undefined);
+      case 'pwrite':
+        return procs.get(s.proc)!.pwriteSteps(files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+      case 'fallocate':
+        return procs.get(s.proc)!.fallocateSteps(s.mode, files.get(s.file)!, s.offset, s.length);
+      case 'truncate':
+        return procs.get(s.proc)!.truncateSteps(files.get(s.file)!, s.size);
+      case 'pin':
+        return pinPath(s.pin, procs.get(s.proc)!.pinSteps(maps.get(s.map)!, s.offset, s.length, s.pin));
+      default:
+        return syncPath(() => exec(s));
+    }
+  };
+
+  /**
+   * Runs a task statement (plain, `start` or `resume`) until its task ends, pauses or sleeps;
+   * an error of the statement itself is thrown here, as a plain statement's always was.
+   */
+  const runTask = (s: Stmt, where: string): void => {
+    const proc = 'proc' in s ? s.proc : '';
+    const task = tasks.get(proc)!;
+    if (s.op === 'resume') {
+      if (task.state !== 'paused') throw new InputError(where, `${proc} is not paused (${describeTask(task, tasks.values())}): only a task stopped at a point can resume`);
+      sched.resume(task, s.line, s.until);
+    } else {
+      if (task.state === 'paused' || task.state === 'blocked') throw new InputError(where, `${proc} is ${describeTask(task, tasks.values())}: its statement on line ${task.line} has not finished (resume it, or wake it, first)`);
+      const inner = s.op === 'start' ? s.stmt : s;
+      sched.start(task, observe.wrap(inner, files, maps, pathOf(inner)), s.line, s.op === 'start' ? s.until : null);
+    }
+    // (read through a function: the checks above narrowed task.state, which the driver changed)
+    if (stateOf(task) === 'blocked') last = 'blocked';
+    const err = task.error;
+    task.error = null;
+    if (err !== null) throw err;
+  };
+
+  const settleWoken = (): void => settleWokenTasks(tasks.values(), outcomes, scn.file, outcomeOf);
+
+  /** One statement: a task's through the driver, the scenario's own directly. */
+  const runOne = (s: Stmt, where: string): void => {
+    if (TASK_OPS.has(s.op)) runTask(s, where);
+    else observe.run(s, files, maps, () => exec(s));
   };
 
   const stmts = scn.stmts;
@@ -306,12 +388,13 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       last = 'ok';
       if (stmts[i + 1]?.op === 'expect-last') {
         try {
-          observe.run(s, files, maps, () => exec(s));
+          runOne(s, where);
         } catch (e) {
           const o = outcomeOf(e);
           if (o === null) throw e instanceof InputError ? e : new InputError(where, e instanceof Error ? e.message.split('\n')[0]! : String(e));
           last = o;
         }
+        settleWoken();
         opts.afterStatement?.(s, sim, names);
         continue;
       }
@@ -319,13 +402,14 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     try {
       if (opts.trace !== undefined) {
         const proc = 'proc' in s ? procs.get(s.proc) : undefined;
-        const tid = proc !== undefined ? proc.mm.cpu + 1 : 0;
+        const tid = proc !== undefined ? proc.cpu + 1 : 0;
         const before = sim.machine.mmuCounters();
-        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.mm.cpu})` : 'kernel / machine', () => observe.run(s, files, maps, () => exec(s)));
+        opts.trace.statement(s.line, statementText(s), tid, proc !== undefined ? `${proc.name} (cpu ${proc.cpu})` : 'kernel / machine', () => runOne(s, where));
         opts.trace.walks(tid, before, sim.machine.mmuCounters());
       } else {
-        observe.run(s, files, maps, () => exec(s));
+        runOne(s, where);
       }
+      settleWoken();
       opts.afterStatement?.(s, sim, names);
     } catch (e) {
       if (e instanceof InputError || e instanceof InternalError) throw e;
@@ -335,10 +419,14 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         last = 'bug';
         continue;
       }
-      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault) throw new InputError(where, e.message.split('\n')[0]!);
+      if (e instanceof SimulationError || e instanceof KernelError || e instanceof UserFault || e instanceof WouldSleep) throw new InputError(where, e.message.split('\n')[0]!);
       throw new InternalError(`${where} (${statementText(s)})`, e);
     }
   }
+  // A `start ... until` or `resume until` whose statement ended without passing its point.
+  const missed = sched.missed[0];
+  if (missed !== undefined) throw new InputError(`${scn.file}:${missed.line}`, `${missed.task} never reached 'until ${missed.until.when} ${missed.until.point}': its statement ended without passing that point`);
+  sim.kernel.tasks = null;
 
   const result = sim.crashResult ?? sim.crash({ allStates: opts.allStates });
   const faults: RunReport['faults'] = {};
@@ -361,8 +449,11 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     bugs: sim.bugs,
     expects_skipped: skipped,
     dmesg: [...sim.kernel.log],
+    tasks: taskReports(tasks, outcomes),
   };
 }
+
+
 
 /** What a statement's error means as an outcome (`expect last`), or null for an error of the scenario. */
 function outcomeOf(e: unknown): Outcome | null {
@@ -388,6 +479,8 @@ interface Observer {
   written(file: DaxFile, offset: number, length: number): Uint8Array;
   /** Runs one statement, counting the writebacks of an fsync/msync. */
   run(s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>, body: () => void): void;
+  /** The same around a task's path, which may pause in between. */
+  wrap(s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>, path: Steps): Steps;
 }
 
 function observeFor(scn: Scenario, sim: Simulation): Observer {
@@ -397,6 +490,8 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
   const shadow = new Map<DaxFile, Map<number, Uint8Array>>();
   const lastWriteback = new Map<DaxFile, number>();
   const written = new Map<DaxFile, number>();
+  const syncedFile = (s: Stmt, files: ReadonlyMap<string, DaxFile>, maps: ReadonlyMap<string, Vma>): DaxFile | undefined =>
+    !wantsWriteback ? undefined : s.op === 'fsync' ? files.get(s.file) : s.op === 'msync' ? maps.get(s.map)?.file : undefined;
   if (wantsWritten) {
     sim.listen({
       fileStore(file, offset, len) {
@@ -434,32 +529,20 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
       return out;
     },
     run(s, files, maps, body) {
-      const file = !wantsWriteback ? undefined : s.op === 'fsync' ? files.get(s.file) : s.op === 'msync' ? maps.get(s.map)?.file : undefined;
+      const file = syncedFile(s, files, maps);
       if (file === undefined) return body();
       const before = written.get(file) ?? 0;
       body();
       lastWriteback.set(file, (written.get(file) ?? 0) - before);
     },
+    *wrap(s, files, maps, path) {
+      const file = syncedFile(s, files, maps);
+      if (file === undefined) return yield* path;
+      const before = written.get(file) ?? 0;
+      yield* path;
+      lastWriteback.set(file, (written.get(file) ?? 0) - before);
+    },
   };
-}
-
-/** null when `got` is what `want` says, else the first difference in one line. */
-function compareBytes(got: Uint8Array, want: BytesWanted, fileOffset: number, fileNow: () => Uint8Array, written: Uint8Array): string | null {
-  const expected = want.kind === 'zero' ? new Uint8Array(got.length) : want.kind === 'byte' ? new Uint8Array(got.length).fill(want.byte) : want.kind === 'file' ? fileNow() : written;
-  for (let i = 0; i < got.length; i++) {
-    if (got[i] !== expected[i]) {
-      const hex = (b: number): string => '0x' + b.toString(16).padStart(2, '0');
-      const zeros = got.every((b) => b === 0);
-      return `${zeros ? 'all zero: ' : ''}byte ${hex(got[i]!)} at file offset 0x${(fileOffset + i).toString(16)} where ${want.kind === 'byte' ? `byte ${want.byte}` : want.kind} is ${hex(expected[i]!)}`;
-    }
-  }
-  return null;
-}
-
-export function describeLost(lost: readonly LostRange[]): string {
-  const total = lost.reduce((a, r) => a + r.length, 0);
-  const parts = lost.slice(0, 4).map((r) => `${r.file}[0x${r.offset.toString(16)}+${r.length}]`);
-  return `${total} bytes: ${parts.join(', ')}${lost.length > 4 ? ', ...' : ''}`;
 }
 
 /** How many words of a statement name it in a trace slice or an internal error (an expect: all of it). */
@@ -486,6 +569,10 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   madvise: 3,
   mprotect: 3,
   crash: 1,
+  thread: 4,
+  start: 4,
+  resume: 2,
+  'expect-task': Infinity,
   'expect-durable': Infinity,
   'expect-pte': Infinity,
   'expect-tlb': Infinity,

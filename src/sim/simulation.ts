@@ -14,6 +14,8 @@ import { committedPa, forEachBlock, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
 import type { Pin } from '../kernel/gup.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
+import { Access } from '../kernel/ports.ts';
+import { runSteps, type Steps } from '../kernel/task.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import { Machine, type Persistence } from '../machine/machine.ts';
 
@@ -183,8 +185,19 @@ export class Simulation {
 
   process(name: string): Process {
     this.live();
-    if (this.kernel.mms.length >= this.machine.cpus) throw new SimulationError(`too many processes: the machine has ${this.machine.cpus} CPUs`);
+    if (this.cpusUsed >= this.machine.cpus) throw new SimulationError(`too many processes: the machine has ${this.machine.cpus} CPUs`);
+    this.cpusUsed++;
     return new Process(this, this.kernel.createProcess(name));
+  }
+
+  private cpusUsed = 0;
+
+  /** A thread of `proc` named `name`: the same mm on a CPU of its own (its own TLB). */
+  thread(proc: Process, name: string): Process {
+    this.live();
+    if (this.cpusUsed >= this.machine.cpus) throw new SimulationError(`too many processes and threads: the machine has ${this.machine.cpus} CPUs`);
+    this.cpusUsed++;
+    return new Process(this, proc.mm, this.kernel.createThread(proc.mm), name);
   }
 
   /** A value unique to write number `w` at file offset `x`: 1 + (37w + x) mod 255, never 0. */
@@ -295,13 +308,22 @@ function readFileNow(cache: Machine['cache'], file: DaxFile, offset: number, len
 }
 
 export class Process {
+  /** The CPU it runs on: the mm's own, or a thread's. */
+  readonly cpu: number;
+  private readonly threadName: string | undefined;
+
   constructor(
     readonly sim: Simulation,
     readonly mm: Mm,
-  ) {}
+    cpu?: number,
+    threadName?: string,
+  ) {
+    this.cpu = cpu ?? mm.cpu;
+    this.threadName = threadName;
+  }
 
   get name(): string {
-    return this.mm.name;
+    return this.threadName ?? this.mm.name;
   }
 
   mmap(name: string, file: DaxFile, opts: MapOptions): Vma {
@@ -316,6 +338,11 @@ export class Process {
 
   /** Stores `length` bytes at `offset` of `vma`: `byte` everywhere, or a value unique to this write. */
   write(vma: Vma, offset: number, length: number, byte?: number): void {
+    runSteps(this.writeSteps(vma, offset, length, byte));
+  }
+
+  /** write() as a task's path (the faults it takes may stop at points or sleep). */
+  writeSteps(vma: Vma, offset: number, length: number, byte?: number): Steps {
     this.sim.live();
     this.own(vma);
     const data = new Uint8Array(length);
@@ -325,31 +352,44 @@ export class Process {
       const base = vma.pgoff * this.sim.pageSize + offset;
       for (let i = 0; i < length; i++) data[i] = this.sim.patternFor(w, base + i);
     }
-    this.sim.kernel.userWrite(this.mm, vma.start + offset, data);
+    return this.sim.kernel.userAccess(this.mm, vma.start + offset, data, Access.Write, this.cpu);
   }
 
   read(vma: Vma, offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    runSteps(this.readSteps(vma, offset, out));
+    return out;
+  }
+
+  /** read() into `out` as a task's path. */
+  readSteps(vma: Vma, offset: number, out: Uint8Array): Steps {
     this.sim.live();
     this.own(vma);
-    const out = new Uint8Array(length);
-    this.sim.kernel.userRead(this.mm, vma.start + offset, out);
-    return out;
+    return this.sim.kernel.userAccess(this.mm, vma.start + offset, out, Access.Read, this.cpu);
   }
 
   /** clwb of every line of [offset, offset+length) of `vma`. */
   flush(vma: Vma, offset: number, length: number): void {
+    runSteps(this.flushSteps(vma, offset, length));
+  }
+
+  flushSteps(vma: Vma, offset: number, length: number): Steps {
     this.sim.live();
     this.own(vma);
-    this.sim.kernel.userFlush(this.mm, vma.start + offset, length);
+    return this.sim.kernel.userFlushSteps(this.mm, vma.start + offset, length, this.cpu);
   }
 
   sfence(): void {
     this.sim.live();
-    this.sim.kernel.userFence(this.mm);
+    this.sim.kernel.userFence(this.mm, this.cpu);
   }
 
   /** write(2) of `length` bytes at `offset` of `file`: `byte` everywhere, or a value unique to this write. */
   pwrite(file: DaxFile, offset: number, length: number, byte?: number): void {
+    runSteps(this.pwriteSteps(file, offset, length, byte));
+  }
+
+  pwriteSteps(file: DaxFile, offset: number, length: number, byte?: number): Steps {
     this.sim.live();
     const data = new Uint8Array(length);
     if (byte !== undefined) data.fill(byte);
@@ -357,19 +397,24 @@ export class Process {
       const w = this.sim.takeWriteId();
       for (let i = 0; i < length; i++) data[i] = this.sim.patternFor(w, offset + i);
     }
-    this.sim.kernel.pwrite(this.mm, file, offset, data);
+    return this.sim.kernel.pwriteSteps(this.cpu, file, offset, data);
   }
 
   /** fallocate(FALLOC_FL_ZERO_RANGE) of [offset, offset + length) of `file`. */
   fallocateZero(file: DaxFile, offset: number, length: number): void {
-    this.sim.live();
-    this.sim.kernel.fallocateZero(this.mm, file, offset, length);
+    runSteps(this.fallocateSteps('zero', file, offset, length));
   }
 
   /** fallocate(FALLOC_FL_PUNCH_HOLE) of [offset, offset + length) of `file`. */
   fallocatePunch(file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocateSteps('punch', file, offset, length));
+  }
+
+  /** fallocate zero or punch as this task's path: it may wait for the invalidate_lock or for pinned pages. */
+  fallocateSteps(mode: 'zero' | 'punch', file: DaxFile, offset: number, length: number): Steps {
     this.sim.live();
-    this.sim.kernel.fallocatePunch(this.mm, file, offset, length);
+    const k = this.sim.kernel;
+    return mode === 'zero' ? k.fallocateZeroSteps(this.cpu, file, offset, length) : k.fallocatePunchSteps(this.cpu, file, offset, length);
   }
 
   /** madvise(MADV_DONTNEED) of [offset, offset + length) of mapping `vma`. */
@@ -398,15 +443,23 @@ export class Process {
 
   /** pin_user_pages(FOLL_WRITE) of [offset, offset + length) of mapping `vma`: a pin named `name` (src/kernel/gup.ts). */
   pin(vma: Vma, offset: number, length: number, name: string): Pin {
+    return runSteps(this.pinSteps(vma, offset, length, name));
+  }
+
+  pinSteps(vma: Vma, offset: number, length: number, name: string): Steps<Pin> {
     this.sim.live();
     this.own(vma);
-    return this.sim.kernel.pin(vma, name, offset, length);
+    return this.sim.kernel.pinSteps(vma, name, offset, length);
   }
 
   /** truncate(2) of `file` to `size` bytes. */
   truncate(file: DaxFile, size: number): void {
+    runSteps(this.truncateSteps(file, size));
+  }
+
+  truncateSteps(file: DaxFile, size: number): Steps {
     this.sim.live();
-    this.sim.kernel.truncate(file, size);
+    return this.sim.kernel.truncateSteps(file, size);
   }
 
   /** read(2) of `length` bytes at `offset` of `file`. */
@@ -418,14 +471,22 @@ export class Process {
   }
 
   fsync(file: DaxFile): void {
+    runSteps(this.fsyncSteps(file));
+  }
+
+  fsyncSteps(file: DaxFile): Steps {
     this.sim.live();
-    this.sim.kernel.fsync(this.mm, file);
+    return this.sim.kernel.fsyncSteps(this.cpu, file);
   }
 
   msync(vma: Vma, offset = 0, length?: number): void {
+    runSteps(this.msyncSteps(vma, offset, length));
+  }
+
+  msyncSteps(vma: Vma, offset = 0, length?: number): Steps {
     this.sim.live();
     this.own(vma);
-    this.sim.kernel.msync(vma, offset, length ?? vma.end - vma.start - offset);
+    return this.sim.kernel.msyncSteps(vma, offset, length ?? vma.end - vma.start - offset, this.cpu);
   }
 
   munmap(vma: Vma): void {

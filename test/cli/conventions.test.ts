@@ -61,7 +61,7 @@ describe('--version and --help', () => {
 
 describe('user errors and internal errors', () => {
   it('a model failure inside a statement is an internal error: exit 3, the statement named, one line', async () => {
-    vi.spyOn(Process.prototype, 'write').mockImplementation(() => {
+    vi.spyOn(Process.prototype, 'writeSteps').mockImplementation(() => {
       throw new RangeError('index 9 out of range');
     });
     const r = await runCliCaptured(['run', SEED]);

@@ -1,0 +1,98 @@
+// Sleeping locks other than the DAX entry lock (entry-lock.ts): the rw_semaphore of
+// kernel/locking/rwsem.c (Linux 6.1) as mapping->invalidate_lock uses it
+// (filemap_invalidate_lock / _shared, include/linux/fs.h). ext4's DAX faults take it shared
+// around dax_iomap_fault (fs/ext4/file.c ext4_dax_huge_fault, which .fault, .huge_fault,
+// .page_mkwrite and .pfn_mkwrite all reach), hole punch, zero range and truncate take it
+// exclusive (fs/ext4/inode.c ext4_punch_hole, ext4_setattr; fs/ext4/extents.c
+// ext4_zero_range). Before d4f5258eae7b "ext4: Convert to use mapping->invalidate_lock"
+// (v5.15) the same rule was EXT4_I(inode)->i_mmap_sem; all the kernels daxsim runs (5.17,
+// 5.19, 6.1) have invalidate_lock, so one rule serves them.
+//
+// Waiters queue FIFO (rwsem_add_waiter: list_add_tail). On release rwsem_mark_wake wakes the
+// first waiter if it is a writer, or else every reader in the queue (writers in between
+// stay queued: "grant up to MAX_READERS_WAKEUP read locks to all the readers in the queue");
+// the lock is handed to the woken task (the handoff), so a woken waiter owns it.
+
+import type { DaxFile } from './mm.ts';
+import type { Scheduler, Steps, Waiter } from './task.ts';
+
+interface RwWaiter {
+  readonly w: Waiter;
+  readonly write: boolean;
+}
+
+export class RwSemaphore {
+  readers = 0;
+  writer = false;
+  readonly queue: RwWaiter[] = [];
+
+  constructor(readonly what: string) {}
+}
+
+function sleeper(sched: Scheduler | null, sem: RwSemaphore, write: boolean): Waiter {
+  const w: Waiter = { kind: 'sleep', owner: sched?.current ?? null, exclusive: write, xa: -1, index: -1, what: `${sem.what} (${write ? 'down_write' : 'down_read'})`, woken: false };
+  sem.queue.push({ w, write });
+  return w;
+}
+
+/** down_read: free of writers and of waiters, or sleep until the lock is handed over. */
+export function* downRead(sched: Scheduler | null, sem: RwSemaphore): Steps {
+  if (!sem.writer && sem.queue.length === 0) {
+    sem.readers++;
+    return;
+  }
+  yield sleeper(sched, sem, false);
+}
+
+/** down_write: free, or sleep until handed over. */
+export function* downWrite(sched: Scheduler | null, sem: RwSemaphore): Steps {
+  if (!sem.writer && sem.readers === 0 && sem.queue.length === 0) {
+    sem.writer = true;
+    return;
+  }
+  yield sleeper(sched, sem, true);
+}
+
+export function upRead(sched: Scheduler | null, sem: RwSemaphore): void {
+  sem.readers--;
+  if (sem.readers === 0) markWake(sched, sem);
+}
+
+export function upWrite(sched: Scheduler | null, sem: RwSemaphore): void {
+  sem.writer = false;
+  markWake(sched, sem);
+}
+
+function grant(sched: Scheduler | null, w: Waiter): void {
+  w.woken = true;
+  if (w.owner !== null) sched?.wake(w.owner);
+}
+
+/** rwsem_mark_wake: the first waiter if it writes, else every waiting reader. */
+function markWake(sched: Scheduler | null, sem: RwSemaphore): void {
+  const first = sem.queue[0];
+  if (first === undefined) return;
+  if (first.write) {
+    sem.queue.shift();
+    sem.writer = true;
+    grant(sched, first.w);
+    return;
+  }
+  for (let i = 0; i < sem.queue.length; ) {
+    const q = sem.queue[i]!;
+    if (q.write) {
+      i++;
+      continue;
+    }
+    sem.queue.splice(i, 1);
+    sem.readers++;
+    grant(sched, q.w);
+  }
+}
+
+/** mapping->invalidate_lock of `file`, made on first use in the kernel's table (KernelContext.invalidateLocks). */
+export function invalidateLock(k: { readonly invalidateLocks: Map<DaxFile, RwSemaphore> }, file: DaxFile): RwSemaphore {
+  let sem = k.invalidateLocks.get(file);
+  if (sem === undefined) k.invalidateLocks.set(file, (sem = new RwSemaphore(`invalidate_lock of ${file.name}`)));
+  return sem;
+}
