@@ -13,7 +13,7 @@ import { BlockAllocator } from './alloc.ts';
 import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
-import type { RwSemaphore } from './locks.ts';
+import type { RwSemaphore, SpinLock } from './locks.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
 import type { CachePort, MmuPort, PmemFlush } from './ports.ts';
 import type { Strategy } from './strategies.ts';
@@ -139,6 +139,8 @@ export class KernelContext {
   readonly pageRefs = new Map<number, number>();
   /** wait_var_event's queues of the pages' refcounts, by pfn (gup.ts waitPageIdle: break layouts waiting for pins). */
   readonly refcountWaits = new Map<number, WaitQueue>();
+  /** The PMD page-table locks, by PMD table (pmd-lock.ts), made on first use. */
+  readonly pmdLocks = new Map<number, SpinLock>();
 
   constructor(
     readonly machine: MachinePorts,

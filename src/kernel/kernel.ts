@@ -14,6 +14,7 @@ import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
+import { zapPmdRangeLocked } from './pmd-lock.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRangeSteps, zapVmaRange } from './writeback.ts';
 
@@ -151,8 +152,13 @@ export class Kernel extends KernelContext {
    * the VMA (daxsim's madvise does not cross VMAs).
    */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
+    runSteps(this.madviseDontneedSteps(vma, offset, length));
+  }
+
+  /** madvise dontneed as a task's path: a huge PMD's zap waits for its PMD lock (pmd-lock.ts). */
+  *madviseDontneedSteps(vma: Vma, offset: number, length: number): Steps {
     const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
-    madviseDontneed(this, vma, start, end);
+    yield* zapPmdRangeLocked(this, vma, start, end, () => madviseDontneed(this, vma, start, end));
   }
 
   /** mprotect(addr, len, prot) of a whole VMA (mprotect.ts): part of one would need split_vma, not modelled. */

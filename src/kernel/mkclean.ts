@@ -26,12 +26,15 @@ import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
 import type { DaxFile } from './file.ts';
 import type { Vma } from './mm.ts';
-import type { Slot } from './pgtable.ts';
+import { newSlot, type Slot } from './pgtable.ts';
+import { spinLock, spinUnlock } from './locks.ts';
+import { pmdLockOf } from './pmd-lock.ts';
 import type { Strategy } from './strategies.ts';
+import { AFTER, BEFORE, type Steps } from './task.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
 
-type MkcleanFn = (k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number) => void;
+type MkcleanFn = (k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number) => Steps;
 
 /**
  * Each strategy's writeback step (strategies.ts describes them). Under FS_DAX_LIMITED there
@@ -46,9 +49,17 @@ const MKCLEAN: Readonly<Record<Strategy, MkcleanFn>> = {
   'page-head': (k, file, e, index, pfn, count) => (k.layout.fsDaxLimited ? daxEntryMkclean(k, file, e, index, pfn, true) : pageHeadMkclean(k, file, e, index, pfn, count)),
 };
 
-/** The mkclean step of dax_writeback_one for entry `e` ([index, index + count), head pfn `pfn`). */
-export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
-  MKCLEAN[k.config.strategy](k, file, e, index, pfn, count);
+/** The mkclean step of dax_writeback_one for entry `e` ([index, index + count), head pfn `pfn`): a task's path, which stops at mkclean_clear. */
+export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
+  return MKCLEAN[k.config.strategy](k, file, e, index, pfn, count);
+}
+
+/**
+ * The slot a walk of mkclean reads into: the kernel's scratch one, or under tasks one of its
+ * own, since the walk stays live across its mkclean_clear point while other tasks run.
+ */
+function walkSlot(k: KernelContext): Slot {
+  return k.tasks === null ? k.scratch.mkcleanSlot : newSlot();
 }
 
 /**
@@ -119,8 +130,25 @@ function transientLeaf(k: KernelContext, lv: number, old: Entry, out: Entry): vo
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
  * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
  */
-function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
-  const cleared = k.scratch.cleared;
+function* cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
+  const l = k.layout;
+  if (lv !== k.pmdLevel) return yield* cleanLeafLocked(k, vma, va, lv, pa, entry);
+  // page_vma_mapped_walk / follow_invalidate_pte hold the PMD lock over a huge PMD (pmd_lock)
+  // from reading it to page_vma_mapped_walk_done, across the whole change (pmd-lock.ts); the
+  // leaf is read again under it
+  const lock = pmdLockOf(k, pa);
+  yield* spinLock(k.tasks, lock);
+  try {
+    k.readEntry(pa, entry);
+    if (l.isNone(lv, entry) || !l.isPresent(lv, entry)) return 'not-mapped';
+    return yield* cleanLeafLocked(k, vma, va, lv, pa, entry);
+  } finally {
+    spinUnlock(k.tasks, lock);
+  }
+}
+
+/** cleanLeaf with the leaf's lock held; the mkclean_clear point around the transient value. */
+function* cleanLeafLocked(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
   const l = k.layout;
   if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
   // The PMD branch flushes the whole huge page: e583b5c472bd "dax: fix cache flush on
@@ -131,10 +159,18 @@ function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numbe
   // The transient state: ptep_clear_flush / pmdp_invalidate leave the slot cleared or
   // invalid, the TLB flushed, before the write-protected, clean value is set (set_pte_at /
   // set_pmd_at). `entry` keeps the old value, which the clean one is made from.
+  // (the old value is kept in locals across the point: `entry` may be a scratch slot's)
+  const oldLo = entry.lo;
+  const oldHi = entry.hi;
+  const cleared = k.tasks === null ? k.scratch.cleared : { lo: 0, hi: 0 };
+  yield BEFORE.mkclean_clear;
   transientLeaf(k, lv, entry, cleared);
   k.writeEntry(pa, cleared);
   if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, k.bug('mkclean-vs-dontneed') ? 'pmdp_huge_clear_flush' : 'pmdp_invalidate');
   else flushTlbPage(k, vma.mm, va, 'ptep_clear_flush');
+  yield AFTER.mkclean_clear;
+  entry.lo = oldLo;
+  entry.hi = oldHi;
   l.wrprotect(lv, entry);
   l.mkclean(lv, entry);
   k.writeEntry(pa, entry);
@@ -147,8 +183,7 @@ function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numbe
  * clean the leaf if it maps exactly the head pfn (`slot` holds where the walk stopped). The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
  * before f729c8c9b24f, where follow_pte fails on a huge PMD and the VMA is skipped.
  */
-function followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean): MkcleanAction {
-  const slot = k.scratch.mkcleanSlot;
+function* followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean, slot: Slot): Steps<MkcleanAction> {
   const l = k.layout;
   k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
   k.counters.ptRefs += slot.level + 1;
@@ -157,12 +192,12 @@ function followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number
   const mapped = lv === k.pmdLevel ? pmdBranch && k.config.fsDaxPmd && !l.isNone(lv, ent) : lv === k.pt.last && !l.isNone(lv, ent) && l.isPresent(lv, ent);
   if (!mapped) return 'not-mapped';
   if (l.leafPfn(lv, ent) !== pfn) return 'pfn-mismatch';
-  return cleanLeaf(k, vma, address, lv, slot.pa, ent);
+  return yield* cleanLeaf(k, vma, address, lv, slot.pa, ent);
 }
 
 /** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte (fs/dax.c, v5.17). */
-function daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
-  const slot = k.scratch.mkcleanSlot;
+function* daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): Steps {
+  const slot = walkSlot(k);
   const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
   for (const vma of vmas) {
     k.counters.mkcleanVmas++;
@@ -171,7 +206,7 @@ function daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: nu
       visit(k, file, e, vma, address, k.pt.last, 'skipped-private');
       continue;
     }
-    const action = followAndClean(k, vma, address, pfn, pmdBranch);
+    const action = yield* followAndClean(k, vma, address, pfn, pmdBranch, slot);
     visit(k, file, e, vma, address, slot.level, action);
   }
   reportMissed(k, file, e, vmas);
@@ -195,7 +230,7 @@ function vmaAddressEnd(k: KernelContext, address: number, pgoff: number, nrPages
 }
 
 /** The fixed writeback step: for every VMA overlapping [index, index + count - 1], pfn_mkclean_range. */
-function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   // vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff_start, pgoff_end) (mm/rmap.c
   // rmap_walk_file), into the kernel's reused array (null while a query's result is in use: a
   // listener that re-entered writeback gets a fresh one).
@@ -203,13 +238,13 @@ function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: numbe
   k.scratch.vmaPool = null;
   const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
   const w = newPvmw(k);
-  for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w);
+  for (let i = 0; i < n; i++) yield* pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w);
   if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
   k.scratch.vmaPool = vmas;
 }
 
 /** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
-function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): void {
+function* pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): Steps {
   k.counters.mkcleanVmas++;
   if (!vma.flags.shared) {
     visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
@@ -218,7 +253,7 @@ function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma,
   const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
   if (address < 0) return;
   pvmwStart(w, vma, address, vmaAddressEnd(k, address, pgoff, nrPages, vma), pfn, nrPages, false);
-  mkcleanVma(k, file, e, vma, w);
+  yield* mkcleanVma(k, file, e, vma, w);
 }
 
 /**
@@ -259,7 +294,7 @@ interface Pvmw {
 }
 
 function newPvmw(k: KernelContext): Pvmw {
-  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: k.scratch.mkcleanSlot, hit: false, ptStop: 0, done: false };
+  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: walkSlot(k), hit: false, ptStop: 0, done: false };
 }
 
 /** Aims `w` at [address, end) of `vma` (the pvmw initialiser of page_vma_mkclean_one / page_mkclean_one). */
@@ -347,10 +382,11 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
 }
 
 /** page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it matched. */
-function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): void {
+function* mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
   const slot = w.slot;
   while (pvmwNext(k, w)) {
-    visit(k, file, e, vma, w.address, slot.level, w.hit ? cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch');
+    const action = w.hit ? yield* cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch';
+    visit(k, file, e, vma, w.address, slot.level, action);
   }
 }
 
@@ -360,7 +396,7 @@ function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: P
  * walks that one address with a page-based page_vma_mapped_walk: a PMD is a hit when it maps
  * this page as its head (pmd_page == page), a PTE when its pfn is this page's pfn.
  */
-function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   // The VMAs reached, for reportMissed only: not collected when nobody listens.
   const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
   const w = newPvmw(k);
@@ -378,7 +414,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
       if (!vma.flags.shared) continue; // invalid_mkclean_vma
       const address = pgoffAddress(k, pageIndex, vma);
       pvmwStart(w, vma, address, address + k.pageSize, pagePfn, 1, true);
-      mkcleanVma(k, file, e, vma, w);
+      yield* mkcleanVma(k, file, e, vma, w);
     }
   }
   k.scratch.vmaPool = vmas;
@@ -393,7 +429,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
  * index, as for a VMA starting inside the entry) and walks one page (a non-compound page:
  * nr_pages 1), so only leaves mapping the head pfn are cleaned.
  */
-function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   const vmas = file.mapping.iMmap.query(index, index + count - 1);
   const w = newPvmw(k);
   for (const vma of vmas) {
@@ -405,7 +441,7 @@ function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: nu
     const address = vmaPgoffAddress(k, index, 1, vma);
     if (address < 0) continue;
     pvmwStart(w, vma, address, address + k.pageSize, pfn, 1, true);
-    mkcleanVma(k, file, e, vma, w);
+    yield* mkcleanVma(k, file, e, vma, w);
   }
   reportMissed(k, file, e, vmas);
 }

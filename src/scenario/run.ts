@@ -317,8 +317,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     }
   };
 
-  /** A pin's path, which names its pin once it has one. */
-  function* pinPath(name: string, path: Steps<Pin>): Steps {
+  function* pinPath(name: string, path: Steps<Pin>): Steps { // names its pin once it has one
     pins.set(name, yield* path);
   }
 
@@ -341,6 +340,8 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
         return procs.get(s.proc)!.fallocateSteps(s.mode, files.get(s.file)!, s.offset, s.length);
       case 'truncate':
         return procs.get(s.proc)!.truncateSteps(files.get(s.file)!, s.size);
+      case 'madvise':
+        return procs.get(s.proc)!.madviseSteps(maps.get(s.map)!, s.offset, s.length);
       case 'pin':
         return pinPath(s.pin, procs.get(s.proc)!.pinSteps(maps.get(s.map)!, s.offset, s.length, s.pin));
       default:
@@ -557,9 +558,7 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   fsync: 3,
   msync: 3,
   munmap: 3,
-  pin: 3,
-  dma: 2,
-  unpin: 2,
+  pin: 3, dma: 2, unpin: 2,
   pwrite: 3,
   pread: 3,
   fallocate: 3,

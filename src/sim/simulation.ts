@@ -419,8 +419,12 @@ export class Process {
 
   /** madvise(MADV_DONTNEED) of [offset, offset + length) of mapping `vma`. */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
+    runSteps(this.madviseSteps(vma, offset, length));
+  }
+
+  madviseSteps(vma: Vma, offset: number, length: number): Steps {
     this.sim.live();
-    this.sim.kernel.madviseDontneed(vma, offset, length);
+    return this.sim.kernel.madviseDontneedSteps(vma, offset, length);
   }
 
   /** mprotect of [offset, offset + length) of mapping `vma` (the whole mapping). */
