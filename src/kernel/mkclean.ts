@@ -128,62 +128,70 @@ function transientLeaf(k: KernelContext, lv: number, old: Entry, out: Entry): vo
 
 /**
  * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
- * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
+ * TLB flush ptep_clear_flush / pmdp_invalidate does: cleanStart leaves the slot in its
+ * transient state (transientLeaf) and flushes, cleanFinish sets the clean value made from the
+ * old one (`entry`, unchanged in between). Returns false where there is nothing to clean.
  */
-function* cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
+function cleanStart(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry, cleared: Entry): boolean {
   const l = k.layout;
-  if (lv !== k.pmdLevel) return yield* cleanLeafLocked(k, vma, va, lv, pa, entry);
-  // page_vma_mapped_walk / follow_invalidate_pte hold the PMD lock over a huge PMD (pmd_lock)
-  // from reading it to page_vma_mapped_walk_done, across the whole change (pmd-lock.ts); the
-  // leaf is read again under it
-  const lock = pmdLockOf(k, pa);
-  yield* spinLock(k.tasks, lock);
-  try {
-    k.readEntry(pa, entry);
-    if (l.isNone(lv, entry) || !l.isPresent(lv, entry)) return 'not-mapped';
-    return yield* cleanLeafLocked(k, vma, va, lv, pa, entry);
-  } finally {
-    spinUnlock(k.tasks, lock);
-  }
-}
-
-/** cleanLeaf with the leaf's lock held; the mkclean_clear point around the transient value. */
-function* cleanLeafLocked(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
-  const l = k.layout;
-  if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+  if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return false;
   // The PMD branch flushes the whole huge page: e583b5c472bd "dax: fix cache flush on
   // PMD-mapped pages" (dax_entry_mkclean) and 7f9c9b607dc2 (page_vma_mkclean_one) replaced
   // flush_cache_page, which covers one page; bug pmd-flush-cache-range brings it back.
   const flushEnd = lv === k.pmdLevel && !k.bug('pmd-flush-cache-range') ? va + k.pmdSize : va + k.pageSize;
   flushCacheRange(vma, va, flushEnd);
-  // The transient state: ptep_clear_flush / pmdp_invalidate leave the slot cleared or
-  // invalid, the TLB flushed, before the write-protected, clean value is set (set_pte_at /
-  // set_pmd_at). `entry` keeps the old value, which the clean one is made from.
-  // (the old value is kept in locals across the point: `entry` may be a scratch slot's)
-  const oldLo = entry.lo;
-  const oldHi = entry.hi;
-  const cleared = k.tasks === null ? k.scratch.cleared : { lo: 0, hi: 0 };
-  yield BEFORE.mkclean_clear;
   transientLeaf(k, lv, entry, cleared);
   k.writeEntry(pa, cleared);
   if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, k.bug('mkclean-vs-dontneed') ? 'pmdp_huge_clear_flush' : 'pmdp_invalidate');
   else flushTlbPage(k, vma.mm, va, 'ptep_clear_flush');
-  yield AFTER.mkclean_clear;
-  entry.lo = oldLo;
-  entry.hi = oldHi;
-  l.wrprotect(lv, entry);
-  l.mkclean(lv, entry);
+  return true;
+}
+
+function cleanFinish(k: KernelContext, lv: number, pa: number, entry: Entry): MkcleanAction {
+  k.layout.wrprotect(lv, entry);
+  k.layout.mkclean(lv, entry);
   k.writeEntry(pa, entry);
   k.counters.mkcleanCleaned++;
   return 'cleaned';
 }
 
+/** The leaf cleaned in one go: outside tasks nothing can run in between, nor wait for its lock. */
+function cleanLeafNow(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
+  return cleanStart(k, vma, va, lv, pa, entry, k.scratch.cleared) ? cleanFinish(k, lv, pa, entry) : 'already-clean';
+}
+
+/**
+ * The leaf cleaned as a task's step: the mkclean_clear point on either side of the transient
+ * state and, over a huge PMD, the PMD lock page_vma_mapped_walk / follow_invalidate_pte hold
+ * from reading it to page_vma_mapped_walk_done (pmd_lock; pmd-lock.ts), the leaf read again
+ * under it. `entry` must be the walk's own (walkSlot), as it is live across the points.
+ */
+function* cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
+  const l = k.layout;
+  const lock = lv === k.pmdLevel ? pmdLockOf(k, pa) : null;
+  if (lock !== null) {
+    yield* spinLock(k.tasks, lock);
+    k.readEntry(pa, entry);
+  }
+  try {
+    if (lock !== null && (l.isNone(lv, entry) || !l.isPresent(lv, entry))) return 'not-mapped';
+    if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+    yield BEFORE.mkclean_clear;
+    cleanStart(k, vma, va, lv, pa, entry, { lo: 0, hi: 0 });
+    yield AFTER.mkclean_clear;
+    return cleanFinish(k, lv, pa, entry);
+  } finally {
+    if (lock !== null) spinUnlock(k.tasks, lock);
+  }
+}
+
 /**
  * follow_invalidate_pte at one address, then the PMD or PTE branch of dax_entry_mkclean:
- * clean the leaf if it maps exactly the head pfn (`slot` holds where the walk stopped). The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
+ * null where the leaf maps exactly the head pfn and is to be cleaned (`slot` holds where the
+ * walk stopped), else why not. The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
  * before f729c8c9b24f, where follow_pte fails on a huge PMD and the VMA is skipped.
  */
-function* followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean, slot: Slot): Steps<MkcleanAction> {
+function followLeaf(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean, slot: Slot): MkcleanAction | null {
   const l = k.layout;
   k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
   k.counters.ptRefs += slot.level + 1;
@@ -192,7 +200,7 @@ function* followAndClean(k: KernelContext, vma: Vma, address: number, pfn: numbe
   const mapped = lv === k.pmdLevel ? pmdBranch && k.config.fsDaxPmd && !l.isNone(lv, ent) : lv === k.pt.last && !l.isNone(lv, ent) && l.isPresent(lv, ent);
   if (!mapped) return 'not-mapped';
   if (l.leafPfn(lv, ent) !== pfn) return 'pfn-mismatch';
-  return yield* cleanLeaf(k, vma, address, lv, slot.pa, ent);
+  return null;
 }
 
 /** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte (fs/dax.c, v5.17). */
@@ -206,7 +214,8 @@ function* daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: n
       visit(k, file, e, vma, address, k.pt.last, 'skipped-private');
       continue;
     }
-    const action = yield* followAndClean(k, vma, address, pfn, pmdBranch, slot);
+    const found = followLeaf(k, vma, address, pfn, pmdBranch, slot);
+    const action = found ?? (k.tasks === null ? cleanLeafNow(k, vma, address, slot.level, slot.pa, slot.entry) : yield* cleanLeaf(k, vma, address, slot.level, slot.pa, slot.entry));
     visit(k, file, e, vma, address, slot.level, action);
   }
   reportMissed(k, file, e, vmas);
@@ -238,22 +247,22 @@ function* rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: numb
   k.scratch.vmaPool = null;
   const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
   const w = newPvmw(k);
-  for (let i = 0; i < n; i++) yield* pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w);
+  for (let i = 0; i < n; i++) if (pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w)) yield* mkcleanVma(k, file, e, vmas[i]!, w);
   if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
   k.scratch.vmaPool = vmas;
 }
 
-/** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
-function* pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): Steps {
+/** pfn_mkclean_range (mm/rmap.c): aims `w` at the VMA for page_vma_mkclean_one's pfn-based walk, or false where there is none. */
+function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): boolean {
   k.counters.mkcleanVmas++;
   if (!vma.flags.shared) {
     visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
-    return;
+    return false;
   }
   const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
-  if (address < 0) return;
+  if (address < 0) return false;
   pvmwStart(w, vma, address, vmaAddressEnd(k, address, pgoff, nrPages, vma), pfn, nrPages, false);
-  yield* mkcleanVma(k, file, e, vma, w);
+  return true;
 }
 
 /**
@@ -381,14 +390,28 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
   }
 }
 
-/** page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it matched. */
-function* mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
+/**
+ * page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it
+ * matched; as a task's steps only under tasks (no generator per VMA or leaf outside them).
+ */
+function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
+  if (k.tasks !== null) return mkcleanVmaSteps(k, file, e, vma, w);
+  const slot = w.slot;
+  while (pvmwNext(k, w)) visit(k, file, e, vma, w.address, slot.level, w.hit ? cleanLeafNow(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch');
+  return NO_STEPS;
+}
+
+function* mkcleanVmaSteps(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
   const slot = w.slot;
   while (pvmwNext(k, w)) {
     const action = w.hit ? yield* cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch';
     visit(k, file, e, vma, w.address, slot.level, action);
   }
 }
+
+/** A path already at its end: what a step done at once returns to `yield*`. */
+const NO_STEPS: Steps = (function* (): Steps {})();
+NO_STEPS.next();
 
 /**
  * Dan Williams' alternative: page_mkclean on each struct page of the entry. rmap_walk_file

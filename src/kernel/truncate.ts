@@ -58,12 +58,7 @@ export function* daxLayoutBusyPageRange(k: KernelContext, file: DaxFile, startIn
  * may still write into them.
  */
 export function* ext4BreakLayouts(k: KernelContext, file: DaxFile, sem: RwSemaphore | null): Steps {
-  if (k.bug('pinned-truncate')) return;
-  for (;;) {
-    const pfn = yield* daxLayoutBusyPageRange(k, file, 0, TO_THE_END);
-    if (pfn < 0) return;
-    yield* waitPageIdle(k, pfn, sem);
-  }
+  if (!k.bug('pinned-truncate')) yield* waitBusyPages(k, file, TO_THE_END, sem);
 }
 
 /**
@@ -75,7 +70,11 @@ export function* ext4BreakLayouts(k: KernelContext, file: DaxFile, sem: RwSemaph
  * end_idx 0, so only page 0 is unmapped and scanned, and a page pinned past it is not waited for.
  */
 export function* fuseDaxBreakLayouts(k: KernelContext, file: DaxFile, sem: RwSemaphore | null): Steps {
-  const endIndex = k.bug('fuse-break-layouts-end0') ? 0 : TO_THE_END;
+  yield* waitBusyPages(k, file, k.bug('fuse-break-layouts-end0') ? 0 : TO_THE_END, sem);
+}
+
+/** The loop both filesystems run: while pages [0, endIndex] hold a busy page, wait for it to go idle. */
+function* waitBusyPages(k: KernelContext, file: DaxFile, endIndex: number, sem: RwSemaphore | null): Steps {
   for (;;) {
     const pfn = yield* daxLayoutBusyPageRange(k, file, 0, endIndex);
     if (pfn < 0) return;
