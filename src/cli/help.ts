@@ -64,6 +64,8 @@ export const HELP: Readonly<Record<string, CommandHelp>> = {
       ['--time SECONDS', 'stop after that long'],
       ['--shard I/N', 'run only scenarios I, I+N, I+2N, ... of the seed (0 <= I < N); merge shards with explore-merge'],
       ['--out DIR', 'where each finding is written as a .dax, as soon as it is shrunk (default ./explore-findings)'],
+      ['--interleave', 'search interleavings of 2-3 tasks at the named kernel points (one --arch, in this thread): hangs, stale mappings, losses'],
+      ['--bug NAME', 'with --interleave: run with that fix reverted (repeatable)'],
       JSON_OPT,
       HELP_OPT,
     ],

@@ -11,7 +11,7 @@
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { AddressSpace, DaxFile } from './mm.ts';
-import type { Steps } from './task.ts';
+import { Ready, type Path, type Steps } from './task.ts';
 import { finishWait, prepareToWaitExclusive, wakeUp } from './waitqueue.ts';
 
 /** dax_wake_mode (fs/dax.c): WAKE_NEXT wakes one exclusive waiter, WAKE_ALL every one. */
@@ -56,16 +56,36 @@ function findConflict(file: DaxFile, index: number, order: number): DaxEntry | u
  * reverts that: the PMD fault waits on the page entry's lock under the key of its own
  * PMD-aligned index, which the page entry's unlock (keyed by its own index) never wakes.
  */
-export function* getUnlockedEntry(k: KernelContext, file: DaxFile, index: number, order: number): Steps<Found> {
+export function getUnlockedEntry(k: KernelContext, file: DaxFile, index: number, order: number): Path<Found> {
+  const now = unlockedNow(k, file, index, order);
+  if (now === 'locked') return waitUnlocked(k, file, index, order);
+  NO_WAIT.value = now;
+  return NO_WAIT;
+}
+
+/** What get_unlocked_entry returns without sleeping, or 'locked' when it must wait. */
+function unlockedNow(k: KernelContext, file: DaxFile, index: number, order: number): Found | 'locked' {
+  const e = findConflict(file, index, order);
+  if (e === undefined) return undefined;
+  if (e.order < order && !k.bug('missed-wakeup-pmd')) return 'conflict';
+  return e.locked ? 'locked' : e;
+}
+
+/**
+ * The path of a lookup that needs no sleep (every lookup outside a race: each entry of a
+ * 1 GiB fsync): one reused path already at its end, so no generator is made.
+ */
+const NO_WAIT = new Ready<Found>(undefined);
+
+function* waitUnlocked(k: KernelContext, file: DaxFile, index: number, order: number): Steps<Found> {
   const xa = mappingKey(file);
   for (;;) {
-    const e = findConflict(file, index, order);
-    if (e === undefined) return undefined;
-    if (e.order < order && !k.bug('missed-wakeup-pmd')) return 'conflict';
-    if (!e.locked) return e;
+    const now = unlockedNow(k, file, index, order);
+    if (now !== 'locked') return now;
+    const e = findConflict(file, index, order)!;
     const key = keyIndex(k, index, e);
     const q = k.daxWait.queue(xa, key);
-    const w = prepareToWaitExclusive(k.tasks, q, xa, key, `DAX entry ${file.name}[0x${(e.index * k.pageSize).toString(16)}]`);
+    const w = prepareToWaitExclusive(k.tasks, q, xa, key, `DAX entry ${file.name}[0x${(e.index * k.pageSize).toString(16)}]${key !== e.index ? ` (the wait keyed by index ${key})` : ''}`);
     k.daxWait.sleepers++;
     yield w;
     finishWait(q, w);

@@ -312,7 +312,7 @@ function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolea
   // allocating the block and invalidating (nothing yet), and map the zero page over the
   // written data. The fix locks the entry first: the write's invalidation then waits for the
   // fault and unmaps what it mapped.
-  const early = k.bug('fault-races-write');
+  const early = k.bug('fault-races-write') || k.bug('simultaneous-write-faults'); // both predate this order
   let pa = early ? yield* iomapBegin(k, vma, va, index, write, undefined) : -1;
   const e = (yield* grabMappingEntry(k, vma, index, 0))!;
   let pfn = 0;

@@ -47,6 +47,20 @@ export function isSynchronous(k: KernelContext, vma: Vma, write: boolean): boole
 export function* iomapBegin(k: KernelContext, vma: Vma, va: number, index: number, write: boolean, e: DaxEntry | undefined): Steps<number> {
   yield BEFORE.iomap_begin;
   let pa = blockPa(vma.file, index, k.pageSize);
+  if (pa < 0 && write && k.bug('simultaneous-write-faults')) {
+    // bug simultaneous-write-faults: before 843172978bb9 "dax: fix race between simultaneous
+    // faults" (Matthew Wilcox, 2015) __dax_fault looked the block up (get_block, create 0),
+    // and on a hole asked again with create 1 under i_mmap_sem held shared, then zeroed what
+    // came back as new (dax_clear_blocks): two write faults on one hole both got here, and
+    // the loser zeroed the block the winner had already mapped and stored into. The code
+    // predates the entry lock (ac401cc78242) and iomap: the lookup is this fault's
+    // `iomap_begin`, the create-and-zero the step after it.
+    yield AFTER.iomap_begin;
+    pa = blockPa(vma.file, index, k.pageSize);
+    if (pa >= 0) k.machine.cache.ntstore(vma.mm.cpu, pa, new Uint8Array(k.pageSize)); // clear_pmem of the winner's block
+    else pa = k.allocBlocks(vma.mm.cpu, vma.file, index, 1, k.pageSize);
+    if (pa >= 0) return pa;
+  }
   if (pa < 0 && write) {
     pa = k.allocBlocks(vma.mm.cpu, vma.file, index, 1, k.pageSize);
     if (pa < 0) {

@@ -14,7 +14,7 @@
 // the lock is handed to the woken task (the handoff), so a woken waiter owns it.
 
 import type { DaxFile } from './mm.ts';
-import type { Scheduler, Steps, Waiter } from './task.ts';
+import { Ready, type Path, type Scheduler, type Steps, type Waiter } from './task.ts';
 
 interface RwWaiter {
   readonly w: Waiter;
@@ -35,13 +35,20 @@ function sleeper(sched: Scheduler | null, sem: RwSemaphore, write: boolean): Wai
   return w;
 }
 
+/** Taken at once: no sleep, no generator (every fault outside a race with truncate). */
+const TAKEN = new Ready<void>(undefined);
+
 /** down_read: free of writers and of waiters, or sleep until the lock is handed over. */
-export function* downRead(sched: Scheduler | null, sem: RwSemaphore): Steps {
+export function downRead(sched: Scheduler | null, sem: RwSemaphore): Path<void> {
   if (!sem.writer && sem.queue.length === 0) {
     sem.readers++;
-    return;
+    return TAKEN;
   }
-  yield sleeper(sched, sem, false);
+  return sleepFor(sleeper(sched, sem, false));
+}
+
+function* sleepFor(w: Waiter): Steps {
+  yield w;
 }
 
 /** down_write: free, or sleep until handed over. */

@@ -61,6 +61,20 @@ function marks(when: 'before' | 'after'): Readonly<Record<PointName, PointMark>>
 export const BEFORE = marks('before');
 export const AFTER = marks('after');
 
+/** What `yield*` takes: a generator path, or a Ready one. */
+export type Path<T> = Iterable<KernelYield, T, void>;
+
+/** A path already at its end with `value` (`yield*` of it yields nothing): for lookups that need no sleep. */
+export class Ready<T> implements Iterator<KernelYield, T, void> {
+  constructor(public value: T) {}
+  next(): IteratorResult<KernelYield, T> {
+    return { done: true, value: this.value };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
 /** A path run outside any task (runSteps) had to sleep: nothing could ever wake it. */
 export class WouldSleep extends Error {}
 
@@ -89,6 +103,19 @@ export interface TaskEvents {
   blocked?(task: Task, w: Waiter): void;
   woke?(task: Task, by: Task | null): void;
   done?(task: Task): void;
+}
+
+/** Several listeners as one: each event goes to every listener that has it, in order. */
+export function mergeTaskEvents(...lists: readonly (TaskEvents | undefined)[]): TaskEvents {
+  const all = lists.filter((l): l is TaskEvents => l !== undefined);
+  if (all.length <= 1) return all[0] ?? {};
+  return {
+    ran: (t, line) => all.forEach((l) => l.ran?.(t, line)),
+    paused: (t, m) => all.forEach((l) => l.paused?.(t, m)),
+    blocked: (t, w) => all.forEach((l) => l.blocked?.(t, w)),
+    woke: (t, by) => all.forEach((l) => l.woke?.(t, by)),
+    done: (t) => all.forEach((l) => l.done?.(t)),
+  };
 }
 
 /** A process or a `thread T of P`: one statement at a time, run as a kernel path. */
@@ -167,18 +194,19 @@ export class Scheduler {
     task.state = 'running';
     this.events.ran?.(task, task.line);
     try {
+      const gen = task.gen!;
       for (;;) {
         this.current = task;
         let r: IteratorResult<KernelYield, void>;
         try {
-          r = task.gen!.next();
+          r = gen.next();
         } catch (e) {
+          this.current = outer;
           task.error = e;
           this.finish(task);
           return;
-        } finally {
-          this.current = outer;
         }
+        this.current = outer;
         if (r.done === true) {
           this.finish(task);
           return;
@@ -201,7 +229,7 @@ export class Scheduler {
           this.runWoken(task);
           return;
         }
-        this.runWoken(task);
+        if (this.woken.length > 0) this.runWoken(task);
       }
     } finally {
       this.current = outer;

@@ -82,14 +82,14 @@ export function* daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, t
   // only read-only zero-page leaves, the flush writes nothing back (dax_writeback_one has no
   // test for it outside its locked-entry branch). An empty entry is never tagged.
   if (tagged.kind === 'empty') return;
-  yield BEFORE.dax_writeback_one;
+  if (k.tasks !== null) yield BEFORE.dax_writeback_one; // (no task driver: nothing stops at points)
   // "Lock the entry to serialize with page faults" (dax_writeback_one): get_unlocked_entry
   // waits for a fault holding it; an entry that changed meanwhile ("Entry got punched out /
   // reallocated?", no longer TOWRITE) is put back unlocked and skipped.
   const found = yield* getUnlockedEntry(k, file, tagged.index, 0);
   if (found !== tagged || !tagged.towrite) {
     putUnlockedEntry(k, file, tagged.index, found, 'next');
-    yield AFTER.dax_writeback_one;
+    if (k.tasks !== null) yield AFTER.dax_writeback_one;
     return;
   }
   const e = tagged;
@@ -111,7 +111,7 @@ export function* daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, t
   k.events.writeback?.(file, e, lines);
   if (!neverClean) e.dirty = false;
   daxUnlockEntry(k, file, index, e);
-  yield AFTER.dax_writeback_one;
+  if (k.tasks !== null) yield AFTER.dax_writeback_one;
 }
 
 

@@ -67,10 +67,11 @@ export class RunDumps {
     return this.procs.length > 0 || this.tlbs.length > 0 || this.cache;
   }
 
-  hooks(): Pick<RunOptions, 'afterStatement' | 'events'> {
+  hooks(): Pick<RunOptions, 'afterStatement' | 'events' | 'taskEvents'> {
     const html = this.html?.hooks();
     return {
       events: html?.events,
+      taskEvents: html?.taskEvents,
       afterStatement: (s, sim, names) => {
         this.sim = sim;
         html?.afterStatement(s, sim, names);

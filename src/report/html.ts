@@ -11,6 +11,7 @@
 // loss.ts. `seed --html` puts one such run per arch x strategy on the page, with a table of contents.
 
 import type { KernelEvents, MkcleanAction } from '../kernel/events.ts';
+import type { TaskEvents } from '../kernel/task.ts';
 import { MISS_ACTIONS } from '../kernel/strategies.ts';
 import type { Stmt } from '../scenario/parse.ts';
 import type { RunOptions, RunReport } from '../scenario/run.ts';
@@ -67,6 +68,8 @@ export interface Step {
   dirtyLines: number;
   /** Why this step matters for durability (a store that took no fault, a writeback that wrote nothing). */
   notes: Array<{ text: string; bad: boolean }>;
+  /** What each task did during the step (its lane): ran, paused at a point, blocked, woke, done. */
+  tasks: Array<{ task: string; text: string; bad?: boolean }>;
 }
 
 export interface RecordedRun {
@@ -104,7 +107,17 @@ export class HtmlRecorder {
     this.lines = source.split(/\r?\n/);
   }
 
-  hooks(): Required<Pick<RunOptions, 'afterStatement' | 'events'>> {
+  private taskLog: Step['tasks'] = [];
+
+  hooks(): Required<Pick<RunOptions, 'afterStatement' | 'events' | 'taskEvents'>> {
+    const lane = (task: string, text: string, bad?: boolean): void => void this.taskLog.push({ task, text, ...(bad === true ? { bad } : {}) });
+    const taskEvents: TaskEvents = {
+      ran: (t, line) => lane(t.name, `runs (line ${line})`),
+      paused: (t, m) => lane(t.name, `paused ${m.when} ${m.point}`),
+      blocked: (t, w) => lane(t.name, `blocked on ${w.what}`, true),
+      woke: (t, by) => lane(t.name, `woken${by !== null ? ` by ${by.name}` : ''}`),
+      done: (t) => lane(t.name, t.error === null ? 'done' : 'ended (error or signal)'),
+    };
     const own: KernelEvents = {
       fault: (mm, va, kind, how) => this.pending.push({ kind: 'fault', text: `${mm.name}: ${kind} fault at ${hex(va)}, handled as ${how}` }),
       tlbFlush: (mm, start, end, why) => this.pending.push({ kind: 'tlb', text: `TLB flush of ${mm.name} [${hex(start)}, ${hex(end)}) by ${why}` }),
@@ -121,6 +134,7 @@ export class HtmlRecorder {
       },
     };
     return {
+      taskEvents,
       events: mergeListeners(own, this.ledger.events()),
       afterStatement: (s, sim) => {
         this.ledger.attach(sim);
@@ -160,7 +174,9 @@ export class HtmlRecorder {
       files: sim.kernel.files.map((f) => ({ name: f.name, size: f.size, entries: sim.daxEntries(f) })),
       dirtyLines: collectCacheRows(sim).reduce((a, r) => a + r.lines, 0),
       notes: this.notes(s),
+      tasks: this.taskLog,
     });
+    this.taskLog = [];
     this.pending = [];
     this.visits = [];
     this.missed = [];
@@ -207,7 +223,7 @@ function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-const CSS = `
+const CSS = `table.lanes td { vertical-align: top; } 
 body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1b1b1b;background:#fafafa}
 h1{font-size:1.4em}h2{font-size:1.2em;border-bottom:2px solid #444;margin-top:2em}h3{font-size:1.05em;margin:1em 0 .3em}
 code,td.m,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px}
@@ -394,9 +410,20 @@ function renderRun(run: RecordedRun, id: string): string {
     if (dirtyChanged) out.push(`<div class="muted">dirty cache lines not yet in the persistence domain: ${s.dirtyLines}</div>`);
     out.push('</details>');
   });
+  out.push(renderLanes(run, id));
   if (run.error !== undefined) out.push(`<p class="lost">stopped: ${esc(run.error)}</p>`);
   if (r !== null && r.expects.length > 0) out.push('<h3>Expectations</h3><ul class="ev">' + r.expects.map((e) => `<li class="${e.ok ? 'visit' : 'bad'}">${stepLink(id, e.line, e.text)} ${e.ok ? 'ok' : `FAIL (found: ${esc(e.actual ?? '')})`}</li>`).join('') + '</ul>');
   return out.join('\n');
+}
+
+/** The tasks as lanes, one column each, one row per statement in which a task did something. */
+function renderLanes(run: RecordedRun, id: string): string {
+  const names = [...new Set(run.steps.flatMap((s) => s.tasks.map((t) => t.task)))];
+  const rows = run.steps.filter((s) => s.tasks.length > 0);
+  // only where some task paused, slept or woke: a run of whole statements needs no lanes
+  if (!rows.some((s) => s.tasks.some((t) => !/^(runs|done)/.test(t.text)))) return '';
+  const cell = (s: Step, n: string): string => s.tasks.filter((t) => t.task === n).map((t) => `<div class="${t.bad === true ? 'bad' : ''}">${esc(t.text)}</div>`).join('');
+  return `<h3>Tasks (lanes)</h3><table class="lanes"><tr><th>statement</th>${names.map((n) => `<th>${esc(n)}</th>`).join('')}</tr>${rows.map((s) => `<tr><td>${stepLink(id, s.line, s.source)}</td>${names.map((n) => `<td>${cell(s, n)}</td>`).join('')}</tr>`).join('')}</table>`;
 }
 
 /** The whole page. */

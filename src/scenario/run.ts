@@ -12,7 +12,7 @@ import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Pin } from '../kernel/gup.ts';
 import type { Vma } from '../kernel/mm.ts';
-import { Scheduler, Task, WouldSleep, type Steps } from '../kernel/task.ts';
+import { mergeTaskEvents, Scheduler, Task, WouldSleep, type Steps, type TaskEvents } from '../kernel/task.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
@@ -22,7 +22,7 @@ import { compareBytes, describeLost } from './bytes.ts';
 import { formatStmt } from './format.ts';
 export { describeLost } from './bytes.ts';
 import type { Guard, Outcome, Scenario, Stmt } from './parse.ts';
-import { describeTask, isHung, settleWokenTasks, stateOf, syncPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
+import { describeTask, isHung, settleWokenTasks, stateOf, STEP_OPS, taskPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
 export type { TaskReport } from './task-report.ts';
 
 /**
@@ -33,6 +33,7 @@ export interface StatementTracer {
   kernelEvents(sim: Simulation): KernelEvents;
   statement(line: number, text: string, tid: number, trackName: string, body: () => void): void;
   walks(tid: number, before: Record<string, number>, after: Record<string, number>): void;
+  taskEvents?(): TaskEvents; // where tasks ran, paused, slept and woke (the task lanes)
 }
 
 export interface RunOptions {
@@ -52,6 +53,7 @@ export interface RunOptions {
   afterStatement?: (stmt: Stmt, sim: Simulation, names: RunNames) => void;
   /** Extra kernel event listeners (the HTML report), added before the first statement. */
   events?: KernelEvents;
+  taskEvents?: TaskEvents; // task listeners (the HTML report's task lanes)
   /** Run on the thread's pooled machine (SimulationOptions.reuseMachine): for explore. */
   reuseMachine?: boolean;
 }
@@ -148,6 +150,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   // Every process and thread is a task; a statement without `start` runs to its end unless it must sleep.
   const sched = new Scheduler();
   sim.kernel.tasks = sched;
+  sched.events = mergeTaskEvents(opts.trace?.taskEvents?.(), opts.taskEvents);
   const tasks = new Map<string, Task>();
   const outcomes = new Map<Task, Outcome>();
   const addTask = (p: Process): void => void tasks.set(p.name, new Task(p.name, p.cpu));
@@ -320,34 +323,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   function* pinPath(name: string, path: Steps<Pin>): Steps { // names its pin once it has one
     pins.set(name, yield* path);
   }
-
-  /** P's statement `s` as a kernel path (the ones with points or sleeps step by step). */
-  const pathOf = (s: Stmt): Steps => {
-    switch (s.op) {
-      case 'write':
-        return procs.get(s.proc)!.writeSteps(maps.get(s.map)!, s.offset, s.length, s.byte ?? undefined);
-      case 'read':
-        return procs.get(s.proc)!.readSteps(maps.get(s.map)!, s.offset, new Uint8Array(s.length));
-      case 'flush':
-        return procs.get(s.proc)!.flushSteps(maps.get(s.map)!, s.offset, s.length);
-      case 'fsync':
-        return procs.get(s.proc)!.fsyncSteps(files.get(s.file)!);
-      case 'msync':
-        return procs.get(s.proc)!.msyncSteps(maps.get(s.map)!, s.offset, s.length ?? undefined);
-      case 'pwrite':
-        return procs.get(s.proc)!.pwriteSteps(files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
-      case 'fallocate':
-        return procs.get(s.proc)!.fallocateSteps(s.mode, files.get(s.file)!, s.offset, s.length);
-      case 'truncate':
-        return procs.get(s.proc)!.truncateSteps(files.get(s.file)!, s.size);
-      case 'madvise':
-        return procs.get(s.proc)!.madviseSteps(maps.get(s.map)!, s.offset, s.length);
-      case 'pin':
-        return pinPath(s.pin, procs.get(s.proc)!.pinSteps(maps.get(s.map)!, s.offset, s.length, s.pin));
-      default:
-        return syncPath(() => exec(s));
-    }
-  };
+  const pathOf = (s: Stmt): Steps => (s.op === 'pin' ? pinPath(s.pin, procs.get(s.proc)!.pinSteps(maps.get(s.map)!, s.offset, s.length, s.pin)) : taskPath(s, names, () => exec(s)));
 
   /**
    * Runs a task statement (plain, `start` or `resume`) until its task ends, pauses or sleeps;
@@ -361,6 +337,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       sched.resume(task, s.line, s.until);
     } else {
       if (task.state === 'paused' || task.state === 'blocked') throw new InputError(where, `${proc} is ${describeTask(task, tasks.values())}: its statement on line ${task.line} has not finished (resume it, or wake it, first)`);
+      if (!STEP_OPS.has(s.op)) return exec(s); // plain code (mmap, munmap, ...): it cannot stop or sleep
       const inner = s.op === 'start' ? s.stmt : s;
       sched.start(task, observe.wrap(inner, files, maps, pathOf(inner)), s.line, s.op === 'start' ? s.until : null);
     }
@@ -536,14 +513,16 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
       body();
       lastWriteback.set(file, (written.get(file) ?? 0) - before);
     },
-    *wrap(s, files, maps, path) {
+    wrap(s, files, maps, path) {
       const file = syncedFile(s, files, maps);
-      if (file === undefined) return yield* path;
-      const before = written.get(file) ?? 0;
-      yield* path;
-      lastWriteback.set(file, (written.get(file) ?? 0) - before);
+      return file === undefined ? path : counted(file, path);
     },
   };
+  function* counted(file: DaxFile, path: Steps): Steps {
+    const before = written.get(file) ?? 0;
+    yield* path;
+    lastWriteback.set(file, (written.get(file) ?? 0) - before);
+  }
 }
 
 /** How many words of a statement name it in a trace slice or an internal error (an expect: all of it). */

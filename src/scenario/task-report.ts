@@ -3,7 +3,9 @@
 
 import { KernelError, UserFault } from '../kernel/kernel.ts';
 import { WouldSleep, type Steps, type Task } from '../kernel/task.ts';
-import { SimulationError } from '../sim/simulation.ts';
+import type { DaxFile } from '../kernel/file.ts';
+import type { Vma } from '../kernel/mm.ts';
+import { SimulationError, type Process } from '../sim/simulation.ts';
 import { InputError, InternalError } from './errors.ts';
 import type { Outcome, Stmt } from './parse.ts';
 
@@ -23,6 +25,8 @@ export interface TaskReport {
 
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
 export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
+/** The task statements whose path can stop at a point or sleep; the others are plain code. */
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'start', 'resume', 'fallocate', 'truncate', 'madvise', 'pin']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -83,5 +87,31 @@ export function settleWokenTasks(tasks: Iterable<Task>, outcomes: Map<Task, Outc
     if (err instanceof InputError || err instanceof InternalError) throw err;
     if (err instanceof SimulationError || err instanceof KernelError || err instanceof UserFault || err instanceof WouldSleep) throw new InputError(at, err.message.split('\n')[0]!);
     throw new InternalError(`${at} (${t.name}, woken)`, err);
+  }
+}
+
+/** P's statement `s` as a kernel path: step by step where it can stop or sleep, else `plain` in one step. */
+export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; procs: ReadonlyMap<string, Process>; maps: ReadonlyMap<string, Vma> }, plain: () => void): Steps {
+  switch (s.op) {
+    case 'write':
+      return n.procs.get(s.proc)!.writeSteps(n.maps.get(s.map)!, s.offset, s.length, s.byte ?? undefined);
+    case 'read':
+      return n.procs.get(s.proc)!.readSteps(n.maps.get(s.map)!, s.offset, new Uint8Array(s.length));
+    case 'flush':
+      return n.procs.get(s.proc)!.flushSteps(n.maps.get(s.map)!, s.offset, s.length);
+    case 'fsync':
+      return n.procs.get(s.proc)!.fsyncSteps(n.files.get(s.file)!);
+    case 'msync':
+      return n.procs.get(s.proc)!.msyncSteps(n.maps.get(s.map)!, s.offset, s.length ?? undefined);
+    case 'pwrite':
+      return n.procs.get(s.proc)!.pwriteSteps(n.files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+    case 'fallocate':
+      return n.procs.get(s.proc)!.fallocateSteps(s.mode, n.files.get(s.file)!, s.offset, s.length);
+    case 'truncate':
+      return n.procs.get(s.proc)!.truncateSteps(n.files.get(s.file)!, s.size);
+    case 'madvise':
+      return n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length);
+    default:
+      return syncPath(plain);
   }
 }

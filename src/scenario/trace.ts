@@ -20,6 +20,7 @@
 // say so in the file.
 
 import type { KernelEvents } from '../kernel/events.ts';
+import type { Task, TaskEvents } from '../kernel/task.ts';
 import type { RunReport } from './run.ts';
 import type { Simulation } from '../sim/simulation.ts';
 import { mergeListeners } from '../report/listeners.ts';
@@ -202,7 +203,8 @@ export class TraceRecorder {
       faultStart: (mm, va, write) => this.begin(this.trackOf(mm.name, mm.cpu), `page fault (${write ? 'write' : 'read'})`, 'fault', { va: hex(va) }),
       fault: (mm, va, kind, how, hw) => {
         const t = this.trackOf(mm.name, mm.cpu);
-        if (t.open.length > 0) this.end(t, { kind, how, hw: hw === null ? 'get_user_pages (no trap)' : mmu.describeFault(hw), va: hex(va) });
+        // (a fault a paused task resumed began in an earlier statement's slice, closed since)
+        if (t.open.at(-1)?.startsWith('page fault') === true) this.end(t, { kind, how, hw: hw === null ? 'get_user_pages (no trap)' : mmu.describeFault(hw), va: hex(va) });
       },
       tlbFlush: (mm, start, end, why) => {
         const from = this.current;
@@ -225,6 +227,31 @@ export class TraceRecorder {
     // The ledger listens too (stores, promises, writebacks, misses), after the trace's own
     // handlers, so its records carry the timestamp those just took.
     return mergeListeners(own, this.ledger.events());
+  }
+
+  /**
+   * The task lanes: an instant on each task's track where it runs a statement, pauses at a
+   * point, blocks (on what), is woken (by whom) and ends; while a woken task runs, the kernel
+   * work it does (flushes, writebacks, mkclean) goes on its track, not the waker's.
+   */
+  taskEvents(): TaskEvents {
+    const outer: Track[] = [];
+    const lane = (t: Task): Track => this.trackOf(t.name, t.cpu);
+    const leave = (t: Task, name: string, args: Record<string, unknown>): void => {
+      this.instant(lane(t), name, 'task', args);
+      this.current = outer.pop() ?? this.machine;
+    };
+    return {
+      ran: (t, line) => {
+        outer.push(this.current);
+        this.current = lane(t);
+        this.instant(this.current, `runs line ${line}`, 'task', { line });
+      },
+      paused: (t, m) => leave(t, `paused ${m.when} ${m.point}`, { line: t.line }),
+      blocked: (t, w) => leave(t, `blocked on ${w.what}`, { line: t.line }),
+      woke: (t, by) => this.instant(lane(t), `woken${by !== null ? ` by ${by.name}` : ''}`, 'task', { line: t.line }),
+      done: (t) => leave(t, t.error === null ? 'done' : 'ended (error or signal)', { line: t.line }),
+    };
   }
 
   /** The document; with the run's report, flow arrows from stores to their promise and to the crash that lost them. */

@@ -3,6 +3,10 @@
 // and woken as fs/dax.c wakes them, threads sharing an mm, and the bad input tasks allow.
 import { describe, expect, it } from 'vitest';
 import { DaxWaitTable } from '../../src/kernel/waitqueue.ts';
+import { HtmlRecorder, renderHtml } from '../../src/report/html.ts';
+import { parseScenario } from '../../src/scenario/parse.ts';
+import { runScenario } from '../../src/scenario/run.ts';
+import { TraceRecorder } from '../../src/scenario/trace.ts';
 import { badInput, runLines } from './scenario-rig.ts';
 
 const twoThreads = ['file F size 2M sparse', 'proc A', 'thread T of A', 'thread U of A', 'A mmap m F offset 0 length 64K rw shared'];
@@ -118,5 +122,32 @@ describe('the hashed wait table', () => {
     expect(DaxWaitTable.hash(1, 0)).toBe(0x61c);
     expect(DaxWaitTable.hash(1, 1)).toBe(DaxWaitTable.hash(0, 0));
     expect(DaxWaitTable.hash(3, 512)).toBeLessThan(4096);
+  });
+});
+
+describe('task lanes', () => {
+  const lines = ['file F size 2M sparse', 'proc A', 'proc B', 'A mmap small F offset 64K length 64K rw shared', 'B mmap big F offset 0 length 2M rw shared', 'A start write small 0 8 until before insert_pfn', 'B write big 64K 8', 'A resume'];
+  const text = lines.join('\n') + '\n';
+
+  it('the HTML report shows each task as a column: paused at its point, blocked on the entry, woken by the unlock', () => {
+    const rec = new HtmlRecorder('lanes', text);
+    const hooks = rec.hooks();
+    rec.finish(runScenario(parseScenario(text, 'lanes.dax'), hooks));
+    const html = renderHtml('lanes', [rec.run()]);
+    const lanes = html.slice(html.indexOf('Tasks (lanes)'));
+    expect(lanes).toContain('<th>A</th><th>B</th>');
+    expect(lanes).toContain('paused before insert_pfn');
+    expect(lanes).toMatch(/blocked on DAX entry F\[0x10000\]/);
+    expect(lanes).toContain('woken by A');
+  });
+
+  it('the trace puts the same on each task track, and the woken task runs on its own', () => {
+    const trace = new TraceRecorder();
+    runScenario(parseScenario(text, 'lanes.dax'), { trace, afterStatement: (_s, sim) => trace.afterStatement(sim) });
+    const ev = trace.toJSON().traceEvents.filter((e) => e.cat === 'task');
+    const a = ev.filter((e) => e.tid === 1000).map((e) => e.name);
+    const b = ev.filter((e) => e.tid === 1001).map((e) => e.name);
+    expect(a).toContain('paused before insert_pfn');
+    expect(b).toEqual(['runs line 7', 'blocked on DAX entry F[0x10000]', 'woken by A', 'runs line 7', 'done']);
   });
 });

@@ -13,10 +13,12 @@ import { findLayout, layouts } from '../../../arch/index.ts';
 import { ALL_STRATEGIES, STRATEGIES, type Strategy } from '../../kernel/kernel.ts';
 import { KERNEL_VERSIONS } from '../../kernel/versions.ts';
 import { explore, type Progress } from '../../explore/pool.ts';
+import { exploreInterleavings } from '../../explore/interleave.ts';
 import type { ExploreConfig, Finding } from '../../explore/engine.ts';
 import { parseNumber } from '../../scenario/parse.ts';
 import { writeOutput } from '../../report/dumps.ts';
 import { MACHINE_OPTIONS, oneOf, parseCommandArgs } from '../args.ts';
+import { checkBugs } from './bugs.ts';
 import type { Command } from '../command.ts';
 import { InputError } from '../errors.ts';
 import { jsonText } from '../json.ts';
@@ -26,7 +28,7 @@ import { workerLimit } from '../workers.ts';
 /** Where findings go without --out (relative to the working directory). */
 export const DEFAULT_OUT = 'explore-findings';
 
-const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--out DIR] [--json]';
+const USAGE = 'explore [--arch A|all] [--kernel 6.1|5.19|5.17] [--mkclean S|all] [--persistence adr|eadr] [--workers N] [--seed S] [--count N] [--time SECONDS] [--shard I/N] [--out DIR] [--interleave [--bug NAME]...] [--json]';
 
 /** Exit status after a signal: 128 + its number (SIGINT 2, SIGTERM 15). */
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -63,9 +65,12 @@ export const command: Command = {
       out: { type: 'string' },
       shard: { type: 'string' },
       json: { type: 'boolean' },
+      interleave: { type: 'boolean' },
+      bug: { type: 'string', multiple: true },
     }, { min: 0, max: 0, usage: USAGE });
+    if (values.bug !== undefined && values.interleave !== true) throw new InputError('explore', '--bug needs --interleave (the random search runs the kernels --mkclean and --kernel choose)');
     const tty = process.stderr.isTTY === true;
-    const archSel = values.arch ?? 'all';
+    const archSel = values.arch ?? (values.interleave === true ? 'x86_64' : 'all');
     if (archSel !== 'all' && findLayout(archSel) === undefined) throw new InputError('explore', `unknown arch '${archSel}' (known: ${layouts.map((l) => l.name).join(', ')}, all)`);
     const arches = archSel === 'all' ? layouts.map((l) => l.name) : [archSel];
     const mkSel = values.mkclean ?? 'all';
@@ -83,6 +88,10 @@ export const command: Command = {
     const out = values.out ?? DEFAULT_OUT;
     checkOutputDir('explore', 'out', out);
     const kernel = oneOf('explore', 'kernel', values.kernel, KERNEL_VERSIONS);
+    if (values.interleave === true) {
+      if (arches.length !== 1 || shard !== undefined) throw new InputError('explore', '--interleave searches one --arch, unsharded');
+      return interleave({ arch: arches[0]!, ...(kernel !== undefined ? { kernel } : {}), bugs: checkBugs('explore', values.bug) ?? [], seed }, { count: total, seconds }, out, values.json === true);
+    }
     const cfg: ExploreConfig = { arches, strategies, persistence, seed, ...(kernel !== undefined ? { kernel } : {}), ...(shard !== undefined ? { shard } : {}) };
 
     const files = new Map<Finding, string>();
@@ -210,6 +219,42 @@ export function summaryText(head: string, s: ExploreSummary): string {
     ...s.findings.map((f) => `  ${`${f.arch}/${f.mkclean}/${f.persistence}`.padEnd(26)} ${f.cause.padEnd(24)} lost ${String(f.lost_bytes).padStart(4)} bytes  #${f.scenario}, ${f.statements} statements  ${f.file}`),
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * explore --interleave (src/explore/interleave.ts), in this thread: each kind of finding
+ * written to DIR as soon as it is shrunk, a summary with the seconds to the first one.
+ */
+function interleave(cfg: Parameters<typeof exploreInterleavings>[0], limit: { count: number | null; seconds: number | null }, out: string, json: boolean): number {
+  const res = exploreInterleavings(cfg, limit);
+  const files = res.findings.map((f) => {
+    mkdirSync(out, { recursive: true });
+    const file = path.join(out, fileNameFor(`interleave-${cfg.arch}-${[...cfg.bugs, f.kind].join('-')}`));
+    writeOutput('explore', file, f.dax);
+    return file;
+  });
+  const summary = {
+    seed: cfg.seed,
+    arch: cfg.arch,
+    bugs: cfg.bugs,
+    scenarios: res.scenarios,
+    abandoned: res.abandoned,
+    seconds: Number(res.seconds.toFixed(3)),
+    scenarios_per_second: Number((res.scenarios / Math.max(res.seconds, 1e-9)).toFixed(2)),
+    first_finding_seconds: res.firstFindingSeconds === null ? null : Number(res.firstFindingSeconds.toFixed(3)),
+    findings: res.findings.map((f, i) => ({ kind: f.kind, what: f.what, scenario: f.index, lines: f.lines, original_lines: f.originalLines, file: files[i]! })),
+    out,
+  };
+  if (json) process.stdout.write(jsonText(summary));
+  else {
+    const lines = [
+      `explore --interleave: seed ${cfg.seed}, ${cfg.arch}${cfg.bugs.length > 0 ? `, bug ${cfg.bugs.join(', ')}` : ''}, ${res.scenarios} interleavings in ${res.seconds.toFixed(1)} s (${summary.scenarios_per_second} /s, in this thread)`,
+      res.findings.length === 0 ? 'nothing found: no hang, stale mapping, freed block mapped, loss or kernel warning' : `${res.findings.length} finding${res.findings.length === 1 ? '' : 's'}, the first after ${summary.first_finding_seconds} s; replay with: daxsim run FILE`,
+      ...summary.findings.map((f) => `  ${f.kind.padEnd(12)} #${f.scenario}, ${f.lines} lines  ${f.what}  ${f.file}`),
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  }
+  return res.findings.length > 0 ? 1 : 0;
 }
 
 /** `I/N` with 0 <= I < N. */

@@ -61,6 +61,7 @@ export const command: Command = {
       allStates: values['all-states'] === true,
       trace,
       events: hooks.events,
+      taskEvents: hooks.taskEvents,
       afterStatement: (s, at, names) => {
         sim = at;
         trace?.afterStatement(at);
