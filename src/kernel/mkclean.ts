@@ -171,7 +171,7 @@ function* cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: numb
   const lock = lv === k.pmdLevel ? pmdLockOf(k, pa) : null;
   if (lock !== null) {
     yield* spinLock(k.tasks, lock);
-    k.readEntry(pa, entry);
+    k.pt.read(pa, entry); // (not counted: the same reference as the walk's, counted there)
   }
   try {
     if (lock !== null && (l.isNone(lv, entry) || !l.isPresent(lv, entry))) return 'not-mapped';
