@@ -11,6 +11,7 @@ import { UserFault } from './errors.ts';
 import { handleMmFault } from './fault.ts';
 import { findVma, type Mm, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
+import { downRead, mmapLock, upRead } from './locks.ts';
 import type { Steps } from './task.ts';
 
 export type { FaultEntry };
@@ -43,11 +44,18 @@ export function* doUserAddrFault(k: KernelContext, mm: Mm, hw: HwFault): Steps {
   // x86 pgtable_bad: a reserved bit in a page table is a kernel bug (here: daxsim's), never bad input.
   if (f.bad === 'pgtable') throw new Error(`pgtable_bad: reserved bit set in a page-table entry (${text()})`);
   if (f.bad === 'sigbus') throw new UserFault('SIGBUS', `bad fault at 0x${va.toString(16)} (${text()})`);
-  const vma = findVma(mm, va);
-  if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${text()})`);
-  if (accessError(f, vma)) {
-    const what = f.write ? 'write to read-only' : f.exec ? 'instruction fetch from non-executable' : 'read of unreadable';
-    throw new UserFault('SIGSEGV', `${what} mapping ${vma.name} at 0x${va.toString(16)} (${text()})`);
+  // mmap_read_lock before find_vma, held through handle_mm_fault (lock_mm_and_find_vma)
+  const sem = mmapLock(k, mm);
+  yield* downRead(k.tasks, sem);
+  try {
+    const vma = findVma(mm, va);
+    if (vma === undefined) throw new UserFault('SIGSEGV', `no mapping at 0x${va.toString(16)} (${text()})`);
+    if (accessError(f, vma)) {
+      const what = f.write ? 'write to read-only' : f.exec ? 'instruction fetch from non-executable' : 'read of unreadable';
+      throw new UserFault('SIGSEGV', `${what} mapping ${vma.name} at 0x${va.toString(16)} (${text()})`);
+    }
+    yield* handleMmFault(k, vma, va, f.write, hw);
+  } finally {
+    upRead(k.tasks, sem);
   }
-  yield* handleMmFault(k, vma, va, f.write, hw);
 }

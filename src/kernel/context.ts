@@ -133,6 +133,10 @@ export class KernelContext {
   readonly daxWait = new DaxWaitTable();
   /** Each mapping's invalidate_lock (locks.ts), made on first use. */
   readonly invalidateLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each inode's i_rwsem (locks.ts): write(2) exclusive, read(2) shared. */
+  readonly inodeLocks = new Map<DaxFile, RwSemaphore>();
+  /** Each mm's mmap_lock (locks.ts): faults shared, mmap/munmap/mprotect/fork exclusive. */
+  readonly mmapLocks = new Map<Mm, RwSemaphore>();
   /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
   tasks: Scheduler | null = null;
   /** page_ref_count of the pages someone holds, by pfn (gup.ts); a page not here is idle (1). */

@@ -12,6 +12,7 @@ import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import type { Mm, Vma, VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
+import { downRead, downWrite, inodeLock, mmapLock, upRead, upWrite } from './locks.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mprotectFixup, type Protection } from './mprotect.ts';
 import { zapPmdRangeLocked } from './pmd-lock.ts';
@@ -244,7 +245,13 @@ export class Kernel extends KernelContext {
   /** pwrite as a task's path on `cpu`. */
   *pwriteSteps(cpu: number, file: DaxFile, offset: number, data: Uint8Array): Steps {
     if (offset < 0 || offset + data.length > file.size) throw new KernelError(`pwrite [${offset}, ${offset + data.length}) is past the end of file ${file.name} (daxsim's pwrite does not extend files)`);
-    if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+    const sem = inodeLock(this, file); // ext4_dax_write_iter: inode_lock
+    yield* downWrite(this.tasks, sem);
+    try {
+      if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
+    } finally {
+      upWrite(this.tasks, sem);
+    }
   }
 
   /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
@@ -282,8 +289,19 @@ export class Kernel extends KernelContext {
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
   pread(mm: Mm, file: DaxFile, offset: number, out: Uint8Array): void {
+    runSteps(this.preadSteps(mm.cpu, file, offset, out));
+  }
+
+  /** pread as a task's path on `cpu`: ext4_dax_read_iter holds i_rwsem shared, so it waits for a write(2). */
+  *preadSteps(cpu: number, file: DaxFile, offset: number, out: Uint8Array): Steps {
     if (offset < 0 || offset + out.length > file.size) throw new KernelError(`pread [${offset}, ${offset + out.length}) is past the end of file ${file.name}`);
-    daxIomapRead(this, mm.cpu, file, offset, out);
+    const sem = inodeLock(this, file);
+    yield* downRead(this.tasks, sem);
+    try {
+      daxIomapRead(this, cpu, file, offset, out);
+    } finally {
+      upRead(this.tasks, sem);
+    }
   }
 
   // -- pins and DMA (gup.ts) ------------------------------------------------------------
@@ -297,7 +315,14 @@ export class Kernel extends KernelContext {
   *pinSteps(vma: Vma, name: string, offset: number, length: number): Steps<Pin> {
     if (!vma.mm.vmas.includes(vma)) throw new KernelError(`pin of mapping ${vma.name}, which was unmapped (EFAULT)`);
     if (offset < 0 || length <= 0 || offset + length > vma.end - vma.start) throw new KernelError(`pin [${offset}, ${offset + length}) is outside mapping ${vma.name} (EFAULT)`);
-    return yield* pinUserPages(this, vma, name, offset, length);
+    // pin_user_pages_unlocked / _fast's slow path: mmap_read_lock around __get_user_pages
+    const sem = mmapLock(this, vma.mm);
+    yield* downRead(this.tasks, sem);
+    try {
+      return yield* pinUserPages(this, vma, name, offset, length);
+    } finally {
+      upRead(this.tasks, sem);
+    }
   }
 
   /** A device store of `data` at byte `offset` of pin `pin`'s range. */

@@ -13,7 +13,7 @@
 // stay queued: "grant up to MAX_READERS_WAKEUP read locks to all the readers in the queue");
 // the lock is handed to the woken task (the handoff), so a woken waiter owns it.
 
-import type { DaxFile } from './mm.ts';
+import type { DaxFile, Mm } from './mm.ts';
 import { Ready, type Path, type Scheduler, type Steps, type Waiter } from './task.ts';
 
 interface RwWaiter {
@@ -52,12 +52,12 @@ function* sleepFor(w: Waiter): Steps {
 }
 
 /** down_write: free, or sleep until handed over. */
-export function* downWrite(sched: Scheduler | null, sem: RwSemaphore): Steps {
+export function downWrite(sched: Scheduler | null, sem: RwSemaphore): Path<void> {
   if (!sem.writer && sem.readers === 0 && sem.queue.length === 0) {
     sem.writer = true;
-    return;
+    return TAKEN;
   }
-  yield sleeper(sched, sem, true);
+  return sleepFor(sleeper(sched, sem, true));
 }
 
 export function upRead(sched: Scheduler | null, sem: RwSemaphore): void {
@@ -95,6 +95,34 @@ function markWake(sched: Scheduler | null, sem: RwSemaphore): void {
     sem.readers++;
     grant(sched, q.w);
   }
+}
+
+/** Nobody holds `sem` and nobody waits for it. */
+export function isFree(sem: RwSemaphore): boolean {
+  return !sem.writer && sem.readers === 0 && sem.queue.length === 0;
+}
+
+/**
+ * mm->mmap_lock of `mm`: a page fault holds it shared from finding the VMA to the end of
+ * handle_mm_fault (arch/x86/mm/fault.c do_user_addr_fault), mmap, munmap, mprotect and fork
+ * take it exclusive (mm/mmap.c, mm/mprotect.c, kernel/fork.c dup_mmap), MADV_DONTNEED and
+ * msync shared: a thread's munmap waits for its sibling's fault.
+ */
+export function mmapLock(k: { readonly mmapLocks: Map<Mm, RwSemaphore> }, mm: Mm): RwSemaphore {
+  let sem = k.mmapLocks.get(mm);
+  if (sem === undefined) k.mmapLocks.set(mm, (sem = new RwSemaphore(`mmap_lock of ${mm.name}`)));
+  return sem;
+}
+
+/**
+ * inode->i_rwsem of `file` (inode_lock / inode_lock_shared): ext4_dax_write_iter takes it
+ * exclusive around dax_iomap_rw, ext4_dax_read_iter shared (fs/ext4/file.c), so two write(2)s
+ * of one file never overlap; faults and fsync do not take it.
+ */
+export function inodeLock(k: { readonly inodeLocks: Map<DaxFile, RwSemaphore> }, file: DaxFile): RwSemaphore {
+  let sem = k.inodeLocks.get(file);
+  if (sem === undefined) k.inodeLocks.set(file, (sem = new RwSemaphore(`i_rwsem of ${file.name}`)));
+  return sem;
 }
 
 /** mapping->invalidate_lock of `file`, made on first use in the kernel's table (KernelContext.invalidateLocks). */

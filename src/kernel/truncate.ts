@@ -13,7 +13,7 @@ import { getUnlockedEntry, putUnlockedEntry } from './entry-lock.ts';
 import { KernelError } from './errors.ts';
 import { forEachBlock } from './file.ts';
 import { daxBusyPage, waitPageIdle } from './gup.ts';
-import { downWrite, invalidateLock, upWrite, type RwSemaphore } from './locks.ts';
+import { downWrite, inodeLock, invalidateLock, upWrite, type RwSemaphore } from './locks.ts';
 import type { DaxFile, FileBlocks } from './mm.ts';
 import { AFTER, BEFORE, type Steps } from './task.ts';
 import { unmapMappingPages } from './writeback.ts';
@@ -110,13 +110,21 @@ export function* truncatePagecacheRange(k: KernelContext, file: DaxFile, lstart:
  * with 430657b6be89 (v4.18) and assumes the fix, is not applied then.
  */
 function* underInvalidateLock(k: KernelContext, file: DaxFile, body: (sem: RwSemaphore | null) => Steps): Steps {
-  if (k.bug('punch-vs-fault')) return yield* body(null);
-  const sem = invalidateLock(k, file);
-  yield* downWrite(k.tasks, sem);
+  // inode_lock first, held throughout: ext4_punch_hole and ext4_zero_range take it, truncate's
+  // do_truncate takes it before ext4_setattr (fs/open.c); it was there before ea3d7209ca01 too
+  const inode = inodeLock(k, file);
+  yield* downWrite(k.tasks, inode);
   try {
-    yield* body(sem);
+    if (k.bug('punch-vs-fault')) return yield* body(null);
+    const sem = invalidateLock(k, file);
+    yield* downWrite(k.tasks, sem);
+    try {
+      yield* body(sem);
+    } finally {
+      upWrite(k.tasks, sem);
+    }
   } finally {
-    upWrite(k.tasks, sem);
+    upWrite(k.tasks, inode);
   }
 }
 

@@ -12,6 +12,7 @@ import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
 import type { Pin } from '../kernel/gup.ts';
 import type { Vma } from '../kernel/mm.ts';
+import { isFree, mmapLock } from '../kernel/locks.ts';
 import { mergeTaskEvents, Scheduler, Task, WouldSleep, type Steps, type TaskEvents } from '../kernel/task.ts';
 import { DEFAULT_KERNEL, isKernelVersion, KERNEL_RULES, KERNEL_VERSIONS, type KernelVersion } from '../kernel/versions.ts';
 import type { Persistence } from '../machine/machine.ts';
@@ -22,7 +23,7 @@ import { compareBytes, describeLost } from './bytes.ts';
 import { formatStmt } from './format.ts';
 export { describeLost } from './bytes.ts';
 import type { Guard, Outcome, Scenario, Stmt } from './parse.ts';
-import { describeTask, isHung, settleWokenTasks, stateOf, STEP_OPS, taskPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
+import { describeTask, isHung, MMAP_LOCK_OPS, settleWokenTasks, stateOf, STEP_OPS, taskPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
 export type { TaskReport } from './task-report.ts';
 
 /**
@@ -337,7 +338,8 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       sched.resume(task, s.line, s.until);
     } else {
       if (task.state === 'paused' || task.state === 'blocked') throw new InputError(where, `${proc} is ${describeTask(task, tasks.values())}: its statement on line ${task.line} has not finished (resume it, or wake it, first)`);
-      if (!STEP_OPS.has(s.op)) return exec(s); // plain code (mmap, munmap, ...): it cannot stop or sleep
+      // plain code (mmap, munmap, ...) cannot stop, and sleeps only on a busy mmap_lock
+      if (!STEP_OPS.has(s.op) && !(MMAP_LOCK_OPS.has(s.op) && !isFree(mmapLock(sim.kernel, procs.get(proc)!.mm)))) return exec(s);
       const inner = s.op === 'start' ? s.stmt : s;
       sched.start(task, observe.wrap(inner, files, maps, pathOf(inner)), s.line, s.op === 'start' ? s.until : null);
     }

@@ -2,6 +2,7 @@
 // a sleeping task is a hang, and each task's state as `run --json` reports it ("tasks").
 
 import { KernelError, UserFault } from '../kernel/kernel.ts';
+import { downRead, downWrite, mmapLock, upRead, upWrite } from '../kernel/locks.ts';
 import { WouldSleep, type Steps, type Task } from '../kernel/task.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import type { Vma } from '../kernel/mm.ts';
@@ -26,7 +27,7 @@ export interface TaskReport {
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
 export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
 /** The task statements whose path can stop at a point or sleep; the others are plain code. */
-export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'start', 'resume', 'fallocate', 'truncate', 'madvise', 'pin']);
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'madvise', 'pin']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -105,13 +106,37 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.msyncSteps(n.maps.get(s.map)!, s.offset, s.length ?? undefined);
     case 'pwrite':
       return n.procs.get(s.proc)!.pwriteSteps(n.files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
+    case 'pread':
+      return n.procs.get(s.proc)!.preadSteps(n.files.get(s.file)!, s.offset, new Uint8Array(s.length));
     case 'fallocate':
       return n.procs.get(s.proc)!.fallocateSteps(s.mode, n.files.get(s.file)!, s.offset, s.length);
     case 'truncate':
       return n.procs.get(s.proc)!.truncateSteps(n.files.get(s.file)!, s.size);
     case 'madvise':
-      return n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length);
+      // mmap_lock shared, then zap_pmd_range, which may wait for a PMD lock (pmd-lock.ts)
+      return underMmapLock(n.procs.get(s.proc)!, true, n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length));
+    case 'mmap':
+    case 'munmap':
+    case 'mprotect':
+    case 'fork':
+    case 'exit':
+      return underMmapLock(n.procs.get(s.proc)!, false, syncPath(plain));
     default:
       return syncPath(plain);
+  }
+}
+
+/** The statements that take `proc`'s mmap_lock (locks.ts mmapLock): MADV_DONTNEED shared, the others exclusive. */
+export const MMAP_LOCK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'munmap', 'mprotect', 'fork', 'exit', 'madvise']);
+
+function* underMmapLock(proc: Process, shared: boolean, path: Steps): Steps {
+  const k = proc.sim.kernel;
+  const sem = mmapLock(k, proc.mm);
+  yield* shared ? downRead(k.tasks, sem) : downWrite(k.tasks, sem);
+  try {
+    yield* path;
+  } finally {
+    if (shared) upRead(k.tasks, sem);
+    else upWrite(k.tasks, sem);
   }
 }

@@ -468,10 +468,14 @@ export class Process {
 
   /** read(2) of `length` bytes at `offset` of `file`. */
   pread(file: DaxFile, offset: number, length: number): Uint8Array {
-    this.sim.live();
     const out = new Uint8Array(length);
-    this.sim.kernel.pread(this.mm, file, offset, out);
+    runSteps(this.preadSteps(file, offset, out));
     return out;
+  }
+
+  preadSteps(file: DaxFile, offset: number, out: Uint8Array): Steps {
+    this.sim.live();
+    return this.sim.kernel.preadSteps(this.cpu, file, offset, out);
   }
 
   fsync(file: DaxFile): void {

@@ -83,6 +83,40 @@ describe('the DAX entry lock', () => {
     ]);
   });
 
+  it("write(2) holds the inode's i_rwsem: a second write(2) and a read(2) of the file wait for it, a fault does not", () => {
+    runLines('irwsem.dax', [
+      ...twoThreads,
+      'A start pwrite F 64K 8 byte 5 until after iomap_begin',
+      'T pwrite F 0 8 byte 6',
+      'expect last blocked',
+      'U pread F 0 8',
+      'expect last blocked',
+      // a fault takes no i_rwsem (ext4_dax_huge_fault: the invalidate_lock, shared)
+      'proc B',
+      'B mmap b F offset 0 length 2M rw shared',
+      'B write b 4K 8 byte 7',
+      'expect last ok',
+      'A resume',
+      'expect done T',
+      'expect done U',
+      'expect data F 0 8 byte 6',
+      'expect data F 64K 8 byte 5',
+    ]);
+  });
+
+  it("munmap takes the mmap_lock a sibling thread's fault holds: it waits, then unmaps what the fault mapped", () => {
+    runLines('mmaplock.dax', [
+      ...twoThreads,
+      'T start write m 0 8 until before insert_pfn',
+      'A munmap m',
+      'expect last blocked',
+      'T resume',
+      'expect done T',
+      'expect done A',
+      'expect tlb T m 0 empty',
+    ]);
+  });
+
   it('a thread runs on a CPU of its own, and the mm flushes reach its TLB (mm_cpumask)', () => {
     runLines('tlb.dax', [
       ...twoThreads,
