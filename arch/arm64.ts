@@ -285,6 +285,9 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     // mm: add p?d_leaf() definitions"): (pmd & PMD_TYPE_MASK) == PMD_TYPE_SECT.
     pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: (e) => testEq(e, TYPE_MASK, SECT),
+    // pmd_mkinvalid (asm/pgtable.h): sets PMD_PRESENT_INVALID, clears PMD_SECT_VALID, so
+    // pmd_present holds through pmd_present_invalid.
+    pmdInvalidate: { clear: toMask(F.PMD_SECT_VALID), set: toMask(F.PMD_PRESENT_INVALID) },
   };
 
   const layout: Layout = {

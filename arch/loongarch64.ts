@@ -215,6 +215,9 @@ const hooks: ArchHooks = {
   }),
   pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
   pmdLeafPreFix: null,
+  // pmd_mkinvalid (asm/pgtable.h): sets _PAGE_PRESENT_INVALID, clears _PAGE_PRESENT,
+  // _PAGE_VALID, _PAGE_DIRTY and _PAGE_PROTNONE; pmd_present of a huge PMD accepts it.
+  pmdInvalidate: { clear: orMask(F._PAGE_PRESENT, F._PAGE_VALID, F._PAGE_DIRTY, F._PAGE_PROTNONE), set: toMask(F._PAGE_PRESENT_INVALID) },
 };
 
 export const loongarch64: Layout = {

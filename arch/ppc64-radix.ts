@@ -360,6 +360,9 @@ export function buildRadixLayout(g: RadixGeometry): Layout {
     }),
     pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
+    // book3s64 pmdp_invalidate (arch/powerpc/mm/book3s64/pgtable.c), radix and hash alike:
+    // pmd_hugepage_update(clr _PAGE_PRESENT, set _PAGE_INVALID); pmd_present accepts _PAGE_INVALID.
+    pmdInvalidate: { clear: toMask(F._PAGE_PRESENT), set: toMask(F._PAGE_INVALID) },
   };
 
   const layout: Layout = {

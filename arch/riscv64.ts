@@ -178,6 +178,9 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     }),
     pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
+    // pmd_mkinvalid (asm/pgtable.h): clears _PAGE_PRESENT and _PAGE_PROT_NONE; pmd_present
+    // (THP) still holds through _PAGE_LEAF.
+    pmdInvalidate: { clear: orMask(F._PAGE_PRESENT, F._PAGE_PROT_NONE), set: ZERO_MASK },
   };
 
   const layout: Layout = {

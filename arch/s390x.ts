@@ -456,6 +456,9 @@ const hooks: ArchHooks = {
   }),
   pmdpInvalidateAdFlushes: true, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
   pmdLeafPreFix: null, // pmd_leaf is pmd_large
+  // s390's own pmdp_invalidate (asm/pgtable.h): pmdp_xchg_direct with _SEGMENT_ENTRY_INVALID
+  // set; pmd_present is "not _SEGMENT_ENTRY_EMPTY", so a leaf stays present.
+  pmdInvalidate: { clear: ZERO_MASK, set: toMask(S._SEGMENT_ENTRY_INVALID) },
 };
 
 export const s390x: Layout = {

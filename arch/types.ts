@@ -157,6 +157,16 @@ export interface ArchHooks {
   /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
   readonly memcpyFlushcache: 'movnt' | 'cached';
   /**
+   * pmdp_invalidate of a PMD leaf (mm/pgtable-generic.c: pmdp_establish(pmd_mkinvalid(*pmdp)),
+   * or the arch's own): the value left in the slot, the old one with `clear` cleared and `set`
+   * set, which the MMU no longer translates but pmd_present (and pmd_devmap) still accept.
+   * page_vma_mkclean_one keeps it there between invalidating and setting the clean value
+   * (src/kernel/mkclean.ts), what a racing MADV_DONTNEED reads (024eee0e83f0). `after`: the
+   * arch's own step once the bits are changed (x86's pmd_mkinvalid goes through pfn_pmd, whose
+   * protnone_mask stores the pfn of a non-present entry inverted: flip_protnone_guard).
+   */
+  readonly pmdInvalidate: { readonly clear: Mask; readonly set: Mask; readonly after?: (level: number, old: Entry, e: Entry) => void };
+  /**
    * pmdp_invalidate_ad (change_huge_pmd) flushes the PMD's TLB entries: the generic one is
    * pmdp_invalidate, which does (mm/pgtable-generic.c); x86's own (__HAVE_ARCH_PMDP_INVALIDATE_AD,
    * arch/x86/mm/pgtable.c) does not, "once an invalid PTE is established, the PTE's access and

@@ -349,6 +349,11 @@ export function buildX86Layout(name: string, description: string, levels: readon
     }),
     pmdpInvalidateAdFlushes: false, // change_huge_pmd's pmdp_invalidate_ad (ArchHooks)
     pmdLeafPreFix: null,
+    // pmd_mkinvalid (asm/pgtable.h): clears _PAGE_PRESENT and _PAGE_PROTNONE; pmd_present
+    // still holds through _PAGE_PSE, pmd_devmap through _PAGE_DEVMAP.
+    // pmd_mkinvalid (asm/pgtable.h): pfn_pmd(pmd_pfn(pmd), flags & ~(_PAGE_PRESENT |
+    // _PAGE_PROTNONE)); pfn_pmd's protnone_mask inverts the pfn of the now non-present entry.
+    pmdInvalidate: { clear: orMask(F._PAGE_PRESENT, F._PAGE_PROTNONE), set: ZERO_MASK, after: flipProtnoneGuard },
   };
 
   const DEVMAP_NAME = '_PAGE_DEVMAP';

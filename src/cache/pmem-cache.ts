@@ -248,6 +248,19 @@ export class PmemCache {
     }
   }
 
+  /** An inbound device (DMA) write: in the persistence domain at once, and seen by every cached copy and every snapshot a dirty line may still be written back with (the caches snoop device writes, SDM Vol. 3A §11.4), so no later write-back or crash state brings the old bytes back. */
+  deviceWrite(pa: number, src: Uint8Array, srcOffset = 0, len = src.length - srcOffset): void {
+    this.mem.writeBytes(pa, src, srcOffset, len);
+    if (!this.isPmem(pa, len)) return;
+    for (let at = pa; at < pa + len; at = (Math.floor(at / LINE_SIZE) + 1) * LINE_SIZE) {
+      const no = Math.floor(at / LINE_SIZE);
+      const line = this.lines.get(no - this.baseNo);
+      if (line === undefined) continue;
+      const part = src.subarray(srcOffset + at - pa, srcOffset + Math.min(pa + len, (no + 1) * LINE_SIZE) - pa);
+      for (const d of [line.data, line.eadrBase, ...(line.hist ?? []).map((h) => h.data), ...(line.queue ?? []).map((q) => q.data)]) d?.set(part, at - no * LINE_SIZE);
+    }
+  }
+
   // ---- flushes and fences -----------------------------------------------------------------
 
   clflush(cpu: number, pa: number): void {

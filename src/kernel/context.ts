@@ -13,13 +13,13 @@ import { BlockAllocator } from './alloc.ts';
 import { KernelBug } from './errors.ts';
 import type { DaxFile } from './file.ts';
 import type { Mm, Vma } from './mm.ts';
-import type { RwSemaphore } from './locks.ts';
+import type { RwSemaphore, SpinLock } from './locks.ts';
 import { PageTables, newSlot, type Slot } from './pgtable.ts';
 import type { CachePort, MmuPort, PmemFlush } from './ports.ts';
 import type { Strategy } from './strategies.ts';
 import type { Scheduler } from './task.ts';
 import type { KernelRules, KernelVersion } from './versions.ts';
-import { DaxWaitTable } from './waitqueue.ts';
+import { DaxWaitTable, type WaitQueue } from './waitqueue.ts';
 
 export interface KernelConfig {
   /** Whose fault and writeback rules apply (versions.ts). */
@@ -156,6 +156,12 @@ export class KernelContext {
   readonly mmapLocks = new Map<Mm, RwSemaphore>();
   /** The task driver while a scenario runs tasks (task.ts): whose code runs, who to wake; null outside one. */
   tasks: Scheduler | null = null;
+  /** page_ref_count of the pages someone holds, by pfn (gup.ts); a page not here is idle (1). */
+  readonly pageRefs = new Map<number, number>();
+  /** wait_var_event's queues of the pages' refcounts, by pfn (gup.ts waitPageIdle: break layouts waiting for pins). */
+  readonly refcountWaits = new Map<number, WaitQueue>();
+  /** The PMD page-table locks, by PMD table (pmd-lock.ts), made on first use. */
+  readonly pmdLocks = new Map<number, SpinLock>();
 
   constructor(
     readonly machine: MachinePorts,

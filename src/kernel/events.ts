@@ -16,7 +16,8 @@ export interface KernelEvents {
   /** A page fault enters handle_mm_fault (before any of its work; `fault` follows when it is handled). */
   faultStart?(mm: Mm, va: number, write: boolean): void;
   /** A page fault the kernel handled: kind, how (pte, pmd, fallback, cow, sync, spurious), and the hardware's report. */
-  fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: HwFault): void;
+  /** `hw`: the hardware's record, null for a fault get_user_pages took (faultin_page: no trap). */
+  fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: HwFault | null): void;
   /** A user store reached the file's blocks (through the CPU cache): the bytes are data[dataOffset .. dataOffset + len). */
   fileStore?(file: DaxFile, offset: number, len: number, cpu: number, data: Uint8Array, dataOffset: number): void;
   /** fsync/msync of [start, end) bytes of the file returned successfully. */

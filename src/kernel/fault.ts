@@ -26,9 +26,10 @@ type DaxResult = 'nopage' | 'fallback';
 
 /**
  * handle_mm_fault, after the arch's fault entry (arch-fault.ts) found `vma` and checked
- * access_error; `write` is FAULT_FLAG_WRITE, `hw` the hardware's report (for listeners).
+ * access_error; `write` is FAULT_FLAG_WRITE, `hw` the hardware's report (for listeners; null
+ * from get_user_pages' faultin_page, gup.ts).
  */
-export function* handleMmFault(k: KernelContext, vma: Vma, va: number, write: boolean, hw: HwFault): Steps {
+export function* handleMmFault(k: KernelContext, vma: Vma, va: number, write: boolean, hw: HwFault | null): Steps {
   const how = yield* handleFault(k, vma, va, write);
   k.countFault(vma.mm, how.kind);
   k.events.fault?.(vma.mm, va, how.kind, how.how, hw);

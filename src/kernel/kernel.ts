@@ -11,12 +11,14 @@ import { newDaxFile, type DaxFile } from './file.ts';
 import { copyPageRange } from './fork.ts';
 import { flushTlbMm } from './tlbflush.ts';
 import { FS_RULES, type FsName } from './fs.ts';
+import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import { putAnonPage, type Mm, type Vma, type VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
 import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
-import { downRead, downWrite, inodeLock, upRead, upWrite } from './locks.ts';
+import { downRead, downWrite, inodeLock, mmapLock, upRead, upWrite } from './locks.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
+import { zapPmdRangeLocked } from './pmd-lock.ts';
 import { ext4PunchHole, ext4Setattr, ext4ZeroRange } from './truncate.ts';
 import { vfsFsyncRangeSteps, zapVmaRange } from './writeback.ts';
 
@@ -162,11 +164,16 @@ export class Kernel extends KernelContext {
    * the VMA (daxsim's madvise does not cross VMAs).
    */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
+    runSteps(this.madviseDontneedSteps(vma, offset, length));
+  }
+
+  /** madvise dontneed as a task's path: a huge PMD's zap waits for its PMD lock (pmd-lock.ts). */
+  *madviseDontneedSteps(vma: Vma, offset: number, length: number): Steps {
     const [start, end] = this.vmaRange(vma, offset, length, 'madvise');
     for (const v of mappingPieces(vma)) {
       const s = Math.max(start, v.start);
       const e = Math.min(end, v.end);
-      if (s < e) madviseDontneed(this, v, s, e);
+      if (s < e) yield* zapPmdRangeLocked(this, v, s, e, () => madviseDontneed(this, v, s, e));
     }
   }
 
@@ -269,20 +276,35 @@ export class Kernel extends KernelContext {
 
   /** fallocate(fd, FALLOC_FL_ZERO_RANGE, offset, length) on the calling process's CPU (truncate.ts). */
   fallocateZero(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocateZeroSteps(mm.cpu, file, offset, length));
+  }
+
+  /** fallocate zero as a task's path on `cpu`: it may wait for the invalidate_lock and for pinned pages. */
+  *fallocateZeroSteps(cpu: number, file: DaxFile, offset: number, length: number): Steps {
     if (offset < 0 || length <= 0 || offset + length > file.size) throw new KernelError(`fallocate zero [${offset}, ${offset + length}) is outside file ${file.name} (daxsim's fallocate does not extend files)`);
-    ext4ZeroRange(this, mm.cpu, file, offset, length);
+    yield* ext4ZeroRange(this, cpu, file, offset, length);
   }
 
   /** fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) on the calling process's CPU (truncate.ts). */
   fallocatePunch(mm: Mm, file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocatePunchSteps(mm.cpu, file, offset, length));
+  }
+
+  /** fallocate punch as a task's path on `cpu`. */
+  *fallocatePunchSteps(cpu: number, file: DaxFile, offset: number, length: number): Steps {
     if (offset < 0 || length <= 0) throw new KernelError(`fallocate punch [${offset}, ${offset + length}) is not a range (EINVAL)`);
-    ext4PunchHole(this, mm.cpu, file, offset, length);
+    yield* ext4PunchHole(this, cpu, file, offset, length);
   }
 
   /** truncate(path, size): ext4_setattr (truncate.ts); daxsim keeps i_size page aligned. */
   truncate(file: DaxFile, size: number): void {
+    runSteps(this.truncateSteps(file, size));
+  }
+
+  /** truncate as a task's path. */
+  *truncateSteps(file: DaxFile, size: number): Steps {
     if (size < 0 || size % this.pageSize !== 0) throw new KernelError(`truncate size ${size} is not a multiple of the page size (${this.pageSize}): daxsim keeps i_size page aligned`);
-    ext4Setattr(this, file, size);
+    yield* ext4Setattr(this, file, size);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */
@@ -300,6 +322,39 @@ export class Kernel extends KernelContext {
     } finally {
       upRead(this.tasks, sem);
     }
+  }
+
+  // -- pins and DMA (gup.ts) ------------------------------------------------------------
+
+  /** pin_user_pages(FOLL_WRITE) of the pages behind [offset, offset + length) of `vma`, as pin `name`. */
+  pin(vma: Vma, name: string, offset: number, length: number): Pin {
+    return runSteps(this.pinSteps(vma, name, offset, length));
+  }
+
+  /** pin as a task's path: its faults may stop at points or sleep. */
+  *pinSteps(vma: Vma, name: string, offset: number, length: number): Steps<Pin> {
+    if (!vma.mm.vmas.includes(vma)) throw new KernelError(`pin of mapping ${vma.name}, which was unmapped (EFAULT)`);
+    if (offset < 0 || length <= 0 || offset + length > vma.end - vma.start) throw new KernelError(`pin [${offset}, ${offset + length}) is outside mapping ${vma.name} (EFAULT)`);
+    // pin_user_pages_unlocked / _fast's slow path: mmap_read_lock around __get_user_pages
+    const sem = mmapLock(this, vma.mm);
+    yield* downRead(this.tasks, sem);
+    try {
+      return yield* pinUserPages(this, vma, name, offset, length);
+    } finally {
+      upRead(this.tasks, sem);
+    }
+  }
+
+  /** A device store of `data` at byte `offset` of pin `pin`'s range. */
+  dma(pin: Pin, offset: number, data: Uint8Array): void {
+    if (offset < 0 || offset + data.length > pin.length) throw new KernelError(`dma [${offset}, ${offset + data.length}) is outside pin ${pin.name} (${pin.length} bytes)`);
+    dmaWrite(this, pin, offset, data);
+  }
+
+  /** unpin_user_pages of pin `pin`. */
+  unpin(pin: Pin): void {
+    unpinUserPages(this, pin);
+    this.tasks?.settle();
   }
 
   // -- user-space accesses ------------------------------------------------------------

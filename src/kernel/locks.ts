@@ -131,3 +131,37 @@ export function invalidateLock(k: { readonly invalidateLocks: Map<DaxFile, RwSem
   if (sem === undefined) k.invalidateLocks.set(file, (sem = new RwSemaphore(`invalidate_lock of ${file.name}`)));
   return sem;
 }
+
+/**
+ * A spinlock (the PMD lock, pmd-lock.ts): a task spinning for it is `blocked` in this model, and
+ * the release hands it to the first waiter (qspinlock's MCS queue, kernel/locking/qspinlock.c,
+ * serves in arrival order).
+ */
+export class SpinLock {
+  held = false;
+  readonly queue: Waiter[] = [];
+
+  constructor(readonly what: string) {}
+}
+
+/** spin_lock: free, or wait in the queue until the holder hands it over. */
+export function* spinLock(sched: Scheduler | null, lock: SpinLock): Steps {
+  if (!lock.held && lock.queue.length === 0) {
+    lock.held = true;
+    return;
+  }
+  const w: Waiter = { kind: 'sleep', owner: sched?.current ?? null, exclusive: true, xa: -1, index: -1, what: lock.what, woken: false };
+  lock.queue.push(w);
+  yield w;
+}
+
+/** spin_unlock: the first waiter gets the lock. */
+export function spinUnlock(sched: Scheduler | null, lock: SpinLock): void {
+  const next = lock.queue.shift();
+  if (next === undefined) {
+    lock.held = false;
+    return;
+  }
+  next.woken = true;
+  if (next.owner !== null) sched?.wake(next.owner);
+}

@@ -19,18 +19,22 @@
 //                     Under FS_DAX_LIMITED there are no struct pages to call it on, so both
 //                     keep the page-less single-index path (dax_entry_mkclean).
 
+import { clearBits, setBits } from '../../arch/bits.ts';
 import type { Entry } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import type { MkcleanAction } from './events.ts';
 import type { DaxFile } from './file.ts';
 import type { Vma } from './mm.ts';
-import type { Slot } from './pgtable.ts';
+import { newSlot, type Slot } from './pgtable.ts';
+import { spinLock, spinUnlock } from './locks.ts';
+import { pmdLockOf } from './pmd-lock.ts';
 import type { Strategy } from './strategies.ts';
+import { AFTER, BEFORE, type Steps } from './task.ts';
 import { flushPmdTlbRange, flushTlbPage } from './tlbflush.ts';
 
 
-type MkcleanFn = (k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number) => void;
+type MkcleanFn = (k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number) => Steps;
 
 /**
  * Each strategy's writeback step (strategies.ts describes them). Under FS_DAX_LIMITED there
@@ -45,9 +49,17 @@ const MKCLEAN: Readonly<Record<Strategy, MkcleanFn>> = {
   'page-head': (k, file, e, index, pfn, count) => (k.layout.fsDaxLimited ? daxEntryMkclean(k, file, e, index, pfn, true) : pageHeadMkclean(k, file, e, index, pfn, count)),
 };
 
-/** The mkclean step of dax_writeback_one for entry `e` ([index, index + count), head pfn `pfn`). */
-export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
-  MKCLEAN[k.config.strategy](k, file, e, index, pfn, count);
+/** The mkclean step of dax_writeback_one for entry `e` ([index, index + count), head pfn `pfn`): a task's path, which stops at mkclean_clear. */
+export function mkcleanEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
+  return MKCLEAN[k.config.strategy](k, file, e, index, pfn, count);
+}
+
+/**
+ * The slot a walk of mkclean reads into: the kernel's scratch one, or under tasks one of its
+ * own, since the walk stays live across its mkclean_clear point while other tasks run.
+ */
+function walkSlot(k: KernelContext): Slot {
+  return k.tasks === null ? k.scratch.mkcleanSlot : newSlot();
 }
 
 /**
@@ -93,38 +105,94 @@ function flushCacheRange(_vma: Vma, _start: number, _end: number): void {
 }
 
 /**
- * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
- * TLB flush ptep_clear_flush / pmdp_invalidate does. Returns the action taken.
+ * What the slot of the leaf `old` (level `lv`) holds while mkclean changes it, into `out`.
+ * A PTE: none (ptep_clear_flush in page_vma_mkclean_one, mm/rmap.c, and in v5.17's
+ * dax_entry_mkclean). A PMD: pmdp_invalidate's value (the layout's pmdInvalidate): still
+ * pmd_present and pmd_devmap to the kernel, so zap_pmd_range's unlocked test sends a racing
+ * MADV_DONTNEED to zap_huge_pmd and the PMD lock; 024eee0e83f0 "mm: page_mkclean vs
+ * MADV_DONTNEED race" (v5.1) made both mkcleans do so. bug mkclean-vs-dontneed brings back
+ * its pmdp_huge_clear_flush: the PMD is none in between, and MADV_DONTNEED skips it.
  */
-function cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
-  const cleared = k.scratch.cleared;
+function transientLeaf(k: KernelContext, lv: number, old: Entry, out: Entry): void {
   const l = k.layout;
-  if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+  if (lv !== k.pmdLevel || k.bug('mkclean-vs-dontneed')) {
+    l.mkNone(lv, out);
+    return;
+  }
+  const inv = l.hooks.pmdInvalidate;
+  out.lo = old.lo;
+  out.hi = old.hi;
+  clearBits(out, inv.clear);
+  setBits(out, inv.set);
+  inv.after?.(lv, old, out);
+}
+
+/**
+ * Write-protect and clean the leaf at `pa` (level `lv`) if it is dirty or writable, with the
+ * TLB flush ptep_clear_flush / pmdp_invalidate does: cleanStart leaves the slot in its
+ * transient state (transientLeaf) and flushes, cleanFinish sets the clean value made from the
+ * old one (`entry`, unchanged in between). Returns false where there is nothing to clean.
+ */
+function cleanStart(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry, cleared: Entry): boolean {
+  const l = k.layout;
+  if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return false;
   // The PMD branch flushes the whole huge page: e583b5c472bd "dax: fix cache flush on
   // PMD-mapped pages" (dax_entry_mkclean) and 7f9c9b607dc2 (page_vma_mkclean_one) replaced
   // flush_cache_page, which covers one page; bug pmd-flush-cache-range brings it back.
   const flushEnd = lv === k.pmdLevel && !k.bug('pmd-flush-cache-range') ? va + k.pmdSize : va + k.pageSize;
   flushCacheRange(vma, va, flushEnd);
-  // ptep_clear_flush / pmdp_invalidate: the entry is cleared (made invalid) and the TLB
-  // flushed before the write-protected, clean value is set (set_pte_at / set_pmd_at).
-  l.mkNone(lv, cleared);
+  transientLeaf(k, lv, entry, cleared);
   k.writeEntry(pa, cleared);
-  if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, 'pmdp_invalidate');
+  if (lv === k.pmdLevel) flushPmdTlbRange(k, vma.mm, va, k.bug('mkclean-vs-dontneed') ? 'pmdp_huge_clear_flush' : 'pmdp_invalidate');
   else flushTlbPage(k, vma.mm, va, 'ptep_clear_flush');
-  l.wrprotect(lv, entry);
-  l.mkclean(lv, entry);
+  return true;
+}
+
+function cleanFinish(k: KernelContext, lv: number, pa: number, entry: Entry): MkcleanAction {
+  k.layout.wrprotect(lv, entry);
+  k.layout.mkclean(lv, entry);
   k.writeEntry(pa, entry);
   k.counters.mkcleanCleaned++;
   return 'cleaned';
 }
 
+/** The leaf cleaned in one go: outside tasks nothing can run in between, nor wait for its lock. */
+function cleanLeafNow(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): MkcleanAction {
+  return cleanStart(k, vma, va, lv, pa, entry, k.scratch.cleared) ? cleanFinish(k, lv, pa, entry) : 'already-clean';
+}
+
+/**
+ * The leaf cleaned as a task's step: the mkclean_clear point on either side of the transient
+ * state and, over a huge PMD, the PMD lock page_vma_mapped_walk / follow_invalidate_pte hold
+ * from reading it to page_vma_mapped_walk_done (pmd_lock; pmd-lock.ts), the leaf read again
+ * under it. `entry` must be the walk's own (walkSlot), as it is live across the points.
+ */
+function* cleanLeaf(k: KernelContext, vma: Vma, va: number, lv: number, pa: number, entry: Entry): Steps<MkcleanAction> {
+  const l = k.layout;
+  const lock = lv === k.pmdLevel ? pmdLockOf(k, pa) : null;
+  if (lock !== null) {
+    yield* spinLock(k.tasks, lock);
+    k.pt.read(pa, entry); // (not counted: the same reference as the walk's, counted there)
+  }
+  try {
+    if (lock !== null && (l.isNone(lv, entry) || !l.isPresent(lv, entry))) return 'not-mapped';
+    if (!l.isDirty(lv, entry) && !l.isWrite(lv, entry)) return 'already-clean';
+    yield BEFORE.mkclean_clear;
+    cleanStart(k, vma, va, lv, pa, entry, { lo: 0, hi: 0 });
+    yield AFTER.mkclean_clear;
+    return cleanFinish(k, lv, pa, entry);
+  } finally {
+    if (lock !== null) spinUnlock(k.tasks, lock);
+  }
+}
+
 /**
  * follow_invalidate_pte at one address, then the PMD or PTE branch of dax_entry_mkclean:
- * clean the leaf if it maps exactly the head pfn (`slot` holds where the walk stopped). The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
+ * null where the leaf maps exactly the head pfn and is to be cleaned (`slot` holds where the
+ * walk stopped), else why not. The PMD branch exists only with CONFIG_FS_DAX_PMD, and not
  * before f729c8c9b24f, where follow_pte fails on a huge PMD and the VMA is skipped.
  */
-function followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean): MkcleanAction {
-  const slot = k.scratch.mkcleanSlot;
+function followLeaf(k: KernelContext, vma: Vma, address: number, pfn: number, pmdBranch: boolean, slot: Slot): MkcleanAction | null {
   const l = k.layout;
   k.pt.walk(vma.mm.pgd, address, k.pt.last, false, slot);
   k.counters.ptRefs += slot.level + 1;
@@ -133,12 +201,12 @@ function followAndClean(k: KernelContext, vma: Vma, address: number, pfn: number
   const mapped = lv === k.pmdLevel ? pmdBranch && k.config.fsDaxPmd && !l.isNone(lv, ent) : lv === k.pt.last && !l.isNone(lv, ent) && l.isPresent(lv, ent);
   if (!mapped) return 'not-mapped';
   if (l.leafPfn(lv, ent) !== pfn) return 'pfn-mismatch';
-  return cleanLeaf(k, vma, address, lv, slot.pa, ent);
+  return null;
 }
 
 /** dax_entry_mkclean(mapping, index, pfn) with follow_invalidate_pte (fs/dax.c, v5.17). */
-function daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): void {
-  const slot = k.scratch.mkcleanSlot;
+function* daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, pmdBranch: boolean): Steps {
+  const slot = walkSlot(k);
   const vmas = file.mapping.iMmap.query(index, index); // only VMAs containing index itself
   for (const vma of vmas) {
     k.counters.mkcleanVmas++;
@@ -147,7 +215,8 @@ function daxEntryMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: nu
       visit(k, file, e, vma, address, k.pt.last, 'skipped-private');
       continue;
     }
-    const action = followAndClean(k, vma, address, pfn, pmdBranch);
+    const found = followLeaf(k, vma, address, pfn, pmdBranch, slot);
+    const action = found ?? (k.tasks === null ? cleanLeafNow(k, vma, address, slot.level, slot.pa, slot.entry) : yield* cleanLeaf(k, vma, address, slot.level, slot.pa, slot.entry));
     visit(k, file, e, vma, address, slot.level, action);
   }
   reportMissed(k, file, e, vmas);
@@ -171,7 +240,7 @@ function vmaAddressEnd(k: KernelContext, address: number, pgoff: number, nrPages
 }
 
 /** The fixed writeback step: for every VMA overlapping [index, index + count - 1], pfn_mkclean_range. */
-function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   // vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff_start, pgoff_end) (mm/rmap.c
   // rmap_walk_file), into the kernel's reused array (null while a query's result is in use: a
   // listener that re-entered writeback gets a fresh one).
@@ -179,22 +248,22 @@ function rangeMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: numbe
   k.scratch.vmaPool = null;
   const n = file.mapping.iMmap.queryInto(index, index + count - 1, vmas);
   const w = newPvmw(k);
-  for (let i = 0; i < n; i++) pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w);
+  for (let i = 0; i < n; i++) if (pfnMkcleanRange(k, file, e, vmas[i]!, pfn, count, index, w)) yield* mkcleanVma(k, file, e, vmas[i]!, w);
   if (k.events.mkcleanMissed !== undefined) reportMissed(k, file, e, vmas.slice(0, n));
   k.scratch.vmaPool = vmas;
 }
 
-/** pfn_mkclean_range (mm/rmap.c) -> page_vma_mkclean_one over a pfn-based page_vma_mapped_walk. */
-function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): void {
+/** pfn_mkclean_range (mm/rmap.c): aims `w` at the VMA for page_vma_mkclean_one's pfn-based walk, or false where there is none. */
+function pfnMkcleanRange(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, pfn: number, nrPages: number, pgoff: number, w: Pvmw): boolean {
   k.counters.mkcleanVmas++;
   if (!vma.flags.shared) {
     visit(k, file, e, vma, vma.start, k.pt.last, 'skipped-private'); // invalid_mkclean_vma
-    return;
+    return false;
   }
   const address = vmaPgoffAddress(k, pgoff, nrPages, vma);
-  if (address < 0) return;
+  if (address < 0) return false;
   pvmwStart(w, vma, address, vmaAddressEnd(k, address, pgoff, nrPages, vma), pfn, nrPages, false);
-  mkcleanVma(k, file, e, vma, w);
+  return true;
 }
 
 /**
@@ -276,7 +345,7 @@ function swap32(v: number): number {
 }
 
 function newPvmw(k: KernelContext): Pvmw {
-  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: k.scratch.mkcleanSlot, hit: false, ptStop: 0, done: false, dataAsTable: false, cpu: 0 };
+  return { pfn: 0, nrPages: 0, byPage: false, pgd: 0, address: 0, end: 0, slot: walkSlot(k), hit: false, ptStop: 0, done: false, dataAsTable: false, cpu: 0 };
 }
 
 /** Aims `w` at [address, end) of `vma` (the pvmw initialiser of page_vma_mkclean_one / page_mkclean_one). */
@@ -377,13 +446,28 @@ function pvmwNext(k: KernelContext, w: Pvmw): boolean {
   }
 }
 
-/** page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it matched. */
-function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): void {
+/**
+ * page_vma_mkclean_one / page_mkclean_one's loop: every leaf the walk returns, cleaned when it
+ * matched; as a task's steps only under tasks (no generator per VMA or leaf outside them).
+ */
+function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
+  if (k.tasks !== null) return mkcleanVmaSteps(k, file, e, vma, w);
+  const slot = w.slot;
+  while (pvmwNext(k, w)) visit(k, file, e, vma, w.address, slot.level, w.hit ? cleanLeafNow(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch');
+  return NO_STEPS;
+}
+
+function* mkcleanVmaSteps(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: Pvmw): Steps {
   const slot = w.slot;
   while (pvmwNext(k, w)) {
-    visit(k, file, e, vma, w.address, slot.level, w.hit ? cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch');
+    const action = w.hit ? yield* cleanLeaf(k, vma, w.address, slot.level, slot.pa, slot.entry) : 'pfn-mismatch';
+    visit(k, file, e, vma, w.address, slot.level, action);
   }
 }
+
+/** A path already at its end: what a step done at once returns to `yield*`. */
+const NO_STEPS: Steps = (function* (): Steps {})();
+NO_STEPS.next();
 
 /**
  * Dan Williams' alternative: page_mkclean on each struct page of the entry. rmap_walk_file
@@ -391,7 +475,7 @@ function mkcleanVma(k: KernelContext, file: DaxFile, e: DaxEntry, vma: Vma, w: P
  * walks that one address with a page-based page_vma_mapped_walk: a PMD is a hit when it maps
  * this page as its head (pmd_page == page), a PTE when its pfn is this page's pfn.
  */
-function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   // The VMAs reached, for reportMissed only: not collected when nobody listens.
   const visited = k.events.mkcleanMissed !== undefined ? new Set<Vma>() : null;
   const w = newPvmw(k);
@@ -409,7 +493,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
       if (!vma.flags.shared) continue; // invalid_mkclean_vma
       const address = pgoffAddress(k, pageIndex, vma);
       pvmwStart(w, vma, address, address + k.pageSize, pagePfn, 1, true);
-      mkcleanVma(k, file, e, vma, w);
+      yield* mkcleanVma(k, file, e, vma, w);
     }
   }
   k.scratch.vmaPool = vmas;
@@ -424,7 +508,7 @@ function pageMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number
  * index, as for a VMA starting inside the entry) and walks one page (a non-compound page:
  * nr_pages 1), so only leaves mapping the head pfn are cleaned.
  */
-function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): void {
+function* pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: number, pfn: number, count: number): Steps {
   const vmas = file.mapping.iMmap.query(index, index + count - 1);
   const w = newPvmw(k);
   for (const vma of vmas) {
@@ -436,7 +520,7 @@ function pageHeadMkclean(k: KernelContext, file: DaxFile, e: DaxEntry, index: nu
     const address = vmaPgoffAddress(k, index, 1, vma);
     if (address < 0) continue;
     pvmwStart(w, vma, address, address + k.pageSize, pfn, 1, true);
-    mkcleanVma(k, file, e, vma, w);
+    yield* mkcleanVma(k, file, e, vma, w);
   }
   reportMissed(k, file, e, vmas);
 }

@@ -33,6 +33,8 @@ export interface CachePort {
   ntstore(cpu: number, pa: number, src: Uint8Array, srcOffset?: number, len?: number): void;
   clwb(cpu: number, pa: number): void;
   sfence(cpu: number): void;
+  /** An inbound device (DMA) write: coherent with every CPU's cached copy, in the persistence domain when it returns. */
+  deviceWrite(pa: number, src: Uint8Array, srcOffset: number, len: number): void;
 }
 
 /** The kernel's pmem flush helper (arch_wb_cache_pmem), bound to the layout's hook. Returns lines written back. */

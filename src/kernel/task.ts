@@ -248,8 +248,16 @@ export class Scheduler {
     this.runWoken(task);
   }
 
+  /**
+   * The end of a step no task ran (`unpin`: the device's driver dropping its pins): the tasks it
+   * woke run now, as they would at the end of a task's step.
+   */
+  settle(): void {
+    if (this.current === null) this.runWoken(null);
+  }
+
   /** The tasks the last step woke, FIFO, each to completion or its `until`. */
-  private runWoken(by: Task): void {
+  private runWoken(by: Task | null): void {
     while (this.woken.length > 0) {
       const t = this.woken.shift()!;
       if (t.state !== 'blocked' || t.waiter === null || !t.waiter.woken) continue;

@@ -103,7 +103,7 @@ export function* daxWritebackOne(k: KernelContext, cpu: number, file: DaxFile, t
   // mappings stay writable, so no fault re-dirties) and PAGECACHE_TAG_DIRTY stays, so every
   // later fsync flushes every entry ever written again.
   const neverClean = k.bug('dirty-tags-never-cleared');
-  if (!neverClean) mkcleanEntry(k, file, e, index, e.pfn, count);
+  if (!neverClean) yield* mkcleanEntry(k, file, e, index, e.pfn, count);
   // dax_flush(dax_dev, page_address(pfn), count * PAGE_SIZE): the whole entry.
   const lines = k.machine.pmemFlush(cpu, e.pfn * k.pageSize, count * k.pageSize);
   k.counters.entriesWrittenBack++;

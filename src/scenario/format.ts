@@ -40,6 +40,12 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} exit`;
     case 'truncate':
       return `${s.proc} truncate ${s.file} ${s.size}`;
+    case 'pin':
+      return `${s.proc} pin ${s.map} ${s.offset} ${s.length} as ${s.pin}`;
+    case 'dma':
+      return `dma ${s.pin} ${s.offset} ${s.length}${s.byte !== null ? ` byte ${s.byte}` : ''}`;
+    case 'unpin':
+      return `unpin ${s.pin}`;
     case 'crash':
       return 'crash';
     case 'thread':

@@ -12,6 +12,8 @@ import { isKernelVersion, KERNEL_VERSIONS } from '../kernel/versions.ts';
 import { InputError } from './errors.ts';
 import { OUTCOMES, type BytesWanted, type Guard, type Outcome } from './expect-types.ts';
 import { LIMITS } from './limits.ts';
+import { parseExpectEntry } from './parse-entry.ts';
+import { parseDma, parsePin, parseUnpin, type GupLine, type PinInfo } from './parse-gup.ts';
 
 export type { Persistence, PmdSetting, Scenario, Settings, Stmt } from './stmt.ts';
 import type { Scenario, Settings, Stmt } from './stmt.ts';
@@ -20,9 +22,9 @@ export { LIMITS } from './limits.ts';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
-const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect']);
+const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect', 'dma', 'unpin']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume, thread T of P, expect done|hang';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume|pin, thread T of P, expect done|hang, dma, unpin';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -39,7 +41,9 @@ interface MapInfo {
   file: string;
   length: number;
   unmapped: boolean;
+  write?: boolean; // PROT_WRITE (a pin takes FOLL_WRITE)
 }
+
 
 export function parseScenario(text: string, file: string): Scenario {
   const settings: Settings = {};
@@ -51,6 +55,7 @@ export function parseScenario(text: string, file: string): Scenario {
   const threadOf = new Map<string, string>(); // each thread's process, whose mappings it uses
   const exited = new Set<string>();
   const maps = new Map<string, MapInfo>();
+  const pins = new Map<string, PinInfo>();
   let crashed = false;
   let acted = false;
   let written = 0;
@@ -99,7 +104,7 @@ export function parseScenario(text: string, file: string): Scenario {
       if (info.unmapped) return fail(`mapping '${m}' was unmapped`);
       return info;
     };
-    const range = (info: MapInfo, m: string, offset: number, length: number): void => {
+    const range = (info: { readonly length: number }, m: string, offset: number, length: number): void => {
       if (length <= 0) fail('length must be positive');
       if (length > LIMITS.accessBytes) fail(`length ${length} exceeds the limit of ${LIMITS.accessBytes} bytes per access`);
       if (offset + length > info.length) fail(`offset ${offset} + length ${length} is past the end of mapping '${m}' (${info.length} bytes)`);
@@ -135,6 +140,12 @@ export function parseScenario(text: string, file: string): Scenario {
       if (size === undefined) return fail(`unknown file '${w}'`);
       return size;
     };
+    const stored = (n: number): void => { // bytes a write, pwrite or dma stores, against the limits
+      written += n;
+      touch(where, n);
+      if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+    };
+    const gup = (): GupLine => ({ words, line, pins, fail, num, mapping: mapOf, range, stored, fresh: (w, what) => (files.has(w) || procs.has(w) || maps.has(w) || pins.has(w) ? fail(`name '${w}' is already used`) : name(w, what)) });
     const fileRange = (size: number, offset: number, length: number): void => {
       if (length <= 0) fail('length must be positive');
       if (length > LIMITS.accessBytes) fail(`length ${length} exceeds the limit of ${LIMITS.accessBytes} bytes per access`);
@@ -187,7 +198,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const fsName = fs === null ? undefined : FS_NAMES.find((f) => f === fs);
         if (fs !== null && fsName === undefined) fail(`fs must be ext4, xfs or virtiofs, not '${fs}'`);
         const n = name(words[1]!, 'file');
-        if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
+        if (files.has(n) || procs.has(n) || maps.has(n) || pins.has(n)) fail(`name '${n}' is already used`);
         const size = num(words[3]!, 'size');
         if (size <= 0) fail('file size must be positive');
         if (size > LIMITS.fileBytes) fail(`file size ${size} exceeds the limit of ${LIMITS.fileBytes} bytes`);
@@ -204,13 +215,16 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'proc': {
         arity(2, 2, 'proc P');
         const n = name(words[1]!, 'process');
-        if (files.has(n) || procs.has(n) || maps.has(n)) fail(`name '${n}' is already used`);
+        if (files.has(n) || procs.has(n) || maps.has(n) || pins.has(n)) fail(`name '${n}' is already used`);
         if (procs.size >= LIMITS.processes) fail(`too many processes (limit ${LIMITS.processes})`);
         procs.add(n);
         acted = true;
         stmts.push({ op: 'proc', line, name: n });
         return;
       }
+      case 'dma': // a pin came first, so `acted` is set already
+      case 'unpin':
+        return void stmts.push(head === 'dma' ? parseDma(gup()) : parseUnpin(gup()));
       case 'thread':
         acted = true;
         return void stmts.push(parseThread(words, line, { fail, name, files, procs, maps, threadOf, exited }));
@@ -278,23 +292,7 @@ export function parseScenario(text: string, file: string): Scenario {
         }
         if (what === 'entry') {
           arity(5, 8, 'expect entry F O absent|empty|zero|real [pte|pmd] [dirty|clean] [locked]');
-          const size = fileNamed(words[2]!);
-          const offset = num(words[3]!, 'offset');
-          if (offset >= size) fail(`offset ${offset} is past the end of file '${words[2]}' (${size} bytes)`);
-          const kind = words[4];
-          if (kind !== 'absent' && kind !== 'empty' && kind !== 'zero' && kind !== 'real') fail(`expected absent, empty, zero or real, not '${kind}'`);
-          let level: 'pte' | 'pmd' | null = null;
-          let dirty: boolean | null = null;
-          let locked = false;
-          for (const w of words.slice(5)) {
-            if ((w === 'pte' || w === 'pmd') && level === null) level = w;
-            else if ((w === 'dirty' || w === 'clean') && dirty === null) dirty = w === 'dirty';
-            else if (w === 'locked' && !locked) locked = true;
-            else fail(`unexpected '${w}' (expected pte|pmd, dirty|clean, locked, each at most once)`);
-          }
-          if (kind === 'absent' && (level !== null || dirty !== null || locked)) fail('an absent entry has no level/dirty/locked to check');
-          pushExpect({ op: 'expect-entry', line, text, file: words[2]!, offset, kind: kind as 'absent' | 'empty' | 'zero' | 'real', level, dirty, locked });
-          return;
+          return void pushExpect(parseExpectEntry(words, line, text, fileNamed(words[2]!), num, fail));
         }
         if (what === 'writeback') {
           arity(4, 4, 'expect writeback F N');
@@ -370,7 +368,7 @@ export function parseScenario(text: string, file: string): Scenario {
       case 'mmap': {
         arity(8, 11, 'P mmap M F offset O length L [rw|ro] [shared|private] [sync]');
         const m = name(words[2]!, 'mapping');
-        if (files.has(m) || procs.has(m) || maps.has(m)) fail(`name '${m}' is already used`);
+        if (files.has(m) || procs.has(m) || maps.has(m) || pins.has(m)) fail(`name '${m}' is already used`);
         const f = words[3]!;
         const fsize = files.get(f);
         if (fsize === undefined) fail(`unknown file '${f}'`);
@@ -393,7 +391,7 @@ export function parseScenario(text: string, file: string): Scenario {
         if (maps.size >= LIMITS.mappings) fail(`too many mappings (limit ${LIMITS.mappings})`);
         mapped += length;
         if (mapped > LIMITS.mappedBytes) fail(`mappings span more than ${LIMITS.mappedBytes} bytes in total (the limit)`);
-        maps.set(m, { proc: owner ?? proc, file: f, length, unmapped: false });
+        maps.set(m, { proc: owner ?? proc, file: f, length, unmapped: false, write: write ?? true });
         stmts.push({ op: 'mmap', line, proc, name: m, file: f, offset, length, write: write ?? true, shared: shared ?? true, sync });
         return;
       }
@@ -404,9 +402,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const length = num(words[4]!, 'length');
         range(info, words[2]!, offset, length);
         const byte = byteOption();
-        written += length;
-        touch(where, length);
-        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stored(length);
         stmts.push({ op: 'write', line, proc, map: words[2]!, offset, length, byte });
         return;
       }
@@ -433,14 +429,13 @@ export function parseScenario(text: string, file: string): Scenario {
         const offset = num(words[3]!, 'offset');
         const length = num(words[4]!, 'length');
         fileRange(size, offset, length);
-        touch(where, length);
         if (verb === 'pread') {
+          touch(where, length);
           stmts.push({ op: 'pread', line, proc, file: words[2]!, offset, length });
           return;
         }
         const byte = byteOption();
-        written += length;
-        if (written > LIMITS.totalWritten) fail(`writes store more than ${LIMITS.totalWritten} bytes in total (the limit)`);
+        stored(length);
         stmts.push({ op: 'pwrite', line, proc, file: words[2]!, offset, length, byte });
         return;
       }
@@ -523,6 +518,8 @@ export function parseScenario(text: string, file: string): Scenario {
         stmts.push({ op: 'mprotect', line, proc, map: words[2]!, offset, length, prot: what });
         return;
       }
+      case 'pin':
+        return void stmts.push(parsePin(gup(), proc));
       case 'munmap': {
         arity(3, 3, 'P munmap M');
         const info = mapOf(proc, words[2]!);

@@ -10,6 +10,7 @@ import type { KernelEvents } from '../kernel/events.ts';
 import { daxKconfig } from '../kernel/kconfig.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, FaultLivelock, KernelBug, KernelError, UserFault, type Strategy } from '../kernel/kernel.ts';
+import type { Pin } from '../kernel/gup.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { isFree, mmapLock } from '../kernel/locks.ts';
 import { mergeTaskEvents, Scheduler, Task, WouldSleep, type Steps, type TaskEvents } from '../kernel/task.ts';
@@ -18,8 +19,10 @@ import type { Persistence } from '../machine/machine.ts';
 import { Perm } from '../mmu/index.ts';
 import { Simulation, SimulationError, type PmdSetting, type Process } from '../sim/simulation.ts';
 import { InputError, InternalError } from './errors.ts';
+import { compareBytes, describeLost } from './bytes.ts';
 import { formatStmt } from './format.ts';
-import type { BytesWanted, Guard, Outcome, Scenario, Stmt } from './parse.ts';
+export { describeLost } from './bytes.ts';
+import type { Guard, Outcome, Scenario, Stmt } from './parse.ts';
 import { describeTask, isHung, MMAP_LOCK_OPS, settleWokenTasks, stateOf, STEP_OPS, taskPath, TASK_OPS, taskReports, type TaskReport } from './task-report.ts';
 export type { TaskReport } from './task-report.ts';
 
@@ -136,6 +139,7 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
   const files = new Map<string, DaxFile>();
   const procs = new Map<string, Process>();
   const maps = new Map<string, Vma>();
+  const pins = new Map<string, Pin>();
   const names: RunNames = { files, procs, maps };
   const expects: ExpectResult[] = [];
   const skipped: ExpectResult[] = [];
@@ -224,6 +228,10 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'munmap':
         procs.get(s.proc)!.munmap(maps.get(s.map)!);
         return;
+      case 'dma':
+        return sim.dma(pins.get(s.pin)!, s.offset, s.length, s.byte ?? undefined);
+      case 'unpin':
+        return sim.unpin(pins.get(s.pin)!);
       case 'crash':
         sim.crash({ allStates: opts.allStates });
         crashLine = s.line;
@@ -313,7 +321,10 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
     }
   };
 
-  const pathOf = (s: Stmt): Steps => taskPath(s, names, () => exec(s));
+  function* pinPath(name: string, path: Steps<Pin>): Steps { // names its pin once it has one
+    pins.set(name, yield* path);
+  }
+  const pathOf = (s: Stmt): Steps => (s.op === 'pin' ? pinPath(s.pin, procs.get(s.proc)!.pinSteps(maps.get(s.map)!, s.offset, s.length, s.pin)) : taskPath(s, names, () => exec(s)));
 
   /**
    * Runs a task statement (plain, `start` or `resume`) until its task ends, pauses or sleeps;
@@ -516,25 +527,6 @@ function observeFor(scn: Scenario, sim: Simulation): Observer {
   }
 }
 
-/** null when `got` is what `want` says, else the first difference in one line. */
-function compareBytes(got: Uint8Array, want: BytesWanted, fileOffset: number, fileNow: () => Uint8Array, written: Uint8Array): string | null {
-  const expected = want.kind === 'zero' ? new Uint8Array(got.length) : want.kind === 'byte' ? new Uint8Array(got.length).fill(want.byte) : want.kind === 'file' ? fileNow() : written;
-  for (let i = 0; i < got.length; i++) {
-    if (got[i] !== expected[i]) {
-      const hex = (b: number): string => '0x' + b.toString(16).padStart(2, '0');
-      const zeros = got.every((b) => b === 0);
-      return `${zeros ? 'all zero: ' : ''}byte ${hex(got[i]!)} at file offset 0x${(fileOffset + i).toString(16)} where ${want.kind === 'byte' ? `byte ${want.byte}` : want.kind} is ${hex(expected[i]!)}`;
-    }
-  }
-  return null;
-}
-
-export function describeLost(lost: readonly LostRange[]): string {
-  const total = lost.reduce((a, r) => a + r.length, 0);
-  const parts = lost.slice(0, 4).map((r) => `${r.file}[0x${r.offset.toString(16)}+${r.length}]`);
-  return `${total} bytes: ${parts.join(', ')}${lost.length > 4 ? ', ...' : ''}`;
-}
-
 /** How many words of a statement name it in a trace slice or an internal error (an expect: all of it). */
 const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   file: 2,
@@ -547,6 +539,7 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   fsync: 3,
   msync: 3,
   munmap: 3,
+  pin: 3, dma: 2, unpin: 2,
   pwrite: 3,
   pread: 3,
   fallocate: 3,

@@ -25,9 +25,9 @@ export interface TaskReport {
 }
 
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
-export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume']);
+export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
 /** The task statements whose path can stop at a point or sleep; the others are plain code. */
-export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume']);
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'madvise', 'pin']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -108,13 +108,19 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.pwriteSteps(n.files.get(s.file)!, s.offset, s.length, s.byte ?? undefined);
     case 'pread':
       return n.procs.get(s.proc)!.preadSteps(n.files.get(s.file)!, s.offset, new Uint8Array(s.length));
+    case 'fallocate':
+      return n.procs.get(s.proc)!.fallocateSteps(s.mode, n.files.get(s.file)!, s.offset, s.length);
+    case 'truncate':
+      return n.procs.get(s.proc)!.truncateSteps(n.files.get(s.file)!, s.size);
+    case 'madvise':
+      // mmap_lock shared, then zap_pmd_range, which may wait for a PMD lock (pmd-lock.ts)
+      return underMmapLock(n.procs.get(s.proc)!, true, n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length));
     case 'mmap':
     case 'munmap':
     case 'mprotect':
     case 'fork':
     case 'exit':
-    case 'madvise':
-      return underMmapLock(n.procs.get(s.proc)!, s.op === 'madvise', plain);
+      return underMmapLock(n.procs.get(s.proc)!, false, syncPath(plain));
     default:
       return syncPath(plain);
   }
@@ -123,12 +129,12 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
 /** The statements that take `proc`'s mmap_lock (locks.ts mmapLock): MADV_DONTNEED shared, the others exclusive. */
 export const MMAP_LOCK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'munmap', 'mprotect', 'fork', 'exit', 'madvise']);
 
-function* underMmapLock(proc: Process, shared: boolean, plain: () => void): Steps {
+function* underMmapLock(proc: Process, shared: boolean, path: Steps): Steps {
   const k = proc.sim.kernel;
   const sem = mmapLock(k, proc.mm);
   yield* shared ? downRead(k.tasks, sem) : downWrite(k.tasks, sem);
   try {
-    plain();
+    yield* path;
   } finally {
     if (shared) upRead(k.tasks, sem);
     else upWrite(k.tasks, sem);

@@ -204,7 +204,7 @@ export class TraceRecorder {
       fault: (mm, va, kind, how, hw) => {
         const t = this.trackOf(mm.name, mm.cpu);
         // (a fault a paused task resumed began in an earlier statement's slice, closed since)
-        if (t.open.at(-1)?.startsWith('page fault') === true) this.end(t, { kind, how, hw: mmu.describeFault(hw), va: hex(va) });
+        if (t.open.at(-1)?.startsWith('page fault') === true) this.end(t, { kind, how, hw: hw === null ? 'get_user_pages (no trap)' : mmu.describeFault(hw), va: hex(va) });
       },
       tlbFlush: (mm, start, end, why) => {
         const from = this.current;

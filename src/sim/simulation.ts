@@ -14,6 +14,7 @@ import type { KernelEvents } from '../kernel/events.ts';
 import { resolvePmd, type PmdSetting } from '../kernel/kconfig.ts';
 import { committedPa, forEachBlock, type DaxFile } from '../kernel/file.ts';
 import { ALL_STRATEGIES, Kernel, type Counters, type DecodedEntry, type Strategy } from '../kernel/kernel.ts';
+import type { Pin } from '../kernel/gup.ts';
 import type { Mm, Vma } from '../kernel/mm.ts';
 import { Access } from '../kernel/ports.ts';
 import { runSteps, type Steps } from '../kernel/task.ts';
@@ -206,6 +207,27 @@ export class Simulation {
     return 1 + ((w * 37 + x) % 255);
   }
 
+  /**
+   * A device store into pin `pin` (DMA, straight to pmem) of `length` bytes at byte `offset` of
+   * its range: `byte` everywhere, or a value unique to this store at each pinned byte.
+   */
+  dma(pin: Pin, offset: number, length: number, byte?: number): void {
+    this.live();
+    const data = new Uint8Array(length);
+    if (byte !== undefined) data.fill(byte);
+    else {
+      const w = this.takeWriteId();
+      for (let i = 0; i < length; i++) data[i] = this.patternFor(w, offset + i);
+    }
+    this.kernel.dma(pin, offset, data);
+  }
+
+  /** unpin_user_pages of `pin`. */
+  unpin(pin: Pin): void {
+    this.live();
+    this.kernel.unpin(pin);
+  }
+
   /** @internal */
   takeWriteId(): number {
     return this.nextWrite++;
@@ -382,20 +404,29 @@ export class Process {
 
   /** fallocate(FALLOC_FL_ZERO_RANGE) of [offset, offset + length) of `file`. */
   fallocateZero(file: DaxFile, offset: number, length: number): void {
-    this.sim.live();
-    this.sim.kernel.fallocateZero(this.mm, file, offset, length);
+    runSteps(this.fallocateSteps('zero', file, offset, length));
   }
 
   /** fallocate(FALLOC_FL_PUNCH_HOLE) of [offset, offset + length) of `file`. */
   fallocatePunch(file: DaxFile, offset: number, length: number): void {
+    runSteps(this.fallocateSteps('punch', file, offset, length));
+  }
+
+  /** fallocate zero or punch as this task's path: it may wait for the invalidate_lock or for pinned pages. */
+  fallocateSteps(mode: 'zero' | 'punch', file: DaxFile, offset: number, length: number): Steps {
     this.sim.live();
-    this.sim.kernel.fallocatePunch(this.mm, file, offset, length);
+    const k = this.sim.kernel;
+    return mode === 'zero' ? k.fallocateZeroSteps(this.cpu, file, offset, length) : k.fallocatePunchSteps(this.cpu, file, offset, length);
   }
 
   /** madvise(MADV_DONTNEED) of [offset, offset + length) of mapping `vma`. */
   madviseDontneed(vma: Vma, offset: number, length: number): void {
+    runSteps(this.madviseSteps(vma, offset, length));
+  }
+
+  madviseSteps(vma: Vma, offset: number, length: number): Steps {
     this.sim.live();
-    this.sim.kernel.madviseDontneed(vma, offset, length);
+    return this.sim.kernel.madviseDontneedSteps(vma, offset, length);
   }
 
   /** mprotect of [offset, offset + length) of mapping `vma` (the whole mapping). */
@@ -416,10 +447,25 @@ export class Process {
     this.sim.kernel.exitMmap(this.mm);
   }
 
+  /** pin_user_pages(FOLL_WRITE) of [offset, offset + length) of mapping `vma`: a pin named `name` (src/kernel/gup.ts). */
+  pin(vma: Vma, offset: number, length: number, name: string): Pin {
+    return runSteps(this.pinSteps(vma, offset, length, name));
+  }
+
+  pinSteps(vma: Vma, offset: number, length: number, name: string): Steps<Pin> {
+    this.sim.live();
+    this.own(vma);
+    return this.sim.kernel.pinSteps(vma, name, offset, length);
+  }
+
   /** truncate(2) of `file` to `size` bytes. */
   truncate(file: DaxFile, size: number): void {
+    runSteps(this.truncateSteps(file, size));
+  }
+
+  truncateSteps(file: DaxFile, size: number): Steps {
     this.sim.live();
-    this.sim.kernel.truncate(file, size);
+    return this.sim.kernel.truncateSteps(file, size);
   }
 
   /** read(2) of `length` bytes at `offset` of `file`. */

@@ -18,7 +18,7 @@ function runText(text: string, opts: Parameters<typeof runScenario>[1] = {}) {
 }
 
 /** The library's bugs that lose data fsync or clwb + sfence promised; the others cost time, hang or show wrong bytes. */
-const LOSES_DATA = new Set(['seed-pte-in-pmd', 'pmd-wrprotect', 'dax-fsync-missing', 'map-sync-metadata']);
+const LOSES_DATA = new Set(['seed-pte-in-pmd', 'pmd-wrprotect', 'dax-fsync-missing', 'map-sync-metadata', 'punch-vs-fault']);
 
 describe('bugs run', () => {
   it('replays every modelled bug as the kernel history says, on x86_64 and ppc64-radix', async () => {

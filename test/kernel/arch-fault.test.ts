@@ -16,7 +16,7 @@ const ARCHES = ['x86_64', 'x86_64-la57', 'ppc64-radix', 's390x'] as const;
 function faultsOf(arch: string, run: (sim: Simulation) => void): Array<{ kind: string; hw: HwFault; text: string }> {
   const sim = new Simulation({ arch });
   const seen: Array<{ kind: string; hw: HwFault; text: string }> = [];
-  sim.listen({ fault: (_mm, _va, kind, _how, hw) => seen.push({ kind, hw, text: sim.machine.mmu.describeFault(hw) }) });
+  sim.listen({ fault: (_mm, _va, kind, _how, hw) => hw !== null && seen.push({ kind, hw, text: sim.machine.mmu.describeFault(hw) }) });
   run(sim);
   return seen;
 }
