@@ -68,6 +68,8 @@ export function ppc64HashPmdTransHuge(e: Entry): boolean {
 const ACCESS_FLAGS_LO = Number(F._PAGE_DIRTY | F._PAGE_ACCESSED | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_SOFT_DIRTY);
 /** H_PAGE_HASHPTE (bit 55) in the high half; _PAGE_HPTEFLAGS as its two halves. */
 const HASHPTE_HI = Number(H.H_PAGE_HASHPTE >> 32n);
+/** _PAGE_PRESENT (bit 63, pte_hw_valid) in the high half. */
+const PRESENT_HI = Number(F._PAGE_PRESENT >> 32n);
 const HPTEFLAGS_LO = Number(H._PAGE_HPTEFLAGS & 0xffffffffn);
 const HPTEFLAGS_HI = Number(H._PAGE_HPTEFLAGS >> 32n);
 
@@ -76,8 +78,12 @@ const HPTEFLAGS_HI = Number(H._PAGE_HPTEFLAGS >> 32n);
  * On the entry's 32-bit halves: it runs at every kernel entry write, so no BigInt here.
  */
 export function hpteUpdate(old: Entry, next: Entry): number {
-  if ((old.hi & HASHPTE_HI) === 0) {
-    // set_pte_at / set_pmd_at over an entry with no HPTE: set_pte_filter_hash strips the flags.
+  // set_pte_at / set_pmd_at: over an entry with no HPTE, or over one the MMU does not translate
+  // (_PAGE_PRESENT clear: set_pte_at's VM_WARN_ON allows no other; page_vma_mkclean_one's
+  // set_pmd_at after pmdp_invalidate, which flushed the HPTEs already in pmd_hugepage_update).
+  // set_pte_filter_hash strips the flags and nothing is flushed. A clear (zap) of such an entry
+  // is pte_update / pmd_hugepage_update again and flushes below.
+  if ((old.hi & HASHPTE_HI) === 0 || ((old.hi & PRESENT_HI) === 0 && (next.lo !== 0 || next.hi !== 0))) {
     next.lo = (next.lo & ~HPTEFLAGS_LO) >>> 0;
     next.hi = (next.hi & ~HPTEFLAGS_HI) >>> 0;
     return 0;

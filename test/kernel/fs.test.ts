@@ -4,6 +4,7 @@
 // writeback (fs/dax.c) under all three.
 import { describe, expect, it } from 'vitest';
 import { FS_NAMES, FS_RULES } from '../../src/kernel/fs.ts';
+import { runSteps } from '../../src/kernel/task.ts';
 import { fuseDaxBreakLayouts } from '../../src/kernel/truncate.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
 import { badInput, runLines } from './scenario-rig.ts';
@@ -44,7 +45,7 @@ describe('per-filesystem DAX rules', () => {
       const a = A.mmap('a', F, { offset: 0, length: 2 ** 22, write: true, shared: true });
       A.write(a, 0, 8, 1);
       A.write(a, 2 ** 21, 8, 2);
-      fuseDaxBreakLayouts(sim.kernel, F, 0, end);
+      runSteps(fuseDaxBreakLayouts(sim.kernel, F, 0, end));
       expect(sim.entry(A, a, 0).present).toBe(false);
       expect(sim.entry(A, a, 2 ** 21).present).toBe(!gone);
     }
