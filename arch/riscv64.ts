@@ -188,7 +188,6 @@ function buildRiscvLayout(m: RiscvMode): Layout {
       pte,
       pmd,
       keepPte: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
-      keepPmd: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
       test: F._PAGE_PRESENT | F._PAGE_PROT_NONE,
       value: F._PAGE_PROT_NONE,
       whole: true,
