@@ -220,7 +220,7 @@ abstract class UserRangePtdump implements PtdumpState {
     this.noteBig(BigInt(addr), level, val);
   }
 
-  /** The arch's note_page(), on a 64-bit address. */
+  /** note_page(), on a 64-bit address: the run bookkeeping these arches' versions share. */
   private noteBig(addr: bigint, level: number, val: bigint): void {
     const prot = this.protOf(level, val);
     if (this.level === -1) {
