@@ -273,7 +273,6 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
       pte,
       pmd,
       keepPte: ~MODIFY_MASK & ((1n << 64n) - 1n),
-      keepPmd: ~MODIFY_MASK & ((1n << 64n) - 1n),
       test: F.PTE_VALID | F.PTE_PROT_NONE,
       value: F.PTE_PROT_NONE,
       whole: false,

@@ -29,8 +29,9 @@ export interface ProtNoneSpec {
   readonly pmd: number;
   /** _PAGE_CHG_MASK: the bits pte_modify keeps (for arm64, the complement of its `mask`). */
   readonly keepPte: bigint;
-  /** _HPAGE_CHG_MASK: the bits pmd_modify keeps. */
-  readonly keepPmd: bigint;
+  /** _HPAGE_CHG_MASK: the bits pmd_modify keeps; keepPte where pmd_modify is pte_modify on the
+   * pmd (arm64, riscv: pte_pmd(pte_modify(pmd_pte(pmd), newprot)) in asm/pgtable.h). */
+  readonly keepPmd?: bigint;
   /** pte_protnone: (e & test) == value; pmd_protnone the same on the PMD unless given. */
   readonly test: bigint;
   readonly value: bigint;
@@ -47,7 +48,7 @@ export interface ProtNoneSpec {
 /** The hook of one arch, from its masks. */
 export function protNoneHook(s: ProtNoneSpec): ProtNoneHook {
   const keepPte = toMask(s.keepPte);
-  const keepPmd = toMask(s.keepPmd);
+  const keepPmd = toMask(s.keepPmd ?? s.keepPte);
   const none = toMask(s.pageNone);
   const pmdNone = toMask(s.pmdNone ?? s.pageNone);
   const test = toMask(s.test);
@@ -64,7 +65,7 @@ export function protNoneHook(s: ProtNoneSpec): ProtNoneHook {
   };
   return {
     pageNone: s.pageNone,
-    chgMask: { pte: s.keepPte, pmd: s.keepPmd },
+    chgMask: { pte: s.keepPte, pmd: s.keepPmd ?? s.keepPte },
     mk: (level, e) => modify(level, e, level === s.pmd ? pmdNone : none),
     modify,
     is: (level, e) => (level === s.pmd ? testEq(e, pmdTest, pmdValue) : level === s.pte && testEq(e, test, value)),

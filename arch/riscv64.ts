@@ -96,13 +96,28 @@ export const riscvFaultHook: FaultHook = {
 interface RiscvMode {
   readonly name: string;
   readonly description: string;
-  readonly levels: readonly Level[];
-  /** mm->mmap_base without randomisation: TASK_SIZE less the 128 MiB minimum gap (mm/util.c). */
-  readonly mmapBase: number;
+  /** PGDIR_SHIFT: PGDIR_SHIFT_L3 30 (Sv39) or PGDIR_SHIFT_L4 39 (Sv48) (pgtable-64.h). */
+  readonly pgdirShift: 30 | 39;
+}
+
+/**
+ * The levels of an Sv39 / Sv48 table: 9 index bits each above the 12-bit page offset, the pgd
+ * at PGDIR_SHIFT, the folded levels left out (pgtable-64.h). Sv39's root is the folded pud, so
+ * a 1 GiB gigapage is a pud_leaf there; Sv48's root is the folded p4d, and 6.1 riscv has no
+ * p4d_leaf, so the kernel never makes a 512 GiB leaf.
+ */
+function svLevels(pgdirShift: RiscvMode['pgdirShift']): readonly Level[] {
+  const below: readonly Level[] = [
+    { name: 'pud', shift: 30, bits: 9, leaf: true },
+    { name: 'pmd', shift: 21, bits: 9, leaf: true },
+    { name: 'pte', shift: 12, bits: 9, leaf: true },
+  ];
+  const rest = below.filter((lv) => lv.shift < pgdirShift);
+  return [{ name: 'pgd', shift: pgdirShift, bits: 9, leaf: pgdirShift <= 30 }, ...rest];
 }
 
 function buildRiscvLayout(m: RiscvMode): Layout {
-  const levels = m.levels;
+  const levels = svLevels(m.pgdirShift);
   const n = levels.length;
   const pte = n - 1;
   const pmd = n - 2;
@@ -141,7 +156,9 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     leafFrameMask: perLevel(n, () => null),
     // satp.PPN = the root's pfn (MODE and ASID not modelled: TLBs are per CPU here).
     root: PLAIN_ROOT,
-    mmapBase: m.mmapBase,
+    // mm->mmap_base without randomisation (mm/util.c): TASK_SIZE less the 128 MiB minimum gap;
+    // TASK_SIZE_64 = PGDIR_SIZE * PTRS_PER_PGD / 2 (pgtable.h): 256 GiB (Sv39), 128 TiB (Sv48).
+    mmapBase: 2 ** (m.pgdirShift + 9 - 1) - 2 ** 27,
     // arch/riscv/mm/tlbflush.c __sbi_tlb_flush_range, local case: size <= stride is one
     // sfence.vma of the address, anything larger a sfence.vma of the whole ASID;
     // flush_pmd_tlb_range uses stride PMD_SIZE (one sfence.vma for a PMD).
@@ -171,7 +188,6 @@ function buildRiscvLayout(m: RiscvMode): Layout {
       pte,
       pmd,
       keepPte: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
-      keepPmd: ~(F._PAGE_PRESENT | F._PAGE_READ | F._PAGE_WRITE | F._PAGE_EXEC | F._PAGE_USER | F._PAGE_GLOBAL) & ((1n << 64n) - 1n),
       test: F._PAGE_PRESENT | F._PAGE_PROT_NONE,
       value: F._PAGE_PROT_NONE,
       whole: true,
@@ -266,26 +282,11 @@ function buildRiscvLayout(m: RiscvMode): Layout {
 export const riscv64Sv39: Layout = buildRiscvLayout({
   name: 'riscv64-sv39',
   description: 'RISC-V Sv39, 4 KiB pages, 3 levels, 2 MiB and 1 GiB leaves, no devmap bit (fsdax unavailable in 6.1)',
-  // The root is the folded pud: a 1 GiB gigapage is a pud_leaf.
-  levels: [
-    { name: 'pgd', shift: 30, bits: 9, leaf: true },
-    { name: 'pmd', shift: 21, bits: 9, leaf: true },
-    { name: 'pte', shift: 12, bits: 9, leaf: true },
-  ],
-  // TASK_SIZE_64 = PGDIR_SIZE * PTRS_PER_PGD / 2 = 256 GiB (arch/riscv/include/asm/pgtable.h).
-  mmapBase: 2 ** 38 - 2 ** 27,
+  pgdirShift: 30,
 });
 
 export const riscv64Sv48: Layout = buildRiscvLayout({
   name: 'riscv64-sv48',
   description: 'RISC-V Sv48, 4 KiB pages, 4 levels, 2 MiB and 1 GiB leaves, no devmap bit (fsdax unavailable in 6.1)',
-  // The root is the folded p4d: 6.1 riscv has no p4d_leaf, so the kernel never makes a 512 GiB leaf.
-  levels: [
-    { name: 'pgd', shift: 39, bits: 9, leaf: false },
-    { name: 'pud', shift: 30, bits: 9, leaf: true },
-    { name: 'pmd', shift: 21, bits: 9, leaf: true },
-    { name: 'pte', shift: 12, bits: 9, leaf: true },
-  ],
-  // TASK_SIZE_64 = 2^39 * 512 / 2 = 128 TiB.
-  mmapBase: 2 ** 47 - 2 ** 27,
+  pgdirShift: 39,
 });

@@ -202,10 +202,17 @@ class X86Ptdump implements PtdumpState {
 /**
  * The formatters whose dump ends where the user range does: the last run is flushed at
  * `userEnd` with level -1 (mm/ptdump.c ptdump_walk_pgd's final note_page), nothing else done
- * at the end; no effective_prot.
+ * at the end; no effective_prot. Their note_page()s keep the same run state (struct pg_state's
+ * start_address, current_prot / current_flags, level): the first call prints the marker, a call
+ * whose prot or level differs ends the run with its line, any other call only extends it.
  */
 abstract class UserRangePtdump implements PtdumpState {
   protected readonly out: string[] = [];
+  protected level = -1;
+  protected prot = 0n;
+  protected start = 0n;
+  /** The first line, printed at the first note (the address markers' "User Space"). */
+  protected marker = '---[ User Space ]---';
 
   effective(): void {}
 
@@ -213,8 +220,31 @@ abstract class UserRangePtdump implements PtdumpState {
     this.noteBig(BigInt(addr), level, val);
   }
 
-  /** The arch's note_page(), on a 64-bit address. */
-  protected abstract noteBig(addr: bigint, level: number, val: bigint): void;
+  /** note_page(), on a 64-bit address: the run bookkeeping these arches' versions share. */
+  private noteBig(addr: bigint, level: number, val: bigint): void {
+    const prot = this.protOf(level, val);
+    if (this.level === -1) {
+      this.out.push(this.marker);
+    } else if (prot !== this.prot || level !== this.level) {
+      const line = this.runLine(addr);
+      if (line !== null) this.out.push(line);
+    } else {
+      return;
+    }
+    this.runStarts(val);
+    this.start = addr;
+    this.prot = prot;
+    this.level = level;
+  }
+
+  /** The part of `val` that breaks a run where it changes (level -1: the final flush). */
+  protected abstract protOf(level: number, val: bigint): bigint;
+
+  /** The line of the run [start, end) with this.prot at this.level, or null for none. */
+  protected abstract runLine(end: bigint): string | null;
+
+  /** What else a new run keeps of its first entry. */
+  protected runStarts(_val: bigint): void {}
 
   finish(userEnd: number): string {
     this.noteBig(BigInt(userEnd), -1, 0n);
@@ -258,9 +288,6 @@ function ppcFlagArray(layout: Layout): FlagInfo[] {
 }
 
 class PowerPtdump extends UserRangePtdump {
-  private level = -1;
-  private flags = 0n;
-  private start = 0n;
   private startPa = 0n;
   private readonly flagArray: FlagInfo[];
   /** pg_level[].mask: the union of the flag masks (build_pgtable_complete_mask). */
@@ -275,26 +302,23 @@ class PowerPtdump extends UserRangePtdump {
     this.rpn = layout.pfn.mask;
   }
 
-  protected noteBig(addr: bigint, level: number, val: bigint): void {
-    const flag = level >= 0 ? val & this.mask : 0n;
-    if (this.level === -1) {
-      this.out.push('---[ User Space ]---');
-    } else if (flag !== this.flags || level !== this.level) {
-      if (this.flags !== 0n) {
-        let line = `0x${hex16(this.start)}-0x${hex16(addr - 1n)}  0x${hex16(this.startPa)} ${sizeUnits(addr - this.start, ' KMGTPE', 0n)} `;
-        for (const f of this.flagArray) {
-          if (f.mask === 0n) continue;
-          const s = (this.flags & f.mask) === f.val ? f.set : f.clear;
-          if (s !== null) line += `  ${s}`;
-        }
-        this.out.push(line);
-      }
-    } else {
-      return;
+  protected protOf(level: number, val: bigint): bigint {
+    return level >= 0 ? val & this.mask : 0n;
+  }
+
+  /** dump_addr(): only runs with flags print (holes do not), with an inclusive end. */
+  protected runLine(end: bigint): string | null {
+    if (this.prot === 0n) return null;
+    let line = `0x${hex16(this.start)}-0x${hex16(end - 1n)}  0x${hex16(this.startPa)} ${sizeUnits(end - this.start, ' KMGTPE', 0n)} `;
+    for (const f of this.flagArray) {
+      if (f.mask === 0n) continue;
+      const s = (this.prot & f.mask) === f.val ? f.set : f.clear;
+      if (s !== null) line += `  ${s}`;
     }
-    this.level = level;
-    this.flags = flag;
-    this.start = addr;
+    return line;
+  }
+
+  protected override runStarts(val: bigint): void {
     this.startPa = val & this.rpn;
   }
 }
@@ -305,9 +329,6 @@ class PowerPtdump extends UserRangePtdump {
 const S390_LEVEL_NAME = ['ASCE', 'PGD', 'PUD', 'PMD', 'PTE'];
 
 class S390Ptdump extends UserRangePtdump {
-  private level = -1;
-  private prot = 0n;
-  private start = 0n;
   private readonly protect: bigint;
   private readonly noexec: bigint;
   private readonly invalid: bigint;
@@ -319,22 +340,16 @@ class S390Ptdump extends UserRangePtdump {
     this.invalid = flagMask(layout, '_PAGE_INVALID');
   }
 
-  protected noteBig(addr: bigint, level: number, val: bigint): void {
+  protected protOf(level: number, val: bigint): bigint {
     // The segment and region entries' protect / no-exec bits sit where the PTE's do.
-    let prot = val & (this.protect | this.noexec);
-    if (level === 4 && (val & this.invalid) !== 0n) prot = this.invalid;
-    if (level !== 4 && val === 0n) prot = this.invalid; // pmd_none() and friends arrive as 0
-    if (this.level === -1) {
-      this.out.push('---[ User Space ]---');
-    } else if (prot !== this.prot || level !== this.level) {
-      const tail = (this.prot & this.invalid) !== 0n ? 'I' : `${(this.prot & this.protect) !== 0n ? 'RO' : 'RW'} ${(this.prot & this.noexec) !== 0n ? 'NX' : 'X'}`;
-      this.out.push(`0x${hex16(this.start)}-0x${hex16(addr)} ${sizeUnits(addr - this.start, 'KMGTPE', 10n)} ${S390_LEVEL_NAME[this.level]!} ${tail}`);
-    } else {
-      return;
-    }
-    this.start = addr;
-    this.prot = prot;
-    this.level = level;
+    if (level === 4 && (val & this.invalid) !== 0n) return this.invalid;
+    if (level !== 4 && val === 0n) return this.invalid; // pmd_none() and friends arrive as 0
+    return val & (this.protect | this.noexec);
+  }
+
+  protected runLine(end: bigint): string {
+    const tail = (this.prot & this.invalid) !== 0n ? 'I' : `${(this.prot & this.protect) !== 0n ? 'RO' : 'RW'} ${(this.prot & this.noexec) !== 0n ? 'NX' : 'X'}`;
+    return `0x${hex16(this.start)}-0x${hex16(end)} ${sizeUnits(end - this.start, 'KMGTPE', 10n)} ${S390_LEVEL_NAME[this.level]!} ${tail}`;
   }
 }
 
@@ -383,9 +398,6 @@ function arm64PteBits(layout: Layout): FlagInfo[] {
  * is flushed instead.
  */
 class Arm64Ptdump extends UserRangePtdump {
-  private level = -1;
-  private prot = 0n;
-  private start = 0n;
   private readonly bits: FlagInfo[];
   /** pg_level[].mask: the union of pte_bits[]' masks (ptdump_initialize). */
   private readonly mask: bigint;
@@ -399,25 +411,19 @@ class Arm64Ptdump extends UserRangePtdump {
     this.names = ['PGD', 'P4D', levels > 3 ? 'PUD' : 'PGD', levels > 2 ? 'PMD' : 'PGD', 'PTE'];
   }
 
-  protected noteBig(addr: bigint, level: number, val: bigint): void {
-    const prot = level >= 0 ? val & this.mask : 0n;
-    if (this.level === -1) {
-      this.out.push('---[ User Space ]---');
-    } else if (prot !== this.prot || level !== this.level) {
-      let line = `0x${hex16(this.start)}-0x${hex16(addr)}   ${sizeUnits(addr - this.start, 'KMGTPE', 10n)} ${this.names[this.level]!}`;
-      if (this.prot !== 0n) {
-        for (const f of this.bits) {
-          const s = (this.prot & f.mask) === f.val ? f.set : f.clear;
-          if (s !== null) line += ` ${s}`;
-        }
+  protected protOf(level: number, val: bigint): bigint {
+    return level >= 0 ? val & this.mask : 0n;
+  }
+
+  protected runLine(end: bigint): string {
+    let line = `0x${hex16(this.start)}-0x${hex16(end)}   ${sizeUnits(end - this.start, 'KMGTPE', 10n)} ${this.names[this.level]!}`;
+    if (this.prot !== 0n) {
+      for (const f of this.bits) {
+        const s = (this.prot & f.mask) === f.val ? f.set : f.clear;
+        if (s !== null) line += ` ${s}`;
       }
-      this.out.push(line);
-    } else {
-      return;
     }
-    this.start = addr;
-    this.prot = prot;
-    this.level = level;
+    return line;
   }
 }
 
@@ -428,29 +434,22 @@ class Arm64Ptdump extends UserRangePtdump {
  * level change), printed as `0x<start>-0x<end> <size> <level> <flags by the kernel's names>`.
  */
 class GenericPtdump extends UserRangePtdump {
-  private level = -1;
-  private cur = 0n;
-  private start = 0n;
   private readonly flagsMask: bigint;
 
   constructor(private readonly layout: Layout) {
     super();
-    this.out.push(`---[ User Space (no ptdump format of ${layout.name} in daxsim: its flag names) ]---`);
+    this.marker = `---[ User Space (no ptdump format of ${layout.name} in daxsim: its flag names) ]---`;
     this.flagsMask = ~layout.pfn.mask & U64;
   }
 
-  protected noteBig(addr: bigint, level: number, val: bigint): void {
-    const prot = val & this.flagsMask;
-    if (this.level !== -1 && (prot !== this.cur || level !== this.level)) {
-      const idx = this.layout.levels.findIndex((l) => KERNEL_LEVEL[l.name] === this.level);
-      const names = flagNames(this.layout, idx).filter((f) => (this.cur & f.mask) !== 0n).map((f) => f.name);
-      this.out.push(`0x${hex16(this.start)}-0x${hex16(addr)} ${sizeUnits(addr - this.start, 'BKMGTPE', 0n)} ${X86_LEVEL_NAME[this.level]!} ${names.join(' ')}`.trimEnd());
-    } else if (this.level !== -1) {
-      return;
-    }
-    this.start = addr;
-    this.cur = prot;
-    this.level = level;
+  protected protOf(_level: number, val: bigint): bigint {
+    return val & this.flagsMask;
+  }
+
+  protected runLine(end: bigint): string {
+    const idx = this.layout.levels.findIndex((l) => KERNEL_LEVEL[l.name] === this.level);
+    const names = flagNames(this.layout, idx).filter((f) => (this.prot & f.mask) !== 0n).map((f) => f.name);
+    return `0x${hex16(this.start)}-0x${hex16(end)} ${sizeUnits(end - this.start, 'BKMGTPE', 0n)} ${X86_LEVEL_NAME[this.level]!} ${names.join(' ')}`.trimEnd();
   }
 }
 

@@ -16,6 +16,9 @@ import type { LeafProt } from '../../arch/types.ts';
 import { PhysMem } from '../../src/mem/phys.ts';
 import { prot } from '../rig.ts';
 
+/** The DAX leaf a read (write false) or write fault maps: devmap, young, dirty when written. */
+const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
+
 
 describe('arch/powerpc/include/asm/book3s/64/pgtable.h (6.1)', () => {
   it('carries the _PAGE_* / _RPAGE_* table (its values: header-values.test.ts; devmap: geometry.test.ts)', () => {
@@ -120,7 +123,6 @@ describe('big-endian storage (the kernel keeps entries as __be64)', () => {
 
 describe('ppc64-radix-4k: radix-4k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x40000)', () => {
   const L = ppc64Radix4k;
-  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
   it('levels 39/13, 30/9, 21/9, 12/9 with NLS 9 in every PDE; 512 PTEs per 2 MiB PMD', () => {
     expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[39, 13], [30, 9], [21, 9], [12, 9]]);
     const t = newEntry();
@@ -147,7 +149,6 @@ describe('ppc64-radix-4k: radix-4k.h geometry and the DAX leaves of the 6.1 help
 
 describe('ppc64-hash: hash-64k.h geometry and the DAX leaves of the 6.1 helpers (pfn 0x4000)', () => {
   const L = ppc64Hash;
-  const dax = (write: boolean): LeafProt => prot({ write, dirty: write, young: true, devmap: true });
   it('levels 44/8, 34/10, 24/10, 16/8: a 16 MiB PMD; table entries carry only the valid bit (HASH_P?D_VAL_BITS)', () => {
     expect(L.levels.map((l) => [l.shift, l.bits])).toEqual([[44, 8], [34, 10], [24, 10], [16, 8]]);
     const t = newEntry();

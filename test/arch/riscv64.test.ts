@@ -33,6 +33,9 @@ describe('riscv64-sv39: the what-if DAX leaves (PAGE_COPY = _PAGE_BASE | _PAGE_R
     expect(L.hooks.mmapBase).toBe(0x3ff8000000);
     expect(riscv64Sv48.hooks.mmapBase).toBe(0x7ffff8000000);
     expect(riscv64Sv48.levels.map((l) => l.shift)).toEqual([39, 30, 21, 12]);
+    // the folded levels left out; no p4d_leaf in 6.1, so Sv48's root is the one level without leaves
+    expect(L.levels.map((l) => `${l.name}:${l.shift}:${l.leaf}`)).toEqual(['pgd:30:true', 'pmd:21:true', 'pte:12:true']);
+    expect(riscv64Sv48.levels.map((l) => `${l.name}:${l.leaf}`)).toEqual(['pgd:false', 'pud:true', 'pmd:true', 'pte:true']);
   });
   it('Kconfig: no ARCH_HAS_PTE_DEVMAP, no FS_DAX_LIMITED, so no FS_DAX and no FS_DAX_PMD; no arch_wb_cache_pmem', () => {
     for (const l of [riscv64Sv39, riscv64Sv48]) {

@@ -20,26 +20,30 @@ describe('arch/s390/include/asm/pgtable.h (6.1) flag values', () => {
   });
 
   it('_SEGMENT_ENTRY_* and _REGION*_ENTRY_* bits', () => {
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_ORIGIN).toBe(BigInt.asUintN(64, ~0x7ffn));
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_ORIGIN_LARGE).toBe(BigInt.asUintN(64, ~0xfffffn));
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_EMPTY).toBe(0x20n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_LARGE).toBe(0x400n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_DIRTY).toBe(0x2000n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_YOUNG).toBe(0x1000n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_WRITE).toBe(0x2n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_READ).toBe(0x1n);
-    expect(S390_SEGMENT_FLAGS._SEGMENT_ENTRY_SOFT_DIRTY).toBe(0x4000n);
-    expect(S390_REGION_FLAGS._REGION_ENTRY_ORIGIN).toBe(BigInt.asUintN(64, ~0xfffn));
-    expect(S390_REGION_FLAGS._REGION3_ENTRY_ORIGIN_LARGE).toBe(BigInt.asUintN(64, ~0x7fffffffn));
-    expect(S390_REGION_FLAGS._REGION1_ENTRY).toBe(S390_REGION_FLAGS._REGION_ENTRY_TYPE_R1 | S390_REGION_FLAGS._REGION_ENTRY_LENGTH);
-    expect(S390_REGION_FLAGS._REGION1_ENTRY_EMPTY).toBe(S390_REGION_FLAGS._REGION_ENTRY_TYPE_R1 | S390_REGION_FLAGS._REGION_ENTRY_INVALID);
-    expect(S390_REGION_FLAGS._REGION2_ENTRY).toBe(0x0bn);
-    expect(S390_REGION_FLAGS._REGION2_ENTRY_EMPTY).toBe(0x28n);
-    expect(S390_REGION_FLAGS._REGION3_ENTRY).toBe(0x07n);
-    expect(S390_REGION_FLAGS._REGION3_ENTRY_EMPTY).toBe(0x24n);
-    expect(S390_REGION_FLAGS._REGION3_ENTRY_LARGE).toBe(0x400n);
-    expect(S390_REGION_FLAGS._REGION3_ENTRY_READ).toBe(0x2n);
-    expect(S390_REGION_FLAGS._REGION3_ENTRY_WRITE).toBe(0x1n);
+    expect(S390_SEGMENT_FLAGS).toMatchObject({
+      _SEGMENT_ENTRY_ORIGIN: BigInt.asUintN(64, ~0x7ffn),
+      _SEGMENT_ENTRY_ORIGIN_LARGE: BigInt.asUintN(64, ~0xfffffn),
+      _SEGMENT_ENTRY_EMPTY: 0x20n,
+      _SEGMENT_ENTRY_LARGE: 0x400n,
+      _SEGMENT_ENTRY_DIRTY: 0x2000n,
+      _SEGMENT_ENTRY_YOUNG: 0x1000n,
+      _SEGMENT_ENTRY_WRITE: 0x2n,
+      _SEGMENT_ENTRY_READ: 0x1n,
+      _SEGMENT_ENTRY_SOFT_DIRTY: 0x4000n,
+    });
+    expect(S390_REGION_FLAGS).toMatchObject({
+      _REGION_ENTRY_ORIGIN: BigInt.asUintN(64, ~0xfffn),
+      _REGION3_ENTRY_ORIGIN_LARGE: BigInt.asUintN(64, ~0x7fffffffn),
+      _REGION1_ENTRY: S390_REGION_FLAGS._REGION_ENTRY_TYPE_R1 | S390_REGION_FLAGS._REGION_ENTRY_LENGTH,
+      _REGION1_ENTRY_EMPTY: S390_REGION_FLAGS._REGION_ENTRY_TYPE_R1 | S390_REGION_FLAGS._REGION_ENTRY_INVALID,
+      _REGION2_ENTRY: 0x0bn,
+      _REGION2_ENTRY_EMPTY: 0x28n,
+      _REGION3_ENTRY: 0x07n,
+      _REGION3_ENTRY_EMPTY: 0x24n,
+      _REGION3_ENTRY_LARGE: 0x400n,
+      _REGION3_ENTRY_READ: 0x2n,
+      _REGION3_ENTRY_WRITE: 0x1n,
+    });
   });
 
   it('has no devmap bit, so FS_DAX_LIMITED holds (derived)', () => {
@@ -96,38 +100,42 @@ describe('arch/s390/include/asm/pgtable.h software young/dirty emulation', () =>
     expect(v(e)).toBe(0x1234000n | 0x001n | 0x010n | 0x020n | 0x100n | 0x200n | 0x004n);
   });
 
-  it('pte_mkclean sets _PAGE_PROTECT; pte_mkdirty clears it only if _PAGE_WRITE', () => {
-    const e = ent(0x1000n | 0x001n | 0x010n | 0x020n | 0x200n);
-    s390x.mkdirty(PTE, e);
-    expect(v(e) & 0x20an).toBe(0x00an); // DIRTY|SOFT_DIRTY set, PROTECT cleared
-    s390x.mkclean(PTE, e);
-    expect(v(e) & 0x208n).toBe(0x200n);
-    const ro = ent(0x1000n | 0x001n | 0x010n | 0x200n);
-    s390x.mkdirty(PTE, ro);
-    expect(v(ro) & 0x200n).toBe(0x200n);
-  });
-
-  it('pte_wrprotect clears WRITE and sets PROTECT; pte_mkwrite clears PROTECT only if DIRTY', () => {
-    const e = ent(0x1000n | 0x001n | 0x010n | 0x020n | 0x008n);
-    s390x.wrprotect(PTE, e);
-    expect(v(e) & 0x220n).toBe(0x200n);
-    s390x.mkwrite(PTE, e);
-    expect(v(e) & 0x220n).toBe(0x020n);
-    const clean = ent(0x1000n | 0x001n | 0x010n | 0x200n);
-    s390x.mkwrite(PTE, clean);
-    expect(v(clean) & 0x220n).toBe(0x220n);
-  });
-
-  it('pte_mkold sets INVALID; pte_mkyoung clears it only if READ', () => {
-    const e = ent(0x1000n | 0x001n | 0x010n | 0x004n);
-    s390x.mkold(PTE, e);
-    expect(v(e) & 0x404n).toBe(0x400n);
-    s390x.mkyoung(PTE, e);
-    expect(v(e) & 0x404n).toBe(0x004n);
-    const none = ent(0x1000n | 0x001n | 0x400n);
-    s390x.mkyoung(PTE, none);
-    expect(v(none) & 0x404n).toBe(0x404n);
-  });
+  // Each pair of modifiers on a present PTE: the two steps in turn (the bits of `mask` after
+  // each), then the second's condition false on `other`: its bits as `want` says.
+  type Modifier = 'mkdirty' | 'mkclean' | 'wrprotect' | 'mkwrite' | 'mkold' | 'mkyoung';
+  const pairs: { title: string; pte: bigint; steps: [Modifier, bigint, bigint][]; other: { pte: bigint; op: Modifier; mask: bigint; want: bigint } }[] = [
+    {
+      title: 'pte_mkclean sets _PAGE_PROTECT; pte_mkdirty clears it only if _PAGE_WRITE',
+      pte: 0x1000n | 0x001n | 0x010n | 0x020n | 0x200n,
+      // DIRTY|SOFT_DIRTY set, PROTECT cleared; then PROTECT set, DIRTY cleared
+      steps: [['mkdirty', 0x20an, 0x00an], ['mkclean', 0x208n, 0x200n]],
+      other: { pte: 0x1000n | 0x001n | 0x010n | 0x200n, op: 'mkdirty', mask: 0x200n, want: 0x200n },
+    },
+    {
+      title: 'pte_wrprotect clears WRITE and sets PROTECT; pte_mkwrite clears PROTECT only if DIRTY',
+      pte: 0x1000n | 0x001n | 0x010n | 0x020n | 0x008n,
+      steps: [['wrprotect', 0x220n, 0x200n], ['mkwrite', 0x220n, 0x020n]],
+      other: { pte: 0x1000n | 0x001n | 0x010n | 0x200n, op: 'mkwrite', mask: 0x220n, want: 0x220n },
+    },
+    {
+      title: 'pte_mkold sets INVALID; pte_mkyoung clears it only if READ',
+      pte: 0x1000n | 0x001n | 0x010n | 0x004n,
+      steps: [['mkold', 0x404n, 0x400n], ['mkyoung', 0x404n, 0x004n]],
+      other: { pte: 0x1000n | 0x001n | 0x400n, op: 'mkyoung', mask: 0x404n, want: 0x404n },
+    },
+  ];
+  for (const p of pairs) {
+    it(p.title, () => {
+      const e = ent(p.pte);
+      for (const [op, mask, want] of p.steps) {
+        s390x[op](PTE, e);
+        expect(v(e) & mask, op).toBe(want);
+      }
+      const o = ent(p.other.pte);
+      s390x[p.other.op](PTE, o);
+      expect(v(o) & p.other.mask).toBe(p.other.want);
+    });
+  }
 
   it('pmd_mk* act on _SEGMENT_ENTRY_* bits; pmd_mkhuge sets LARGE|YOUNG|PROTECT', () => {
     const e = newEntry();

@@ -1,13 +1,11 @@
 // fork(2) and exit(2) with DAX file mappings (Linux 6.1, kernel/fork.c dup_mmap,
 // mm/memory.c vma_needs_copy / copy_page_range, mm/mmap.c exit_mmap).
 import { describe, expect, it } from 'vitest';
-import { badInput, runLines } from './scenario-rig.ts';
-
-const run = (lines: string[]) => runLines('fork.dax', lines);
+import { badInput, itRuns } from './scenario-rig.ts';
 
 describe('fork', () => {
-  it('the child of a shared DAX mapping starts with no entries (vma_needs_copy is false) and faults its own in', () => {
-    run([
+  itRuns('fork.dax', {
+    'the child of a shared DAX mapping starts with no entries (vma_needs_copy is false) and faults its own in': [
       'file F size 4M',
       'proc A',
       'A mmap a F offset 0 length 2M rw shared',
@@ -27,11 +25,8 @@ describe('fork', () => {
       'C fsync F',
       'expect pte C C.b 0 present ro clean pte',
       'expect pte A b 0 present ro clean pte',
-    ]);
-  });
-
-  it('private copy-on-write pages: shared write-protected by both, the first writer copies, the last one reuses (copy_present_pte, do_wp_page)', () => {
-    run([
+    ],
+    'private copy-on-write pages: shared write-protected by both, the first writer copies, the last one reuses (copy_present_pte, do_wp_page)': [
       'file F size 2M',
       'proc A',
       'A pwrite F 0 8K byte 1',
@@ -62,11 +57,8 @@ describe('fork', () => {
       'expect data F 0 8 byte 1',
       'C exit',
       'A exit',
-    ]);
-  });
-
-  it('mprotect rw after fork makes no shared anonymous page writable (can_change_pte_writable: not PageAnonExclusive)', () => {
-    run([
+    ],
+    'mprotect rw after fork makes no shared anonymous page writable (can_change_pte_writable: not PageAnonExclusive)': [
       'file F size 2M',
       'proc A',
       'A mmap p F offset 0 length 8K rw private',
@@ -80,11 +72,8 @@ describe('fork', () => {
       'expect faults A read 0 write 1 wp 1',
       'expect pte A p 0 present rw dirty pte',
       'expect view A p 0 8 byte 3',
-    ]);
-  });
-
-  it('a shared DAX mapping on virtiofs (VM_MIXEDMAP) has its PTEs copied, clean and old; a PMD is refaulted (copy_huge_pmd)', () => {
-    run([
+    ],
+    'a shared DAX mapping on virtiofs (VM_MIXEDMAP) has its PTEs copied, clean and old; a PMD is refaulted (copy_huge_pmd)': [
       'file F size 4M fs virtiofs',
       'proc A',
       'A mmap a F offset 0 length 2M rw shared',
@@ -97,7 +86,7 @@ describe('fork', () => {
       'expect pte A b 0 present rw dirty pte',
       'expect view C C.b 0 8 byte 2',
       'expect faults C read 0 write 0 wp 0',
-    ]);
+    ],
   });
 
   it('bad input: a name already used, an unknown process', () => {
@@ -107,8 +96,8 @@ describe('fork', () => {
 });
 
 describe('exit', () => {
-  it('tears the mm down: every entry zapped, the VMAs gone from i_mmap, the data kept', () => {
-    run([
+  itRuns('fork.dax', {
+    'tears the mm down: every entry zapped, the VMAs gone from i_mmap, the data kept': [
       'file F size 4M',
       'proc A',
       'proc B',
@@ -126,7 +115,7 @@ describe('exit', () => {
       'expect durable',
       'expect data F 0 8 byte 1',
       'expect data F 4K 8 byte 2',
-    ]);
+    ],
   });
 
   it('bad input: a statement of an exited process, a mapping of one', () => {

@@ -2,13 +2,11 @@
 // madvise_dontneed_single_vma, mm/mprotect.c mprotect_fixup / change_protection,
 // mm/huge_memory.c change_huge_pmd).
 import { describe, expect, it } from 'vitest';
-import { badInput, runLines } from './scenario-rig.ts';
-
-const run = (lines: string[]) => runLines('madvise.dax', lines);
+import { badInput, itRuns } from './scenario-rig.ts';
 
 describe('madvise dontneed', () => {
-  it('zaps that part of the mapping only; the DAX entry stays dirty and the next access faults it back', () => {
-    run([
+  itRuns('madvise.dax', {
+    'zaps that part of the mapping only; the DAX entry stays dirty and the next access faults it back': [
       'file F size 2M',
       'proc A',
       'A mmap a F offset 0 length 16K rw shared',
@@ -23,11 +21,8 @@ describe('madvise dontneed', () => {
       'A read a 4K 8',
       'expect pte A a 4K present ro pte',
       'expect view A a 0 16K byte 3',
-    ]);
-  });
-
-  it('zaps a private copy too and frees it: the next load reads the file again', () => {
-    run([
+    ],
+    'zaps a private copy too and frees it: the next load reads the file again': [
       'file F size 2M',
       'proc A',
       'A pwrite F 0 4K byte 1',
@@ -37,11 +32,8 @@ describe('madvise dontneed', () => {
       'A madvise p 0 4K dontneed',
       'expect pte A p 0 absent',
       'expect view A p 0 8 byte 1',
-    ]);
-  });
-
-  it('zaps a PMD mapping whole (zap_huge_pmd)', () => {
-    run(['file F size 2M', 'proc A', 'A mmap a F offset 0 length 2M', 'A write a 0 8', 'expect pte A a 0 present rw dirty pmd', 'A madvise a 0 2M dontneed', 'expect pte A a 0 absent', 'expect entry F 0 real pmd dirty']);
+    ],
+    'zaps a PMD mapping whole (zap_huge_pmd)': ['file F size 2M', 'proc A', 'A mmap a F offset 0 length 2M', 'A write a 0 8', 'expect pte A a 0 present rw dirty pmd', 'A madvise a 0 2M dontneed', 'expect pte A a 0 absent', 'expect entry F 0 real pmd dirty'],
   });
 
   it('bad input', () => {
@@ -53,8 +45,8 @@ describe('madvise dontneed', () => {
 });
 
 describe('mprotect', () => {
-  it('ro write-protects every entry and keeps its dirty bit (pte_modify); a store is then SIGSEGV', () => {
-    run([
+  itRuns('madvise.dax', {
+    'ro write-protects every entry and keeps its dirty bit (pte_modify); a store is then SIGSEGV': [
       'file F size 4M',
       'proc A',
       'A mmap a F offset 0 length 2M rw shared',
@@ -70,11 +62,8 @@ describe('mprotect', () => {
       'expect last SIGSEGV',
       'A read b 0 8',
       'expect last ok',
-    ]);
-  });
-
-  it('rw on a shared DAX VMA: dirty PTEs become writable (can_change_pte_writable), clean ones and PMDs stay write-protected (vma_wants_writenotify)', () => {
-    run([
+    ],
+    'rw on a shared DAX VMA: dirty PTEs become writable (can_change_pte_writable), clean ones and PMDs stay write-protected (vma_wants_writenotify)': [
       'file F size 4M',
       'proc A',
       'A mmap a F offset 0 length 2M ro shared',
@@ -93,11 +82,8 @@ describe('mprotect', () => {
       'expect faults A read 2 write 1 wp 1',
       'expect pte A a 0 present rw dirty pmd',
       'expect entry F 0 real pmd dirty',
-    ]);
-  });
-
-  it('rw on a private VMA leaves DAX pages read-only (COW) and makes a dirty private copy writable again', () => {
-    run([
+    ],
+    'rw on a private VMA leaves DAX pages read-only (COW) and makes a dirty private copy writable again': [
       'file F size 2M',
       'proc A',
       'A mmap p F offset 0 length 8K rw private',
@@ -111,7 +97,7 @@ describe('mprotect', () => {
       'A write p 4K 8 byte 7',
       'expect data F 4K 8 zero',
       'expect view A p 4K 8 byte 7',
-    ]);
+    ],
   });
 
   it('bad input', () => {

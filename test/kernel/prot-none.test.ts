@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layouts } from '../../arch/index.ts';
 import { entryFromBigInt, entryToBigInt } from '../../arch/bits.ts';
-import { runLines } from './scenario-rig.ts';
+import { itRuns, runLines } from './scenario-rig.ts';
 
 const run = (lines: string[], arch = 'x86_64') => runLines('prot-none.dax', lines, { arch });
 
@@ -61,8 +61,8 @@ describe('PAGE_NONE as each layout encodes it', () => {
 });
 
 describe('mprotect none', () => {
-  it('x86_64: every PTE becomes PROT_NONE, a load is SIGSEGV, mprotect rw brings the data back', () => {
-    run([
+  itRuns('prot-none.dax', {
+    'x86_64: every PTE becomes PROT_NONE, a load is SIGSEGV, mprotect rw brings the data back': [
       'file F size 2M',
       'proc A',
       'A mmap a F offset 0 length 16K rw shared',
@@ -82,7 +82,7 @@ describe('mprotect none', () => {
       'expect faults A read 0 write 4 wp 0',
       'expect view A a 0 8 byte 7',
       'expect view A a 8 8 byte 5',
-    ]);
+    ],
   });
 
   for (const l of layouts) {
@@ -148,8 +148,8 @@ describe('change_huge_pmd: pmdp_invalidate_ad flushes the PMD, except on x86', (
 });
 
 describe('mprotect of part of a VMA (split_vma)', () => {
-  it('splits the VMA in three, protects the middle, and merges them back when the flags agree again', () => {
-    const r = run([
+  itRuns('prot-none.dax', {
+    'splits the VMA in three, protects the middle, and merges them back when the flags agree again': [
       'file F size 2M',
       'proc A',
       'A mmap a F offset 0 length 16K rw shared',
@@ -167,12 +167,8 @@ describe('mprotect of part of a VMA (split_vma)', () => {
       'expect view A a 8K 8 byte 3',
       'A munmap a',
       'expect pte A a 0 absent',
-    ]);
-    expect(r.expects.every((e) => e.ok)).toBe(true);
-  });
-
-  it('a huge PMD straddling the split point is zapped (__split_huge_pmd for DAX) and the next fault maps PTEs', () => {
-    run([
+    ],
+    'a huge PMD straddling the split point is zapped (__split_huge_pmd for DAX) and the next fault maps PTEs': [
       'file F size 2M',
       'proc A',
       'A mmap a F offset 0 length 2M rw shared',
@@ -186,11 +182,8 @@ describe('mprotect of part of a VMA (split_vma)', () => {
       'A write a 1M 8 byte 2',
       'expect last SIGSEGV',
       'expect view A a 0 8 byte 1',
-    ]);
-  });
-
-  it('fsync after a split reaches every piece (each is its own VMA in i_mmap)', () => {
-    run([
+    ],
+    'fsync after a split reaches every piece (each is its own VMA in i_mmap)': [
       'file F size 2M',
       'proc A',
       'A mmap a F offset 0 length 16K rw shared',
@@ -202,6 +195,6 @@ describe('mprotect of part of a VMA (split_vma)', () => {
       'A write a 0 8 byte 9',
       'crash',
       'expect durable',
-    ]);
+    ],
   });
 });

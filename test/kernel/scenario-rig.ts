@@ -1,6 +1,6 @@
 // The kernel-statement tests' rig: a scenario from lines, every expect of it required to hold,
 // or the one-line error bad input gives.
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { formatError } from '../../src/cli/errors.ts';
 import { parseScenario } from '../../src/scenario/parse.ts';
 import { runScenario } from '../../src/scenario/run.ts';
@@ -13,6 +13,11 @@ export function runLines(name: string, lines: string[] | string, opts: Parameter
   const r = runScenario(parseScenario(text, name), opts);
   for (const e of r.expects) expect(e.ok, `line ${e.line} ${e.text}: found ${e.actual}`).toBe(true);
   return r;
+}
+
+/** One test per scenario of `scenarios` (title -> lines), each run by runLines as file `name`. */
+export function itRuns(name: string, scenarios: Record<string, string[] | string>, opts: Parameters<typeof runScenario>[1] = {}): void {
+  for (const [title, lines] of Object.entries(scenarios)) it(title, () => void runLines(name, lines, opts));
 }
 
 /** The error line `lines` give as bad.dax (a test failure if they run). */

@@ -47,6 +47,27 @@ const bMap = (sim: Simulation) => {
   return { mm, b: mm.vmas.find((v) => v.name === 'b')! };
 };
 
+/** vtop of b + `off` in B after SMALL under buggy on `arch`: the walk, its leaf entry `v`, and
+ * `has(flag)`, whether `v` has that bit of the layout's flag table. */
+function bLeaf(arch: string, off: number) {
+  const flags = findLayout(arch)!.flags;
+  const sim = simAfter(SMALL, arch, 'buggy');
+  const { mm, b } = bMap(sim);
+  const t = vtop(sim, mm, b.start + off);
+  const v = BigInt(t.levels[t.levels.length - 1]!.value);
+  return { b, t, v, has: (flag: string): boolean => (v & flags[flag]!) !== 0n };
+}
+
+/** The dump of `proc` from `run small.dax --dump`, its lines only. */
+async function dumpOf(arch: string, mkclean: string, proc: string): Promise<string[]> {
+  const r = await runCliCaptured(['run', small, '--arch', arch, '--mkclean', mkclean, '--dump', proc]);
+  expect(r.stderr).toBe('');
+  const lines = r.stdout.split('\n');
+  const from = lines.findIndex((l) => l.startsWith(`# ptdump of ${proc}`));
+  const to = lines.findIndex((l, i) => i > from && !/^(0x|---\[)/.test(l));
+  return lines.slice(from, to < 0 ? undefined : to);
+}
+
 describe('run --dump P: the kernel ptdump format', () => {
   it('x86_64, buggy: dump_pagetables.c columns, holes at their level, B\'s missed PTE still RW', async () => {
     const r = await runCliCaptured(['run', small, '--mkclean', 'buggy', '--dump', 'B']);
@@ -68,19 +89,15 @@ describe('run --dump P: the kernel ptdump format', () => {
       ].join('\n') + '\n',
     );
     // The columns are the leaf's bits by the layout's masks.
-    const layout = findLayout('x86_64')!;
-    const sim = simAfter(SMALL, 'x86_64', 'buggy');
-    const { mm, b } = bMap(sim);
     for (const [off, rw] of [[0, true], [0x10000, false]] as const) {
-      const t = vtop(sim, mm, b.start + off);
-      const v = BigInt(t.levels[3]!.value);
+      const { t, v, has } = bLeaf('x86_64', off);
       expect(t.levels.map((l) => l.level)).toEqual(['pgd', 'pud', 'pmd', 'pte']);
-      expect((v & layout.flags._PAGE_RW!) !== 0n).toBe(rw);
-      expect((v & layout.flags._PAGE_USER!) !== 0n && (v & layout.flags._PAGE_NX!) !== 0n).toBe(true);
-      expect(Number(v & layout.pfn.mask)).toBe(t.pa);
+      expect(has('_PAGE_RW')).toBe(rw);
+      expect(has('_PAGE_USER') && has('_PAGE_NX')).toBe(true);
+      expect(Number(v & findLayout('x86_64')!.pfn.mask)).toBe(t.pa);
     }
     // 0x3f0000000000 - 0x3e8000000000 is 1 << 39 * 1: the first hole ends at B's PGD entry (index 125).
-    expect(Math.floor(b.start / 2 ** 39)).toBe(0x3e8000000000 / 2 ** 39);
+    expect(Math.floor(bLeaf('x86_64', 0).b.start / 2 ** 39)).toBe(0x3e8000000000 / 2 ** 39);
   });
 
   it('x86_64-la57: the p4d level, and the last hole ends at the 5-level GUARD_HOLE_END_ADDR', async () => {
@@ -112,49 +129,36 @@ describe('run --dump P: the kernel ptdump format', () => {
   });
 
   it('ppc64-radix: powerpc ptdump.c lines (inclusive end, physical address, book3s64 flag_array), no holes', async () => {
-    const r = await runCliCaptured(['run', small, '--arch', 'ppc64-radix', '--mkclean', 'buggy', '--dump', 'B']);
-    const lines = r.stdout.split('\n');
-    expect(lines.slice(0, 4).join('\n')).toBe(
-      [
-        '# ptdump of B (cpu 1), ppc64-radix, at the end',
-        '---[ User Space ]---',
-        '0x00003efffffe0000-0x00003efffffeffff  0x0000001000010000        64K   user  r  w       pte  valid  present        dirty  accessed                            special',
-        '0x00003effffff0000-0x00003effffffffff  0x0000001000020000        64K   user  r          pte  valid  present               accessed                            special',
-      ].join('\n'),
-    );
-    const layout = findLayout('ppc64-radix')!;
-    const sim = simAfter(SMALL, 'ppc64-radix', 'buggy');
-    const { mm, b } = bMap(sim);
-    const t = vtop(sim, mm, b.start);
-    const v = BigInt(t.levels[t.levels.length - 1]!.value);
+    expect((await dumpOf('ppc64-radix', 'buggy', 'B')).slice(0, 4)).toEqual([
+      '# ptdump of B (cpu 1), ppc64-radix, at the end',
+      '---[ User Space ]---',
+      '0x00003efffffe0000-0x00003efffffeffff  0x0000001000010000        64K   user  r  w       pte  valid  present        dirty  accessed                            special',
+      '0x00003effffff0000-0x00003effffffffff  0x0000001000020000        64K   user  r          pte  valid  present               accessed                            special',
+    ]);
+    const { t, has } = bLeaf('ppc64-radix', 0);
     expect(t.pa).toBe(0x1000010000); // the physical address column
-    expect((v & layout.flags._PAGE_WRITE!) !== 0n && (v & layout.flags._PAGE_DIRTY!) !== 0n && (v & layout.flags._PAGE_PRIVILEGED!) === 0n).toBe(true);
-    expect((v & layout.flags._PAGE_SPECIAL!) !== 0n).toBe(true); // pte_mkdevmap sets _PAGE_SPECIAL too
+    expect(has('_PAGE_WRITE') && has('_PAGE_DIRTY') && !has('_PAGE_PRIVILEGED')).toBe(true);
+    expect(has('_PAGE_SPECIAL')).toBe(true); // pte_mkdevmap sets _PAGE_SPECIAL too
   });
 
   it('s390x: dump_pagetables.c lines (size in K units, ASCE/PGD/PUD/PMD/PTE, I or RO/RW NX/X), holes included', async () => {
-    const r = await runCliCaptured(['run', small, '--arch', 's390x', '--mkclean', 'buggy', '--dump', 'B']);
-    expect(r.stdout.split('\n').slice(0, 10).join('\n')).toBe(
-      [
-        '# ptdump of B (cpu 1), s390x, at the end',
-        '---[ User Space ]---',
-        '0x0000000000000000-0x000003ff80000000      4094G PUD I',
-        '0x000003ff80000000-0x000003fff7f00000      1919M PMD I',
-        '0x000003fff7f00000-0x000003fff7fdb000       876K PTE I',
-        '0x000003fff7fdb000-0x000003fff7fdc000         4K PTE RO NX',
-        '0x000003fff7fdc000-0x000003fff7feb000        60K PTE I',
-        '0x000003fff7feb000-0x000003fff7fec000         4K PTE RO NX',
-        '0x000003fff7fec000-0x000003fff8000000        80K PTE I',
-        '0x000003fff8000000-0x0000040000000000       128M PMD I',
-      ].join('\n'),
-    );
+    expect((await dumpOf('s390x', 'buggy', 'B')).slice(0, 10)).toEqual([
+      '# ptdump of B (cpu 1), s390x, at the end',
+      '---[ User Space ]---',
+      '0x0000000000000000-0x000003ff80000000      4094G PUD I',
+      '0x000003ff80000000-0x000003fff7f00000      1919M PMD I',
+      '0x000003fff7f00000-0x000003fff7fdb000       876K PTE I',
+      '0x000003fff7fdb000-0x000003fff7fdc000         4K PTE RO NX',
+      '0x000003fff7fdc000-0x000003fff7feb000        60K PTE I',
+      '0x000003fff7feb000-0x000003fff7fec000         4K PTE RO NX',
+      '0x000003fff7fec000-0x000003fff8000000        80K PTE I',
+      '0x000003fff8000000-0x0000040000000000       128M PMD I',
+    ]);
     // RO: _PAGE_PROTECT is set on both (clean pages stay protected so the first store faults).
-    const layout = findLayout('s390x')!;
-    const sim = simAfter(SMALL, 's390x', 'buggy');
-    const { mm, b } = bMap(sim);
     for (const off of [0, 0x10000]) {
-      const v = BigInt(vtop(sim, mm, b.start + off).levels[4]!.value);
-      expect((v & layout.flags._PAGE_PROTECT!) !== 0n && (v & layout.flags._PAGE_NOEXEC!) !== 0n && (v & layout.flags._PAGE_INVALID!) === 0n).toBe(true);
+      const { t, has } = bLeaf('s390x', off);
+      expect(t.levels).toHaveLength(5);
+      expect(has('_PAGE_PROTECT') && has('_PAGE_NOEXEC') && !has('_PAGE_INVALID')).toBe(true);
     }
   });
 
@@ -302,16 +306,6 @@ describe('run --dump-cache and dump options', () => {
   });
 });
 
-/** The dump of `proc` from `run small.dax --dump`, its lines only. */
-async function arm64Dump(arch: string, mkclean: string, proc: string): Promise<string[]> {
-  const r = await runCliCaptured(['run', small, '--arch', arch, '--mkclean', mkclean, '--dump', proc]);
-  expect(r.stderr).toBe('');
-  const lines = r.stdout.split('\n');
-  const from = lines.findIndex((l) => l.startsWith(`# ptdump of ${proc}`));
-  const to = lines.findIndex((l, i) => i > from && !/^(0x|---\[)/.test(l));
-  return lines.slice(from, to < 0 ? undefined : to);
-}
-
 const USER = 'USR RW NX SHD AF NG         UXN    MEM/NORMAL';
 const USER_RO = 'USR ro NX SHD AF NG         UXN    MEM/NORMAL';
 
@@ -321,7 +315,7 @@ const USER_RO = 'USR ro NX SHD AF NG         UXN    MEM/NORMAL';
 // is ro from its fault on.
 describe('run --dump P on arm64 (arch/arm64/mm/ptdump.c)', () => {
   it('arm64-4k, buggy: PGD / PUD / PMD / PTE runs, B\'s missed PTE RW, its read page ro', async () => {
-    expect(await arm64Dump('arm64-4k', 'buggy', 'B')).toEqual([
+    expect(await dumpOf('arm64-4k', 'buggy', 'B')).toEqual([
       '# ptdump of B (cpu 1), arm64-4k, at the end',
       '---[ User Space ]---',
       '0x0000000000000000-0x0000ff8000000000      261632G PGD',
@@ -335,15 +329,15 @@ describe('run --dump P on arm64 (arch/arm64/mm/ptdump.c)', () => {
       '0x0000fffff8000000-0x0001000000000000         128M PMD',
     ]);
     // range write-protects it: pte_mkclean sets PTE_RDONLY (and clears PTE_DIRTY, not shown)
-    expect((await arm64Dump('arm64-4k', 'range', 'B'))[6]).toBe(`0x0000fffff7fe0000-0x0000fffff7fe1000           4K PTE   ${USER_RO}`);
+    expect((await dumpOf('arm64-4k', 'range', 'B'))[6]).toBe(`0x0000fffff7fe0000-0x0000fffff7fe1000           4K PTE   ${USER_RO}`);
   });
 
   it('arm64-4k: A\'s 2 MiB is a PMD block (BLK: PTE_TABLE_BIT clear), cleaned to ro by fsync', async () => {
-    expect((await arm64Dump('arm64-4k', 'buggy', 'A'))[5]).toBe('0x0000fffff7c00000-0x0000fffff7e00000           2M PMD   USR ro NX SHD AF NG     BLK UXN    MEM/NORMAL');
+    expect((await dumpOf('arm64-4k', 'buggy', 'A'))[5]).toBe('0x0000fffff7c00000-0x0000fffff7e00000           2M PMD   USR ro NX SHD AF NG     BLK UXN    MEM/NORMAL');
   });
 
   it('arm64-64k: 3 levels, so no PUD; runs of equal prot merge across pages (B\'s two 64 KiB)', async () => {
-    expect(await arm64Dump('arm64-64k', 'range', 'B')).toEqual([
+    expect(await dumpOf('arm64-64k', 'range', 'B')).toEqual([
       '# ptdump of B (cpu 1), arm64-64k, at the end',
       '---[ User Space ]---',
       '0x0000000000000000-0x0000fc0000000000         252T PGD',
@@ -356,11 +350,9 @@ describe('run --dump P on arm64 (arch/arm64/mm/ptdump.c)', () => {
 
   it('arm64: the columns are the entry\'s bits by the layout\'s masks', () => {
     const layout = findLayout('arm64-4k')!;
-    const sim = simAfter(SMALL, 'arm64-4k', 'buggy');
-    const { mm, b } = bMap(sim);
     for (const [off, rdonly] of [[0, false], [0x10000, true]] as const) {
-      const v = BigInt(vtop(sim, mm, b.start + off).levels[3]!.value);
-      const has = (n: string): boolean => (v & layout.flags[n]!) !== 0n;
+      const { t, v, has } = bLeaf('arm64-4k', off);
+      expect(t.levels).toHaveLength(4);
       expect(has('PTE_RDONLY')).toBe(rdonly);
       expect(['PTE_VALID', 'PTE_USER', 'PTE_PXN', 'PTE_UXN', 'PTE_AF', 'PTE_NG', 'PTE_TABLE_BIT'].every(has)).toBe(true);
       expect(v & layout.flags.PTE_SHARED!).toBe(layout.flags.PTE_SHARED!);
