@@ -5,6 +5,12 @@
 // that byte after the promise (newer data reaching pmem early is not a loss).
 //
 // Bookkeeping is per 4 KiB page of file offsets, allocated only where bytes were written.
+//
+// An fsync promises what the file held when it was called, not what it holds when it returns:
+// a store another task makes while the fsync is paused or asleep inside (a task scenario) may
+// or may not be written back (dax_writeback_one may have passed its entry already), so such a
+// byte keeps the value stored before the call as its promise, and the newer values count as
+// later ones. fsync(2) promises "all modified data ... at the time of the call" (POSIX).
 
 import type { DaxFile } from '../kernel/file.ts';
 import type { KernelEvents } from '../kernel/events.ts';
@@ -46,6 +52,25 @@ export interface UncertainLine {
 
 /** Page buffers (4 x PAGE bytes, zeroed) given back by recycle(), for the next page() of any checker. */
 const spareBuffers: ArrayBuffer[] = [];
+
+/** A byte a store changed while an fsync of it was in progress: its state at the first such store. */
+interface ByteBefore {
+  readonly written: number;
+  readonly value: number;
+  readonly hasPromise: number;
+  readonly promised: number;
+  readonly later: readonly number[] | undefined;
+  /** The values stored since the fsync began, in order. */
+  readonly during: number[];
+}
+
+/** An fsync/msync in progress on one CPU: its range and the bytes stores changed since it began. */
+interface SyncWindow {
+  readonly file: DaxFile;
+  readonly start: number;
+  readonly end: number;
+  readonly before: Map<number, ByteBefore>;
+}
 /** At most this many spare buffers are kept (16 KiB each: 4 MiB in all). */
 const MAX_SPARE = 256;
 
@@ -53,6 +78,8 @@ export class DurabilityChecker {
   private readonly files = new Map<DaxFile, Map<number, PageState>>();
   /** Per CPU: file lines clwb'd since that CPU's last fence, with their content at clwb time. */
   private readonly pendingFlush = new Map<number, Array<{ file: DaxFile; line: number; value: Uint8Array }>>();
+  /** Per CPU: the fsync that CPU's task is inside (almost always none). */
+  private readonly syncs = new Map<number, SyncWindow>();
 
   /**
    * `crashPa` says where byte `off` of a file is on the device after a crash, -1 where the
@@ -66,7 +93,8 @@ export class DurabilityChecker {
   events(): KernelEvents {
     return {
       fileStore: (file, offset, len, _cpu, data, dataOffset) => this.stored(file, offset, len, data, dataOffset),
-      fileSynced: (file, start, end) => this.promise(file, start, end),
+      fileSyncStart: (file, start, end, cpu) => this.syncs.set(cpu, { file, start, end, before: new Map() }),
+      fileSynced: (file, start, end, cpu) => this.synced(file, start, end, cpu),
       userFlush: (cpu, file, lineOffset) => this.userFlush(cpu, file, lineOffset),
       userFence: (cpu) => this.userFence(cpu),
     };
@@ -116,6 +144,7 @@ export class DurabilityChecker {
     }
     this.files.clear();
     this.pendingFlush.clear();
+    this.syncs.clear();
   }
 
   /**
@@ -130,6 +159,7 @@ export class DurabilityChecker {
       const n = Math.min(len - i, PAGE - o);
       if (o < p.writtenLo) p.writtenLo = o;
       if (o + n > p.writtenHi) p.writtenHi = o + n;
+      if (this.syncs.size !== 0) this.storedDuringSync(file, at, n, p, o, data, dataOffset + i);
       for (let j = 0; j < n; j++) {
         const v = data[dataOffset + i + j]!;
         p.current[o + j] = v;
@@ -141,6 +171,46 @@ export class DurabilityChecker {
         }
       }
       i += n;
+    }
+  }
+
+  /** Bytes [at, at + n) of `file` (page `p` from `o`) are about to take data[from ..]: note them in every fsync in progress over them. */
+  private storedDuringSync(file: DaxFile, at: number, n: number, p: PageState, o: number, data: Uint8Array, from: number): void {
+    for (const w of this.syncs.values()) {
+      if (w.file !== file || at + n <= w.start || at >= w.end) continue;
+      for (let j = Math.max(0, w.start - at); j < Math.min(n, w.end - at); j++) {
+        let b = w.before.get(at + j);
+        if (b === undefined) {
+          const q = o + j;
+          b = { written: p.written[q]!, value: p.current[q]!, hasPromise: p.hasPromise[q]!, promised: p.promised[q]!, later: p.later.get(q)?.slice(), during: [] };
+          w.before.set(at + j, b);
+        }
+        b.during.push(data[from + j]!);
+      }
+    }
+  }
+
+  /** The fsync begun on `cpu` returned: it promises what [start, end) held when it began. */
+  private synced(file: DaxFile, start: number, end: number, cpu: number | undefined): void {
+    const w = cpu === undefined ? undefined : this.syncs.get(cpu);
+    if (w !== undefined) this.syncs.delete(cpu!);
+    this.promise(file, start, end);
+    if (w === undefined) return;
+    for (const [off, b] of w.before) {
+      const p = this.page(file, Math.floor(off / PAGE));
+      const q = off % PAGE;
+      if (b.written === 1) {
+        // the value before the call is the promise; what came during it is newer
+        p.promised[q] = b.value;
+        p.hasPromise[q] = 1;
+        p.later.set(q, [...b.during]);
+      } else {
+        // first stored during the call: the promise (if any) is the one before it
+        p.promised[q] = b.promised;
+        p.hasPromise[q] = b.hasPromise;
+        if (b.hasPromise === 1) p.later.set(q, [...(b.later ?? []), ...b.during]);
+        else p.later.delete(q);
+      }
     }
   }
 

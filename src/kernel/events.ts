@@ -20,8 +20,13 @@ export interface KernelEvents {
   fault?(mm: Mm, va: number, kind: FaultKind, how: string, hw: HwFault | null): void;
   /** A user store reached the file's blocks (through the CPU cache): the bytes are data[dataOffset .. dataOffset + len). */
   fileStore?(file: DaxFile, offset: number, len: number, cpu: number, data: Uint8Array, dataOffset: number): void;
-  /** fsync/msync of [start, end) bytes of the file returned successfully. */
-  fileSynced?(file: DaxFile, start: number, end: number): void;
+  /**
+   * The user's fsync/msync of [start, end) on `cpu` begins: what it will promise is what the file
+   * held now (a store another task makes while this one is paused or asleep inside it is not).
+   */
+  fileSyncStart?(file: DaxFile, start: number, end: number, cpu: number): void;
+  /** fsync/msync of [start, end) bytes of the file, begun on `cpu` (fileSyncStart), returned successfully. */
+  fileSynced?(file: DaxFile, start: number, end: number, cpu?: number): void;
   /** A user clwb of the line at this file offset (CLWB from user space, MAP_SYNC style). */
   userFlush?(cpu: number, file: DaxFile, lineOffset: number): void;
   /** A user store fence. */

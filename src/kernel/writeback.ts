@@ -33,6 +33,7 @@ export function vfsFsyncRange(k: KernelContext, cpu: number, file: DaxFile, star
 
 /** vfs_fsync_range as a task's path: dax_writeback_one waits for locked entries and has its point. */
 export function* vfsFsyncRangeSteps(k: KernelContext, cpu: number, file: DaxFile, start: number, end: number, userCall: boolean): Steps {
+  if (userCall) k.events.fileSyncStart?.(file, start, end, cpu);
   yield* daxWritebackMappingRange(k, cpu, file, start, end);
   // generic_nvdimm_flush: pmem_wmb() (x86 sfence, POWER phwsync) after the writes, so the
   // flushed lines are in the persistence domain before fsync returns; the journal commit
@@ -43,7 +44,7 @@ export function* vfsFsyncRangeSteps(k: KernelContext, cpu: number, file: DaxFile
   // reverts them to holes (the checker reads through committedPa, file.ts).
   file.blocks?.uncommitted.clear();
   if (file.blocks !== undefined) commitFreedBlocks(k, file.blocks);
-  if (userCall) k.events.fileSynced?.(file, start, end);
+  if (userCall) k.events.fileSynced?.(file, start, end, cpu);
 }
 
 /**

@@ -185,3 +185,35 @@ describe('task lanes', () => {
     expect(b).toEqual(['runs line 7', 'blocked on DAX entry F[0x10000]', 'woken by A', 'runs line 7', 'done']);
   });
 });
+
+describe('what an fsync promises when a store comes while it runs', () => {
+  // fsync(2) promises the data at the time of the call: a store another task makes while the
+  // fsync is paused inside dax_writeback_one (here: after mkclean cleaned the PTE, the entry
+  // locked) lands after that entry's flush, stays in the CPU cache, and is not promised. The
+  // bytes stored before the call are, and survive.
+  const lines = [
+    'file F size 2M sparse',
+    'proc T0',
+    'proc T1',
+    'T1 mmap m1 F offset 0 length 2M rw shared',
+    'proc T2',
+    'T2 mmap m2 F offset 0 length 4K rw shared',
+    'T2 write m2 0 8 byte 2',
+    'T0 start fsync F until after mkclean_clear',
+    'expect entry F 0 real pte locked',
+    'T1 start write m1 0 8 byte 1',
+    'expect last blocked',
+    'T0 resume',
+    'expect done T0',
+    'expect done T1',
+    'expect entry F 0 real pte dirty',
+  ];
+
+  it('the store that waited for the entry lock is not promised; the one before the call survives', () => {
+    runLines('window.dax', [...lines, 'T1 sfence', 'crash', 'expect data F 0 8 byte 2', 'expect durable']);
+  });
+
+  it('the next fsync promises it, and it survives', () => {
+    runLines('window2.dax', [...lines, 'T0 fsync F', 'crash', 'expect data F 0 8 byte 1', 'expect durable']);
+  });
+});
