@@ -45,6 +45,12 @@ export interface BugModel {
   readonly negativeControl?: boolean;
 }
 
+/** The bugs replayed with a pin: get_user_pages of a DAX page needs pte_devmap. */
+const PINS_NEED_DEVMAP = {
+  appliesTo: (l: Layout): boolean => l.devmap !== null,
+  appliesWhy: 'get_user_pages of a DAX page needs pte_devmap (follow_page_pte, get_dev_pagemap): without a devmap bit (FS_DAX_LIMITED, or no ZONE_DEVICE) nothing can be pinned',
+} as const;
+
 export const BUG_LIBRARY: readonly BugInfo[] = [
   {
     name: 'seed-pte-in-pmd',
@@ -146,9 +152,9 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   },
   { name: 'mkclean-vs-dontneed', fix: '024eee0e83f0', buggy: 'f729c8c9b24f (v4.10, the DAX PMD mkclean) .. v5.0 (fixed in v5.1; 4.19.y and 5.0.y backports)', what: '"mm: page_mkclean vs MADV_DONTNEED race": mkclean\'s pmdp_huge_clear_flush leaves the PMD none while MADV_DONTNEED tests it without the PMD lock: madvise returns with the range still mapped', model: { kernel: '6.1', variant: "src/kernel/mkclean.ts transientLeaf: pmdp_huge_clear_flush's none PMD in place of pmdp_invalidate's", needsPmd: true } },
   { name: 'punch-vs-fault', fix: 'ea3d7209ca01', buggy: 'every ext4 before v4.5 (CVE-2015-8839; DAX on ext4 since v4.0)', what: '"ext4: fix races between page faults and hole punching": no lock orders faults after a punch, so a fault maps a block the punch is freeing; its stores then land in whatever file reuses the block', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts underInvalidateLock taking no invalidate_lock (punch, zero range, truncate)', appliesTo: (l) => l.hooks.wbCachePmem !== null, appliesWhy: "its replay checks what fsync made durable, and fsync writes no cache line back where arch_wb_cache_pmem is the empty inline (no pmem support in 6.1)" } },
-  { name: 'pinned-truncate', fix: '5fac7408d828', buggy: 'v4.5 (GUP of DAX pages) .. v4.17 (fixed in v4.18 with ext4 430657b6be89, xfs d6dc57e251a4)', what: '"mm, fs, dax: handle layout changes to pinned dax mappings": truncate and punch free blocks a device still DMAs into through pinned pages; the DMA then writes into the file that reuses the block', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts ext4BreakLayouts returning at once (no dax_layout_busy_page, no wait for pinned pages)', appliesTo: (l) => l.devmap !== null, appliesWhy: 'get_user_pages of a DAX page needs pte_devmap (follow_page_pte, get_dev_pagemap): without a devmap bit (FS_DAX_LIMITED, or no ZONE_DEVICE) nothing can be pinned' } },
-  { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: '6ae330cad6ef (v5.10) .. v6.14 (fixed in v6.15; 5.15.y, 6.1.y, 6.13.y backports)', what: '"fuse: fix dax truncate/punch_hole fault path": virtiofs breaks layouts with dmap_end 0, so dax_layout_busy_page_range scans page 0 only and truncate does not wait for a page pinned past it', model: null },
-  { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
+  { name: 'pinned-truncate', fix: '5fac7408d828', buggy: 'v4.5 (GUP of DAX pages) .. v4.17 (fixed in v4.18 with ext4 430657b6be89, xfs d6dc57e251a4)', what: '"mm, fs, dax: handle layout changes to pinned dax mappings": truncate and punch free blocks a device still DMAs into through pinned pages; the DMA then writes into the file that reuses the block', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts ext4BreakLayouts returning at once (no dax_layout_busy_page, no wait for pinned pages)', ...PINS_NEED_DEVMAP } },
+  { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: '6ae330cad6ef (v5.10) .. v6.14 (fixed in v6.15; 5.15.y, 6.1.y, 6.13.y backports)', what: '"fuse: fix dax truncate/punch_hole fault path": virtiofs breaks layouts with dmap_end 0, so dax_layout_busy_page_range scans page 0 only and truncate does not wait for a page pinned past it', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts fuseDaxBreakLayouts with dmap_end 0 in place of -1 (dax_layout_busy_page_range over page 0 only)', ...PINS_NEED_DEVMAP } },
+  { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'ac401cc78242 "dax: New fault locking" (v4.7) .. v5.12 (Fixes: ac401cc78242; fixed in v5.13, in 5.10.y)', what: '"dax: Wake up all waiters after invalidating dax entry": __dax_invalidate_entry deletes the entry and wakes one waiter, which finds nothing and wakes nobody: the other invalidators of that index sleep for ever (virtiofs, parallel opens)', model: { kernel: '6.1', variant: "src/kernel/rw.ts daxInvalidateEntry: put_unlocked_entry with WAKE_NEXT in place of WAKE_ALL" } },
   { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
   { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
   {

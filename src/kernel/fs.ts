@@ -28,6 +28,11 @@ export interface FsDaxRules {
   readonly mapSync: boolean;
   /** The DAX mmap sets VM_MIXEDMAP, so vma_needs_copy holds and fork copies the page tables (copy_page_range). */
   readonly vmMixedMap: boolean;
+  /**
+   * open(2) of the file drops its page cache: invalidate_inode_pages2 of the whole mapping, with
+   * no inode lock held (for DAX: every clean entry deleted, each after waiting for its lock).
+   */
+  readonly openInvalidates: boolean;
   /** The lock a DAX fault takes shared and truncate / punch take exclusive. */
   readonly faultLock: string;
   /** Where the rules come from. */
@@ -47,6 +52,8 @@ export const FS_RULES: Readonly<Record<FsName, FsDaxRules>> = {
     mapSync: true,
     // ext4_file_mmap: vm_ops = ext4_dax_vm_ops, VM_HUGEPAGE only
     vmMixedMap: false,
+    // ext4_file_open (fs/ext4/file.c) leaves the page cache alone
+    openInvalidates: false,
     // ext4_dax_huge_fault: filemap_invalidate_lock_shared; ext4_punch_hole, ext4_zero_range and
     // ext4_setattr take filemap_invalidate_lock (mapping->invalidate_lock)
     faultLock: 'mapping->invalidate_lock (filemap_invalidate_lock_shared in ext4_dax_huge_fault)',
@@ -64,6 +71,8 @@ export const FS_RULES: Readonly<Record<FsName, FsDaxRules>> = {
     mapSync: true,
     // xfs_file_mmap: vm_ops = xfs_file_vm_ops, VM_HUGEPAGE for DAX
     vmMixedMap: false,
+    // xfs_file_open (fs/xfs/xfs_file.c) leaves the page cache alone
+    openInvalidates: false,
     // __xfs_filemap_fault: xfs_ilock(XFS_MMAPLOCK_SHARED), which is mapping->invalidate_lock
     // since 5.15 (xfs_ilock: down_read(&VFS_I(ip)->i_mapping->invalidate_lock))
     faultLock: 'XFS_MMAPLOCK = mapping->invalidate_lock (xfs_ilock in __xfs_filemap_fault)',
@@ -83,6 +92,10 @@ export const FS_RULES: Readonly<Record<FsName, FsDaxRules>> = {
     // fuse_dax_mmap (fs/fuse/dax.c): VM_MIXEDMAP | VM_HUGEPAGE; its huge_fault maps PMDs of the
     // DAX window, set up in FUSE_DAX_SZ (2 MiB) ranges (fuse_setup_one_mapping)
     vmMixedMap: true,
+    // fuse_open_common (fs/fuse/file.c): unless the server answered FOPEN_KEEP_CACHE (virtiofsd
+    // sets it for cache=always only), invalidate_inode_pages2(inode->i_mapping); inode_lock is
+    // taken only for an O_TRUNC open. Parallel opens were the invalidators of 237388320deb.
+    openInvalidates: true,
     // __fuse_dax_fault: filemap_invalidate_lock_shared around dax_iomap_fault
     faultLock: 'mapping->invalidate_lock (filemap_invalidate_lock_shared in __fuse_dax_fault)',
     sources: ['fs/fuse/dax.c', 'fs/fuse/file.c', 'fs/fuse/dir.c'],

@@ -14,7 +14,7 @@ import { FS_RULES, type FsName } from './fs.ts';
 import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import { putAnonPage, type Mm, type Vma, type VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
-import { daxIomapRead, daxIomapWriteSteps } from './rw.ts';
+import { daxIomapRead, daxIomapWriteSteps, invalidateInodePages2Range } from './rw.ts';
 import { downRead, downWrite, inodeLock, mmapLock, upRead, upWrite } from './locks.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
@@ -305,6 +305,18 @@ export class Kernel extends KernelContext {
   *truncateSteps(file: DaxFile, size: number): Steps {
     if (size < 0 || size % this.pageSize !== 0) throw new KernelError(`truncate size ${size} is not a multiple of the page size (${this.pageSize}): daxsim keeps i_size page aligned`);
     yield* ext4Setattr(this, file, size);
+  }
+
+  /**
+   * open(2) of `file` (no O_TRUNC) as a task's path: the filesystem's open; on virtiofs
+   * invalidate_inode_pages2 of the whole mapping (fs.ts openInvalidates), which waits for
+   * each locked DAX entry, under no lock of the inode.
+   */
+  *openSteps(file: DaxFile): Steps {
+    const pages = Math.ceil(file.size / this.pageSize);
+    // invalidate_inode_pages2_range returns at once when the mapping is empty (mapping_empty)
+    if (!FS_RULES[file.fs].openInvalidates || file.mapping.entries.nrpages === 0 || pages === 0) return;
+    yield* invalidateInodePages2Range(this, file, 0, pages - 1);
   }
 
   /** pread(fd, out, offset) on the calling process's CPU (rw.ts). */

@@ -65,16 +65,23 @@ export function daxIomapRead(k: KernelContext, cpu: number, file: DaxFile, offse
  * bug stale-huge-zero-pmd reverts that: the entries go, the mappings stay.
  */
 export function* invalidateInodePages2Range(k: KernelContext, file: DaxFile, start: number, end: number): Steps {
-  const entries = file.mapping.entries;
-  // __dax_invalidate_entry(mapping, index, trunc false) per entry find_get_entries returned:
-  // wait for its lock (a fault holding it), skip it while DIRTY or TOWRITE, and wake every
-  // waiter after (WAKE_ALL, since 237388320deb).
-  for (const seen of entries.range(start, end)) {
-    const e = yield* getUnlockedEntry(k, file, seen.index, 0);
-    if (e !== undefined && e !== 'conflict' && !e.dirty && !e.towrite) entries.delete(e);
-    putUnlockedEntry(k, file, seen.index, e, 'all');
-  }
+  // dax_invalidate_mapping_entry_sync per entry find_get_entries returned
+  for (const seen of file.mapping.entries.range(start, end)) yield* daxInvalidateEntry(k, file, seen.index);
   if (!k.bug('stale-huge-zero-pmd')) unmapMappingPages(k, file, start, end - start + 1, false);
+}
+
+/**
+ * __dax_invalidate_entry(mapping, index, trunc false) (fs/dax.c): wait for the entry's lock (a
+ * fault holding it), delete it unless DIRTY or TOWRITE, then put_unlocked_entry(WAKE_ALL):
+ * since 237388320deb "dax: Wake up all waiters after invalidating dax entry" (v5.13) everybody
+ * waiting on the index must look again, for a waiter that finds the entry gone passes no wake
+ * on. bug invalidate-wake-all: WAKE_NEXT, as from ac401cc78242 (v4.7): the one woken finds
+ * nothing and the others sleep for ever.
+ */
+function* daxInvalidateEntry(k: KernelContext, file: DaxFile, index: number): Steps {
+  const e = yield* getUnlockedEntry(k, file, index, 0);
+  if (e !== undefined && e !== 'conflict' && !e.dirty && !e.towrite) file.mapping.entries.delete(e);
+  putUnlockedEntry(k, file, index, e, k.bug('invalidate-wake-all') ? 'next' : 'all');
 }
 
 /**

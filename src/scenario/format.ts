@@ -38,6 +38,8 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} fork ${s.child}`;
     case 'exit':
       return `${s.proc} exit`;
+    case 'open':
+      return `${s.proc} open ${s.file}`;
     case 'truncate':
       return `${s.proc} truncate ${s.file} ${s.size}`;
     case 'pin':

@@ -24,7 +24,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect', 'dma', 'unpin']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|start|resume|pin, thread T of P, expect done|hang, dma, unpin';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|open|start|resume|pin, thread T of P, expect done|hang, dma, unpin';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -460,6 +460,12 @@ export function parseScenario(text: string, file: string): Scenario {
         if (size > LIMITS.deviceBytes) fail(`truncate size ${size} is beyond the pmem device (${LIMITS.deviceBytes} bytes)`);
         files.set(words[2]!, size);
         stmts.push({ op: 'truncate', line, proc, file: words[2]!, size });
+        return;
+      }
+      case 'open': {
+        arity(3, 3, 'P open F');
+        fileNamed(words[2]!);
+        stmts.push({ op: 'open', line, proc, file: words[2]! });
         return;
       }
       case 'fsync': {

@@ -206,6 +206,9 @@ export function runScenario(scn: Scenario, opts: RunOptions = {}): RunReport {
       case 'truncate':
         procs.get(s.proc)!.truncate(files.get(s.file)!, s.size);
         return;
+      case 'open':
+        procs.get(s.proc)!.open(files.get(s.file)!);
+        return;
       case 'fork': {
         const { child, vmas } = procs.get(s.proc)!.fork(s.child);
         procs.set(s.child, child);
@@ -544,6 +547,7 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   pread: 3,
   fallocate: 3,
   truncate: 3,
+  open: 3,
   fork: 3,
   exit: 2,
   madvise: 3,

@@ -34,6 +34,7 @@ export type Stmt =
   | { op: 'pread'; line: number; proc: string; file: string; offset: number; length: number }
   | { op: 'fallocate'; line: number; proc: string; file: string; mode: 'zero' | 'punch'; offset: number; length: number }
   | { op: 'truncate'; line: number; proc: string; file: string; size: number }
+  | { op: 'open'; line: number; proc: string; file: string }
   | { op: 'fork'; line: number; proc: string; child: string }
   | { op: 'exit'; line: number; proc: string }
   | { op: 'madvise'; line: number; proc: string; map: string; offset: number; length: number; advice: 'dontneed' }

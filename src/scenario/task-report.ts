@@ -25,9 +25,9 @@ export interface TaskReport {
 }
 
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
-export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
+export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'open', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
 /** The task statements whose path can stop at a point or sleep; the others are plain code. */
-export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'madvise', 'pin']);
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'open', 'madvise', 'pin']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -112,6 +112,8 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.fallocateSteps(s.mode, n.files.get(s.file)!, s.offset, s.length);
     case 'truncate':
       return n.procs.get(s.proc)!.truncateSteps(n.files.get(s.file)!, s.size);
+    case 'open':
+      return n.procs.get(s.proc)!.openSteps(n.files.get(s.file)!);
     case 'madvise':
       // mmap_lock shared, then zap_pmd_range, which may wait for a PMD lock (pmd-lock.ts)
       return underMmapLock(n.procs.get(s.proc)!, true, n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length));

@@ -458,6 +458,16 @@ export class Process {
     return this.sim.kernel.pinSteps(vma, name, offset, length);
   }
 
+  /** open(2) of `file` (the descriptor is not kept: only what the open does to the mapping). */
+  open(file: DaxFile): void {
+    runSteps(this.openSteps(file));
+  }
+
+  openSteps(file: DaxFile): Steps {
+    this.sim.live();
+    return this.sim.kernel.openSteps(file);
+  }
+
   /** truncate(2) of `file` to `size` bytes. */
   truncate(file: DaxFile, size: number): void {
     runSteps(this.truncateSteps(file, size));
