@@ -51,6 +51,12 @@ const PINS_NEED_DEVMAP = {
   appliesWhy: 'get_user_pages of a DAX page needs pte_devmap (follow_page_pte, get_dev_pagemap): without a devmap bit (FS_DAX_LIMITED, or no ZONE_DEVICE) nothing can be pinned',
 } as const;
 
+/** The bugs whose replay judges what fsync wrote back: nothing is, where arch_wb_cache_pmem is the empty inline. */
+const NEEDS_PMEM_WB = {
+  appliesTo: (l: Layout): boolean => l.hooks.wbCachePmem !== null,
+  appliesWhy: 'its replay checks what fsync made durable, and fsync writes no cache line back where arch_wb_cache_pmem is the empty inline (no pmem support in 6.1)',
+} as const;
+
 export const BUG_LIBRARY: readonly BugInfo[] = [
   {
     name: 'seed-pte-in-pmd',
@@ -78,21 +84,21 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     fix: '4b4bb46d00b3',
     buggy: '9973c98ecfda .. 4b4bb46d00b3^ ("dax: clear dirty entry tags on cache flush")',
     what: 'dax_writeback_one flushes an entry but neither write-protects its mappings nor clears its DIRTY tag: every fsync writes back everything ever written again (cost, not loss)',
-    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackOne without mkclean and without clearing DIRTY' },
+    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackOne without mkclean and without clearing DIRTY', ...NEEDS_PMEM_WB },
   },
   {
     name: 'dax-fsync-missing',
     fix: '9973c98ecfda',
     buggy: 'before 9973c98ecfda "dax: add support for fsync/sync"',
     what: 'DAX tracks no dirty entries and fsync writes no CPU cache line back: stores through mmap that fsync promised are lost',
-    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackMappingRange returning at once' },
+    model: { kernel: '6.1', variant: 'src/kernel/writeback.ts daxWritebackMappingRange returning at once', ...NEEDS_PMEM_WB },
   },
   {
     name: 'layout-busy-cows',
     fix: 'd75996dd022b',
     buggy: 'before d75996dd022b "dax: dax_layout_busy_page() should not unmap cow pages" (Vivek Goyal)',
     what: "breaking layouts (fallocate, truncate) unmaps private mappings' copy-on-write pages too: the next load reads the file's data, the process's own private stores are gone",
-    model: { kernel: '6.1', variant: 'src/kernel/truncate.ts daxLayoutBusyPageRange with even_cows' },
+    model: { kernel: '6.1', variant: 'src/kernel/truncate.ts daxLayoutBusyPageRange with even_cows', appliesTo: (l) => !l.fsDaxLimited, appliesWhy: 'dax_layout_busy_page_range returns at once under CONFIG_FS_DAX_LIMITED (fs/dax.c: GUP of DAX pages is disabled), so breaking layouts unmaps nothing, cow pages or not' },
   },
   {
     name: 'stale-huge-zero-pmd',

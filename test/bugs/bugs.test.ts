@@ -51,6 +51,21 @@ describe('bugs run', () => {
     expect(r.code).toBe(0);
   });
 
+  it('on every other layout each bug is as the kernel history says, or not applicable with the reason', async () => {
+    for (const arch of ['x86_64-la57', 's390x', 'arm64-4k', 'ppc64-radix-4k', 'arm64-64k', 'riscv64-sv39', 'riscv64-sv48', 'loongarch64', 'ppc64-hash']) {
+      const r = await runCliCaptured(['bugs', 'run', 'all', '--arch', arch, '--json']);
+      const doc = JSON.parse(r.stdout) as { as_history: boolean; bugs: { name: string; as_history: boolean }[] };
+      expect(doc.bugs.filter((b) => !b.as_history).map((b) => b.name), arch).toEqual([]);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it("says a PMD bug is not applicable where the PMD is larger than the replay's 2 MiB (arm64-64k, ppc64-hash)", async () => {
+    const r = await runCliCaptured(['bugs', 'run', 'seed-pte-in-pmd', '--arch', 'arm64-64k']);
+    expect(r.stdout).toContain('not applicable: the PMD on arm64-64k maps 512 MiB');
+    expect(r.code).toBe(0);
+  });
+
   it('says a PMD bug is not applicable where FS_DAX_PMD is off (s390x), exit 0', async () => {
     const r = await runCliCaptured(['bugs', 'run', 'seed-pte-in-pmd', '--arch', 's390x']);
     expect(r.stdout).toContain('not applicable: FS_DAX_PMD is off on s390x');

@@ -82,6 +82,9 @@ function summarise(r: RunReport, guard: 'bug' | 'fixed'): RunSummary {
   };
 }
 
+/** The PMD size the replays under test/bugs/ are written for. */
+const REPLAY_PMD_SIZE = 2 ** 21;
+
 /** Replays one modelled bug on `arch`, from its file under test/bugs/ (or `file`, for tests of the judge). */
 export function replayBug(bug: BugInfo, arch: string, file = `${REPLAY_DIR}${bug.name}.dax`): BugReplay {
   const model = bug.model!;
@@ -89,6 +92,10 @@ export function replayBug(bug: BugInfo, arch: string, file = `${REPLAY_DIR}${bug
   const layout = findLayout(arch)!;
   const na = (why: string): BugReplay => ({ ...base, not_applicable: why, buggy: null, fixed: null, as_history: true });
   if (model.needsPmd === true && !resolvePmd(layout, 'auto').fsDaxPmd) return na(`FS_DAX_PMD is off on ${arch} (no devmap bit): every DAX entry is one page, so there is no PMD entry to get wrong`);
+  // The replays are written for a 2 MiB PMD (x86_64's HPAGE_PMD_SIZE): where the PMD is larger
+  // (arm64-64k 512 MiB, ppc64-hash 16 MiB, loongarch64 32 MiB) their 2 MiB ranges get PTEs only.
+  const pmdSize = 2 ** layout.levels[layout.pmdLevel]!.shift;
+  if (model.needsPmd === true && pmdSize > REPLAY_PMD_SIZE) return na(`the PMD on ${arch} maps ${pmdSize / 2 ** 20} MiB: the replay's 2 MiB ranges never get a PMD entry there`);
   if (model.appliesTo !== undefined && !model.appliesTo(layout)) return na(`${arch}: ${model.appliesWhy ?? 'the bug is in another architecture\'s code'}`);
   const scn = parseScenario(readFileSync(file, 'utf8'), base.file);
   const buggyReport = runScenario(scn, { arch, kernel: model.kernel, bugs: [bug.name] });
