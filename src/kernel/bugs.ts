@@ -150,7 +150,7 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: '6ae330cad6ef (v5.10) .. v6.14 (fixed in v6.15; 5.15.y, 6.1.y, 6.13.y backports)', what: '"fuse: fix dax truncate/punch_hole fault path": virtiofs breaks layouts with dmap_end 0, so dax_layout_busy_page_range scans page 0 only and truncate does not wait for a page pinned past it', model: null },
   { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
   { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
-  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
+  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'the iomap DAX PMD fault (642261ac995e "dax: add struct iomap based DAX PMD support") until "dax: Fix race between colliding PMD & PTE entries" (Ross Zwisler, 2017, Cc: stable)', what: 'a private read\'s PMD fault passed pmd_none before a private write\'s PTE fault installed a PTE table and a COW page, then set its PMD over that table: the COW page is leaked, the range maps the file again', model: { kernel: '6.1', variant: "src/kernel/fault.ts pmdRacedIn and daxIomapPmdFault's page-table test skipped, insertPfnPmd's 2017 set_pmd_at over a table", needsPmd: true } },
   {
     name: 'arm64-pmd-leaf',
     fix: '23bc8f69f0ec',
