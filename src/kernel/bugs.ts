@@ -77,7 +77,7 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     fix: '01871e59af5c',
     buggy: 'before 01871e59af5c "mm, dax: fix livelock, allow dax pmd mappings to become writeable"',
     what: 'insert_pfn_pmd leaves a present read-only PMD read-only: the write fault returns without progress and is retried forever',
-    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd without its upgrade of a present PMD', needsPmd: true },
+    model: { kernel: '6.1', variant: 'src/kernel/insert-pfn.ts insertPfnPmd without its upgrade of a present PMD', needsPmd: true },
   },
   {
     name: 'dirty-tags-never-cleared',
@@ -126,14 +126,14 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
     fix: 'cae85cb8add3',
     buggy: 'before cae85cb8add3 "mm/memory.c: fix modifying of page protection by insert_pfn()" (Jan Kara, 2019)',
     what: "insert_pfn makes a present PTE writable with set_pte_at: powerpc's set_pte_at warns (VM_WARN_ON, CONFIG_DEBUG_VM) on a write fault to a read-faulted DAX page",
-    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', appliesTo: (l) => l.hooks.setPteAtChecksValid, appliesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
+    model: { kernel: '6.1', variant: 'src/kernel/insert-pfn.ts insertPfn: set_pte_at over the present entry', arch: 'ppc64-radix', appliesTo: (l) => l.hooks.setPteAtChecksValid, appliesWhy: "only powerpc's set_pte_at checks the entry it overwrites" },
   },
   {
     name: 'pmd-unaligned-access-flags',
     fix: 'fce86ff5802b',
     buggy: 'from the use of pmdp_set_access_flags in insert_pfn_pmd (2019) until fce86ff5802b (v5.2)',
     what: "the DAX PMD fault hands insert_pfn_pmd the unaligned fault address: x86's pmdp_set_access_flags hits VM_BUG_ON(address & ~HPAGE_PMD_MASK) on a write to a read-only PMD",
-    model: { kernel: '6.1', variant: 'src/kernel/fault.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, appliesTo: (l) => l.hooks.pmdpSetAccessFlagsAligned, appliesWhy: "only some arches' pmdp_set_access_flags assert the alignment (x86's VM_BUG_ON, the generic one loongarch uses)" },
+    model: { kernel: '6.1', variant: 'src/kernel/insert-pfn.ts insertPfnPmd given the fault address, not the PMD-aligned one', needsPmd: true, appliesTo: (l) => l.hooks.pmdpSetAccessFlagsAligned, appliesWhy: "only some arches' pmdp_set_access_flags assert the alignment (x86's VM_BUG_ON, the generic one loongarch uses)" },
   },
   {
     name: 'fault-races-write',
@@ -162,7 +162,7 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: '6ae330cad6ef (v5.10) .. v6.14 (fixed in v6.15; 5.15.y, 6.1.y, 6.13.y backports)', what: '"fuse: fix dax truncate/punch_hole fault path": virtiofs breaks layouts with dmap_end 0, so dax_layout_busy_page_range scans page 0 only and truncate does not wait for a page pinned past it', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts fuseDaxBreakLayouts with dmap_end 0 in place of -1 (dax_layout_busy_page_range over page 0 only)', ...PINS_NEED_DEVMAP } },
   { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'ac401cc78242 "dax: New fault locking" (v4.7) .. v5.12 (Fixes: ac401cc78242; fixed in v5.13, in 5.10.y)', what: '"dax: Wake up all waiters after invalidating dax entry": __dax_invalidate_entry deletes the entry and wakes one waiter, which finds nothing and wakes nobody: the other invalidators of that index sleep for ever (virtiofs, parallel opens)', model: { kernel: '6.1', variant: "src/kernel/rw.ts daxInvalidateEntry: put_unlocked_entry with WAKE_NEXT in place of WAKE_ALL" } },
   { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
-  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
+  { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'the iomap DAX PMD fault (642261ac995e "dax: add struct iomap based DAX PMD support") until "dax: Fix race between colliding PMD & PTE entries" (Ross Zwisler, 2017, Cc: stable)', what: 'a private read\'s PMD fault passed pmd_none before a private write\'s PTE fault installed a PTE table and a COW page, then set its PMD over that table: the COW page is leaked, the range maps the file again', model: { kernel: '6.1', variant: "src/kernel/fault.ts pmdRacedIn and daxIomapPmdFault's page-table test skipped, src/kernel/insert-pfn.ts insertPfnPmd's 2017 set_pmd_at over a table", needsPmd: true } },
   {
     name: 'arm64-pmd-leaf',
     fix: '23bc8f69f0ec',

@@ -1,20 +1,21 @@
 // Page faults on DAX mappings, as Linux 6.1 handles them:
 //   handle_mm_fault / __handle_mm_fault / handle_pte_fault / do_fault / do_wp_page (mm/memory.c),
-//   wp_huge_pmd, huge_pmd_set_accessed, insert_pfn_pmd (mm/huge_memory.c),
+//   wp_huge_pmd, huge_pmd_set_accessed (mm/huge_memory.c),
 //   dax_iomap_pte_fault, dax_iomap_pmd_fault, grab_mapping_entry, dax_insert_entry,
-//   dax_finish_sync_fault, dax_insert_pfn_mkwrite (fs/dax.c), insert_pfn (mm/memory.c), with
+//   dax_finish_sync_fault, dax_insert_pfn_mkwrite (fs/dax.c), with
 //   ext4_dax_huge_fault (fs/ext4/file.c) calling dax_finish_sync_fault on VM_FAULT_NEEDDSYNC.
+// The entries themselves are set in insert-pfn.ts (insert_pfn, get_locked_pte, insert_pfn_pmd).
 // Each function below models the kernel function it is named after. Rules that differ
 // between the kernel versions daxsim runs (5.17, 5.19, 6.1) come from k.config.rules
 // (versions.ts, each with the commit that changed it).
 
-import type { LeafProt } from '../../arch/types.ts';
 import type { KernelContext } from './context.ts';
 import type { DaxEntry } from './dax-entries.ts';
 import { daxUnlockEntry, daxWakeEntry, getUnlockedEntry, putUnlockedEntry } from './entry-lock.ts';
 import type { FaultKind } from './events.ts';
 import { UserFault } from './errors.ts';
 import { blockPa } from './file.ts';
+import { flushFaulting, getLockedPte, insertPfn, insertPfnPmd, leafProt, pfnIsDevmap } from './insert-pfn.ts';
 import { ext4DaxFault, iomapBegin, isSynchronous, pmdExtent } from './iomap.ts';
 import { anonMappers, linearPageIndex, putAnonPage, reuseAnonPage, type DaxFile, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
@@ -106,18 +107,21 @@ function* handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean,
   const slot = k.scratch.faultSlot;
   const l = k.layout;
   const last = k.pt.last;
-  k.pt.walk(vma.mm.pgd, va, last, true, slot);
+  // No allocation here: over a none PMD handle_pte_fault sets vmf->pte = NULL and goes to
+  // do_fault; the PTE table appears only where an entry is set (getLockedPte).
+  k.pt.walk(vma.mm.pgd, va, last, false, slot);
   k.counters.ptRefs += 1;
+  const noTable = slot.level !== last && l.isNone(slot.level, slot.entry);
   // pmd_devmap_trans_unstable: a PMD leaf another task installed after this fault's
   // pmd_none_check; return 0 and let the access fault again (only after a point, in a race).
-  if (slot.level !== last) return { kind: write ? 'write' : 'read', how: 'pmd changed under the fault: retry' };
+  if (slot.level !== last && !noTable) return { kind: write ? 'write' : 'read', how: 'pmd changed under the fault: retry' };
   const ptePa = slot.pa;
   const e = slot.entry;
-  if (l.isNone(last, e)) {
+  if (noTable || l.isNone(last, e)) {
     // do_fault: do_read_fault / do_cow_fault / do_shared_fault, each ending in ->fault.
-    if (!write) return { kind: 'read', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, false, ptePa, pmdPa)) };
-    if (!vma.flags.shared) return { kind: 'write', how: yield* ext4DaxFault(k, vma, doCowFault(k, vma, va, ptePa)) };
-    return { kind: 'write', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, ptePa, pmdPa)) };
+    if (!write) return { kind: 'read', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, false, pmdPa)) };
+    if (!vma.flags.shared) return { kind: 'write', how: yield* ext4DaxFault(k, vma, doCowFault(k, vma, va, pmdPa)) };
+    return { kind: 'write', how: yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, pmdPa)) };
   }
   if (write && !l.isWrite(last, e)) return { kind: 'wp', how: yield* doWpPage(k, vma, va, ptePa, pmdPa) };
   // A present, permitted entry: the hardware wanted young/dirty the kernel keeps in
@@ -136,7 +140,7 @@ function* handlePteFault(k: KernelContext, vma: Vma, va: number, write: boolean,
  * re-dirties the entry and upgrades the PTE in place); a private VMA copies (wp_page_copy).
  */
 function* doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number, pmdPa: number): Steps<string> {
-  if (vma.flags.shared) return 'wp ' + (yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, ptePa, pmdPa)));
+  if (vma.flags.shared) return 'wp ' + (yield* ext4DaxFault(k, vma, daxIomapPteFault(k, vma, va, true, pmdPa)));
   // An anonymous copy mapped by this VMA alone (exclusive, or its other mappers gone since
   // fork: page_count 1) is reused in place, page_move_anon_rmap + wp_page_reuse; one fork
   // shares (fork.ts) is copied again.
@@ -160,23 +164,43 @@ function* doWpPage(k: KernelContext, vma: Vma, va: number, ptePa: number, pmdPa:
  * do_cow_fault: ->fault with vmf->cow_page; DAX copies the file page (dax_fault_cow_page).
  * dax_iomap_pte_fault grabs the entry (order 0), dax_fault_iter returns from
  * dax_fault_cow_page without inserting or dirtying anything, and the fault ends, as every
- * DAX fault does, with dax_unlock_entry.
+ * DAX fault does, with dax_unlock_entry. dax_fault_cow_page maps the copy with finish_fault,
+ * which installs the PTE table over a none PMD (pmd_install of __do_fault's prealloc_pte)
+ * and gives up with VM_FAULT_NOPAGE over a PMD leaf (pmd_devmap_trans_unstable).
  */
-function* doCowFault(k: KernelContext, vma: Vma, va: number, ptePa: number): Steps<string> {
+function* doCowFault(k: KernelContext, vma: Vma, va: number, pmdPa: number): Steps<string> {
   const index = checkIndex(k, vma, va);
   const e = (yield* grabMappingEntry(k, vma, index, 0))!;
   try {
+    if (pmdRacedIn(k, pmdPa)) return 'cow: a PMD raced in (VM_FAULT_NOPAGE)';
     yield BEFORE.iomap_begin;
     const pa = blockPa(vma.file, index, k.pageSize);
     yield AFTER.iomap_begin;
     // dax_fault_cow_page: a hole or unwritten extent gives a cleared page (clear_user_highpage)
     yield BEFORE.insert_pfn;
+    const ptePa = getLockedPte(k, vma, va); // finish_fault
+    if (ptePa < 0) return 'cow: a PMD raced in (finish_fault: VM_FAULT_NOPAGE)';
     copyToAnon(k, vma, va, index, ptePa, pa);
     yield AFTER.insert_pfn;
   } finally {
     daxUnlockEntry(k, vma.file, index, e);
   }
   return 'cow';
+}
+
+/**
+ * "we have raced with a PMD fault that overlaps with the PTE we need to set up"
+ * (dax_iomap_pte_fault, after grab_mapping_entry: pmd_trans_huge || pmd_devmap ->
+ * VM_FAULT_NOPAGE). Only a task paused after its pmd_none_check can find a PMD leaf here.
+ * bug pmd-pte-collision: Ross Zwisler's 2017 "dax: Fix race between colliding PMD & PTE
+ * entries" added this test (its follow-up gave it this form, in place of a split_huge_pmd);
+ * before it the PTE fault went on under the PMD.
+ */
+function pmdRacedIn(k: KernelContext, pmdPa: number): boolean {
+  if (k.bug('pmd-pte-collision')) return false;
+  const above = k.scratch.faultEntry;
+  k.pt.read(pmdPa, above);
+  return !k.layout.isNone(k.pmdLevel, above) && k.layout.isLeaf(k.pmdLevel, above);
 }
 
 /** wp_page_copy for a private mapping of a read-faulted DAX page. */
@@ -218,38 +242,6 @@ function checkIndex(k: KernelContext, vma: Vma, va: number): number {
     throw new UserFault('SIGBUS', `access at 0x${va.toString(16)} is past the end of file ${vma.file.name}`);
   }
   return index;
-}
-
-/** The pgprot a DAX mapping's entry gets (vm_page_prot with write-notify, then mkwrite/mkdirty). */
-function leafProt(k: KernelContext, vma: Vma, mkwrite: boolean, devmapPfn: boolean): LeafProt {
-  // protection_map includes the accessed bit where the hardware keeps one (x86 PAGE_SHARED,
-  // radix _PAGE_BASE); s390's PAGE_RO/PAGE_RW do not (they carry _PAGE_INVALID instead).
-  const hwYoung = hasBits(k.layout.hw.accessed[k.pt.last]!) || k.layout.hooks.newLeafYoung;
-  return {
-    write: mkwrite && vma.flags.write,
-    user: true,
-    exec: false,
-    dirty: mkwrite,
-    young: mkwrite || hwYoung,
-    devmap: devmapPfn,
-    special: !devmapPfn,
-  };
-}
-
-function hasBits(m: { lo: number; hi: number }): boolean {
-  return m.lo !== 0 || m.hi !== 0;
-}
-
-/**
- * pfn_t_devmap(pfn) for the pfns the pmem driver hands out (include/linux/pfn_t.h): a
- * property of the pfn_t, not of any page-table entry, since the fault asks it before an
- * entry exists. drivers/nvdimm/pmem.c sets PFN_DEV|PFN_MAP when the device has struct pages
- * (devm_memremap_pages, ZONE_DEVICE), and pfn_t_devmap is constant false without
- * CONFIG_ARCH_HAS_PTE_DEVMAP; so it holds exactly where the layout has a devmap bit. Walks
- * over existing entries read the entry's own bit instead (pmd_devmap, mkclean.ts).
- */
-function pfnIsDevmap(k: KernelContext): boolean {
-  return k.layout.devmap !== null;
 }
 
 /**
@@ -320,7 +312,7 @@ function daxInsertEntry(k: KernelContext, file: DaxFile, e: DaxEntry, index: num
 }
 
 /** dax_iomap_pte_fault + dax_fault_iter for a page-size fault. Returns how it was handled. */
-function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, ptePa: number, pmdPa: number): Steps<string> {
+function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolean, pmdPa: number): Steps<string> {
   const index = checkIndex(k, vma, va);
   const file = vma.file;
   // bug fault-races-write: from 9f141d6ef625 "dax: Call ->iomap_begin without entry lock
@@ -335,28 +327,23 @@ function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolea
   let pfn = 0;
   let sync = false;
   try {
-    // "we have raced with a PMD fault that overlaps with the PTE we need to set up"
-    // (dax_iomap_pte_fault: pmd_trans_huge || pmd_devmap -> VM_FAULT_NOPAGE). Only a task
-    // paused after its pmd_none_check can get here with a PMD leaf above it.
-    const above = k.scratch.faultEntry;
-    k.pt.read(pmdPa, above);
-    if (!k.layout.isNone(k.pmdLevel, above) && k.layout.isLeaf(k.pmdLevel, above)) return 'pte: a PMD raced in (VM_FAULT_NOPAGE)';
+    if (pmdRacedIn(k, pmdPa)) return 'pte: a PMD raced in (VM_FAULT_NOPAGE)';
     if (!early) pa = yield* iomapBegin(k, vma, va, index, write, e);
-    if (pa < 0) return yield* daxLoadHole(k, vma, va, index, e, ptePa);
+    if (pa < 0) return yield* daxLoadHole(k, vma, va, index, e);
     pfn = pa / k.pageSize;
     sync = isSynchronous(k, vma, write);
     daxInsertEntry(k, file, e, index, e.order > 0 ? e.pfn : pfn, write, sync);
     // dax_fault_is_synchronous: VM_FAULT_NEEDDSYNC, nothing mapped yet.
     if (!sync) {
       yield BEFORE.insert_pfn;
-      insertPfn(k, vma, va, pfn, write, ptePa);
+      insertPfn(k, vma, va, pfn, write);
       yield AFTER.insert_pfn;
     }
   } finally {
     daxUnlockEntry(k, file, index, e); // at the end of dax_iomap_pte_fault
   }
   if (!sync) return write ? 'pte write' : 'pte read';
-  return yield* daxFinishSyncFault(k, vma, va, index, 0, pfn, ptePa);
+  return yield* daxFinishSyncFault(k, vma, va, index, 0, pfn, pmdPa);
 }
 
 /**
@@ -365,10 +352,12 @@ function* daxIomapPteFault(k: KernelContext, vma: Vma, va: number, write: boolea
  * entry dax_insert_entry makes (6.1: `!dax_fault_is_synchronous`, so yes; 5.17/5.19: a read
  * never dirties it). The zero page is a normal page without PFN_DEV: special, not devmap.
  */
-function* daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry, ptePa: number): Steps<string> {
+function* daxLoadHole(k: KernelContext, vma: Vma, va: number, index: number, e: DaxEntry): Steps<string> {
   const pfn = k.zeroPfn();
   daxInsertEntry(k, vma.file, e, index, pfn, false, false, true);
   yield BEFORE.insert_pfn;
+  const ptePa = getLockedPte(k, vma, va); // vmf_insert_mixed -> insert_pfn
+  if (ptePa < 0) return 'pte hole (a PMD raced in)';
   const scratch = k.scratch.faultEntry;
   k.readEntry(ptePa, scratch);
   if (!k.layout.isNone(k.pt.last, scratch)) return 'pte hole (already mapped)';
@@ -411,7 +400,7 @@ function* daxPmdLoadHole(k: KernelContext, vma: Vma, pmdAddr: number, index: num
  * committed the metadata and the second fault is an ordinary write fault. Otherwise it marks
  * the entry DIRTY and maps the pfn writable (vmf_insert_mixed_mkwrite / vmf_insert_pfn_pmd).
  */
-function* daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, slotPa: number): Steps<string> {
+function* daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: number, order: number, pfn: number, pmdPa: number): Steps<string> {
   const pgoff = linearPageIndex(vma, va, k.pageShift);
   const start = pgoff * k.pageSize;
   const file = vma.file;
@@ -427,63 +416,13 @@ function* daxFinishSyncFault(k: KernelContext, vma: Vma, va: number, index: numb
   e.locked = true;
   try {
     yield BEFORE.insert_pfn;
-    if (order === 0) insertPfn(k, vma, va, pfn, true, slotPa);
-    else insertPfnPmd(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, pfn, true, slotPa);
+    if (order === 0) insertPfn(k, vma, va, pfn, true);
+    else insertPfnPmd(k, vma, Math.floor(va / k.pmdSize) * k.pmdSize, pfn, true, pmdPa);
     yield AFTER.insert_pfn;
   } finally {
     daxUnlockEntry(k, file, index, e);
   }
   return order === 0 ? 'pte sync' : 'pmd sync';
-}
-
-/**
- * insert_pfn (mm/memory.c) for vmf_insert_mixed (read) and vmf_insert_mixed_mkwrite
- * (write): a new entry is devmap or special, writable/dirty/young only for mkwrite; an
- * existing entry with the same pfn is made young, dirty and writable in place.
- */
-function insertPfn(k: KernelContext, vma: Vma, va: number, pfn: number, mkwrite: boolean, ptePa: number): void {
-  const scratch = k.scratch.faultEntry;
-  const l = k.layout;
-  const last = k.pt.last;
-  k.readEntry(ptePa, scratch);
-  if (!l.isNone(last, scratch)) {
-    if (!mkwrite) return;
-    if (l.leafPfn(last, scratch) !== pfn) {
-      // a different pfn is mapped: only the zero page may be (insert_pfn, mm/memory.c)
-      if (!k.isZeroPfn(l.leafPfn(last, scratch))) k.warnOnce('insert_pfn (mm/memory.c)', 'WARN_ON_ONCE(!is_zero_pfn(pte_pfn(*pte)))');
-      return;
-    }
-    // bug insert-pfn-set-pte-at: before cae85cb8add3 "mm/memory.c: fix modifying of page
-    // protection by insert_pfn()" the upgrade fell through to set_pte_at over the present
-    // entry, which powerpc's set_pte_at forbids (arch/powerpc/mm/pgtable.c:
-    // VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep))); the fix uses
-    // ptep_set_access_flags. The value written is the same.
-    if (k.bug('insert-pfn-set-pte-at') && l.hooks.setPteAtChecksValid) {
-      k.vmWarnOn('set_pte_at (arch/powerpc/mm/pgtable.c)', 'VM_WARN_ON(pte_hw_valid(*ptep) && !pte_protnone(*ptep)) from insert_pfn');
-    }
-    l.mkyoung(last, scratch);
-    l.mkdirty(last, scratch);
-    if (vma.flags.write) l.mkwrite(last, scratch);
-    k.writeEntry(ptePa, scratch);
-    flushFaulting(k, vma, va, k.pageSize);
-    return;
-  }
-  l.mkLeaf(last, pfn, leafProt(k, vma, mkwrite, pfnIsDevmap(k)), scratch);
-  k.writeEntry(ptePa, scratch);
-}
-
-/**
- * After a permission upgrade the faulting CPU's TLB may still hold the old, read-only
- * translation. On x86 the page fault itself invalidated it (Intel SDM Vol. 3A §4.10.4.2);
- * other arches flush in update_mmu_cache / flush_tlb_fix_spurious_fault. Modelled as a
- * flush of the faulting page on the faulting CPU.
- */
-function flushFaulting(k: KernelContext, vma: Vma, va: number, size: number): void {
-  const start = Math.floor(va / size) * size;
-  k.machine.mmu.flushPage(vma.mm.cpu, start);
-  // A thread's fault: the faulting CPU is one of the mm's threads (all of them, as the model
-  // does not carry the faulting CPU down here).
-  if (vma.mm.threads !== undefined) for (const cpu of vma.mm.threads) k.machine.mmu.flushPage(cpu, start);
 }
 
 /** dax_iomap_pmd_fault (fs/dax.c) with dax_fault_check_fallback; `pmdPa` is the PMD slot. */
@@ -511,10 +450,11 @@ function* daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolea
   try {
     // "we have raced with a PTE fault that overlaps with the PMD we need to set up": a page
     // table where this fault saw none; return 0 and retry (dax_iomap_pmd_fault). Only a task
-    // paused after its pmd_none_check can find one.
+    // paused after its pmd_none_check can find one. bug pmd-pte-collision: the test came
+    // with Ross Zwisler's 2017 fix; before it the PMD fault went on over the PTE table.
     const now = k.scratch.faultEntry;
     k.pt.read(pmdPa, now);
-    if (!k.layout.isNone(k.pmdLevel, now) && !k.layout.isLeaf(k.pmdLevel, now)) return 'nopage';
+    if (!k.bug('pmd-pte-collision') && !k.layout.isNone(k.pmdLevel, now) && !k.layout.isLeaf(k.pmdLevel, now)) return 'nopage';
     yield BEFORE.iomap_begin;
     let ext = pmdExtent(k, vma.file, index, nr);
     if (ext === 'mixed') return 'fallback';
@@ -548,38 +488,3 @@ function* daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolea
 }
 
 /** insert_pfn_pmd (mm/huge_memory.c); `faultVa` is the faulting address `haddr` is aligned from. */
-function insertPfnPmd(k: KernelContext, vma: Vma, haddr: number, pfn: number, write: boolean, pmdPa: number, faultVa = haddr): void {
-  const scratch = k.scratch.faultEntry;
-  const l = k.layout;
-  const lv = k.pmdLevel;
-  k.readEntry(pmdPa, scratch);
-  if (!l.isNone(lv, scratch)) {
-    // bug pmd-livelock: before 01871e59af5c "mm, dax: fix livelock, allow dax pmd mappings
-    // to become writeable", insert_pfn_pmd left a present PMD as it was: a write fault on a
-    // read-only DAX PMD returned VM_FAULT_NOPAGE without making it writable, and the access
-    // faulted again, forever.
-    if (k.bug('pmd-livelock')) return;
-    if (!write) return;
-    if (l.leafPfn(lv, scratch) !== pfn) {
-      if (!k.isZeroPfn(l.leafPfn(lv, scratch))) k.warnOnce('insert_pfn_pmd (mm/huge_memory.c)', 'WARN_ON_ONCE(!is_huge_zero_pmd(*pmd))');
-      return;
-    }
-    // pmdp_set_access_flags(vma, addr, ...). bug pmd-unaligned-access-flags: before
-    // fce86ff5802b "mm/huge_memory: fix vmf_insert_pfn_{pmd, pud}() crash, handle unaligned
-    // addresses" the DAX fault passed vmf->address itself, not `& PMD_MASK`, and x86's
-    // assertion on it fired.
-    const addr = k.bug('pmd-unaligned-access-flags') ? faultVa : haddr;
-    if (addr % k.pmdSize !== 0 && l.hooks.pmdpSetAccessFlagsAligned) {
-      k.vmBugOn('pmdp_set_access_flags (arch/x86/mm/pgtable.c)', 'VM_BUG_ON(address & ~HPAGE_PMD_MASK)');
-    }
-    l.mkyoung(lv, scratch);
-    l.mkdirty(lv, scratch);
-    if (vma.flags.write) l.mkwrite(lv, scratch);
-    k.writeEntry(pmdPa, scratch);
-    flushFaulting(k, vma, haddr, k.pmdSize);
-    return;
-  }
-  const devmap = pfnIsDevmap(k);
-  l.mkLeaf(lv, pfn, { ...leafProt(k, vma, write, devmap), special: false }, scratch);
-  k.writeEntry(pmdPa, scratch);
-}
