@@ -149,7 +149,13 @@ export const BUG_LIBRARY: readonly BugInfo[] = [
   { name: 'pinned-truncate', fix: '5fac7408d828', buggy: 'v4.5 (GUP of DAX pages) .. v4.17 (fixed in v4.18 with ext4 430657b6be89, xfs d6dc57e251a4)', what: '"mm, fs, dax: handle layout changes to pinned dax mappings": truncate and punch free blocks a device still DMAs into through pinned pages; the DMA then writes into the file that reuses the block', model: { kernel: '6.1', variant: 'src/kernel/truncate.ts ext4BreakLayouts returning at once (no dax_layout_busy_page, no wait for pinned pages)', appliesTo: (l) => l.devmap !== null, appliesWhy: 'get_user_pages of a DAX page needs pte_devmap (follow_page_pte, get_dev_pagemap): without a devmap bit (FS_DAX_LIMITED, or no ZONE_DEVICE) nothing can be pinned' } },
   { name: 'fuse-break-layouts-end0', fix: '7851bf649d42', buggy: '6ae330cad6ef (v5.10) .. v6.14 (fixed in v6.15; 5.15.y, 6.1.y, 6.13.y backports)', what: '"fuse: fix dax truncate/punch_hole fault path": virtiofs breaks layouts with dmap_end 0, so dax_layout_busy_page_range scans page 0 only and truncate does not wait for a page pinned past it', model: null },
   { name: 'invalidate-wake-all', fix: '237388320deb', buggy: 'before 237388320deb', what: 'needs task interleaving (part 2)', model: null },
-  { name: 'dax-lock-entry-deadlock', fix: 'f52afc93cd01', buggy: 'before f52afc93cd01', what: 'needs task interleaving (part 2)', model: null },
+  {
+    name: 'dax-lock-entry-deadlock',
+    fix: 'f52afc93cd01',
+    buggy: 'c2a7d2a11552 "filesystem-dax: Introduce dax_lock_mapping_entry()" (v4.19) .. f52afc93cd01^ (fixed in v4.20-rc)',
+    what: '"dax: Fix deadlock in dax_lock_mapping_entry()": memory_failure waiting for a locked DAX entry woke up holding xa_lock and looped without dropping it, then spun on it with interrupts off (hard lockup)',
+    model: { kernel: '6.1', variant: "src/kernel/memory-failure.ts daxLockPage: after the wait, v4.19's -EAGAIN with xa_lock held and the loop's xa_lock_irq on it (selfDeadlock)", appliesTo: (l) => l.devmap !== null, appliesWhy: 'memory_failure reaches dax_lock_page only for a pmem pfn with a struct page (ZONE_DEVICE, a devmap bit); elsewhere it is memory outside kernel control' },
+  },
   { name: 'pmd-pte-collision', fix: 'Ross Zwisler 2017', buggy: 'before the fix', what: '"dax: Fix race between colliding PMD & PTE entries" (needs task interleaving: part 2)', model: null },
   {
     name: 'arm64-pmd-leaf',

@@ -31,7 +31,7 @@ export function mappingKey(file: DaxFile): number {
 }
 
 /** The key index dax_entry_waitqueue uses: xa_index, aligned to the PMD for a PMD entry. */
-function keyIndex(k: KernelContext, xaIndex: number, e: DaxEntry): number {
+export function keyIndex(k: KernelContext, xaIndex: number, e: DaxEntry): number {
   if (e.order === 0) return xaIndex;
   const n = 2 ** k.pmdOrder;
   return xaIndex - (xaIndex % n);
