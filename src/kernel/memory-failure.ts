@@ -26,8 +26,9 @@ import { blockPa } from './file.ts';
 import type { DaxFile, Mm } from './mm.ts';
 import { newSlot } from './pgtable.ts';
 import { AFTER, BEFORE, type Steps } from './task.ts';
-import { finishWait, prepareToWait, WaitQueue } from './waitqueue.ts';
+import { finishWait, prepareToWait } from './waitqueue.ts';
 import { unmapMappingPages } from './writeback.ts';
+import { spinOnOwnXaLock } from './xa-lock.ts';
 
 /** The pfns the pmem device's badblocks cover (and PageHWPoison), per kernel. */
 const badPfns = new WeakMap<KernelContext, Set<number>>();
@@ -82,8 +83,7 @@ function* daxLockPage(k: KernelContext, file: DaxFile, index: number, pfn: numbe
 function* selfDeadlock(k: KernelContext, file: DaxFile, cpu: number): Steps {
   // kernel/watchdog_hld.c watchdog_overflow_callback (pr_fmt "NMI watchdog: ")
   k.log.push(`NMI watchdog: Watchdog detected hard LOCKUP on cpu ${cpu}`);
-  const w = prepareToWait(k.tasks, new WaitQueue(), -1, -1, `xa_lock of ${file.name}'s i_pages, which it holds itself (spinning, interrupts off)`);
-  for (;;) yield w;
+  yield* spinOnOwnXaLock(k, file);
 }
 
 /** dev_pagemap_mapping_shift: the size of the devmap leaf mapping `va` in `mm`, 0 when none does. */

@@ -51,6 +51,12 @@ describe('poison', () => {
     runLines('mf-wait.dax', [...HEAD, 'thread H of A', 'H start write m 0 1 until before insert_pfn', 'A poison F 1M', 'expect last blocked', 'H resume', 'expect done H', 'expect done A', 'expect pte A m 0 absent', 'expect dmesg Sending SIGBUS to A']);
   });
 
+  it('bug dax-lock-entry-deadlock: woken, it spins on its own xa_lock for ever, and an fsync of F spins behind it', () => {
+    const r = runLines('mf-deadlock.dax', ['bug dax-lock-entry-deadlock', ...HEAD, 'thread H of A', 'H start write m 0 1 until before insert_pfn', 'M poison F 1M', 'expect last blocked', 'H resume', 'expect done H', 'expect hang M', 'expect pte A m 0 present rw dirty pte', 'proc B', 'B fsync F', 'expect last blocked', 'expect hang B']);
+    expect(r.tasks.M!.waiting_for).toBe("xa_lock of F's i_pages, which it holds itself (spinning, interrupts off)");
+    expect(r.dmesg.filter((l) => l.startsWith('NMI watchdog: Watchdog detected hard LOCKUP on cpu '))).toHaveLength(1);
+  });
+
   it('stops at the unmap_mapping_range point of unmap_and_kill', () => {
     runLines('mf-point.dax', [...HEAD, 'A start poison F 1M until before unmap_mapping_range', 'expect pte A m 0 present ro pte', 'A resume', 'expect last SIGBUS', 'expect pte A m 0 absent', 'expect done A']);
   });
