@@ -13,6 +13,7 @@ import type { DaxEntry } from './dax-entries.ts';
 import type { AddressSpace, DaxFile } from './mm.ts';
 import { Ready, type Path, type Steps } from './task.ts';
 import { finishWait, prepareToWaitExclusive, wakeUp } from './waitqueue.ts';
+import { spinOnStuckXaLock, xaLockStuck } from './xa-lock.ts';
 
 /** dax_wake_mode (fs/dax.c): WAKE_NEXT wakes one exclusive waiter, WAKE_ALL every one. */
 export type WakeMode = 'next' | 'all';
@@ -31,7 +32,7 @@ export function mappingKey(file: DaxFile): number {
 }
 
 /** The key index dax_entry_waitqueue uses: xa_index, aligned to the PMD for a PMD entry. */
-function keyIndex(k: KernelContext, xaIndex: number, e: DaxEntry): number {
+export function keyIndex(k: KernelContext, xaIndex: number, e: DaxEntry): number {
   if (e.order === 0) return xaIndex;
   const n = 2 ** k.pmdOrder;
   return xaIndex - (xaIndex % n);
@@ -57,6 +58,7 @@ function findConflict(file: DaxFile, index: number, order: number): DaxEntry | u
  * PMD-aligned index, which the page entry's unlock (keyed by its own index) never wakes.
  */
 export function getUnlockedEntry(k: KernelContext, file: DaxFile, index: number, order: number): Path<Found> {
+  if (xaLockStuck(k, file)) return spinOnStuckXaLock(k, file); // bug dax-lock-entry-deadlock (xa-lock.ts)
   const now = unlockedNow(k, file, index, order);
   if (now === 'locked') return waitUnlocked(k, file, index, order);
   NO_WAIT.value = now;

@@ -17,6 +17,7 @@ import { UserFault } from './errors.ts';
 import { blockPa } from './file.ts';
 import { flushFaulting, getLockedPte, insertPfn, insertPfnPmd, leafProt, pfnIsDevmap } from './insert-pfn.ts';
 import { ext4DaxFault, iomapBegin, isSynchronous, pmdExtent } from './iomap.ts';
+import { isBadPmem } from './memory-failure.ts';
 import { anonMappers, linearPageIndex, putAnonPage, reuseAnonPage, type DaxFile, type Vma } from './mm.ts';
 import type { HwFault } from './ports.ts';
 import { AFTER, BEFORE, type Steps } from './task.ts';
@@ -468,6 +469,8 @@ function* daxIomapPmdFault(k: KernelContext, vma: Vma, va: number, write: boolea
       ext = pa;
     }
     yield AFTER.iomap_begin;
+    // dax_fault_iter: dax_iomap_direct_access -EIO (a bad block in the extent) -> VM_FAULT_FALLBACK for a PMD
+    if (typeof ext === 'number' && isBadPmem(k, ext, nr)) return 'fallback';
     if (hole && !write) return yield* daxPmdLoadHole(k, vma, pmdAddr, index, e, pmdPa);
     // dax_iomap_pfn: "For larger pages we need devmap" (length > 1 && !pfn_t_devmap).
     if (!pfnIsDevmap(k) && !k.config.pmdWhatIf) return 'fallback';

@@ -10,6 +10,7 @@ import { blockPa } from './file.ts';
 import { downRead, invalidateLock, upRead } from './locks.ts';
 import type { DaxFile, Vma } from './mm.ts';
 import { AFTER, BEFORE, type Steps } from './task.ts';
+import { isBadPmem } from './memory-failure.ts';
 
 /**
  * ext4_dax_huge_fault (fs/ext4/file.c), which every DAX vm_operation reaches: the fault runs
@@ -69,6 +70,8 @@ export function* iomapBegin(k: KernelContext, vma: Vma, va: number, index: numbe
     }
   }
   yield AFTER.iomap_begin;
+  // dax_iomap_direct_access on a bad block: -EIO from __pmem_direct_access (badblocks), dax_fault_return -> VM_FAULT_SIGBUS
+  if (pa >= 0 && isBadPmem(k, pa)) throw new UserFault('SIGBUS', `the pmem block behind 0x${va.toString(16)} is poisoned (dax_direct_access: EIO)`);
   return pa;
 }
 

@@ -42,6 +42,8 @@ export function formatStmt(s: Stmt): string {
       return `${s.proc} open ${s.file}`;
     case 'truncate':
       return `${s.proc} truncate ${s.file} ${s.size}`;
+    case 'poison':
+      return `${s.proc} poison ${s.file} ${s.offset}`;
     case 'pin':
       return `${s.proc} pin ${s.map} ${s.offset} ${s.length} as ${s.pin}`;
     case 'dma':

@@ -14,6 +14,7 @@ import { OUTCOMES, type BytesWanted, type Guard, type Outcome } from './expect-t
 import { LIMITS } from './limits.ts';
 import { parseExpectEntry } from './parse-entry.ts';
 import { parseDma, parsePin, parseUnpin, type GupLine, type PinInfo } from './parse-gup.ts';
+import { parsePoison } from './parse-poison.ts';
 
 export type { Persistence, PmdSetting, Scenario, Settings, Stmt } from './stmt.ts';
 import type { Scenario, Settings, Stmt } from './stmt.ts';
@@ -24,7 +25,7 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)([KMG]?)$/;
 const KEYWORDS = new Set(['arch', 'kernel', 'mkclean', 'persistence', 'pmd', 'debug_vm', 'bug', 'if', 'file', 'proc', 'thread', 'crash', 'expect', 'dma', 'unpin']);
 /** What an unknown statement's error lists (the forms this parser accepts). */
-const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|open|start|resume|pin, thread T of P, expect done|hang, dma, unpin';
+const STATEMENT_FORMS = 'arch, kernel, mkclean, bug, debug_vm, persistence, pmd, file [sparse] [fs], proc, crash, expect durable|lost|pte|tlb|entry|writeback|faults|data|view|last|dmesg, if bug|fixed expect, or P mmap|write|read|pwrite|pread|fallocate|truncate|madvise|mprotect|fork|exit|flush|sfence|fsync|msync|munmap|open|start|resume|pin|poison, thread T of P, expect done|hang, dma, unpin';
 
 export function parseNumber(word: string, where: string, what: string): number {
   const m = NUMBER.exec(word);
@@ -526,6 +527,8 @@ export function parseScenario(text: string, file: string): Scenario {
       }
       case 'pin':
         return void stmts.push(parsePin(gup(), proc));
+      case 'poison':
+        return void stmts.push(parsePoison({ words, line, fail, num, fileNamed }, proc));
       case 'munmap': {
         arity(3, 3, 'P munmap M');
         const info = mapOf(proc, words[2]!);

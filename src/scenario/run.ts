@@ -542,7 +542,7 @@ const LABEL_WORDS: Readonly<Record<Stmt['op'], number>> = {
   fsync: 3,
   msync: 3,
   munmap: 3,
-  pin: 3, dma: 2, unpin: 2,
+  pin: 3, dma: 2, unpin: 2, poison: 3,
   pwrite: 3,
   pread: 3,
   fallocate: 3,

@@ -5,6 +5,7 @@ import type { FsName } from '../kernel/fs.ts';
 import type { ResumeStmt, ThreadStmt, Until } from './parse-tasks.ts';
 import type { ExpectStmt, Guard } from './expect-types.ts';
 import type { GupStmt } from './parse-gup.ts';
+import type { PoisonStmt } from './parse-poison.ts';
 
 export type Persistence = 'adr' | 'eadr';
 export type PmdSetting = 'on' | 'off' | 'auto';
@@ -42,6 +43,7 @@ export type Stmt =
   | { op: 'msync'; line: number; proc: string; map: string; offset: number; length: number | null }
   | { op: 'munmap'; line: number; proc: string; map: string }
   | GupStmt
+  | PoisonStmt
   | { op: 'crash'; line: number }
   | ThreadStmt | ResumeStmt | { op: 'start'; line: number; proc: string; stmt: Stmt; until: Until | null }
   | { op: 'expect-durable'; line: number; lost: boolean; text: string; when?: Guard }

@@ -4,6 +4,7 @@
 import { KernelError, UserFault } from '../kernel/kernel.ts';
 import { downRead, downWrite, mmapLock, upRead, upWrite } from '../kernel/locks.ts';
 import { WouldSleep, type Steps, type Task } from '../kernel/task.ts';
+import { memoryFailureSteps } from '../kernel/memory-failure.ts';
 import type { DaxFile } from '../kernel/file.ts';
 import type { Vma } from '../kernel/mm.ts';
 import { SimulationError, type Process } from '../sim/simulation.ts';
@@ -25,9 +26,9 @@ export interface TaskReport {
 }
 
 /** Statements a process or thread runs (as its task's path); the rest are the scenario's own. */
-export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'open', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin']);
+export const TASK_OPS: ReadonlySet<Stmt['op']> = new Set(['mmap', 'write', 'read', 'flush', 'sfence', 'fsync', 'msync', 'munmap', 'pwrite', 'pread', 'fallocate', 'truncate', 'open', 'fork', 'exit', 'madvise', 'mprotect', 'start', 'resume', 'pin', 'poison']);
 /** The task statements whose path can stop at a point or sleep; the others are plain code. */
-export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'open', 'madvise', 'pin']);
+export const STEP_OPS: ReadonlySet<Stmt['op']> = new Set(['write', 'read', 'flush', 'fsync', 'msync', 'pwrite', 'pread', 'start', 'resume', 'fallocate', 'truncate', 'open', 'madvise', 'pin', 'poison']);
 
 /** A statement of a task, whose body is ordinary code: one step, no point. */
 export function* syncPath(body: () => void): Steps {
@@ -114,6 +115,10 @@ export function taskPath(s: Stmt, n: { files: ReadonlyMap<string, DaxFile>; proc
       return n.procs.get(s.proc)!.truncateSteps(n.files.get(s.file)!, s.size);
     case 'open':
       return n.procs.get(s.proc)!.openSteps(n.files.get(s.file)!);
+    case 'poison': {
+      const p = n.procs.get(s.proc)!;
+      return memoryFailureSteps(p.sim.kernel, p.mm, p.cpu, n.files.get(s.file)!, s.offset);
+    }
     case 'madvise':
       // mmap_lock shared, then zap_pmd_range, which may wait for a PMD lock (pmd-lock.ts)
       return underMmapLock(n.procs.get(s.proc)!, true, n.procs.get(s.proc)!.madviseSteps(n.maps.get(s.map)!, s.offset, s.length));
