@@ -250,7 +250,10 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     // dcache_clean_pop: DC CVAP per cache line (CTR_EL0.DminLine, 64 bytes), the line kept.
     // ARM64_PMEM is not in defconfig; without it pmem is mapped write-through (libnvdimm.h
     // memremap_pmem) and nothing is written back. Modelled with ARM64_PMEM=y, as a pmem server has.
-    wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+    // dcache_clean_pop (arch/arm64/mm/cache.S) is dcache_by_line_op cvap, sy, whose loop ends
+    // in `dsb sy` (asm/assembler.h dcache_by_myline_op): the DC CVAPs are complete on that
+    // CPU when it returns, for arch_wb_cache_pmem and memcpy_flushcache alike.
+    wbCachePmem: { insn: 'clwb', blockBytes: 64, completes: true },
     // PAGE_READONLY carries PTE_AF, and the walker sets it (HA): young from the pgprot.
     newLeafYoung: false,
     pmdTransHuge: (e) => !isZero(e) && testAny(e, PMD_PRESENT) && !testAny(e, TABLE_BIT),
@@ -262,6 +265,9 @@ export function buildArm64Layout(name: string, description: string, g: Arm64Gran
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // __up_write's release (LDADDL / STLXR) orders accesses, not the completion of cache
+    // maintenance, which only a DSB waits for; the copy's DSB has done that already.
+    unlockCompletesFlushes: false,
     // PAGE_NONE = ((_PAGE_DEFAULT) & ~PTE_VALID) | PTE_PROT_NONE | PTE_RDONLY | PTE_NG | PTE_PXN
     // | PTE_UXN (pgtable-prot.h). pte_modify (asm/pgtable.h; pmd_modify is pte_modify on the
     // pmd) folds the hardware dirty state into PTE_DIRTY, then takes only the bits of its

@@ -196,6 +196,8 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: true,
   memcpyFlushcache: 'cached',
+  // Nothing is written back (wbCachePmem null), so the unlock has nothing to complete.
+  unlockCompletesFlushes: false,
   // PAGE_NONE = _PAGE_PROTNONE | _PAGE_NO_READ | _PAGE_USER | _CACHE_CC (pgtable-bits.h).
   // pte_modify / pmd_modify (asm/pgtable.h): _PAGE_DIRTY folded into _PAGE_MODIFIED, then
   // (val & _PAGE_CHG_MASK / _HPAGE_CHG_MASK) | (newprot & ~mask); the latter keeps _PAGE_HUGE.

@@ -330,7 +330,7 @@ export function buildRadixLayout(g: RadixGeometry): Layout {
     // arch/powerpc/lib/pmem.c clean_pmem_range -> __clean_pmem_range: dcbstps on every L1
     // d-cache block (l1_dcache_bytes(), 128 on POWER8/9/10) when CPU_FTR_ARCH_207S, no barrier;
     // pmem_wmb() is phwsync (asm/barrier.h). Modelled as a write-back of the block.
-    wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES },
+    wbCachePmem: { insn: 'clwb', blockBytes: PPC64_DCACHE_BYTES, completes: false },
     // _PAGE_ACCESSED is in _PAGE_BASE, so young comes from the pgprot.
     newLeafYoung: false,
     pmdTransHuge: hash?.pmdTransHuge ?? ppc64RadixPmdTransHuge,
@@ -343,6 +343,12 @@ export function buildRadixLayout(g: RadixGeometry): Layout {
     setPteAtChecksValid: true,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // __copy_from_user_flushcache (arch/powerpc/lib/pmem.c) ends with the dcbstps loop, no
+    // barrier; __up_write's release is lwsync then ldarx/stdcx. (asm/atomic.h
+    // __atomic_release_fence, asm/synch.h PPC_RELEASE_BARRIER), while only phwsync (pmem_wmb,
+    // asm/barrier.h) waits for dcbstps to reach persistent storage: the writer's flushes
+    // stay pending until that CPU's next phwsync.
+    unlockCompletesFlushes: false,
     // PAGE_NONE = _PAGE_BASE | _PAGE_PRIVILEGED (book3s/64/pgtable.h): present, no R/W/X, a
     // kernel page to the MMU, so a user access faults (the hash fault path refuses it the same
     // way). pte_modify: (pte & _PAGE_CHG_MASK) | newprot; pmd_modify (mm/book3s64/pgtable.c):

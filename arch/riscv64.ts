@@ -177,6 +177,8 @@ function buildRiscvLayout(m: RiscvMode): Layout {
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: false,
     memcpyFlushcache: 'cached',
+    // Nothing is written back (wbCachePmem null), so the unlock has nothing to complete.
+    unlockCompletesFlushes: false,
     // PAGE_NONE = _PAGE_PROT_NONE | _PAGE_READ (asm/pgtable.h), _PAGE_PROT_NONE being
     // _PAGE_GLOBAL with _PAGE_PRESENT clear. pte_modify: (pte & _PAGE_CHG_MASK) | newprot, with
     // _PAGE_CHG_MASK = ~(PRESENT | READ | WRITE | EXEC | USER | GLOBAL | _PAGE_MTMASK)

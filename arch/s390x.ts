@@ -425,7 +425,7 @@ const hooks: ArchHooks = {
   // front of every pmem device, so on s390 the write-back is modelled as a CLWB-style line
   // write-back (a stand-in, stated in the README): durability then depends on the page-table
   // logic exactly as on the other arches, which is what an arch comparison asks.
-  wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+  wbCachePmem: { insn: 'clwb', blockBytes: 64, completes: false },
   // pfn_pte is mk_pte_phys, which ends in pte_mkyoung, and insert_pfn_pmd's pmd_mkhuge sets
   // _SEGMENT_ENTRY_YOUNG (arch/s390/include/asm/pgtable.h): every new leaf is young.
   newLeafYoung: true,
@@ -438,6 +438,7 @@ const hooks: ArchHooks = {
   setPteAtChecksValid: false,
   pmdpSetAccessFlagsAligned: false,
   memcpyFlushcache: 'cached',
+  unlockCompletesFlushes: false, // the write-back above is a stand-in: nothing of the kernel's completes it
   // PAGE_NONE = PRESENT | INVALID | PROTECT (asm/pgtable.h): pte_modify keeps _PAGE_CHG_MASK, ORs in
   // newprot (its fix-ups need READ/WRITE); pmd_modify ORs SEGMENT_NONE into the bits it keeps.
   // pte_protnone: present && !_PAGE_READ; pmd_protnone: large && !_SEGMENT_ENTRY_READ.

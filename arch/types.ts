@@ -157,6 +157,15 @@ export interface ArchHooks {
   /** memcpy_flushcache: x86's non-temporal stores (arch/x86/lib/usercopy_64.c), or a cached copy then arch_wb_cache_pmem. */
   readonly memcpyFlushcache: 'movnt' | 'cached';
   /**
+   * The release of i_rwsem that ends write(2) (inode_unlock -> up_write ->
+   * atomic_long_fetch_add_release, kernel/locking/rwsem.c __up_write) completes the CPU's
+   * earlier write-backs and write-combining stores as its pmem_wmb() would: x86's LOCK XADD.
+   * false: the release is weaker than that fence, and the copy's flushes wait for the writing
+   * CPU's next fence (unless the flush loop completes itself: PmemWritebackHook.completes).
+   * src/kernel/rw.ts applies it; README "Cross-CPU write(2) durability".
+   */
+  readonly unlockCompletesFlushes: boolean;
+  /**
    * pmdp_invalidate of a PMD leaf (mm/pgtable-generic.c: pmdp_establish(pmd_mkinvalid(*pmdp)),
    * or the arch's own): the value left in the slot, the old one with `clear` cleared and `set`
    * set, which the MMU no longer translates but pmd_present (and pmd_devmap) still accept.
@@ -225,12 +234,15 @@ export interface TlbFlushHook {
   readonly pmdStrideIsPmd: boolean;
 }
 
-/** arch_wb_cache_pmem: one write-back instruction per block of the range, no fence of its own. */
+/** arch_wb_cache_pmem: one write-back instruction per block of the range, and whether it completes them itself. */
 export interface PmemWritebackHook {
   /** The instruction's model in the cache (src/cache/pmem-cache.ts wbRange). */
   readonly insn: 'clwb';
   /** Bytes one instruction writes back (x86 clflush size 64; POWER's L1 d-cache block 128). */
   readonly blockBytes: number;
+  /** The loop ends in a barrier that completes its write-backs on that CPU (arm64's
+   * dcache_by_line_op ends in `dsb sy`); false: they complete at the CPU's next fence. */
+  readonly completes: boolean;
 }
 
 /** ptdump's formatter, the user range it walks, and its flag columns. */

@@ -319,7 +319,7 @@ export function buildX86Layout(name: string, description: string, levels: readon
     tlbFlush: { ceiling: 33, pmdStrideIsPmd: false },
     // arch/x86/lib/usercopy_64.c arch_wb_cache_pmem = clean_cache_range: one CLWB per
     // boot_cpu_data.x86_clflush_size (64-byte) line; pmem_wmb() is SFENCE (asm/barrier.h).
-    wbCachePmem: { insn: 'clwb', blockBytes: 64 },
+    wbCachePmem: { insn: 'clwb', blockBytes: 64, completes: false },
     // Young comes from the pgprot (_PAGE_ACCESSED in PAGE_SHARED / PAGE_READONLY).
     newLeafYoung: false,
     pmdTransHuge: x86PmdTransHuge,
@@ -331,6 +331,13 @@ export function buildX86Layout(name: string, description: string, levels: readon
     setPteAtChecksValid: false,
     pmdpSetAccessFlagsAligned: true,
     memcpyFlushcache: 'movnt',
+    // inode_unlock's __up_write is atomic_long_fetch_add_release = arch_atomic64_fetch_add =
+    // xadd with LOCK_PREFIX (asm/atomic64_64.h, asm/cmpxchg.h). SDM Vol. 2 CLWB / CLFLUSHOPT:
+    // "ordered with respect to fence instructions and to locked read-modify-write
+    // instructions"; Vol. 3A 11.3.1: a partly filled WC buffer is written out at the latest on
+    // "an execution of a LOCK instruction"; Vol. 3A 8.2.2: writes are not reordered with
+    // locked instructions. So write(2)'s clwbs and movntis are complete when it returns.
+    unlockCompletesFlushes: true,
     // PAGE_NONE = __pg(___A | ___G) (pgtable_types.h): _PAGE_PROTNONE is _PAGE_GLOBAL with
     // _PAGE_PRESENT clear. pte_modify / pmd_modify (asm/pgtable.h): keep _PAGE_CHG_MASK /
     // _HPAGE_CHG_MASK (the latter keeps _PAGE_PSE, so a PROT_NONE PMD is still pmd_large), add

@@ -289,6 +289,11 @@ export class PmemCache {
     this.drain(cpu);
   }
 
+  /** No fence instruction (not counted), but it completes the CPU's flushes and WC data as one: x86's LOCK-prefixed RMW, arm64's DSB. */
+  completeFlushes(cpu: number): void {
+    this.drain(cpu);
+  }
+
   /** clwb (or clflushopt / clflush) of every line of [pa, pa+len): the per-line loop a kernel
    * runs, made cheap: iterates the dirty set when it is smaller than the range. Counts one
    * flush instruction per line, as the CPU executes them all. Returns dirty lines hit. */

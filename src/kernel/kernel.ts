@@ -14,7 +14,7 @@ import { FS_RULES, type FsName } from './fs.ts';
 import { dmaWrite, pinUserPages, unpinUserPages, type Pin } from './gup.ts';
 import { putAnonPage, type Mm, type Vma, type VmFlags } from './mm.ts';
 import { Access } from './ports.ts';
-import { daxIomapRead, daxIomapWriteSteps, invalidateInodePages2Range } from './rw.ts';
+import { daxIomapRead, daxIomapWriteSteps, invalidateInodePages2Range, writeUnlockBarrier } from './rw.ts';
 import { downRead, downWrite, inodeLock, mmapLock, upRead, upWrite } from './locks.ts';
 import { runSteps, type Steps } from './task.ts';
 import { madviseDontneed, mappingEnd, mappingPieces, mprotectRange, type Protection } from './mprotect.ts';
@@ -270,6 +270,7 @@ export class Kernel extends KernelContext {
     try {
       if (!(yield* daxIomapWriteSteps(this, cpu, file, offset, data))) throw new KernelError(`no space left on the pmem device (ENOSPC)`);
     } finally {
+      writeUnlockBarrier(this, cpu); // inode_unlock's atomic RMW
       upWrite(this.tasks, sem);
     }
   }

@@ -33,6 +33,8 @@ export interface CachePort {
   ntstore(cpu: number, pa: number, src: Uint8Array, srcOffset?: number, len?: number): void;
   clwb(cpu: number, pa: number): void;
   sfence(cpu: number): void;
+  /** A barrier that completes this CPU's flushes and WC stores without being a fence (x86 LOCK-prefixed RMW). */
+  completeFlushes(cpu: number): void;
   /** An inbound device (DMA) write: coherent with every CPU's cached copy, in the persistence domain when it returns. */
   deviceWrite(pa: number, src: Uint8Array, srcOffset: number, len: number): void;
 }

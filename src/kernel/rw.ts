@@ -91,9 +91,10 @@ function* daxInvalidateEntry(k: KernelContext, file: DaxFile, index: number): St
  * unaligned head and tail it copied through the cache (a 4-byte movnti in the tail is modelled
  * as cached: its clwb makes it the same at the fence): a copy under 8 bytes is flushed
  * unless it is one aligned 4-byte store (a movnti); else a destination not 8-aligned has its
- * first line cleaned, and a length not ending 8-aligned its last. Nothing fences: the data is
- * persistent at the CPU's next sfence (the fsync's pmem_wmb). Other arches: a cached copy
- * and the arch's pmem flush of the range (memcpy_flushcache, arch_wb_cache_pmem).
+ * first line cleaned, and a length not ending 8-aligned its last. Nothing fences here; the
+ * LOCK XADD of the inode_unlock ending write(2) completes it (writeUnlockBarrier). Other
+ * arches: a cached copy and the arch's pmem flush of the range (memcpy_flushcache,
+ * arch_wb_cache_pmem; arm64's completes itself with a DSB, POWER's waits for a phwsync).
  */
 function copyFromIterFlushcache(k: KernelContext, cpu: number, pa: number, src: Uint8Array): void {
   const cache = k.machine.cache;
@@ -123,6 +124,18 @@ function copyFromIterFlushcache(k: KernelContext, cpu: number, pa: number, src: 
     cache.store(cpu, pa + head + bulk, src, head + bulk, tail);
     cleanCacheRange(k, cpu, pa + size - 1, 1);
   }
+}
+
+/**
+ * The release of i_rwsem ending write(2) on `cpu` (ext4_dax_write_iter's inode_unlock; xfs and
+ * fuse end their DAX writes the same way) is __up_write's atomic RMW (kernel/locking/rwsem.c).
+ * Where that is a locked instruction ordering flushes as a fence does (x86:
+ * layout.hooks.unlockCompletesFlushes, its sources there), the copy's clwbs and movntis are
+ * complete when write(2) returns, whichever CPU later fsyncs the file; elsewhere they wait
+ * for the writer's next fence, which another CPU's fsync does not issue.
+ */
+export function writeUnlockBarrier(k: KernelContext, cpu: number): void {
+  if (k.layout.hooks.unlockCompletesFlushes) k.machine.cache.completeFlushes(cpu);
 }
 
 /** clean_cache_range (arch/x86/lib/usercopy_64.c): clwb of every line of [pa, pa + size). */

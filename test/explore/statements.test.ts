@@ -41,7 +41,7 @@ describe('explore --statements all', () => {
 
   it("a finding's .dax replays the loss with daxsim run", async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'daxsim-statements-'));
-    const r = await runCliCaptured(['explore', '--arch', 'x86_64', '--mkclean', 'buggy', '--seed', '3', '--count', '60', '--workers', '0', '--statements', 'all', '--out', out]);
+    const r = await runCliCaptured(['explore', '--arch', 'x86_64', '--mkclean', 'buggy', '--seed', '4', '--count', '60', '--workers', '0', '--statements', 'all', '--out', out]);
     expect(r.code).toBe(1);
     const files = readdirSync(out).filter((f) => f.endsWith('.dax'));
     expect(files.length).toBeGreaterThan(0);

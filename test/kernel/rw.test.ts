@@ -1,6 +1,7 @@
 // read(2) and write(2) through dax_iomap_rw (Linux 6.1, x86 __copy_user_flushcache): holes
 // read as zeros, a write into a hole allocates and unmaps the hole's zero pages, and the
-// copy's non-temporal and cleaned stores persist only at the next fence.
+// copy's non-temporal and cleaned stores persist at the writer's inode_unlock (x86, arm64) or
+// its next fence (POWER), whichever CPU fsyncs.
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../src/scenario/parse.ts';
 import { Simulation } from '../../src/sim/simulation.ts';
@@ -9,15 +10,19 @@ import { runLines } from './scenario-rig.ts';
 const run = (lines: string[] | string, opts: Parameters<typeof runLines>[2] = {}) => runLines('rw.dax', lines, opts);
 
 describe('pwrite / pread', () => {
-  it('a write(2) without fsync is not persistent before a fence; fsync fences it and promises it', () => {
-    run(['file F size 2M', 'proc A', 'A pwrite F 0 64 byte 7', 'expect data F 0 64 byte 7', 'crash', 'expect durable', 'expect data F 0 64 zero']);
+  it('x86: write(2) is persistent when it returns (its inode_unlock is a LOCK XADD); fsync promises it', () => {
+    run(['file F size 2M', 'proc A', 'A pwrite F 0 64 byte 7', 'expect data F 0 64 byte 7', 'crash', 'expect durable', 'expect data F 0 64 byte 7']);
     run(['file F size 2M', 'proc A', 'A pwrite F 0 64 byte 7', 'A fsync F', 'crash', 'expect durable', 'expect data F 0 64 byte 7']);
-    // eADR keeps the cache but not unfenced write-combining buffers (test/litmus/eadr-ntstore-unfenced):
-    // the cached head of an unaligned copy survives, its non-temporal bulk does not
-    run(['persistence eadr', 'file F size 2M', 'proc A', 'A pwrite F 3 61 byte 7', 'crash', 'expect data F 3 5 byte 7', 'expect data F 8 56 zero']);
+    // eADR keeps the cache, and the unlock has drained the write-combining buffers too
+    run(['persistence eadr', 'file F size 2M', 'proc A', 'A pwrite F 3 61 byte 7', 'crash', 'expect data F 3 61 byte 7']);
   });
 
-  it('x86: the aligned bulk goes around the cache, the unaligned head and tail are cleaned (clwb)', () => {
+  it('POWER: write(2) without a later phwsync of its CPU is not persistent (dcbstps, no barrier)', () => {
+    run(['arch ppc64-radix', 'file F size 2M', 'proc A', 'A pwrite F 0 64 byte 7', 'crash', 'expect durable', 'expect data F 0 64 zero']);
+    run(['arch ppc64-radix', 'file F size 2M', 'proc A', 'A pwrite F 0 64 byte 7', 'A fsync F', 'crash', 'expect durable', 'expect data F 0 64 byte 7']);
+  });
+
+  it('x86: the aligned bulk goes around the cache, the unaligned head and tail are cleaned (clwb), and no sfence is needed', () => {
     const sim = new Simulation({ arch: 'x86_64' });
     const f = sim.file('F', 2 * 2 ** 20);
     const a = sim.process('A');
@@ -25,8 +30,9 @@ describe('pwrite / pread', () => {
     a.pwrite(f, 3, 61, 9); // head 5 bytes (to 8), bulk 56, tail 0
     // one clean_cache_range of the first line, nothing else flushed; the rest non-temporal
     expect(sim.machine.cache.counters.flushInstructions - before.flushInstructions).toBe(1);
-    expect(sim.machine.cache.crashImage().readByte(f.phys + 3)).toBe(0);
-    a.sfence();
+    // completed by the unlock, not by a fence
+    expect(sim.machine.cache.counters.fences - before.fences).toBe(0);
+    expect(sim.machine.cache.pendingFlushes(a.cpu)).toBe(0);
     expect(sim.machine.cache.crashImage().readByte(f.phys + 3)).toBe(9);
     expect(sim.machine.cache.crashImage().readByte(f.phys + 63)).toBe(9);
   });
@@ -103,5 +109,37 @@ describe('fallocate zero (ext4_zero_range)', () => {
 describe('fallocate zero and the promise', () => {
   it('zeroed bytes are what the next msync promises, not the store they replaced', () => {
     run(['file F size 2M', 'proc A', 'A mmap a F offset 0 length 2M', 'A write a 64K 8 byte 4', 'A fallocate F zero 0 128K', 'A msync a', 'crash', 'expect durable', 'expect data F 64K 8 zero']);
+  });
+});
+
+// Process A's write(2) on one CPU, process B's fsync on another, then the power fails. The
+// fsync's only fence (generic_nvdimm_flush's pmem_wmb) runs on B's CPU, so what makes A's
+// unaligned head and tail (clwb) and aligned bulk (movnti, or DC CVAP / dcbstps) persistent
+// is A's own CPU: x86's LOCK XADD in inode_unlock, arm64's DSB ending dcache_clean_pop; on
+// POWER nothing of A's (lwsync is no phwsync), and the bytes fsync promised are lost.
+describe('write(2) on one CPU, fsync on another', () => {
+  const crossCpu = (arch: string, outcome: readonly string[]) => [
+    `arch ${arch}`,
+    'file F size 2M',
+    'proc A',
+    'proc B',
+    'A pwrite F 3 130 byte 7', // head 5 (cached, clwb), bulk 120, tail 5 (cached, clwb)
+    'B fsync F',
+    'crash',
+    ...outcome,
+  ];
+  const durable = ['expect durable', 'expect data F 3 130 byte 7'];
+  const lost = ['expect lost', 'expect data F 3 130 zero'];
+  it.each([
+    ['x86_64', durable],
+    ['x86_64-la57', durable],
+    ['arm64-4k', durable],
+    ['arm64-64k', durable],
+    ['ppc64-radix', lost],
+    ['ppc64-hash', lost],
+  ])('%s', (arch, outcome) => void run(crossCpu(arch, outcome)));
+
+  it('POWER: the same write fsynced on its own CPU is durable (that phwsync is the one that counts)', () => {
+    run(crossCpu('ppc64-radix', durable).map((l) => (l === 'B fsync F' ? 'A fsync F' : l)));
   });
 });
