@@ -203,7 +203,7 @@ export class DurabilityChecker {
         // the value before the call is the promise; what came during it is newer
         p.promised[q] = b.value;
         p.hasPromise[q] = 1;
-        p.later.set(q, [...b.during]);
+        p.later.set(q, b.during); // the window is done with: its list becomes the page's
       } else {
         // first stored during the call: the promise (if any) is the one before it
         p.promised[q] = b.promised;

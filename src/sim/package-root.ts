@@ -27,11 +27,6 @@ function locate(): { root: string; version: string } {
   }
 }
 
-/** The package's root folder. */
-export function packageRoot(): string {
-  return locate().root;
-}
-
 /** A path under the package's root, e.g. `packagePath('test', 'bugs')`. */
 export function packagePath(...parts: string[]): string {
   return join(locate().root, ...parts);
